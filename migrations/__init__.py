@@ -1,0 +1,1 @@
+"""Alembic environment of oci (installed as the ``oci.migrations`` package)."""

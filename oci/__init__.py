@@ -1,0 +1,3 @@
+"""oci: a bare-metal OpenStack cluster installer."""
+
+__version__ = "0.1.0"

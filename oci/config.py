@@ -1,0 +1,95 @@
+"""Settings: built-in defaults, then a TOML file, then ``OCI_*`` environment variables.
+
+The file is ``/etc/oci/oci.toml`` unless ``OCI_CONFIG`` names another one. Every
+key of the file and every matching variable is validated: an unknown key or a
+value of the wrong type is an error that names it, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_CONFIG_FILE = Path("/etc/oci/oci.toml")
+ENV_PREFIX = "OCI_"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which key and why."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    data_dir: Path = Field(Path("/var/lib/oci"), description="Where SQLite and keys live.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default: SQLite in data_dir."
+    )
+    listen_host: str = Field("127.0.0.1", description="Address `oci serve` binds to.")
+    listen_port: int = Field(8080, ge=1, le=65535)
+    workers: int = Field(2, ge=1, le=64, description="Server processes for `oci serve`.")
+    trusted_networks: list[str] = Field(
+        default_factory=lambda: ["127.0.0.0/8", "::1/128"],
+        description="Source networks allowed on the boot and discovery endpoints.",
+    )
+    max_request_bytes: int = Field(1024 * 1024, ge=1024, description="Largest API body.")
+    page_size_max: int = Field(1000, ge=1, description="Largest `limit` a list accepts.")
+    log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("trusted_networks")
+    @classmethod
+    def _networks_parse(cls, value: list[str]) -> list[str]:
+        return [str(ipaddress.ip_network(v.strip(), strict=False)) for v in value if v.strip()]
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'oci.db'}"
+
+
+def _from_env(environ: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, field in Settings.model_fields.items():
+        raw = environ.get(ENV_PREFIX + name.upper())
+        if raw is None:
+            continue
+        if field.annotation == list[str]:
+            values[name] = [part for part in raw.split(",") if part.strip()]
+        else:
+            values[name] = raw
+    return values
+
+
+def load_settings(
+    environ: dict[str, str] | None = None, overrides: dict[str, Any] | None = None
+) -> Settings:
+    """Merge defaults < file < environment < overrides, validating every value."""
+    environ = dict(os.environ) if environ is None else environ
+    explicit = environ.get(ENV_PREFIX + "CONFIG")
+    path = Path(explicit) if explicit else DEFAULT_CONFIG_FILE
+    values: dict[str, Any] = {}
+    source = "defaults"
+    if path.exists():
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read configuration file {path}: {exc}") from exc
+        source = str(path)
+    elif explicit:
+        raise ConfigError(f"OCI_CONFIG names {path}, which does not exist")
+    values.update(_from_env(environ))
+    values.update(overrides or {})
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration ({source} or OCI_* variables): {problems}") from exc

@@ -1,0 +1,31 @@
+"""Every model, imported here so that Base.metadata knows them all."""
+
+from oci.models.cluster import Cluster, RoleCounter
+from oci.models.hardware import Bmc, Disk, LldpNeighbour, MemoryModule, Nic, PciDevice
+from oci.models.location import Location, SwiftRegion
+from oci.models.machine import Machine
+from oci.models.network import IpAddress, Network
+from oci.models.role import BUILTIN_ROLES, Role
+from oci.models.status import MachineStatus
+from oci.models.user import ApiToken, User
+
+__all__ = [
+    "BUILTIN_ROLES",
+    "ApiToken",
+    "Bmc",
+    "Cluster",
+    "Disk",
+    "IpAddress",
+    "LldpNeighbour",
+    "Location",
+    "Machine",
+    "MachineStatus",
+    "MemoryModule",
+    "Network",
+    "Nic",
+    "PciDevice",
+    "Role",
+    "RoleCounter",
+    "SwiftRegion",
+    "User",
+]

@@ -1,0 +1,45 @@
+"""A cluster: one OpenStack deployment with its domain and options."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from oci.db import Base
+from oci.models.mixins import Timestamps
+from oci.models.types import JSONText
+
+if TYPE_CHECKING:
+    from oci.models.machine import Machine
+    from oci.models.network import Network
+    from oci.models.role import Role
+
+__all__ = ["Cluster", "RoleCounter"]
+
+
+class Cluster(Timestamps, Base):
+    __tablename__ = "clusters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    domain: Mapped[str] = mapped_column(String(253))
+    options: Mapped[dict[str, Any]] = mapped_column(JSONText(), default=dict)
+
+    machines: Mapped[list[Machine]] = relationship(back_populates="cluster")
+    networks: Mapped[list[Network]] = relationship(back_populates="cluster")
+
+
+class RoleCounter(Base):
+    """The next N of CLUSTER-ROLE-N host names, per cluster and role."""
+
+    __tablename__ = "role_counters"
+    __table_args__ = (UniqueConstraint("cluster_id", "role_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"))
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="RESTRICT"))
+    next_number: Mapped[int] = mapped_column(default=1)
+
+    role: Mapped[Role] = relationship()

@@ -1,0 +1,80 @@
+"""IP networks of a location, optionally attached to a cluster, and their addresses."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from oci.db import Base
+from oci.models.mixins import Timestamps
+
+if TYPE_CHECKING:
+    from oci.models.cluster import Cluster
+    from oci.models.location import Location
+    from oci.models.machine import Machine
+
+__all__ = ["IpAddress", "Network"]
+
+
+class Network(Timestamps, Base):
+    __tablename__ = "networks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    address: Mapped[str] = mapped_column(String(45))  # network address, compressed form
+    prefix_length: Mapped[int]
+    ip_version: Mapped[int]
+    location_id: Mapped[int] = mapped_column(
+        ForeignKey("locations.id", ondelete="RESTRICT"), index=True
+    )
+    is_public: Mapped[bool] = mapped_column(default=False)
+
+    # Attachment (network-add): which cluster and role use it, on which NICs.
+    cluster_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clusters.id", ondelete="RESTRICT"), index=True
+    )
+    role: Mapped[str | None] = mapped_column(String(32))
+    iface1: Mapped[str | None] = mapped_column(String(64))
+    iface2: Mapped[str | None] = mapped_column(String(64))
+    mtu: Mapped[int | None]
+    vlan: Mapped[int | None]
+    bridge_name: Mapped[str | None] = mapped_column(String(64))
+
+    location: Mapped[Location] = relationship()
+    cluster: Mapped[Cluster | None] = relationship(back_populates="networks")
+    ip_addresses: Mapped[list[IpAddress]] = relationship(
+        back_populates="network", cascade="all, delete-orphan"
+    )
+
+    @property
+    def cidr(self) -> str:
+        return f"{self.address}/{self.prefix_length}"
+
+    @property
+    def ip_network(self) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+        return ipaddress.ip_network(self.cidr)
+
+
+class IpAddress(Base):
+    """One address of a network, held by a machine or reserved (VIP)."""
+
+    __tablename__ = "ip_addresses"
+    __table_args__ = (
+        UniqueConstraint("network_id", "address"),
+        # One address per machine per network; reservations have no machine.
+        UniqueConstraint("network_id", "machine_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(45))
+    machine_id: Mapped[int | None] = mapped_column(
+        ForeignKey("machines.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(16), default="host")  # host | vip
+
+    network: Mapped[Network] = relationship(back_populates="ip_addresses")
+    machine: Mapped[Machine | None] = relationship(back_populates="ip_addresses")
