@@ -92,4 +92,6 @@ def load_settings(
             f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}"
             for err in exc.errors()
         )
-        raise ConfigError(f"invalid configuration ({source} or OCI_* variables): {problems}") from exc
+        raise ConfigError(
+            f"invalid configuration ({source} or OCI_* variables): {problems}"
+        ) from exc

@@ -38,7 +38,9 @@ TRANSITIONS = {state: targets | {S.LIVE} for state, targets in TRANSITIONS.items
 class InvalidTransition(ValueError):
     def __init__(self, current: MachineStatus, wanted: MachineStatus) -> None:
         allowed = ", ".join(sorted(TRANSITIONS[current]))
-        super().__init__(f"a machine in state '{current}' cannot go to '{wanted}' (allowed: {allowed})")
+        super().__init__(
+            f"a machine in state '{current}' cannot go to '{wanted}' (allowed: {allowed})"
+        )
         self.current = current
         self.wanted = wanted
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from oci.db import Base
 from oci.models.mixins import Timestamps
-from oci.models.types import UTCDateTime
+from oci.models.types import UTCDateTime, utcnow
 
 __all__ = ["ApiToken", "User"]
 
@@ -35,7 +35,6 @@ class ApiToken(Base):
     # SHA-256 of the token: tokens are long random strings, so a fast hash is
     # enough, and checking one costs microseconds, not a password hash's 100 ms.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="tokens")

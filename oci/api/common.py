@@ -1,0 +1,90 @@
+"""Shapes shared by every resource: names, references, pages, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Generic, TypeVar
+
+from flask import current_app, url_for
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from oci.errors import OciError
+
+T = TypeVar("T")
+
+# Names of regions, locations and networks: what fits a column, a URL and a shell.
+Name = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"),
+    Field(description="1-64 characters: letters, digits, '.', '_', '-'", examples=["zone-1"]),
+]
+
+
+class Input(BaseModel):
+    """A request body: unknown fields and wrong JSON types are refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Ref(Output):
+    """A related object in brief form."""
+
+    id: int
+    name: str
+    url: str
+
+
+class Page(Output, Generic[T]):
+    items: list[T]
+    total: int = Field(description="How many items match, over all pages.")
+    limit: int
+    offset: int
+
+
+class ErrorBody(Output):
+    code: str = Field(examples=["not_found"])
+    message: str = Field(examples=["no cluster named 'c1'"])
+    details: dict[str, Any]
+
+
+class ErrorOut(Output):
+    error: ErrorBody
+
+
+class ListQuery(BaseModel):
+    """``limit`` and ``offset`` of a list; subclasses add filters. Unknown ones are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(100, ge=1, description="Items per page (at most page_size_max).")
+    offset: int = Field(0, ge=0)
+
+
+def ref(obj: Any, endpoint: str, key: str = "name") -> Ref | None:
+    if obj is None:
+        return None
+    name = getattr(obj, key)
+    return Ref(id=obj.id, name=name, url=url_for(endpoint, name=name))
+
+
+def paginate(
+    session: Session, stmt: Select[Any], query: ListQuery, out: Callable[[Any], T]
+) -> Page[T]:
+    """One page of ``stmt`` (ordered by the caller), each row through ``out``."""
+    largest = current_app.config["OCI_SETTINGS"].page_size_max
+    if query.limit > largest:
+        raise OciError(
+            f"limit must be at most {largest}; page through with offset",
+            {"fields": {"limit": f"at most {largest}"}},
+        )
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.scalars(stmt.limit(query.limit).offset(query.offset)).unique()
+    return Page[T](
+        items=[out(row) for row in rows], total=total or 0, limit=query.limit, offset=query.offset
+    )

@@ -1,0 +1,137 @@
+"""The ``endpoint`` decorator: one place that declares, validates and documents a route.
+
+Every API view is wrapped by it. It records who may call the route, the body
+and query models and the response, which the auth hook and the OpenAPI builder
+read; and it turns the JSON body and query string into validated models before
+the view runs, so a view never sees unchecked input.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from flask import request
+from pydantic import BaseModel, ValidationError
+
+from oci.errors import OciError
+
+
+class Access(StrEnum):
+    PUBLIC = "public"  # anyone (the API index, its OpenAPI document)
+    READ = "read"  # any authenticated user
+    WRITE = "write"  # an admin: changes state
+    SECRET = "secret"  # an admin: reads secrets
+    TRUSTED = "trusted"  # a trusted source network, or an authenticated user
+
+
+class BadRequest(OciError):
+    status = 400
+    code = "bad_request"
+
+
+class BodyInvalid(OciError):
+    status = 422
+    code = "validation_failed"
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    summary: str
+    access: Access
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    tag: str
+
+
+def describe_errors(exc: ValidationError, where: str) -> dict[str, Any]:
+    """Pydantic's errors as the ``details`` of an API error: field -> message."""
+    fields: dict[str, str] = {}
+    for err in exc.errors():
+        loc = ".".join(str(part) for part in err["loc"]) or where
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown field"
+        fields[loc] = message
+    return {"fields": fields}
+
+
+def _summary_line(where: str, details: dict[str, Any]) -> str:
+    parts = [f"{field}: {msg}" for field, msg in details["fields"].items()]
+    return f"invalid {where}: " + "; ".join(parts)
+
+
+def parse_body(model: type[BaseModel]) -> BaseModel:
+    if not request.is_json:
+        raise BadRequest("the request body must be JSON (Content-Type: application/json)")
+    raw = request.get_data(cache=True)
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        if any(err["type"] == "json_invalid" for err in exc.errors()):
+            raise BadRequest("the request body is not valid JSON") from exc
+        details = describe_errors(exc, "body")
+        raise BodyInvalid(_summary_line("request body", details), details) from exc
+
+
+def parse_query(model: type[BaseModel] | None) -> BaseModel | None:
+    args = request.args.to_dict(flat=True)
+    if model is None:
+        if args:
+            raise BadRequest(
+                f"unknown query parameter(s): {', '.join(sorted(args))}",
+                {"fields": {name: "unknown query parameter" for name in args}},
+            )
+        return None
+    try:
+        return model.model_validate(args)
+    except ValidationError as exc:
+        details = describe_errors(exc, "query")
+        raise BadRequest(_summary_line("query", details), details) from exc
+
+
+def endpoint(
+    summary: str,
+    *,
+    tag: str,
+    access: Access | None = None,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a route. Access defaults to READ for GET and WRITE otherwise."""
+
+    def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def run(**path: Any) -> Any:
+            kwargs: dict[str, Any] = dict(path)
+            parsed_query = parse_query(query)
+            if query is not None:
+                kwargs["query"] = parsed_query
+            if body is not None:
+                kwargs["body"] = parse_body(body)
+            result = view(**kwargs)
+            if isinstance(result, BaseModel):
+                return result.model_dump(mode="json"), status
+            return result
+
+        run.oci_spec_args = (summary, access, body, query, response, status, tag)  # type: ignore[attr-defined]
+        return run
+
+    return wrap
+
+
+def spec_of(view: Callable[..., Any], method: str) -> EndpointSpec | None:
+    args = getattr(view, "oci_spec_args", None)
+    if args is None:
+        return None
+    summary, access, body, query, response, status, tag = args
+    if access is None:
+        access = Access.READ if method in ("GET", "HEAD", "OPTIONS") else Access.WRITE
+    return EndpointSpec(summary, access, body, query, response, status, tag)

@@ -1,0 +1,266 @@
+"""/api/v1/machines: the discovered servers (read-only until enrolment lands)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from oci import summary
+from oci.api.common import ListQuery, Output, Page, Ref, paginate, ref
+from oci.api.endpoint import endpoint
+from oci.api.session import db
+from oci.errors import NotFound
+from oci.models import Cluster, Location, Machine, MachineStatus, Role
+
+bp = Blueprint("machines", __name__)
+TAG = "machines"
+
+
+class MachineQuery(ListQuery):
+    status: MachineStatus | None = None
+    cluster: str | None = Field(None, description="Cluster name")
+    role: str | None = Field(None, description="Role name")
+    location: str | None = Field(None, description="Location name")
+    product: str | None = Field(None, description="Exact DMI product name")
+    manufacturer: str | None = None
+
+
+class MachineBrief(Output):
+    id: int
+    serial: str | None
+    system_uuid: str | None
+    hostname: str | None
+    manufacturer: str | None
+    product_name: str | None
+    architecture: str | None
+    cpu_model: str | None
+    cpu_threads: int | None
+    memory_bytes: int | None
+    ram: str = Field(description="Memory in binary units, e.g. 512GiB")
+    disks: str = Field(description="Disks grouped by kind and size, e.g. 2x480G ssd, 8x3.8T nvme")
+    nics: str = Field(description="Physical NICs grouped by speed, e.g. 2x25G, 2x1G")
+    gpus: str = Field(description="GPUs by model with PCI IDs")
+    switch: str = Field(description="LLDP neighbours as switch:port")
+    status: MachineStatus
+    cluster: Ref | None
+    role: Ref | None
+    location: Ref | None
+    rack: str | None
+    u_position: int | None
+    discovery_count: int
+    last_seen: datetime | None
+
+
+class DiskOut(Output):
+    name: str
+    size_bytes: int
+    kind: str
+    rotational: bool | None
+    model: str | None
+    serial: str | None
+    wwn: str | None
+    transport: str | None
+
+
+class NicOut(Output):
+    name: str
+    mac: str
+    is_physical: bool
+    speed_mbps: int | None
+    driver: str | None
+    firmware_version: str | None
+    pci_address: str | None
+    vendor_id: str | None
+    device_id: str | None
+    product_name: str | None
+
+
+class PciDeviceOut(Output):
+    address: str
+    class_id: str | None
+    class_name: str | None
+    vendor_id: str
+    device_id: str
+    vendor_name: str | None
+    device_name: str | None
+    subsystem_vendor_id: str | None
+    subsystem_device_id: str | None
+    driver: str | None
+
+
+class MemoryModuleOut(Output):
+    locator: str
+    size_bytes: int
+    memory_type: str | None
+    speed_mts: int | None
+    manufacturer: str | None
+    part_number: str | None
+    serial: str | None
+
+
+class LldpNeighbourOut(Output):
+    interface: str
+    switch_name: str | None
+    chassis_id: str | None
+    port_id: str | None
+    port_description: str | None
+    vlan: int | None
+
+
+class BmcOut(Output):
+    ip_address: str | None
+    mac: str | None
+    firmware_version: str | None
+
+
+class IpAddressOut(Output):
+    network: str
+    address: str
+    purpose: str
+
+
+class MachineOut(MachineBrief):
+    sku: str | None
+    bios_version: str | None
+    bios_date: str | None
+    cpu_vendor: str | None
+    cpu_sockets: int | None
+    cpu_cores: int | None
+    is_first_master: bool
+    datacenter: str | None
+    row: str | None
+    compute_aggregate: str | None
+    settings: dict[str, Any]
+    first_seen: datetime | None
+    created_at: datetime
+    disk_list: list[DiskOut]
+    nic_list: list[NicOut]
+    pci_devices: list[PciDeviceOut]
+    memory_modules: list[MemoryModuleOut]
+    lldp_neighbours: list[LldpNeighbourOut]
+    bmc: BmcOut | None
+    ip_addresses: list[IpAddressOut]
+
+
+def _brief_fields(machine: Machine) -> dict[str, Any]:
+    return {
+        "id": machine.id,
+        "serial": machine.serial,
+        "system_uuid": machine.system_uuid,
+        "hostname": machine.hostname,
+        "manufacturer": machine.manufacturer,
+        "product_name": machine.product_name,
+        "architecture": machine.architecture,
+        "cpu_model": machine.cpu_model,
+        "cpu_threads": machine.cpu_threads,
+        "memory_bytes": machine.memory_bytes,
+        "ram": summary.binary_size(machine.memory_bytes) if machine.memory_bytes else "",
+        "disks": summary.disk_summary(machine.disks),
+        "nics": summary.nic_summary(machine.nics),
+        "gpus": summary.gpu_summary(machine.pci_devices),
+        "switch": ", ".join(
+            f"{n.switch_name or '?'}:{n.port_id or '?'}" for n in machine.lldp_neighbours
+        ),
+        "status": machine.status,
+        "cluster": ref(machine.cluster, "clusters.show"),
+        "role": ref(machine.role, "roles.show"),
+        "location": ref(machine.location, "locations.show"),
+        "rack": machine.rack,
+        "u_position": machine.u_position,
+        "discovery_count": machine.discovery_count,
+        "last_seen": machine.last_seen,
+    }
+
+
+def brief(machine: Machine) -> MachineBrief:
+    return MachineBrief(**_brief_fields(machine))
+
+
+def _rows(model: type[Output], rows: list[Any]) -> list[Any]:
+    return [model.model_validate(row, from_attributes=True) for row in rows]
+
+
+def full(machine: Machine) -> MachineOut:
+    return MachineOut(
+        **_brief_fields(machine),
+        sku=machine.sku,
+        bios_version=machine.bios_version,
+        bios_date=machine.bios_date,
+        cpu_vendor=machine.cpu_vendor,
+        cpu_sockets=machine.cpu_sockets,
+        cpu_cores=machine.cpu_cores,
+        is_first_master=machine.is_first_master,
+        datacenter=machine.datacenter,
+        row=machine.row,
+        compute_aggregate=machine.compute_aggregate,
+        settings=machine.settings,
+        first_seen=machine.first_seen,
+        created_at=machine.created_at,
+        disk_list=_rows(DiskOut, machine.disks),
+        nic_list=[
+            NicOut(
+                is_physical=nic.identity_mac is not None,
+                **{k: getattr(nic, k) for k in NicOut.model_fields if k != "is_physical"},
+            )
+            for nic in machine.nics
+        ],
+        pci_devices=_rows(PciDeviceOut, machine.pci_devices),
+        memory_modules=_rows(MemoryModuleOut, machine.memory_modules),
+        lldp_neighbours=_rows(LldpNeighbourOut, machine.lldp_neighbours),
+        bmc=BmcOut.model_validate(machine.bmc, from_attributes=True) if machine.bmc else None,
+        ip_addresses=[
+            IpAddressOut(network=ip.network.name, address=ip.address, purpose=ip.purpose)
+            for ip in machine.ip_addresses
+        ],
+    )
+
+
+_LIST_LOADS = (
+    joinedload(Machine.cluster),
+    joinedload(Machine.role),
+    joinedload(Machine.location),
+    selectinload(Machine.disks),
+    selectinload(Machine.nics),
+    selectinload(Machine.pci_devices),
+    selectinload(Machine.lldp_neighbours),
+)
+
+
+def find_machine(session: Session, key: str) -> Machine:
+    """A machine by serial, host name or system UUID, in that order."""
+    stmt = select(Machine).options(*_LIST_LOADS)
+    for column in (Machine.serial, Machine.hostname, Machine.system_uuid):
+        machine = session.scalar(stmt.where(column == key))
+        if machine is not None:
+            return machine
+    raise NotFound(f"no machine with serial, host name or UUID {key!r}")
+
+
+@bp.get("/machines")
+@endpoint("List machines", tag=TAG, query=MachineQuery, response=Page[MachineBrief])
+def list_(query: MachineQuery) -> Page[MachineBrief]:
+    stmt = select(Machine).options(*_LIST_LOADS).order_by(Machine.id)
+    if query.status is not None:
+        stmt = stmt.where(Machine.status == query.status)
+    if query.cluster is not None:
+        stmt = stmt.where(Machine.cluster.has(Cluster.name == query.cluster))
+    if query.role is not None:
+        stmt = stmt.where(Machine.role.has(Role.name == query.role))
+    if query.location is not None:
+        stmt = stmt.where(Machine.location.has(Location.name == query.location))
+    if query.product is not None:
+        stmt = stmt.where(Machine.product_name == query.product)
+    if query.manufacturer is not None:
+        stmt = stmt.where(Machine.manufacturer == query.manufacturer)
+    return paginate(db(), stmt, query, brief)
+
+
+@bp.get("/machines/<key>")
+@endpoint("Show a machine by serial, host name or system UUID", tag=TAG, response=MachineOut)
+def show(key: str) -> MachineOut:
+    return full(find_machine(db(), key))

@@ -1,0 +1,41 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+from flask import Flask
+
+from oci.api import clusters, locations, machines, meta, networks, roles, swift_regions
+from oci.api.auth import enforce_access
+from oci.api.errors import register_error_handlers
+from oci.api.session import init_sessions
+from oci.config import Settings, load_settings
+from oci.db import make_engine, make_sessionmaker
+
+API_PREFIX = "/api/v1"
+BLUEPRINTS = (meta, machines, clusters, swift_regions, locations, networks, roles)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app from ``settings`` (default: defaults < file < environment)."""
+    settings = settings or load_settings()
+    logging.basicConfig(level=settings.log_level)
+    app = Flask("oci")
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config.update(
+        OCI_SETTINGS=settings,
+        OCI_TRUSTED_NETWORKS=[ipaddress.ip_network(n) for n in settings.trusted_networks],
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+    )
+    engine = make_engine(settings.effective_database_url)
+    app.extensions["oci_engine"] = engine
+    app.extensions["oci_sessionmaker"] = make_sessionmaker(engine)
+    init_sessions(app)
+    register_error_handlers(app)
+    app.url_map.strict_slashes = False
+    for module in BLUEPRINTS:
+        module.bp.before_request(enforce_access)
+        app.register_blueprint(module.bp, url_prefix=API_PREFIX)
+    return app

@@ -1,0 +1,263 @@
+"""The ocicli subcommands, OCI's noun-verb names over the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from oci.cli.client import ApiClient
+from oci.cli.main import client_from, completer, emit_list, emit_object, main, output_options
+
+P = ApiClient.path
+
+MACHINE_COLUMNS = (
+    "serial",
+    "product_name",
+    "cpu_model",
+    "ram",
+    "disks",
+    "nics",
+    "gpus",
+    "switch",
+    "location",
+    "hostname",
+    "status",
+    "last_seen",
+)
+
+
+def _api(ctx: click.Context) -> ApiClient:
+    return client_from(ctx)
+
+
+# -- machines -------------------------------------------------------------------------
+
+
+@main.command("machine-list")
+@click.option("--status", help="Only machines in this state (live, installing, ...).")
+@click.option("--cluster", shell_complete=completer("clusters"), help="Only this cluster's.")
+@click.option("--role", shell_complete=completer("roles"), help="Only this role's.")
+@click.option("--location", shell_complete=completer("locations"), help="Only this location's.")
+@click.option("--product", help="Only this exact DMI product name.")
+@click.option("--manufacturer", help="Only this exact manufacturer.")
+@output_options()
+@click.pass_context
+def machine_list(ctx: click.Context, fmt: str, columns: tuple[str, ...], **filters: Any) -> None:
+    """List discovered machines with a summary of their hardware."""
+    items = list(_api(ctx).iterate(P("machines"), **filters))
+    emit_list(items, fmt, columns, MACHINE_COLUMNS)
+
+
+@main.command("machine-show")
+@click.argument("machine", shell_complete=completer("machines", "serial"))
+@output_options()
+@click.pass_context
+def machine_show(ctx: click.Context, machine: str, fmt: str, columns: tuple[str, ...]) -> None:
+    """Show everything known of MACHINE (serial, host name or system UUID)."""
+    emit_object(_api(ctx).get(P("machines", machine)), fmt, columns)
+
+
+# -- clusters -------------------------------------------------------------------------
+
+
+@main.command("cluster-create")
+@click.argument("name")
+@click.argument("domain")
+@output_options()
+@click.pass_context
+def cluster_create(
+    ctx: click.Context, name: str, domain: str, fmt: str, columns: tuple[str, ...]
+) -> None:
+    """Create cluster NAME whose hosts live in DOMAIN (NAME-ROLE-N.DOMAIN)."""
+    emit_object(_api(ctx).post(P("clusters"), {"name": name, "domain": domain}), fmt, columns)
+
+
+@main.command("cluster-list")
+@output_options()
+@click.pass_context
+def cluster_list(ctx: click.Context, fmt: str, columns: tuple[str, ...]) -> None:
+    """List clusters."""
+    emit_list(list(_api(ctx).iterate(P("clusters"))), fmt, columns, ("name", "domain"))
+
+
+@main.command("cluster-show")
+@click.argument("name", shell_complete=completer("clusters"))
+@output_options()
+@click.pass_context
+def cluster_show(ctx: click.Context, name: str, fmt: str, columns: tuple[str, ...]) -> None:
+    """Show cluster NAME."""
+    emit_object(_api(ctx).get(P("clusters", name)), fmt, columns)
+
+
+@main.command("cluster-delete")
+@click.argument("name", shell_complete=completer("clusters"))
+@click.pass_context
+def cluster_delete(ctx: click.Context, name: str) -> None:
+    """Delete cluster NAME (it must have no machines and no networks)."""
+    _api(ctx).delete(P("clusters", name))
+    click.echo(f"deleted cluster {name}")
+
+
+# -- Swift regions and locations --------------------------------------------------------
+
+
+@main.command("swift-region-create")
+@click.argument("name")
+@output_options()
+@click.pass_context
+def swift_region_create(ctx: click.Context, name: str, fmt: str, columns: tuple[str, ...]) -> None:
+    """Create Swift region NAME."""
+    emit_object(_api(ctx).post(P("swift-regions"), {"name": name}), fmt, columns)
+
+
+@main.command("swift-region-list")
+@output_options()
+@click.pass_context
+def swift_region_list(ctx: click.Context, fmt: str, columns: tuple[str, ...]) -> None:
+    """List Swift regions."""
+    emit_list(list(_api(ctx).iterate(P("swift-regions"))), fmt, columns, ("name",))
+
+
+@main.command("swift-region-show")
+@click.argument("name", shell_complete=completer("swift-regions"))
+@output_options()
+@click.pass_context
+def swift_region_show(ctx: click.Context, name: str, fmt: str, columns: tuple[str, ...]) -> None:
+    """Show Swift region NAME."""
+    emit_object(_api(ctx).get(P("swift-regions", name)), fmt, columns)
+
+
+@main.command("swift-region-delete")
+@click.argument("name", shell_complete=completer("swift-regions"))
+@click.pass_context
+def swift_region_delete(ctx: click.Context, name: str) -> None:
+    """Delete Swift region NAME (it must have no locations)."""
+    _api(ctx).delete(P("swift-regions", name))
+    click.echo(f"deleted Swift region {name}")
+
+
+@main.command("location-create")
+@click.argument("name")
+@click.argument("swift_region", metavar="SWIFTREGION", shell_complete=completer("swift-regions"))
+@output_options()
+@click.pass_context
+def location_create(
+    ctx: click.Context, name: str, swift_region: str, fmt: str, columns: tuple[str, ...]
+) -> None:
+    """Create location NAME in SWIFTREGION."""
+    body = {"name": name, "swift_region": swift_region}
+    emit_object(_api(ctx).post(P("locations"), body), fmt, columns)
+
+
+@main.command("location-list")
+@output_options()
+@click.pass_context
+def location_list(ctx: click.Context, fmt: str, columns: tuple[str, ...]) -> None:
+    """List locations."""
+    emit_list(list(_api(ctx).iterate(P("locations"))), fmt, columns, ("name", "swift_region"))
+
+
+@main.command("location-show")
+@click.argument("name", shell_complete=completer("locations"))
+@output_options()
+@click.pass_context
+def location_show(ctx: click.Context, name: str, fmt: str, columns: tuple[str, ...]) -> None:
+    """Show location NAME."""
+    emit_object(_api(ctx).get(P("locations", name)), fmt, columns)
+
+
+@main.command("location-delete")
+@click.argument("name", shell_complete=completer("locations"))
+@click.pass_context
+def location_delete(ctx: click.Context, name: str) -> None:
+    """Delete location NAME (it must have no networks and no machines)."""
+    _api(ctx).delete(P("locations", name))
+    click.echo(f"deleted location {name}")
+
+
+# -- networks ---------------------------------------------------------------------------
+
+NETWORK_COLUMNS = ("name", "cidr", "location", "is_public", "cluster", "role", "vlan", "mtu")
+
+
+@main.command("network-create")
+@click.argument("name")
+@click.argument("ip", metavar="IP")
+@click.argument("cidr", metavar="CIDR", type=click.IntRange(1, 128))
+@click.argument("location", shell_complete=completer("locations"))
+@click.argument("public", metavar="PUBLIC", type=click.Choice(["yes", "no"]))
+@output_options()
+@click.pass_context
+def network_create(
+    ctx: click.Context,
+    name: str,
+    ip: str,
+    cidr: int,
+    location: str,
+    public: str,
+    fmt: str,
+    columns: tuple[str, ...],
+) -> None:
+    """Create network NAME = IP/CIDR in LOCATION; PUBLIC is yes or no.
+
+    \b
+    Example: ocicli network-create mgmt 192.168.101.0 24 zone1 no
+    IPv6 works the same: ocicli network-create v6 2001:db8:1:: 64 zone1 no
+    """
+    body = {
+        "name": name,
+        "address": ip,
+        "prefix_length": cidr,
+        "location": location,
+        "is_public": public == "yes",
+    }
+    emit_object(_api(ctx).post(P("networks"), body), fmt, columns)
+
+
+@main.command("network-list")
+@click.option("--location", shell_complete=completer("locations"), help="Only this location's.")
+@click.option("--cluster", shell_complete=completer("clusters"), help="Only this cluster's.")
+@output_options()
+@click.pass_context
+def network_list(ctx: click.Context, fmt: str, columns: tuple[str, ...], **filters: Any) -> None:
+    """List networks."""
+    emit_list(list(_api(ctx).iterate(P("networks"), **filters)), fmt, columns, NETWORK_COLUMNS)
+
+
+@main.command("network-show")
+@click.argument("name", shell_complete=completer("networks"))
+@output_options()
+@click.pass_context
+def network_show(ctx: click.Context, name: str, fmt: str, columns: tuple[str, ...]) -> None:
+    """Show network NAME."""
+    emit_object(_api(ctx).get(P("networks", name)), fmt, columns)
+
+
+@main.command("network-delete")
+@click.argument("name", shell_complete=completer("networks"))
+@click.pass_context
+def network_delete(ctx: click.Context, name: str) -> None:
+    """Delete network NAME (no cluster may use it, no machine hold an address in it)."""
+    _api(ctx).delete(P("networks", name))
+    click.echo(f"deleted network {name}")
+
+
+# -- roles ------------------------------------------------------------------------------
+
+
+@main.command("role-list")
+@output_options()
+@click.pass_context
+def role_list(ctx: click.Context, fmt: str, columns: tuple[str, ...]) -> None:
+    """List the roles a machine can take."""
+    emit_list(list(_api(ctx).iterate(P("roles"))), fmt, columns, ("name", "description"))
+
+
+@main.command("role-show")
+@click.argument("name", shell_complete=completer("roles"))
+@output_options()
+@click.pass_context
+def role_show(ctx: click.Context, name: str, fmt: str, columns: tuple[str, ...]) -> None:
+    """Show role NAME."""
+    emit_object(_api(ctx).get(P("roles", name)), fmt, columns)

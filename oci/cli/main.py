@@ -1,0 +1,189 @@
+"""``ocicli``: the operator's command line. It talks HTTP to the oci server only."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from click.shell_completion import CompletionItem
+
+from oci.cli.client import ApiClient, ApiError
+from oci.cli.output import FORMATS, render_list, render_object
+
+DEFAULT_API_URL = "http://127.0.0.1:8080"
+CONFIG_KEYS = ("api_url", "login", "password", "token")
+
+
+def _config_file(explicit: str | None) -> dict[str, Any]:
+    candidates = (
+        [Path(explicit)]
+        if explicit
+        else [
+            Path.home() / ".config" / "oci" / "ocicli.toml",
+            Path("/etc/oci/ocicli.toml"),
+        ]
+    )
+    for path in candidates:
+        if path.is_file():
+            try:
+                values = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                raise click.ClickException(f"cannot read {path}: {exc}") from exc
+            unknown = sorted(set(values) - set(CONFIG_KEYS))
+            if unknown:
+                raise click.ClickException(
+                    f"{path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(CONFIG_KEYS)}"
+                )
+            return values
+        if explicit:
+            raise click.ClickException(f"configuration file {path} does not exist")
+    return {}
+
+
+def client_from(ctx: click.Context) -> ApiClient:
+    """The API client for the root options, env variables and config file of ``ctx``."""
+    root = ctx.find_root()
+    params = root.params
+    cache = root.meta.setdefault("ocicli.client", {})
+    if "client" not in cache:
+        stored = _config_file(params.get("config"))
+
+        def pick(name: str) -> Any:
+            value = params.get(name)
+            return value if value is not None else stored.get(name)
+
+        cache["client"] = ApiClient(
+            base_url=pick("api_url") or DEFAULT_API_URL,
+            login=pick("login"),
+            password=pick("password"),
+            token=pick("token"),
+            timeout=params.get("timeout") or 30.0,
+        )
+    return cache["client"]
+
+
+class OciGroup(click.Group):
+    """Turns API errors into one line on stderr and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ApiError as exc:
+            message = str(exc)
+            if exc.status == 401:
+                message += " [set OCI_LOGIN and OCI_PASSWORD, or OCI_API_TOKEN]"
+            raise click.ClickException(message) from exc
+
+
+def completer(resource: str, field: str = "name") -> Callable[..., list[CompletionItem]]:
+    """Complete names of ``resource`` from the server; nothing if it cannot be reached."""
+
+    def complete(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[Any]:
+        try:
+            client = client_from(ctx)
+            client.timeout = 3.0
+            values = (item.get(field) for item in client.iterate(ApiClient.path(resource)))
+            return [CompletionItem(v) for v in values if v and str(v).startswith(incomplete)]
+        except (ApiError, click.ClickException):
+            return []
+
+    return complete
+
+
+def output_options(default_columns: tuple[str, ...] = ()) -> Callable[[Any], Any]:
+    def wrap(fn: Any) -> Any:
+        fn = click.option(
+            "-c",
+            "--column",
+            "columns",
+            multiple=True,
+            help="Show only this field (repeatable). Names are the API's JSON keys.",
+        )(fn)
+        fn = click.option(
+            "-f",
+            "--format",
+            "fmt",
+            type=click.Choice(FORMATS),
+            default="table",
+            show_default=True,
+            help="Output format.",
+        )(fn)
+        fn.default_columns = default_columns
+        return fn
+
+    return wrap
+
+
+def emit_list(
+    items: list[dict[str, Any]], fmt: str, columns: tuple[str, ...], default: tuple[str, ...]
+) -> None:
+    text = render_list(items, fmt, columns, default)
+    if text:
+        click.echo(text)
+
+
+def emit_object(obj: dict[str, Any], fmt: str, columns: tuple[str, ...]) -> None:
+    click.echo(render_object(obj, fmt, columns))
+
+
+@click.group(cls=OciGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--api-url",
+    envvar="OCI_API_URL",
+    metavar="URL",
+    help=f"oci server URL [env OCI_API_URL; default {DEFAULT_API_URL}].",
+)
+@click.option("--login", envvar="OCI_LOGIN", help="User name [env OCI_LOGIN].")
+@click.option(
+    "--password",
+    envvar="OCI_PASSWORD",
+    help="Password [env OCI_PASSWORD; prefer the variable: options show in ps].",
+)
+@click.option(
+    "--token", envvar="OCI_API_TOKEN", help="API token instead of a password [env OCI_API_TOKEN]."
+)
+@click.option(
+    "--config",
+    envvar="OCI_CLI_CONFIG",
+    metavar="FILE",
+    help="TOML file with api_url, login, password, token "
+    "[default ~/.config/oci/ocicli.toml, then /etc/oci/ocicli.toml].",
+)
+@click.option(
+    "--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for the server."
+)
+@click.version_option(package_name="oci")
+def main(**_: Any) -> None:
+    """Drive an oci server: machines, clusters, locations, networks.
+
+    \b
+    Examples:
+      ocicli machine-list
+      ocicli machine-show SERIAL -f json
+      ocicli swift-region-create region1
+      ocicli location-create zone1 region1
+      ocicli network-create mgmt 192.168.101.0 24 zone1 no
+      ocicli cluster-create cl1 example.com
+      ocicli machine-list -f value -c serial
+
+    Shell completion: eval "$(ocicli completion bash)" (or zsh).
+    """
+
+
+@main.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the completion script for SHELL; eval it in your shell's rc file."""
+    from click.shell_completion import get_completion_class
+
+    cls = get_completion_class(shell)
+    assert cls is not None
+    comp = cls(main, {}, "ocicli", "_OCICLI_COMPLETE")
+    click.echo(comp.source())
+
+
+# The subcommands attach themselves to ``main`` when imported.
+from oci.cli import commands  # noqa: E402, F401

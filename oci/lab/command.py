@@ -1,0 +1,249 @@
+"""``oci lab``: a private oci server with an example cluster, for trying things out."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from oci import migrate, templates, users
+from oci.cli.client import ApiClient, ApiError
+from oci.config import load_settings
+from oci.db import make_engine, make_sessionmaker
+
+LOGIN = "admin"
+
+# The example the README tour walks through: one region, two locations, a
+# management and a public network, and a cluster.
+EXAMPLE = [
+    ("swift-regions", {"name": "region1"}),
+    ("locations", {"name": "zone1", "swift_region": "region1"}),
+    ("locations", {"name": "zone2", "swift_region": "region1"}),
+    (
+        "networks",
+        {
+            "name": "mgmt-zone1",
+            "address": "192.168.101.0",
+            "prefix_length": 24,
+            "location": "zone1",
+            "is_public": False,
+        },
+    ),
+    (
+        "networks",
+        {
+            "name": "mgmt-zone2",
+            "address": "192.168.102.0",
+            "prefix_length": 24,
+            "location": "zone2",
+            "is_public": False,
+        },
+    ),
+    (
+        "networks",
+        {
+            "name": "public",
+            "address": "203.0.113.0",
+            "prefix_length": 28,
+            "location": "zone1",
+            "is_public": True,
+        },
+    ),
+    ("clusters", {"name": "cl1", "domain": "example.com"}),
+]
+
+
+class Lab:
+    def __init__(self, directory: Path, port: int) -> None:
+        self.dir = directory.resolve()
+        self.port = port
+        self.pid_file = self.dir / "server.pid"
+        self.log_file = self.dir / "server.log"
+        self.env_file = self.dir / "env"
+        self.api_url = f"http://127.0.0.1:{port}"
+
+    @property
+    def server_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OCI_")}
+        env["OCI_DATA_DIR"] = str(self.dir / "data")
+        env["OCI_CONFIG"] = str(self.dir / "oci.toml")
+        return env
+
+    def running_pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text())
+            os.kill(pid, 0)
+        except (OSError, ValueError):
+            return None
+        return pid
+
+
+def _lab(directory: str, port: int) -> Lab:
+    return Lab(Path(directory), port)
+
+
+@click.group()
+def lab() -> None:
+    """A local lab: a server on SQLite with an example cluster."""
+
+
+@lab.command()
+@click.option("--dir", "directory", default=".lab", show_default=True, help="Lab state.")
+@click.option("--port", default=8080, show_default=True, help="Server port on 127.0.0.1.")
+def up(directory: str, port: int) -> None:
+    """Start the server in the background, create an admin, fill an example cluster."""
+    here = _lab(directory, port)
+    here.dir.mkdir(parents=True, exist_ok=True)
+    if here.running_pid():
+        raise click.ClickException(
+            f"the lab already runs (pid {here.running_pid()}); `oci lab down` first"
+        )
+    (here.dir / "oci.toml").write_text(f"listen_port = {port}\nworkers = 2\n")
+    settings = load_settings(environ=here.server_env)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.effective_database_url
+    click.echo(f"[1/4] database {url}")
+    migrate.upgrade(url)
+
+    click.echo(f"[2/4] admin user {LOGIN!r}")
+    password, token = _ensure_admin(url, here)
+
+    click.echo(f"[3/4] server on {here.api_url}")
+    _start_server(here, port)
+
+    click.echo("[4/4] example cluster")
+    client = ApiClient(here.api_url, token=token)
+    for resource, body in EXAMPLE:
+        try:
+            client.post(ApiClient.path(resource), body)
+            click.echo(f"      created {resource[:-1]} {body['name']}")
+        except ApiError as exc:
+            if exc.status != 409:
+                raise click.ClickException(str(exc)) from exc
+            click.echo(f"      kept {resource[:-1]} {body['name']} (already there)")
+    click.echo(
+        templates.render(
+            "lab-welcome.txt.j2",
+            api_url=here.api_url,
+            log_file=here.log_file,
+            database=url,
+            login=LOGIN,
+            env_file=here.env_file,
+            cluster="cl1",
+            down_command=f"oci lab down --dir {shlex.quote(directory)}",
+        )
+    )
+    del password
+
+
+def _ensure_admin(url: str, here: Lab) -> tuple[str, str]:
+    """Create the admin once; its password and a token go to the lab's env file (0600)."""
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session, session.begin():
+            if here.env_file.exists():
+                existing = users.list_users(session)
+                if any(u.login == LOGIN for u in existing):
+                    values = _read_env(here.env_file)
+                    return values["OCI_PASSWORD"], values["OCI_API_TOKEN"]
+            password = secrets.token_urlsafe(16)
+            admin = next((u for u in users.list_users(session) if u.login == LOGIN), None)
+            if admin is None:
+                admin = users.add_user(session, LOGIN, password, admin=True)
+            else:
+                users.set_password(session, LOGIN, password)
+            token = users.create_token(session, admin)
+    finally:
+        engine.dispose()
+    venv_bin = Path(sys.executable).parent
+    lines = {
+        "OCI_API_URL": here.api_url,
+        "OCI_LOGIN": LOGIN,
+        "OCI_PASSWORD": password,
+        "OCI_API_TOKEN": token,
+    }
+    fd = os.open(here.env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write("# oci lab credentials: source this file\n")
+        for key, value in lines.items():
+            handle.write(f"export {key}={shlex.quote(value)}\n")
+        handle.write(f'export PATH={shlex.quote(str(venv_bin))}:"$PATH"\n')
+    return password, token
+
+
+def _read_env(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text().splitlines():
+        if line.startswith("export ") and "=" in line:
+            key, _, value = line.removeprefix("export ").partition("=")
+            parts = shlex.split(value)
+            values[key] = parts[0] if parts else ""
+    return values
+
+
+def _start_server(here: Lab, port: int) -> None:
+    log = open(here.log_file, "ab")  # noqa: SIM115  (handed to the child process)
+    oci_bin = Path(sys.executable).parent / "oci"
+    command = [str(oci_bin), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(
+        command,
+        env=here.server_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    here.pid_file.write_text(str(process.pid))
+    client = ApiClient(here.api_url, timeout=2)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise click.ClickException(
+                f"the server exited with status {process.returncode}; see {here.log_file}"
+            )
+        try:
+            client.get(ApiClient.path("health"))
+            return
+        except ApiError:
+            time.sleep(0.3)
+    raise click.ClickException(f"the server did not answer within 30 s; see {here.log_file}")
+
+
+@lab.command()
+@click.option("--dir", "directory", default=".lab", show_default=True, help="Lab state.")
+def down(directory: str) -> None:
+    """Stop the lab's server (its data stays in the lab directory)."""
+    here = _lab(directory, 0)
+    pid = here.running_pid()
+    if pid is None:
+        click.echo("the lab is not running")
+        return
+    os.killpg(pid, signal.SIGTERM)
+    for _ in range(100):
+        if here.running_pid() is None:
+            break
+        time.sleep(0.1)
+    else:
+        os.killpg(pid, signal.SIGKILL)
+    here.pid_file.unlink(missing_ok=True)
+    click.echo(f"stopped the lab server (pid {pid})")
+
+
+@lab.command()
+@click.option("--dir", "directory", default=".lab", show_default=True, help="Lab state.")
+def status(directory: str) -> None:
+    """Say whether the lab's server runs, and where."""
+    here = _lab(directory, 0)
+    pid = here.running_pid()
+    if pid is None:
+        click.echo("the lab is not running")
+        sys.exit(1)
+    values = _read_env(here.env_file) if here.env_file.exists() else {}
+    click.echo(f"the lab server runs (pid {pid}) at {values.get('OCI_API_URL', '?')}")

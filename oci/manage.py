@@ -1,0 +1,206 @@
+"""``oci``: the server administrator's command (serve, database, users, lab)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from sqlalchemy.orm import Session
+
+from oci import migrate, users
+from oci.config import ConfigError, Settings, load_settings
+from oci.db import make_engine, make_sessionmaker
+from oci.errors import OciError
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _prepare_data_dir(settings: Settings) -> None:
+    if settings.database_url is None:
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o750)
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot create the data directory {settings.data_dir}: {exc.strerror}; "
+                "set OCI_DATA_DIR or data_dir in the configuration file"
+            ) from exc
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    settings = _settings()
+    engine = make_engine(settings.effective_database_url)
+    try:
+        _require_current_schema(settings)
+        factory = make_sessionmaker(engine)
+        with factory() as session, session.begin():
+            yield session
+    except OciError as exc:
+        raise click.ClickException(exc.message) from exc
+    finally:
+        engine.dispose()
+
+
+def _require_current_schema(settings: Settings) -> None:
+    url = settings.effective_database_url
+    engine = make_engine(url)
+    try:
+        current = migrate.current_revision(engine)
+    except Exception as exc:
+        raise click.ClickException(f"cannot reach the database: {exc}") from exc
+    finally:
+        engine.dispose()
+    head = migrate.head_revision(url)
+    if current != head:
+        raise click.ClickException(
+            f"the database schema is at {current or 'nothing'}, not {head}: run `oci db upgrade`"
+        )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="oci")
+def main() -> None:
+    """Administer the oci server: its database, its users, and the server itself.
+
+    Settings come from /etc/oci/oci.toml (or the file in OCI_CONFIG), then from
+    OCI_* environment variables such as OCI_DATA_DIR and OCI_DATABASE_URL.
+    """
+
+
+@main.command()
+@click.option("--host", help="Address to listen on [default: listen_host setting].")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port [default: listen_port].")
+@click.option("--workers", type=click.IntRange(1, 64), help="Server processes [default: workers].")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Run the API server (gunicorn) in the foreground."""
+    from oci.server import run
+
+    settings = _settings()
+    _require_current_schema(settings)
+    run(
+        settings,
+        host=host or settings.listen_host,
+        port=port or settings.listen_port,
+        workers=workers or settings.workers,
+    )
+
+
+@main.group()
+def db() -> None:
+    """Create and migrate the database schema."""
+
+
+@db.command()
+@click.argument("revision", default="head")
+def upgrade(revision: str) -> None:
+    """Migrate the schema up to REVISION (default: the newest)."""
+    settings = _settings()
+    _prepare_data_dir(settings)
+    migrate.upgrade(settings.effective_database_url, revision)
+    click.echo(f"database at {migrate.head_revision(settings.effective_database_url)}")
+
+
+@db.command()
+@click.argument("revision")
+def downgrade(revision: str) -> None:
+    """Migrate the schema down to REVISION ('base' removes every table)."""
+    settings = _settings()
+    migrate.downgrade(settings.effective_database_url, revision)
+    click.echo(f"database downgraded to {revision}")
+
+
+@db.command()
+def current() -> None:
+    """Print the schema revision of the database and the newest one known."""
+    settings = _settings()
+    engine = make_engine(settings.effective_database_url)
+    try:
+        click.echo(f"current: {migrate.current_revision(engine) or 'none'}")
+    finally:
+        engine.dispose()
+    click.echo(f"head: {migrate.head_revision(settings.effective_database_url)}")
+
+
+@main.group()
+def user() -> None:
+    """Manage the users who may call the API."""
+
+
+def _read_password(login: str) -> str:
+    password = os.environ.get("OCI_PASSWORD")
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        raise click.ClickException("no password: set OCI_PASSWORD or run in a terminal")
+    return click.prompt(f"Password for {login}", hide_input=True, confirmation_prompt=True)
+
+
+@user.command("add")
+@click.argument("login")
+@click.option("--admin", is_flag=True, help="May change the inventory and read secrets.")
+@click.option("--token", is_flag=True, help="Also create an API token and print it once.")
+def user_add(login: str, admin: bool, token: bool) -> None:
+    """Add user LOGIN; the password comes from OCI_PASSWORD or a prompt."""
+    password = _read_password(login)
+    with _session() as session:
+        created = users.add_user(session, login, password, admin=admin)
+        secret = users.create_token(session, created) if token else None
+    click.echo(f"added {'admin' if admin else 'read-only'} user {login}")
+    if secret:
+        click.echo(f"API token (shown once, store it now): {secret}")
+
+
+@user.command("token")
+@click.argument("login")
+def user_token(login: str) -> None:
+    """Create another API token for LOGIN and print it once."""
+    with _session() as session:
+        secret = users.create_token(session, users.get_user(session, login))
+    click.echo(secret)
+
+
+@user.command("list")
+def user_list() -> None:
+    """List users."""
+    with _session() as session:
+        rows: list[Any] = users.list_users(session)
+        for row in rows:
+            kind = "admin" if row.is_admin else "read-only"
+            click.echo(f"{row.login}\t{kind}\t{len(row.tokens)} token(s)")
+
+
+@user.command("delete")
+@click.argument("login")
+def user_delete(login: str) -> None:
+    """Delete user LOGIN and revoke their tokens."""
+    with _session() as session:
+        users.delete_user(session, login)
+    click.echo(f"deleted user {login}")
+
+
+@user.command("passwd")
+@click.argument("login")
+def user_passwd(login: str) -> None:
+    """Set LOGIN's password from OCI_PASSWORD or a prompt."""
+    password = _read_password(login)
+    with _session() as session:
+        users.set_password(session, login, password)
+    click.echo(f"password of {login} changed")
+
+
+def _register_lab() -> None:
+    from oci.lab.command import lab
+
+    main.add_command(lab)
+
+
+_register_lab()

@@ -1,0 +1,23 @@
+"""Jinja2 templates shipped in oci/templates, rendered in a sandbox.
+
+StrictUndefined turns a missing variable into an error instead of an empty
+string; the sandbox keeps a template from reaching Python internals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import PackageLoader, StrictUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+_env = ImmutableSandboxedEnvironment(
+    loader=PackageLoader("oci", "templates"),
+    undefined=StrictUndefined,
+    autoescape=False,
+    keep_trailing_newline=True,
+)
+
+
+def render(name: str, **context: Any) -> str:
+    return _env.get_template(name).render(**context)
