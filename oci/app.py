@@ -35,7 +35,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_sessions(app)
     register_error_handlers(app)
     app.url_map.strict_slashes = False
+    # Every route, present and future, passes the access check (fail closed).
+    app.before_request(enforce_access)
     for module in BLUEPRINTS:
-        module.bp.before_request(enforce_access)
         app.register_blueprint(module.bp, url_prefix=API_PREFIX)
     return app

@@ -6,9 +6,12 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from oci import migrate, users
@@ -50,13 +53,41 @@ def _session() -> Iterator[Session]:
         engine.dispose()
 
 
+def _first_line(exc: BaseException) -> str:
+    """The gist of a database error: its driver's message, without SQLAlchemy's footer."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+@contextmanager
+def _database_errors(url: str) -> Iterator[None]:
+    """Turn a failing database into one line naming it (password hidden), not a traceback."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise click.ClickException(f"database {shown}: {_first_line(exc)}") from exc
+
+
+def _missing_sqlite_file(url: str) -> Path | None:
+    """The SQLite file ``url`` names if it does not exist (connecting would create it)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
+
+
 def _require_current_schema(settings: Settings) -> None:
     url = settings.effective_database_url
+    missing = _missing_sqlite_file(url)
+    if missing is not None:
+        raise click.ClickException(f"there is no database at {missing}: run `oci db upgrade`")
     engine = make_engine(url)
     try:
         current = migrate.current_revision(engine)
     except Exception as exc:
-        raise click.ClickException(f"cannot reach the database: {exc}") from exc
+        raise click.ClickException(f"cannot reach the database: {_first_line(exc)}") from exc
     finally:
         engine.dispose()
     head = migrate.head_revision(url)
@@ -105,8 +136,10 @@ def upgrade(revision: str) -> None:
     """Migrate the schema up to REVISION (default: the newest)."""
     settings = _settings()
     _prepare_data_dir(settings)
-    migrate.upgrade(settings.effective_database_url, revision)
-    click.echo(f"database at {migrate.head_revision(settings.effective_database_url)}")
+    url = settings.effective_database_url
+    with _database_errors(url):
+        migrate.upgrade(url, revision)
+    click.echo(f"database at {migrate.head_revision(url)}")
 
 
 @db.command()
@@ -114,7 +147,12 @@ def upgrade(revision: str) -> None:
 def downgrade(revision: str) -> None:
     """Migrate the schema down to REVISION ('base' removes every table)."""
     settings = _settings()
-    migrate.downgrade(settings.effective_database_url, revision)
+    url = settings.effective_database_url
+    missing = _missing_sqlite_file(url)
+    if missing is not None:
+        raise click.ClickException(f"there is no database at {missing}")
+    with _database_errors(url):
+        migrate.downgrade(url, revision)
     click.echo(f"database downgraded to {revision}")
 
 
@@ -122,12 +160,18 @@ def downgrade(revision: str) -> None:
 def current() -> None:
     """Print the schema revision of the database and the newest one known."""
     settings = _settings()
-    engine = make_engine(settings.effective_database_url)
-    try:
-        click.echo(f"current: {migrate.current_revision(engine) or 'none'}")
-    finally:
-        engine.dispose()
-    click.echo(f"head: {migrate.head_revision(settings.effective_database_url)}")
+    url = settings.effective_database_url
+    if _missing_sqlite_file(url) is not None:
+        revision = None
+    else:
+        engine = make_engine(url)
+        try:
+            with _database_errors(url):
+                revision = migrate.current_revision(engine)
+        finally:
+            engine.dispose()
+    click.echo(f"current: {revision or 'none'}")
+    click.echo(f"head: {migrate.head_revision(url)}")
 
 
 @main.group()

@@ -85,8 +85,8 @@ def enforce_access() -> None:
             f"credentials are never accepted in the URL ({', '.join(sorted(leaked))}); "
             + HOW_TO_AUTHENTICATE,
         )
-    if request.url_rule is None:
-        raise RouteNotFound()
+    if request.url_rule is None:  # no route, or not this method: Flask's own 404/405
+        raise request.routing_exception or RouteNotFound()
     view = current_app.view_functions[request.url_rule.endpoint]
     spec = spec_of(view, request.method)
     # Fail closed: a route declared without @endpoint needs an admin.

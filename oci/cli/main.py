@@ -73,7 +73,7 @@ class OciGroup(click.Group):
             return super().invoke(ctx)
         except ApiError as exc:
             message = str(exc)
-            if exc.status == 401:
+            if exc.status == 401 and "OCI_API_TOKEN" not in message:
                 message += " [set OCI_LOGIN and OCI_PASSWORD, or OCI_API_TOKEN]"
             raise click.ClickException(message) from exc
 

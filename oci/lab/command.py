@@ -144,22 +144,26 @@ def up(directory: str, port: int) -> None:
 
 
 def _ensure_admin(url: str, here: Lab) -> tuple[str, str]:
-    """Create the admin once; its password and a token go to the lab's env file (0600)."""
+    """Create the admin once; its password and a token go to the lab's env file (0600).
+
+    The env file is rewritten on every ``up``, keeping working credentials, so
+    that its OCI_API_URL follows the port the lab runs on now.
+    """
     engine = make_engine(url)
     try:
         with make_sessionmaker(engine)() as session, session.begin():
-            if here.env_file.exists():
-                existing = users.list_users(session)
-                if any(u.login == LOGIN for u in existing):
-                    values = _read_env(here.env_file)
-                    return values["OCI_PASSWORD"], values["OCI_API_TOKEN"]
-            password = secrets.token_urlsafe(16)
             admin = next((u for u in users.list_users(session) if u.login == LOGIN), None)
-            if admin is None:
-                admin = users.add_user(session, LOGIN, password, admin=True)
-            else:
-                users.set_password(session, LOGIN, password)
-            token = users.create_token(session, admin)
+            values = _read_env(here.env_file) if here.env_file.exists() else {}
+            password = values.get("OCI_PASSWORD", "")
+            token = values.get("OCI_API_TOKEN", "")
+            known = users.check_token(session, token) if token else None
+            if admin is None or known is None or known.login != LOGIN or not password:
+                password = secrets.token_urlsafe(16)
+                if admin is None:
+                    admin = users.add_user(session, LOGIN, password, admin=True)
+                else:
+                    users.set_password(session, LOGIN, password)
+                token = users.create_token(session, admin)
     finally:
         engine.dispose()
     venv_bin = Path(sys.executable).parent

@@ -1,0 +1,111 @@
+"""Authentication: no route that changes state is open, credentials only in headers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from oci.api.endpoint import Access, spec_of
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _routes(app):  # type: ignore[no-untyped-def]
+    """(method, concrete URL, access) for every route and method the app serves."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        url = re.sub(r"<[^>]+>", "nonexistent", rule.rule)
+        view = app.view_functions[rule.endpoint]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            spec = spec_of(view, method)
+            yield method, url, spec.access if spec else None
+
+
+def test_every_write_route_needs_credentials(app, client) -> None:  # type: ignore[no-untyped-def]
+    writes = [(m, u) for m, u, _ in _routes(app) if m in WRITE_METHODS]
+    assert len(writes) >= 8  # create and delete of four resources at least
+    for method, url in writes:
+        response = client.open(url, method=method, json={})
+        assert response.status_code == 401, (method, url, response.get_json())
+        assert response.get_json()["error"]["code"] == "unauthorized"
+        assert "Basic" in response.headers["WWW-Authenticate"]
+
+
+def test_no_write_route_is_declared_public_or_trusted(app) -> None:  # type: ignore[no-untyped-def]
+    for method, url, access in _routes(app):
+        if method in WRITE_METHODS:
+            assert access in (Access.WRITE, Access.SECRET), (method, url, access)
+
+
+def test_reads_need_credentials_except_the_api_description(app, client) -> None:  # type: ignore[no-untyped-def]
+    open_routes = set()
+    for method, url, _ in _routes(app):
+        if method == "GET" and client.get(url).status_code != 401:
+            open_routes.add(url)
+    assert open_routes == {"/api/v1/", "/api/v1/health", "/api/v1/openapi.json"}
+
+
+@pytest.mark.parametrize("how", ["basic", "bearer"])
+def test_valid_credentials_are_accepted(client, admin, how) -> None:  # type: ignore[no-untyped-def]
+    headers = getattr(admin, how)
+    assert client.get("/api/v1/clusters", headers=headers).status_code == 200
+    created = client.post("/api/v1/swift-regions", json={"name": "r1"}, headers=headers)
+    assert created.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("Basic " + "YWRtaW46d3Jvbmc=", "wrong login or password"),  # admin:wrong
+        ("Basic " + "bm9ib2R5OnNlY3JldHMh", "wrong login or password"),  # nobody:secrets!
+        ("Basic !!!", "malformed"),
+        ("Bearer oci_not-a-token", "unknown or revoked API token"),
+        ("Digest abc", "unsupported Authorization scheme"),
+    ],
+)
+def test_wrong_credentials_get_a_clear_401(client, admin, header, message) -> None:  # type: ignore[no-untyped-def]
+    response = client.post(
+        "/api/v1/swift-regions", json={"name": "r1"}, headers={"Authorization": header}
+    )
+    assert response.status_code == 401
+    assert message in response.get_json()["error"]["message"]
+    assert client.get("/api/v1/swift-regions", headers=admin.bearer).get_json()["total"] == 0
+
+
+def test_a_read_only_user_reads_but_cannot_write(client, reader) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/api/v1/roles", headers=reader.bearer).status_code == 200
+    response = client.post(
+        "/api/v1/clusters", json={"name": "c", "domain": "example.com"}, headers=reader.basic
+    )
+    assert response.status_code == 403
+    assert "admin" in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("param", ["password", "token", "api_key", "access_token"])
+def test_credentials_in_the_query_string_are_refused(client, admin, param) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(f"/api/v1/clusters?{param}={admin.token}")
+    assert response.status_code == 400
+    assert "never accepted in the URL" in response.get_json()["error"]["message"]
+    # Even with a valid header, a credential in the URL is refused.
+    response = client.get(f"/api/v1/clusters?{param}=x", headers=admin.bearer)
+    assert response.status_code == 400
+
+
+def test_a_deleted_user_token_stops_working(client, database, admin) -> None:  # type: ignore[no-untyped-def]
+    from oci import users
+
+    assert client.get("/api/v1/roles", headers=admin.bearer).status_code == 200
+    with database.sessions() as s, s.begin():
+        users.delete_user(s, "admin")
+    assert client.get("/api/v1/roles", headers=admin.bearer).status_code == 401
+
+
+def test_trusted_source_networks_are_a_setting(app) -> None:  # type: ignore[no-untyped-def]
+    from oci.api.auth import source_is_trusted
+
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        assert source_is_trusted()
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "192.0.2.10"}):
+        assert not source_is_trusted()

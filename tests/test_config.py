@@ -1,0 +1,62 @@
+"""Settings: defaults < file < OCI_* environment, every key validated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from oci.config import ConfigError, load_settings
+
+
+def test_defaults_use_sqlite_in_the_data_dir(tmp_path: Path) -> None:
+    settings = load_settings(environ={"OCI_CONFIG": str(_write(tmp_path, ""))})
+    assert settings.effective_database_url == "sqlite:////var/lib/oci/oci.db"
+    assert settings.trusted_networks == ["127.0.0.0/8", "::1/128"]
+
+
+def test_file_then_environment(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'data_dir = "/srv/oci"\nlisten_port = 9000\nworkers = 3\n')
+    settings = load_settings(environ={"OCI_CONFIG": str(path), "OCI_LISTEN_PORT": "9100"})
+    assert settings.effective_database_url == "sqlite:////srv/oci/oci.db"
+    assert settings.listen_port == 9100  # environment beats the file
+    assert settings.workers == 3  # file beats the default
+
+
+def test_database_url_and_lists_from_environment(tmp_path: Path) -> None:
+    settings = load_settings(
+        environ={
+            "OCI_CONFIG": str(_write(tmp_path, "")),
+            "OCI_DATABASE_URL": "postgresql+psycopg://oci@db/oci",
+            "OCI_TRUSTED_NETWORKS": "10.0.0.0/8, 2001:db8::/32",
+        }
+    )
+    assert settings.effective_database_url == "postgresql+psycopg://oci@db/oci"
+    assert settings.trusted_networks == ["10.0.0.0/8", "2001:db8::/32"]
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "named"),
+    [
+        ("lisen_port = 80\n", {}, "lisen_port"),
+        ('listen_port = "eighty"\n', {}, "listen_port"),
+        ("", {"OCI_WORKERS": "many"}, "workers"),
+        ("", {"OCI_TRUSTED_NETWORKS": "10.0.0.300/8"}, "trusted_networks"),
+        ("listen_port = [\n", {}, "cannot read"),
+    ],
+)
+def test_bad_settings_are_named(tmp_path: Path, text: str, env: dict[str, str], named: str) -> None:
+    environ = {"OCI_CONFIG": str(_write(tmp_path, text)), **env}
+    with pytest.raises(ConfigError, match=named):
+        load_settings(environ=environ)
+
+
+def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(environ={"OCI_CONFIG": str(tmp_path / "nope.toml")})
+
+
+def _write(directory: Path, text: str) -> Path:
+    path = directory / "oci.toml"
+    path.write_text(text)
+    return path

@@ -1,0 +1,34 @@
+"""Models and migrations agree, and the migrations go down and up again cleanly."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select
+
+import oci.models  # noqa: F401
+from oci import migrate
+from oci.db import Base
+from oci.models import BUILTIN_ROLES, Role
+
+
+def _diff(engine):  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+
+def test_models_and_migrations_agree(database) -> None:  # type: ignore[no-untyped-def]
+    assert _diff(database.engine) == []
+    assert migrate.current_revision(database.engine) == migrate.head_revision(database.url)
+
+
+def test_upgrade_downgrade_to_base_upgrade(database) -> None:  # type: ignore[no-untyped-def]
+    migrate.downgrade(database.url, "base")
+    remaining = set(inspect(database.engine).get_table_names()) - {"alembic_version"}
+    assert remaining == set()
+    migrate.upgrade(database.url)
+    assert _diff(database.engine) == []
+    with database.sessions() as session:
+        names = set(session.scalars(select(Role.name)))
+    assert names == set(BUILTIN_ROLES)
