@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from oci.models.status import TRANSITIONS, InvalidTransition, MachineStatus, check_transition
@@ -16,7 +18,7 @@ def test_every_state_has_a_row() -> None:
 
 
 def test_the_install_path_is_allowed_step_by_step() -> None:
-    for current, wanted in zip(OCI_PATH, OCI_PATH[1:], strict=False):
+    for current, wanted in pairwise(OCI_PATH):
         check_transition(current, wanted)
 
 
