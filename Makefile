@@ -1,0 +1,22 @@
+# The two commands of the README: `make lab` and `make test`.
+.PHONY: lab lab-down test lint bootstrap
+
+VENV ?= .venv
+
+bootstrap:
+	@./scripts/bootstrap
+
+## Start a private oci server with an example cluster; leave it running.
+lab: bootstrap
+	@$(VENV)/bin/oci lab up
+
+lab-down:
+	@$(VENV)/bin/oci lab down
+
+lint: bootstrap
+	$(VENV)/bin/ruff check oci tests migrations bench
+	$(VENV)/bin/ruff format --check oci tests migrations bench
+
+## The whole test suite: lint, then pytest on SQLite, PostgreSQL and MariaDB.
+test: lint
+	$(VENV)/bin/python -m pytest
