@@ -15,6 +15,20 @@ class OciError(Exception):
         self.details = details or {}
 
 
+class BadRequest(OciError):
+    """The request itself is malformed: not JSON, unknown query parameter."""
+
+
+class Unauthorized(OciError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(OciError):
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(OciError):
     status = 404
     code = "not_found"

@@ -12,7 +12,7 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 
 from oci.api.endpoint import Access, spec_of
 from oci.api.session import db
-from oci.errors import OciError
+from oci.errors import BadRequest, Forbidden, Unauthorized
 from oci.users import check_password, check_token
 
 # Parameter names that would put a credential in a URL, where proxies and
@@ -25,16 +25,6 @@ HOW_TO_AUTHENTICATE = (
     "send HTTP basic credentials or 'Authorization: Bearer <token>' "
     "(ocicli: OCI_LOGIN/OCI_PASSWORD or OCI_API_TOKEN)"
 )
-
-
-class Unauthorized(OciError):
-    status = 401
-    code = "unauthorized"
-
-
-class Forbidden(OciError):
-    status = 403
-    code = "forbidden"
 
 
 @dataclass(frozen=True)
@@ -81,7 +71,7 @@ def enforce_access() -> None:
     """before_request hook: refuse the call unless the route's access rule allows it."""
     leaked = CREDENTIAL_PARAMS.intersection(key.lower() for key in request.args)
     if leaked:
-        raise OciError(
+        raise BadRequest(
             f"credentials are never accepted in the URL ({', '.join(sorted(leaked))}); "
             + HOW_TO_AUTHENTICATE,
         )

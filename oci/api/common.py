@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from oci.errors import OciError
+from oci.errors import BadRequest
 
 T = TypeVar("T")
 
@@ -79,7 +79,7 @@ def paginate(
     """One page of ``stmt`` (ordered by the caller), each row through ``out``."""
     largest = current_app.config["OCI_SETTINGS"].page_size_max
     if query.limit > largest:
-        raise OciError(
+        raise BadRequest(
             f"limit must be at most {largest}; page through with offset",
             {"fields": {"limit": f"at most {largest}"}},
         )

@@ -17,7 +17,7 @@ from typing import Any
 from flask import request
 from pydantic import BaseModel, ValidationError
 
-from oci.errors import OciError
+from oci.errors import BadRequest, Invalid
 
 
 class Access(StrEnum):
@@ -26,16 +26,6 @@ class Access(StrEnum):
     WRITE = "write"  # an admin: changes state
     SECRET = "secret"  # an admin: reads secrets
     TRUSTED = "trusted"  # a trusted source network, or an authenticated user
-
-
-class BadRequest(OciError):
-    status = 400
-    code = "bad_request"
-
-
-class BodyInvalid(OciError):
-    status = 422
-    code = "validation_failed"
 
 
 @dataclass(frozen=True)
@@ -76,7 +66,7 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         if any(err["type"] == "json_invalid" for err in exc.errors()):
             raise BadRequest("the request body is not valid JSON") from exc
         details = describe_errors(exc, "body")
-        raise BodyInvalid(_summary_line("request body", details), details) from exc
+        raise Invalid(_summary_line("request body", details), details) from exc
 
 
 def parse_query(model: type[BaseModel] | None) -> BaseModel | None:
