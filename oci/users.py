@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -18,9 +19,12 @@ LOGIN_PATTERN = re.compile(r"^[a-z_][a-z0-9_.-]{0,63}$")
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "oci_"
 
-# Checked against when the login is unknown, so that a wrong login costs the
-# same time as a wrong password and logins cannot be probed by timing.
-_DUMMY_HASH = generate_password_hash("not a password")
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked when the login is unknown, so that a wrong login costs the same
+    time as a wrong password and logins cannot be probed by timing."""
+    return generate_password_hash("not a password")
 
 
 def hash_token(token: str) -> str:
@@ -74,7 +78,7 @@ def create_token(session: Session, user: User) -> str:
 def check_password(session: Session, login: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.login == login))
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
 

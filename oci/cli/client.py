@@ -90,6 +90,15 @@ class ApiClient:
     def delete(self, path: str) -> None:
         self.request("DELETE", path)
 
+    def list_fields(self, path: str) -> list[str]:
+        """The item fields of list route ``path``, read from the server's OpenAPI document."""
+        doc = self.get("/api/v1/openapi.json")
+        schemas = doc["components"]["schemas"]
+        page_ref = doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        page = schemas[page_ref["schema"]["$ref"].rsplit("/", 1)[1]]
+        item = schemas[page["properties"]["items"]["items"]["$ref"].rsplit("/", 1)[1]]
+        return list(item["properties"])
+
     def iterate(self, path: str, page_size: int = 500, **params: Any) -> Iterator[dict[str, Any]]:
         """Every item of a list route, fetching page after page."""
         offset = 0

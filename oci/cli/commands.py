@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from oci.cli.client import ApiClient
-from oci.cli.main import client_from, completer, emit_list, emit_object, main, output_options
+from oci.cli.main import client_from, completer, emit_object, list_and_emit, main, output_options
 
 P = ApiClient.path
 
@@ -45,8 +45,7 @@ def _api(ctx: click.Context) -> ApiClient:
 @click.pass_context
 def machine_list(ctx: click.Context, fmt: str, columns: tuple[str, ...], **filters: Any) -> None:
     """List discovered machines with a summary of their hardware."""
-    items = list(_api(ctx).iterate(P("machines"), **filters))
-    emit_list(items, fmt, columns, MACHINE_COLUMNS)
+    list_and_emit(ctx, "machines", fmt, columns, MACHINE_COLUMNS, **filters)
 
 
 @main.command("machine-show")
@@ -78,7 +77,7 @@ def cluster_create(
 @click.pass_context
 def cluster_list(ctx: click.Context, fmt: str, columns: tuple[str, ...]) -> None:
     """List clusters."""
-    emit_list(list(_api(ctx).iterate(P("clusters"))), fmt, columns, ("name", "domain"))
+    list_and_emit(ctx, "clusters", fmt, columns, ("name", "domain"))
 
 
 @main.command("cluster-show")
@@ -116,7 +115,7 @@ def swift_region_create(ctx: click.Context, name: str, fmt: str, columns: tuple[
 @click.pass_context
 def swift_region_list(ctx: click.Context, fmt: str, columns: tuple[str, ...]) -> None:
     """List Swift regions."""
-    emit_list(list(_api(ctx).iterate(P("swift-regions"))), fmt, columns, ("name",))
+    list_and_emit(ctx, "swift-regions", fmt, columns, ("name",))
 
 
 @main.command("swift-region-show")
@@ -155,7 +154,7 @@ def location_create(
 @click.pass_context
 def location_list(ctx: click.Context, fmt: str, columns: tuple[str, ...]) -> None:
     """List locations."""
-    emit_list(list(_api(ctx).iterate(P("locations"))), fmt, columns, ("name", "swift_region"))
+    list_and_emit(ctx, "locations", fmt, columns, ("name", "swift_region"))
 
 
 @main.command("location-show")
@@ -222,7 +221,7 @@ def network_create(
 @click.pass_context
 def network_list(ctx: click.Context, fmt: str, columns: tuple[str, ...], **filters: Any) -> None:
     """List networks."""
-    emit_list(list(_api(ctx).iterate(P("networks"), **filters)), fmt, columns, NETWORK_COLUMNS)
+    list_and_emit(ctx, "networks", fmt, columns, NETWORK_COLUMNS, **filters)
 
 
 @main.command("network-show")
@@ -251,7 +250,7 @@ def network_delete(ctx: click.Context, name: str) -> None:
 @click.pass_context
 def role_list(ctx: click.Context, fmt: str, columns: tuple[str, ...]) -> None:
     """List the roles a machine can take."""
-    emit_list(list(_api(ctx).iterate(P("roles"))), fmt, columns, ("name", "description"))
+    list_and_emit(ctx, "roles", fmt, columns, ("name", "description"))
 
 
 @main.command("role-show")

@@ -11,7 +11,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from oci.cli.client import ApiClient, ApiError
-from oci.cli.output import FORMATS, render_list, render_object
+from oci.cli.output import FORMATS, check_columns, render_list, render_object
 
 DEFAULT_API_URL = "http://127.0.0.1:8080"
 CONFIG_KEYS = ("api_url", "login", "password", "token")
@@ -117,9 +117,22 @@ def output_options(default_columns: tuple[str, ...] = ()) -> Callable[[Any], Any
     return wrap
 
 
-def emit_list(
-    items: list[dict[str, Any]], fmt: str, columns: tuple[str, ...], default: tuple[str, ...]
+def list_and_emit(
+    ctx: click.Context,
+    resource: str,
+    fmt: str,
+    columns: tuple[str, ...],
+    default: tuple[str, ...],
+    **filters: Any,
 ) -> None:
+    """Fetch every item of ``resource`` and print them as asked."""
+    client = client_from(ctx)
+    path = ApiClient.path(resource)
+    items = list(client.iterate(path, **filters))
+    if columns and not items:
+        # No item to check -c against: the API's own schema says which fields exist,
+        # so a typo in a script fails today, not when the first item appears.
+        check_columns(columns, client.list_fields(path))
     text = render_list(items, fmt, columns, default)
     if text:
         click.echo(text)

@@ -77,10 +77,13 @@ class Lab:
         return env
 
     def running_pid(self) -> int | None:
+        """The server's pid, if it still runs: a reused pid of another program is not it."""
         try:
             pid = int(self.pid_file.read_text())
-            os.kill(pid, 0)
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except (OSError, ValueError):
+            return None
+        if b"serve" not in cmdline or not any(arg.endswith(b"oci") for arg in cmdline):
             return None
         return pid
 
@@ -137,7 +140,7 @@ def up(directory: str, port: int) -> None:
             login=LOGIN,
             env_file=here.env_file,
             cluster="cl1",
-            down_command=f"oci lab down --dir {shlex.quote(directory)}",
+            down_command=f"make lab-down  (or: oci lab down --dir {shlex.quote(directory)})",
         )
     )
     del password

@@ -1,0 +1,168 @@
+"""``oci lab``: start a private server with an example cluster, use it with ocicli, stop it."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shlex
+import socket
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+BIN = Path(sys.executable).parent
+
+
+def run(
+    command: str, *args: str, env: dict[str, str], timeout: float = 90
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / command), *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, f"{result.args}: {result.stdout}{result.stderr}"
+    return result.stdout
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """What ``source env`` sets: ``export K=V`` lines, V shell-quoted."""
+    values = {}
+    for line in path.read_text().splitlines():
+        if line.startswith("export "):
+            key, _, value = line.removeprefix("export ").partition("=")
+            if key != "PATH":
+                [values[key]] = shlex.split(value)
+    return values
+
+
+def process_group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes in process group ``pgid``: the server and its workers."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        state, group = fields[0], int(fields[2])
+        if group == pgid and state != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(2)
+        try:
+            sock.connect(("127.0.0.1", port))
+        except OSError as exc:
+            assert exc.errno == errno.ECONNREFUSED, exc
+            return False
+        return True
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_lab_up_use_down(tmp_path: Path) -> None:
+    lab = tmp_path / "lab"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OCI_")}
+    env["HOME"] = str(tmp_path)  # no ocicli.toml of the user's
+    try:
+        welcome = ok(run("oci", "lab", "up", "--dir", str(lab), "--port", str(port), env=env))
+        assert "created cluster cl1" in welcome
+        assert "The oci lab is running." in welcome
+        assert f"source {lab / 'env'}" in welcome
+        assert f"oci lab down --dir {lab}" in welcome
+
+        env_file = lab / "env"
+        assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+        values = read_env_file(env_file)
+        assert values["OCI_API_URL"] == f"http://127.0.0.1:{port}"
+        assert values["OCI_LOGIN"] == "admin"
+        assert values["OCI_API_TOKEN"].startswith("oci_")
+        assert len(values["OCI_PASSWORD"]) >= 16
+
+        user = env | values
+
+        def ocicli_json(*args: str) -> list[dict]:
+            return json.loads(ok(run("ocicli", *args, "-f", "json", env=user)))
+
+        assert [(c["name"], c["domain"]) for c in ocicli_json("cluster-list")] == [
+            ("cl1", "example.com")
+        ]
+        assert [
+            (loc["name"], loc["swift_region"]["name"]) for loc in ocicli_json("location-list")
+        ] == [
+            ("zone1", "region1"),
+            ("zone2", "region1"),
+        ]
+        networks = {n["name"]: n for n in ocicli_json("network-list")}
+        assert sorted(networks) == ["mgmt-zone1", "mgmt-zone2", "public"]
+        assert networks["mgmt-zone1"]["cidr"] == "192.168.101.0/24"
+        assert networks["public"]["is_public"] is True
+        assert networks["mgmt-zone2"]["location"]["name"] == "zone2"
+        assert ocicli_json("machine-list") == []
+
+        # The real thing: `source` the file in a shell whose PATH lacks the venv.
+        script = (
+            f"source {shlex.quote(str(env_file))} && ocicli cluster-show cl1 -f value -c domain"
+        )
+        shell = subprocess.run(
+            ["bash", "-c", script],
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert (shell.returncode, shell.stdout, shell.stderr) == (0, "example.com\n", "")
+
+        pid = int((lab / "server.pid").read_text())
+        status = ok(run("oci", "lab", "status", "--dir", str(lab), env=env))
+        assert status == f"the lab server runs (pid {pid}) at http://127.0.0.1:{port}\n"
+
+        again = run("oci", "lab", "up", "--dir", str(lab), "--port", str(port), env=env)
+        assert again.returncode == 1
+        assert again.stderr == f"Error: the lab already runs (pid {pid}); `oci lab down` first\n"
+        assert len(process_group_members(pid)) >= 2  # the server and its workers
+
+        assert ok(run("oci", "lab", "down", "--dir", str(lab), env=env)) == (
+            f"stopped the lab server (pid {pid})\n"
+        )
+        assert process_group_members(pid) == []
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+        assert not listening(port)
+        assert not (lab / "server.pid").exists()
+        stopped = run("oci", "lab", "status", "--dir", str(lab), env=env)
+        assert (stopped.returncode, stopped.stdout) == (1, "the lab is not running\n")
+        assert ok(run("oci", "lab", "down", "--dir", str(lab), env=env)) == (
+            "the lab is not running\n"
+        )
+
+        # Up again on another port: the data and the credentials stay, the env file follows.
+        port2 = free_port()
+        welcome = ok(run("oci", "lab", "up", "--dir", str(lab), "--port", str(port2), env=env))
+        assert "kept cluster cl1 (already there)" in welcome
+        values2 = read_env_file(env_file)
+        assert values2["OCI_API_URL"] == f"http://127.0.0.1:{port2}"
+        assert values2["OCI_API_TOKEN"] == values["OCI_API_TOKEN"]
+        assert ok(
+            run("ocicli", "cluster-list", "-f", "value", "-c", "name", env=env | values2)
+        ) == ("cl1\n")
+    finally:
+        run("oci", "lab", "down", "--dir", str(lab), env=env)
