@@ -143,9 +143,8 @@ def test_lab_up_use_down(tmp_path: Path) -> None:
         assert ok(run("oci", "lab", "down", "--dir", str(lab), env=env)) == (
             f"stopped the lab server (pid {pid})\n"
         )
+        # Nothing of it runs; a zombie waiting for init to reap it does not count.
         assert process_group_members(pid) == []
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
         assert not listening(port)
         assert not (lab / "server.pid").exists()
         stopped = run("oci", "lab", "status", "--dir", str(lab), env=env)
