@@ -244,3 +244,11 @@ def test_roles_are_the_builtin_catalogue(api) -> None:  # type: ignore[no-untype
     names = {r["name"] for r in api.get("/api/v1/roles").get_json()["items"]}
     assert {"controller", "compute", "cephosd", "swiftstore", "swiftproxy"} <= names
     assert api.get("/api/v1/roles/controller").get_json()["description"]
+
+
+def test_names_are_case_sensitive_on_every_backend(topology) -> None:  # type: ignore[no-untyped-def]
+    # MariaDB's default collation would call these equal; ours must not.
+    assert topology.post("/api/v1/swift-regions", json={"name": "Region1"}).status_code == 201
+    assert topology.get("/api/v1/swift-regions/REGION1").status_code == 404
+    assert topology.get("/api/v1/swift-regions/Region1").get_json()["name"] == "Region1"
+    assert topology.get("/api/v1/swift-regions/region1").get_json()["name"] == "region1"

@@ -32,3 +32,15 @@ def test_upgrade_downgrade_to_base_upgrade(database) -> None:  # type: ignore[no
     with database.sessions() as session:
         names = set(session.scalars(select(Role.name)))
     assert names == set(BUILTIN_ROLES)
+
+
+def test_mariadb_tables_compare_text_exactly(database) -> None:  # type: ignore[no-untyped-def]
+    if database.backend != "mariadb":
+        return  # SQLite and PostgreSQL compare text exactly already
+    with database.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT table_name, table_collation FROM information_schema.tables "
+            "WHERE table_schema = DATABASE() AND table_name <> 'alembic_version'"
+        ).all()
+    assert len(rows) == len(Base.metadata.tables)
+    assert {collation for _, collation in rows} == {"utf8mb4_bin"}, rows
