@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 DEFAULT_CONFIG_FILE = Path("/etc/oci/oci.toml")
 ENV_PREFIX = "OCI_"
@@ -45,6 +47,19 @@ class Settings(BaseModel):
     @classmethod
     def _networks_parse(cls, value: list[str]) -> list[str]:
         return [str(ipaddress.ip_network(v.strip(), strict=False)) for v in value if v.strip()]
+
+    @field_validator("database_url")
+    @classmethod
+    def _url_usable(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            url = make_url(value)
+            _ = url.port  # a non-numeric port only fails here
+            url.get_dialect()
+        except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+            raise ValueError(f"not a usable SQLAlchemy URL ({exc})") from None
+        return value
 
     @property
     def effective_database_url(self) -> str:

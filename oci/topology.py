@@ -104,7 +104,7 @@ def delete_cluster(session: Session, name: str) -> None:
 def create_network(
     session: Session,
     name: str,
-    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+    address: str,
     prefix_length: int,
     location: str,
     is_public: bool,
@@ -128,9 +128,19 @@ def create_network(
     return row
 
 
-def parse_network(
-    address: ipaddress.IPv4Address | ipaddress.IPv6Address, prefix_length: int
-) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+def parse_network(text: str, prefix_length: int) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError as exc:
+        raise Invalid(
+            f"{text!r} is not an IPv4 or IPv6 address",
+            {"fields": {"address": "not an IP address"}},
+        ) from exc
+    if getattr(address, "scope_id", None):
+        raise Invalid(
+            f"{text!r} has a zone ID; a network address has none",
+            {"fields": {"address": "zone IDs (%...) are not allowed"}},
+        )
     limit = address.max_prefixlen
     if not 1 <= prefix_length <= limit:
         raise Invalid(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,12 +30,12 @@ def machine(session: Session, serial: str, **fields: Any) -> Machine:
         Disk(name="sdb", size_bytes=480_103_981_056, kind="ssd", rotational=False),
         Disk(name="nvme0n1", size_bytes=3_840_755_982_336, kind="nvme", transport="nvme"),
     ]
-    suffix = f"{abs(hash(serial)) % 256:02x}"
+    suffix = ":".join(f"{b:02x}" for b in zlib.crc32(serial.encode()).to_bytes(4)[1:])
     row.nics = [
         Nic(
             name="eno1",
-            mac=f"00:1B:21:00:00:{suffix}",
-            identity_mac=f"00:1b:21:00:00:{suffix}",
+            mac=f"00:1B:21:{suffix.upper()}",  # stored lower-case by the column type
+            identity_mac=f"00:1b:21:{suffix}",
             speed_mbps=25000,
             vendor_id="15b3",
             device_id="101b",

@@ -102,10 +102,17 @@ def test_a_deleted_user_token_stops_working(client, database, admin) -> None:  #
     assert client.get("/api/v1/roles", headers=admin.bearer).status_code == 401
 
 
-def test_trusted_source_networks_are_a_setting(app) -> None:  # type: ignore[no-untyped-def]
+def test_trusted_source_networks_are_a_setting(app, settings) -> None:  # type: ignore[no-untyped-def]
     from oci.api.auth import source_is_trusted
+    from oci.app import create_app
 
     with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
         assert source_is_trusted()
     with app.test_request_context(environ_base={"REMOTE_ADDR": "192.0.2.10"}):
         assert not source_is_trusted()
+    other = create_app(settings.model_copy(update={"trusted_networks": ["192.0.2.0/24"]}))
+    with other.test_request_context(environ_base={"REMOTE_ADDR": "192.0.2.10"}):
+        assert source_is_trusted()
+    with other.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        assert not source_is_trusted()
+    other.extensions["oci_engine"].dispose()

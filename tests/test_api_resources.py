@@ -252,3 +252,87 @@ def test_names_are_case_sensitive_on_every_backend(topology) -> None:  # type: i
     assert topology.get("/api/v1/swift-regions/REGION1").status_code == 404
     assert topology.get("/api/v1/swift-regions/Region1").get_json()["name"] == "Region1"
     assert topology.get("/api/v1/swift-regions/region1").get_json()["name"] == "region1"
+
+
+def test_trailing_spaces_and_nul_never_reach_a_row(topology, database, admin, client) -> None:  # type: ignore[no-untyped-def]
+    before = _counts(database)
+    # MariaDB's default collation would match 'cl1  ' to 'cl1' and delete it.
+    assert topology.delete("/api/v1/clusters/cl1%20%20").status_code == 404
+    assert topology.get("/api/v1/swift-regions/region1%20").status_code == 404
+    for url in ("/api/v1/clusters/a%00b", "/api/v1/networks?location=a%00b"):
+        response = topology.get(url)
+        assert response.status_code == 400, url
+        assert "NUL" in response.get_json()["error"]["message"]
+    nul_login = {"Authorization": "Basic " + __import__("base64").b64encode(b"ad\0min:x").decode()}
+    assert client.get("/api/v1/roles", headers=nul_login).status_code == 401
+    assert _counts(database) == before
+
+
+@pytest.mark.parametrize(
+    ("address", "words"),
+    [
+        ("fe80::%eth0", "zone ID"),
+        ("fe80::%" + "x" * 60, "address"),
+        (167837696, "address"),  # an integer is not an address, however it converts
+        ("10.1.0", "not an IPv4 or IPv6 address"),
+    ],
+)
+def test_network_addresses_are_plain_strings(topology, database, address, words) -> None:  # type: ignore[no-untyped-def]
+    before = _counts(database)
+    response = topology.post(
+        "/api/v1/networks",
+        json={"name": "odd", "address": address, "prefix_length": 64, "location": "zone1"},
+    )
+    assert response.status_code == 422, response.get_json()
+    assert words in response.get_json()["error"]["message"]
+    assert _counts(database) == before
+
+
+def test_huge_offsets_are_a_clear_400(topology) -> None:  # type: ignore[no-untyped-def]
+    for offset in ("9223372036854775808", "99999999999999999999999"):
+        response = topology.get(f"/api/v1/clusters?offset={offset}")
+        assert response.status_code == 400
+        assert "offset" in response.get_json()["error"]["message"]
+
+
+def test_timestamps_keep_their_fractions(topology) -> None:  # type: ignore[no-untyped-def]
+    created = topology.post("/api/v1/swift-regions", json={"name": "r9"}).get_json()
+    assert (
+        topology.get("/api/v1/swift-regions/r9").get_json()["created_at"] == created["created_at"]
+    )
+
+
+def test_the_default_page_is_the_servers_page_size(settings, admin) -> None:  # type: ignore[no-untyped-def]
+    from oci.app import create_app
+
+    app = create_app(settings.model_copy(update={"page_size_max": 5}))
+    client = app.test_client()
+    page = client.get("/api/v1/roles", headers=admin.bearer).get_json()
+    assert (len(page["items"]), page["total"], page["limit"]) == (5, 13, 5)
+    assert client.get("/api/v1/roles?limit=6", headers=admin.bearer).status_code == 400
+    app.extensions["oci_engine"].dispose()
+
+
+def test_a_chunked_body_over_the_limit_is_413(live_server, admin, database) -> None:  # type: ignore[no-untyped-def]
+    # Without Content-Length the server reads up to the limit: what reaches it
+    # is too large, not "invalid JSON". Only a real server (gunicorn) streams.
+    import http.client
+    from urllib.parse import urlsplit
+
+    before = _counts(database)
+    body = json.dumps({"name": "r", "pad": "x" * 2_500_000}).encode()
+    where = urlsplit(live_server.url)
+    conn = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    chunks = (body[i : i + 65536] for i in range(0, len(body), 65536))
+    conn.request(
+        "POST",
+        "/api/v1/swift-regions",
+        body=chunks,
+        encode_chunked=True,
+        headers=admin.bearer | {"Content-Type": "application/json"},
+    )
+    response = conn.getresponse()
+    assert response.status == 413, response.read()
+    assert json.loads(response.read())["error"]["code"] == "payload_too_large"
+    conn.close()
+    assert _counts(database) == before

@@ -413,6 +413,35 @@ def test_read_only_user_can_list_but_not_create(
     )
 
 
+def test_credentials_on_the_command_line_beat_a_token_in_the_environment(
+    live_server: LiveServer, admin: Credentials, reader: Credentials, home: Path
+) -> None:
+    # An admin token left in the environment must not act for a user who
+    # typed another login: the command runs as the reader, and is refused.
+    cli = Cli(clean_env(home) | {"OCI_API_URL": live_server.url, "OCI_API_TOKEN": admin.token})
+    error = cli.fails(
+        "--login",
+        reader.login,
+        "--password",
+        reader.password,
+        "cluster-create",
+        "clx",
+        "example.com",
+    )
+    assert "may only read" in error
+    assert cli.json("cluster-list") == []
+    # A token and a password from the same place are ambiguous: refused, not guessed.
+    both = cli.run("cluster-list", env={"OCI_LOGIN": "admin", "OCI_PASSWORD": admin.password})
+    assert both.returncode == 2
+    assert "both a token and a password" in both.stderr
+
+
+def test_unusable_server_urls_are_one_line(home: Path) -> None:
+    cli = Cli(clean_env(home) | {"OCI_API_URL": "127.0.0.1:9", "OCI_API_TOKEN": "x"})
+    assert "cannot use the server URL" in cli.fails("cluster-list")
+    assert cli.run("--timeout", "-1", "cluster-list").returncode == 2
+
+
 # -- configuration file ------------------------------------------------------------------------
 
 

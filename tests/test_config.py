@@ -43,6 +43,8 @@ def test_database_url_and_lists_from_environment(tmp_path: Path) -> None:
         ("", {"OCI_WORKERS": "many"}, "workers"),
         ("", {"OCI_TRUSTED_NETWORKS": "10.0.0.300/8"}, "trusted_networks"),
         ("listen_port = [\n", {}, "cannot read"),
+        ("", {"OCI_DATABASE_URL": "postgresql+psycopg://u:pw@db:notaport/oci"}, "database_url"),
+        ("", {"OCI_DATABASE_URL": "nosuchdialect://db/oci"}, "database_url"),
     ],
 )
 def test_bad_settings_are_named(tmp_path: Path, text: str, env: dict[str, str], named: str) -> None:

@@ -93,9 +93,25 @@ def test_lab_up_use_down(tmp_path: Path) -> None:
         assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
         values = read_env_file(env_file)
         assert values["OCI_API_URL"] == f"http://127.0.0.1:{port}"
-        assert values["OCI_LOGIN"] == "admin"
         assert values["OCI_API_TOKEN"].startswith("oci_")
-        assert len(values["OCI_PASSWORD"]) >= 16
+        # No password in the env file: `oci user add` would take it from OCI_PASSWORD.
+        assert "OCI_PASSWORD" not in values and "OCI_LOGIN" not in values
+        password_file = lab / "admin-password"
+        assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
+        basic = run(
+            "ocicli",
+            "--login",
+            "admin",
+            "--password",
+            password_file.read_text().strip(),
+            "cluster-list",
+            "-f",
+            "value",
+            "-c",
+            "name",
+            env={k: v for k, v in (env | values).items() if k != "OCI_API_TOKEN"},
+        )
+        assert (basic.returncode, basic.stdout) == (0, "cl1\n"), basic.stderr
 
         user = env | values
 

@@ -43,4 +43,4 @@ def test_mariadb_tables_compare_text_exactly(database) -> None:  # type: ignore[
             "WHERE table_schema = DATABASE() AND table_name <> 'alembic_version'"
         ).all()
     assert len(rows) == len(Base.metadata.tables)
-    assert {collation for _, collation in rows} == {"utf8mb4_bin"}, rows
+    assert {collation for _, collation in rows} == {"utf8mb4_nopad_bin"}, rows

@@ -17,11 +17,11 @@ down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# MariaDB compares text case-insensitively by default ('Zone1' = 'zone1'),
-# unlike SQLite and PostgreSQL: a binary collation makes names, serials and
-# lookups behave the same on every backend. Every table must carry it
-# (tests/test_migrations.py checks).
-MYSQL_TABLE = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+# MariaDB compares text ignoring case and trailing spaces by default
+# ('Zone1 ' = 'zone1'), unlike SQLite and PostgreSQL: a binary, no-pad
+# collation makes names, serials and lookups behave the same on every
+# backend. Every table must carry it (tests/test_migrations.py checks).
+MYSQL_TABLE = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_nopad_bin"}
 
 
 def upgrade() -> None:

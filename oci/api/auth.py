@@ -46,11 +46,13 @@ def _authenticate() -> Caller | None:
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise Unauthorized("malformed HTTP basic credentials") from exc
         login, sep, password = decoded.partition(":")
-        user = check_password(db(), login, password) if sep else None
+        usable = sep and "\x00" not in login and len(login) <= 64
+        user = check_password(db(), login, password) if usable else None
         if user is None:
             raise Unauthorized("wrong login or password")
     elif scheme == "bearer":
-        user = check_token(db(), value.strip())
+        token = value.strip()
+        user = check_token(db(), token) if "\x00" not in token else None
         if user is None:
             raise Unauthorized("unknown or revoked API token")
     else:
@@ -69,6 +71,10 @@ def source_is_trusted() -> bool:
 
 def enforce_access() -> None:
     """before_request hook: refuse the call unless the route's access rule allows it."""
+    if "\x00" in request.path or any(
+        "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)
+    ):
+        raise BadRequest("the URL holds a NUL character")
     leaked = CREDENTIAL_PARAMS.intersection(key.lower() for key in request.args)
     if leaked:
         raise BadRequest(

@@ -62,8 +62,10 @@ class ListQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    limit: int = Field(100, ge=1, description="Items per page (at most page_size_max).")
-    offset: int = Field(0, ge=0)
+    limit: int | None = Field(
+        None, ge=1, description="Items per page; default and maximum: the server's page_size_max"
+    )
+    offset: int = Field(0, ge=0, le=2**31 - 1)
 
 
 def ref(obj: Any, endpoint: str, key: str = "name") -> Ref | None:
@@ -78,13 +80,14 @@ def paginate(
 ) -> Page[T]:
     """One page of ``stmt`` (ordered by the caller), each row through ``out``."""
     largest = current_app.config["OCI_SETTINGS"].page_size_max
-    if query.limit > largest:
+    limit = largest if query.limit is None else query.limit
+    if limit > largest:
         raise BadRequest(
             f"limit must be at most {largest}; page through with offset",
             {"fields": {"limit": f"at most {largest}"}},
         )
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = session.scalars(stmt.limit(query.limit).offset(query.offset)).unique()
+    rows = session.scalars(stmt.limit(limit).offset(query.offset)).unique()
     return Page[T](
-        items=[out(row) for row in rows], total=total or 0, limit=query.limit, offset=query.offset
+        items=[out(row) for row in rows], total=total or 0, limit=limit, offset=query.offset
     )

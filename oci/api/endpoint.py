@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from oci.errors import BadRequest, Invalid
 
@@ -60,6 +61,9 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
     if not request.is_json:
         raise BadRequest("the request body must be JSON (Content-Type: application/json)")
     raw = request.get_data(cache=True)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and len(raw) >= limit:  # chunked bodies are cut at the limit
+        raise RequestEntityTooLarge()
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:

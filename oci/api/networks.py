@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint
-from pydantic import Field, IPvAnyAddress
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -21,7 +21,9 @@ TAG = "networks"
 
 class NetworkCreate(Input):
     name: Name
-    address: IPvAnyAddress = Field(description="Network address", examples=["192.168.101.0"])
+    address: str = Field(
+        max_length=45, description="Network address", examples=["192.168.101.0", "2001:db8::"]
+    )
     prefix_length: int = Field(description="CIDR prefix length", examples=[24])
     location: Name
     is_public: bool = Field(False, description="Public network: reserves a VIP when attached")

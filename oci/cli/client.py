@@ -60,6 +60,8 @@ class ApiClient:
             ) from exc
         except requests.Timeout as exc:
             raise ApiError(f"the oci server at {self.base_url} did not answer in time") from exc
+        except requests.RequestException as exc:  # a bad URL: no scheme, bad port, ...
+            raise ApiError(f"cannot use the server URL {self.base_url!r}: {exc}") from exc
         if response.status_code == 204:
             return None
         try:
@@ -67,6 +69,11 @@ class ApiClient:
         except ValueError:
             body = None
         if response.ok:
+            if body is None:
+                raise ApiError(
+                    f"{self.base_url} answered {method} {path} with no JSON: is it an oci server?",
+                    response.status_code,
+                )
             return body
         error = body.get("error") if isinstance(body, dict) else None
         if isinstance(error, dict):

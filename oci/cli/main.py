@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 from click.shell_completion import CompletionItem
 
 from oci.cli.client import ApiClient, ApiError
@@ -50,19 +51,45 @@ def client_from(ctx: click.Context) -> ApiClient:
     cache = root.meta.setdefault("ocicli.client", {})
     if "client" not in cache:
         stored = _config_file(params.get("config"))
-
-        def pick(name: str) -> Any:
-            value = params.get(name)
-            return value if value is not None else stored.get(name)
-
+        url = params.get("api_url") or stored.get("api_url") or DEFAULT_API_URL
+        login, password, token = _credentials(root, stored)
         cache["client"] = ApiClient(
-            base_url=pick("api_url") or DEFAULT_API_URL,
-            login=pick("login"),
-            password=pick("password"),
-            token=pick("token"),
+            base_url=url,
+            login=login,
+            password=password,
+            token=token,
             timeout=params.get("timeout") or 30.0,
         )
     return cache["client"]
+
+
+def _credentials(
+    root: click.Context, stored: dict[str, Any]
+) -> tuple[str | None, str | None, str | None]:
+    """(login, password, token) from the one source that ranks first.
+
+    Options beat variables, which beat the file, as a whole: a password given
+    on the command line is never overridden by a token left in the environment.
+    Within one source, a token and a password together are ambiguous.
+    """
+    levels: list[dict[str, Any]] = [{}, {}]
+    for name in ("login", "password", "token"):
+        value = root.params.get(name)
+        if value is None:
+            continue
+        source = root.get_parameter_source(name)
+        levels[0 if source is ParameterSource.COMMANDLINE else 1][name] = value
+    levels.append({k: v for k, v in stored.items() if k in ("login", "password", "token")})
+    names = ("options", "environment (OCI_PASSWORD and OCI_API_TOKEN)", "configuration file")
+    for level, where in zip(levels, names, strict=True):
+        if "token" in level and "password" in level:
+            raise click.UsageError(
+                f"both a token and a password come from the {where}; give only one"
+            )
+        if "token" in level or "password" in level:
+            login = level.get("login") or root.params.get("login") or stored.get("login")
+            return login, level.get("password"), level.get("token")
+    return None, None, None
 
 
 class OciGroup(click.Group):
@@ -166,7 +193,11 @@ def emit_object(obj: dict[str, Any], fmt: str, columns: tuple[str, ...]) -> None
     "[default ~/.config/oci/ocicli.toml, then /etc/oci/ocicli.toml].",
 )
 @click.option(
-    "--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for the server."
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for the server.",
 )
 @click.version_option(package_name="oci")
 def main(**_: Any) -> None:

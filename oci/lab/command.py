@@ -67,6 +67,7 @@ class Lab:
         self.pid_file = self.dir / "server.pid"
         self.log_file = self.dir / "server.log"
         self.env_file = self.dir / "env"
+        self.password_file = self.dir / "admin-password"
         self.api_url = f"http://127.0.0.1:{port}"
 
     @property
@@ -116,7 +117,7 @@ def up(directory: str, port: int) -> None:
     migrate.upgrade(url)
 
     click.echo(f"[2/4] admin user {LOGIN!r}")
-    password, token = _ensure_admin(url, here)
+    token = _ensure_admin(url, here)
 
     click.echo(f"[3/4] server on {here.api_url}")
     _start_server(here, port)
@@ -139,50 +140,52 @@ def up(directory: str, port: int) -> None:
             database=url,
             login=LOGIN,
             env_file=here.env_file,
+            password_file=here.password_file,
             cluster="cl1",
             down_command=f"make lab-down  (or: oci lab down --dir {shlex.quote(directory)})",
         )
     )
-    del password
 
 
-def _ensure_admin(url: str, here: Lab) -> tuple[str, str]:
-    """Create the admin once; its password and a token go to the lab's env file (0600).
+def _ensure_admin(url: str, here: Lab) -> str:
+    """An admin and a working API token for the lab; returns the token.
 
-    The env file is rewritten on every ``up``, keeping working credentials, so
-    that its OCI_API_URL follows the port the lab runs on now.
+    The env file exports only the URL and the token: exporting OCI_PASSWORD
+    would hand the admin's password to the next `oci user add`. The password
+    is kept in its own file. Both files are 0600 and rewritten on every ``up``
+    (keeping working credentials) so OCI_API_URL follows the lab's port.
     """
+    values = _read_env(here.env_file) if here.env_file.exists() else {}
+    token = values.get("OCI_API_TOKEN", "")
     engine = make_engine(url)
     try:
         with make_sessionmaker(engine)() as session, session.begin():
-            admin = next((u for u in users.list_users(session) if u.login == LOGIN), None)
-            values = _read_env(here.env_file) if here.env_file.exists() else {}
-            password = values.get("OCI_PASSWORD", "")
-            token = values.get("OCI_API_TOKEN", "")
             known = users.check_token(session, token) if token else None
-            if admin is None or known is None or known.login != LOGIN or not password:
+            if known is None or known.login != LOGIN:
                 password = secrets.token_urlsafe(16)
-                if admin is None:
-                    admin = users.add_user(session, LOGIN, password, admin=True)
-                else:
+                if LOGIN in {u.login for u in users.list_users(session)}:
                     users.set_password(session, LOGIN, password)
-                token = users.create_token(session, admin)
+                else:
+                    users.add_user(session, LOGIN, password, admin=True)
+                token = users.create_token(session, users.get_user(session, LOGIN))
+                _write_private(here.password_file, password + "\n")
     finally:
         engine.dispose()
     venv_bin = Path(sys.executable).parent
-    lines = {
-        "OCI_API_URL": here.api_url,
-        "OCI_LOGIN": LOGIN,
-        "OCI_PASSWORD": password,
-        "OCI_API_TOKEN": token,
-    }
-    fd = os.open(here.env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    _write_private(
+        here.env_file,
+        "# oci lab: source this file to use ocicli against the lab\n"
+        f"export OCI_API_URL={shlex.quote(here.api_url)}\n"
+        f"export OCI_API_TOKEN={shlex.quote(token)}\n"
+        f'export PATH={shlex.quote(str(venv_bin))}:"$PATH"\n',
+    )
+    return token
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write("# oci lab credentials: source this file\n")
-        for key, value in lines.items():
-            handle.write(f"export {key}={shlex.quote(value)}\n")
-        handle.write(f'export PATH={shlex.quote(str(venv_bin))}:"$PATH"\n')
-    return password, token
+        handle.write(text)
 
 
 def _read_env(path: Path) -> dict[str, str]:

@@ -8,8 +8,9 @@ from typing import Any
 
 import netaddr
 from sqlalchemy import DateTime, String, Text
+from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
 class InvalidMac(ValueError):
@@ -43,6 +44,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     impl = DateTime()
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        # MySQL and MariaDB drop fractions of a second unless asked to keep them.
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(DateTime())
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
