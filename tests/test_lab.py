@@ -96,6 +96,9 @@ def test_lab_up_use_down(tmp_path: Path) -> None:
         assert values["OCI_API_TOKEN"].startswith("oci_")
         # No password in the env file: `oci user add` would take it from OCI_PASSWORD.
         assert "OCI_PASSWORD" not in values and "OCI_LOGIN" not in values
+        # ... and `oci` acts on the lab's own database once the file is sourced.
+        listed = run("oci", "user", "list", env=env | values)
+        assert (listed.returncode, listed.stdout.split("\t")[0]) == (0, "admin"), listed.stderr
         password_file = lab / "admin-password"
         assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
         basic = run(

@@ -177,6 +177,9 @@ def _ensure_admin(url: str, here: Lab) -> str:
         "# oci lab: source this file to use ocicli against the lab\n"
         f"export OCI_API_URL={shlex.quote(here.api_url)}\n"
         f"export OCI_API_TOKEN={shlex.quote(token)}\n"
+        "# and `oci` (user add, db ...) acts on the lab's database\n"
+        f"export OCI_CONFIG={shlex.quote(here.server_env['OCI_CONFIG'])}\n"
+        f"export OCI_DATA_DIR={shlex.quote(here.server_env['OCI_DATA_DIR'])}\n"
         f'export PATH={shlex.quote(str(venv_bin))}:"$PATH"\n',
     )
     return token
