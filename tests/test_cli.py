@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import requests
 import yaml
 
 from oci.models import Disk, Machine, Nic
+from tests.commands import Command
 from tests.conftest import Credentials, Database, LiveServer, free_port
 
 OCICLI = Path(sys.executable).parent / "ocicli"
@@ -39,45 +39,9 @@ def clean_env(home: Path) -> dict[str, str]:
     return env
 
 
-class Cli:
-    """Runs ocicli with a given environment and checks the outcome."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-
-    def run(
-        self, *args: str, env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(OCICLI), *args],
-            env=self.env | (env or {}),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-
-    def __call__(self, *args: str, env: dict[str, str] | None = None) -> str:
-        """stdout of a command that must succeed and print nothing on stderr."""
-        result = self.run(*args, env=env)
-        assert result.returncode == 0, f"ocicli {' '.join(args)}: {result.stderr}"
-        assert result.stderr == "", result.stderr
-        return result.stdout
-
-    def fails(self, *args: str, env: dict[str, str] | None = None) -> str:
-        """The error line of a command the server refuses: exit 1, stdout empty, one line."""
-        result = self.run(*args, env=env)
-        assert result.returncode == 1, (
-            f"ocicli {' '.join(args)} exited {result.returncode}:\n{result.stdout}{result.stderr}"
-        )
-        assert result.stdout == ""
-        lines = result.stderr.splitlines()
-        assert len(lines) == 1, f"expected one line on stderr, got:\n{result.stderr}"
-        assert lines[0].startswith("Error: ")
-        assert "Traceback" not in result.stderr
-        return lines[0].removeprefix("Error: ")
-
-    def json(self, *args: str) -> object:
-        return json.loads(self(*args, "-f", "json"))
+def ocicli(env: dict[str, str]) -> Command:
+    """ocicli, whose successful commands print nothing on stderr."""
+    return Command("ocicli", env, quiet=True)
 
 
 @pytest.fixture
@@ -88,14 +52,14 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def cli(live_server: LiveServer, admin: Credentials, home: Path) -> Cli:
+def cli(live_server: LiveServer, admin: Credentials, home: Path) -> Command:
     """ocicli as the admin, by login and password."""
     env = clean_env(home) | {
         "OCI_API_URL": live_server.url,
         "OCI_LOGIN": admin.login,
         "OCI_PASSWORD": admin.password,
     }
-    return Cli(env)
+    return ocicli(env)
 
 
 @pytest.fixture
@@ -121,7 +85,7 @@ def table_rows(text: str) -> list[list[str]]:
     ]
 
 
-def completions(cli: Cli, words: str) -> list[tuple[str, str]]:
+def completions(cli: Command, words: str) -> list[tuple[str, str]]:
     """What bash completion offers for ``words`` (click 8's bash protocol: 'type,value' lines)."""
     cword = len(words.split()) - (0 if words.endswith(" ") else 1)
     out = cli(
@@ -133,7 +97,7 @@ def completions(cli: Cli, words: str) -> list[tuple[str, str]]:
 # -- resources, create to delete ---------------------------------------------------------
 
 
-def test_swift_region_and_location_lifecycle(cli: Cli) -> None:
+def test_swift_region_and_location_lifecycle(cli: Command) -> None:
     table = table_rows(cli("swift-region-create", "region1"))
     assert table[0] == ["Field", "Value"] and ["name", "region1"] in table
 
@@ -159,7 +123,7 @@ def test_swift_region_and_location_lifecycle(cli: Cli) -> None:
     assert cli.fails("swift-region-show", "region1") == "no Swift region named 'region1'"
 
 
-def test_network_lifecycle_ipv4_and_ipv6(cli: Cli, post: Callable[[str, dict], dict]) -> None:
+def test_network_lifecycle_ipv4_and_ipv6(cli: Command, post: Callable[[str, dict], dict]) -> None:
     post("swift-regions", {"name": "region1"})
     post("locations", {"name": "zone1", "swift_region": "region1"})
 
@@ -203,7 +167,7 @@ def test_network_lifecycle_ipv4_and_ipv6(cli: Cli, post: Callable[[str, dict], d
     assert cli.fails("network-show", "mgmt") == "no network named 'mgmt'"
 
 
-def test_cluster_lifecycle_and_completion(cli: Cli) -> None:
+def test_cluster_lifecycle_and_completion(cli: Command) -> None:
     table = table_rows(cli("cluster-create", "cl1", "example.com"))
     assert ["name", "cl1"] in table and ["domain", "example.com"] in table
     assert cli("cluster-create", "cl2", "example.org", "-f", "value", "-c", "name") == "cl2\n"
@@ -237,7 +201,7 @@ def test_cluster_lifecycle_and_completion(cli: Cli) -> None:
 # -- output formats -----------------------------------------------------------------------
 
 
-def test_every_output_format(cli: Cli) -> None:
+def test_every_output_format(cli: Command) -> None:
     """The seeded roles, in each format; -c picks API field names, in the order given."""
     table = table_rows(cli("role-list"))
     assert table[0] == ["name", "description"]
@@ -319,7 +283,7 @@ def add_machine(database: Database) -> None:
         s.add(machine)
 
 
-def test_machine_list_and_show(cli: Cli, database: Database) -> None:
+def test_machine_list_and_show(cli: Command, database: Database) -> None:
     assert cli.json("machine-list") == []
     [header] = table_rows(cli("machine-list"))  # the header and no row
     assert header[0] == "serial"
@@ -371,33 +335,33 @@ def test_machine_list_and_show(cli: Cli, database: Database) -> None:
 
 
 def test_authentication_and_connection_errors(
-    cli: Cli, live_server: LiveServer, admin: Credentials
+    cli: Command, live_server: LiveServer, admin: Credentials
 ) -> None:
     error = cli.fails("cluster-list", env={"OCI_PASSWORD": "not-the-password"})
     assert error.startswith("wrong login or password")
     assert "OCI_LOGIN" in error
 
     anonymous = {k: v for k, v in cli.env.items() if k not in ("OCI_LOGIN", "OCI_PASSWORD")}
-    error = Cli(anonymous).fails("cluster-list")
+    error = ocicli(anonymous).fails("cluster-list")
     assert error.startswith("authentication required")
     assert error.count("OCI_API_TOKEN") == 1  # the hint, once
 
     # A token instead of a password.
-    assert Cli(anonymous | {"OCI_API_TOKEN": admin.token}).json("cluster-list") == []
-    error = Cli(anonymous | {"OCI_API_TOKEN": "oci_revoked"}).fails("cluster-list")
+    assert ocicli(anonymous | {"OCI_API_TOKEN": admin.token}).json("cluster-list") == []
+    error = ocicli(anonymous | {"OCI_API_TOKEN": "oci_revoked"}).fails("cluster-list")
     assert error.startswith("unknown or revoked API token")
 
     nobody = f"http://127.0.0.1:{free_port()}"
     error = cli.fails("cluster-list", env={"OCI_API_URL": nobody})
     assert error.startswith(f"cannot reach the oci server at {nobody}")
     # Completion never errors: with no server it offers nothing.
-    assert completions(Cli(cli.env | {"OCI_API_URL": nobody}), "ocicli cluster-show ") == []
+    assert completions(ocicli(cli.env | {"OCI_API_URL": nobody}), "ocicli cluster-show ") == []
 
 
 def test_read_only_user_can_list_but_not_create(
     live_server: LiveServer, reader: Credentials, home: Path
 ) -> None:
-    cli = Cli(
+    cli = ocicli(
         clean_env(home)
         | {
             "OCI_API_URL": live_server.url,
@@ -418,7 +382,7 @@ def test_credentials_on_the_command_line_beat_a_token_in_the_environment(
 ) -> None:
     # An admin token left in the environment must not act for a user who
     # typed another login: the command runs as the reader, and is refused.
-    cli = Cli(clean_env(home) | {"OCI_API_URL": live_server.url, "OCI_API_TOKEN": admin.token})
+    cli = ocicli(clean_env(home) | {"OCI_API_URL": live_server.url, "OCI_API_TOKEN": admin.token})
     error = cli.fails(
         "--login",
         reader.login,
@@ -437,7 +401,7 @@ def test_credentials_on_the_command_line_beat_a_token_in_the_environment(
 
 
 def test_unusable_server_urls_are_one_line(home: Path) -> None:
-    cli = Cli(clean_env(home) | {"OCI_API_URL": "127.0.0.1:9", "OCI_API_TOKEN": "x"})
+    cli = ocicli(clean_env(home) | {"OCI_API_URL": "127.0.0.1:9", "OCI_API_TOKEN": "x"})
     assert "cannot use the server URL" in cli.fails("cluster-list")
     assert cli.run("--timeout", "-1", "cluster-list").returncode == 2
 
@@ -452,7 +416,7 @@ def test_credentials_from_config_file(
     config.write_text(
         f'api_url = "{live_server.url}"\nlogin = "{admin.login}"\npassword = "{admin.password}"\n'
     )
-    cli = Cli(clean_env(home))
+    cli = ocicli(clean_env(home))
     assert cli.json("--config", str(config), "cluster-list") == []
     via_env = cli("role-list", "-f", "value", "-c", "name", env={"OCI_CLI_CONFIG": str(config)})
     assert "compute" in via_env.split()
@@ -482,7 +446,7 @@ def test_credentials_from_config_file(
 
 def test_help_and_completion_script(home: Path) -> None:
     """Needs no server."""
-    cli = Cli(clean_env(home))
+    cli = ocicli(clean_env(home))
     usage = cli("--help")
     for command in ("cluster-create", "machine-list", "network-create", "swift-region-list"):
         assert command in usage

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,47 +19,15 @@ from oci import migrate
 from oci.app import create_app
 from oci.config import Settings
 from tests.backends import ADMIN_DATABASE, SERVER_URLS, reachable, recreate_database
+from tests.commands import Command
 from tests.conftest import free_port
 
-OCI = Path(sys.executable).parent / "oci"
 HEAD = migrate.head_revision("sqlite://")
 PASSWORD = "correct horse battery"
 
 
-class Oci:
-    """Runs ``oci`` with a given environment, stdin never a terminal."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-
-    def run(
-        self, *args: str, env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(OCI), *args],
-            env=self.env | (env or {}),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-
-    def __call__(self, *args: str, env: dict[str, str] | None = None) -> str:
-        result = self.run(*args, env=env)
-        assert result.returncode == 0, f"oci {' '.join(args)}: {result.stdout}{result.stderr}"
-        return result.stdout
-
-    def fails(self, *args: str, env: dict[str, str] | None = None) -> str:
-        """The error of a refused command: exit 1, one 'Error: ' line, nothing on stdout."""
-        result = self.run(*args, env=env)
-        assert result.returncode == 1, (
-            f"oci {' '.join(args)} exited {result.returncode}:\n{result.stdout}{result.stderr}"
-        )
-        assert result.stdout == ""
-        lines = result.stderr.splitlines()
-        assert len(lines) == 1, f"expected one line on stderr, got:\n{result.stderr}"
-        assert lines[0].startswith("Error: ")
-        return lines[0].removeprefix("Error: ")
+def oci_with(env: dict[str, str]) -> Command:
+    return Command("oci", env)
 
 
 def base_env(tmp_path: Path) -> dict[str, str]:
@@ -72,17 +38,17 @@ def base_env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def oci(tmp_path: Path) -> Oci:
-    return Oci(base_env(tmp_path))
+def oci(tmp_path: Path) -> Command:
+    return oci_with(base_env(tmp_path))
 
 
 @pytest.fixture
-def migrated_oci(oci: Oci) -> Oci:
+def migrated_oci(oci: Command) -> Command:
     oci("db", "upgrade")
     return oci
 
 
-def sqlite_url(oci: Oci) -> str:
+def sqlite_url(oci: Command) -> str:
     return f"sqlite:///{oci.env['OCI_DATA_DIR']}/oci.db"
 
 
@@ -97,7 +63,7 @@ def tables(url: str) -> set[str]:
 # -- database ---------------------------------------------------------------------------
 
 
-def test_db_upgrade_current_downgrade(oci: Oci, tmp_path: Path) -> None:
+def test_db_upgrade_current_downgrade(oci: Command, tmp_path: Path) -> None:
     data = tmp_path / "data"
     # Asking does not create anything.
     assert oci("db", "current") == f"current: none\nhead: {HEAD}\n"
@@ -118,7 +84,7 @@ def test_db_upgrade_current_downgrade(oci: Oci, tmp_path: Path) -> None:
     assert "machines" in tables(sqlite_url(oci))
 
 
-def test_unmigrated_database_is_refused(oci: Oci, tmp_path: Path) -> None:
+def test_unmigrated_database_is_refused(oci: Command, tmp_path: Path) -> None:
     port = str(free_port())
     # No database at all: serving would only create an empty file.
     error = oci.fails("serve", "--port", port)
@@ -138,7 +104,7 @@ def test_unmigrated_database_is_refused(oci: Oci, tmp_path: Path) -> None:
     )
 
 
-def test_unreachable_database_is_one_line(oci: Oci) -> None:
+def test_unreachable_database_is_one_line(oci: Command) -> None:
     url = f"postgresql+psycopg://oci:secret@127.0.0.1:{free_port()}/oci"
     env = {"OCI_DATABASE_URL": url}
     error = oci.fails("db", "upgrade", env=env)
@@ -163,7 +129,7 @@ def basic(login: str, password: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()}
 
 
-def test_user_add_list_delete(migrated_oci: Oci, tmp_path: Path) -> None:
+def test_user_add_list_delete(migrated_oci: Command, tmp_path: Path) -> None:
     oci = migrated_oci
     url = sqlite_url(oci)
     out = oci("user", "add", "alice", "--admin", "--token", env={"OCI_PASSWORD": PASSWORD})
@@ -207,7 +173,7 @@ def test_user_add_list_delete(migrated_oci: Oci, tmp_path: Path) -> None:
 # -- configuration -----------------------------------------------------------------------------
 
 
-def test_bad_configuration_names_the_key(oci: Oci, tmp_path: Path) -> None:
+def test_bad_configuration_names_the_key(oci: Command, tmp_path: Path) -> None:
     config = Path(oci.env["OCI_CONFIG"])
 
     config.write_text('data_dir = "/tmp"\nlisten_prot = 8080\n')
@@ -230,20 +196,20 @@ def test_bad_configuration_names_the_key(oci: Oci, tmp_path: Path) -> None:
     )
 
 
-def test_environment_overrides_the_file(oci: Oci, tmp_path: Path) -> None:
+def test_environment_overrides_the_file(oci: Command, tmp_path: Path) -> None:
     from_file, from_env = tmp_path / "from-file", tmp_path / "from-env"
     Path(oci.env["OCI_CONFIG"]).write_text(f'data_dir = "{from_file}"\n')
     env = {k: v for k, v in oci.env.items() if k != "OCI_DATA_DIR"}
 
-    Oci(env)("db", "upgrade")
+    oci_with(env)("db", "upgrade")
     assert (from_file / "oci.db").is_file()
 
-    Oci(env | {"OCI_DATA_DIR": str(from_env)})("db", "upgrade")
+    oci_with(env | {"OCI_DATA_DIR": str(from_env)})("db", "upgrade")
     assert (from_env / "oci.db").is_file()
 
     # database_url beats data_dir, and the variable beats the file.
     elsewhere = tmp_path / "elsewhere.db"
-    Oci(env | {"OCI_DATABASE_URL": f"sqlite:///{elsewhere}"})("db", "upgrade")
+    oci_with(env | {"OCI_DATABASE_URL": f"sqlite:///{elsewhere}"})("db", "upgrade")
     assert elsewhere.is_file()
 
 
@@ -251,7 +217,7 @@ def test_environment_overrides_the_file(oci: Oci, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("backend", ["postgresql", "mariadb"])
-def test_database_server(oci: Oci, tmp_path: Path, backend: str) -> None:
+def test_database_server(oci: Command, tmp_path: Path, backend: str) -> None:
     why = reachable(backend)
     if why is not None:
         pytest.skip(f"{backend} not reachable: {why}")
