@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -39,18 +39,25 @@ def _prepare_data_dir(settings: Settings) -> None:
 
 
 @contextmanager
-def _session() -> Iterator[Session]:
-    settings = _settings()
-    engine = make_engine(settings.effective_database_url)
+def _engine(url: str) -> Iterator[Engine]:
+    engine = make_engine(url)
     try:
-        _require_current_schema(settings)
-        factory = make_sessionmaker(engine)
-        with factory() as session, session.begin():
-            yield session
-    except OciError as exc:
-        raise click.ClickException(exc.message) from exc
+        yield engine
     finally:
         engine.dispose()
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """One transaction on a database whose schema is current."""
+    url = _settings().effective_database_url
+    with _engine(url) as engine:
+        _require_current_schema(engine, url)
+        try:
+            with make_sessionmaker(engine)() as session, session.begin():
+                yield session
+        except OciError as exc:
+            raise click.ClickException(exc.message) from exc
 
 
 def _first_line(exc: BaseException) -> str:
@@ -78,18 +85,14 @@ def _missing_sqlite_file(url: str) -> Path | None:
     return None if path.exists() else path
 
 
-def _require_current_schema(settings: Settings) -> None:
-    url = settings.effective_database_url
+def _require_current_schema(engine: Engine, url: str) -> None:
     missing = _missing_sqlite_file(url)
     if missing is not None:
         raise click.ClickException(f"there is no database at {missing}: run `oci db upgrade`")
-    engine = make_engine(url)
     try:
         current = migrate.current_revision(engine)
-    except Exception as exc:
+    except SQLAlchemyError as exc:
         raise click.ClickException(f"cannot reach the database: {_first_line(exc)}") from exc
-    finally:
-        engine.dispose()
     head = migrate.head_revision(url)
     if current != head:
         raise click.ClickException(
@@ -116,7 +119,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     from oci.server import run
 
     settings = _settings()
-    _require_current_schema(settings)
+    with _engine(settings.effective_database_url) as engine:
+        _require_current_schema(engine, settings.effective_database_url)
     run(
         settings,
         host=host or settings.listen_host,
@@ -164,12 +168,8 @@ def current() -> None:
     if _missing_sqlite_file(url) is not None:
         revision = None
     else:
-        engine = make_engine(url)
-        try:
-            with _database_errors(url):
-                revision = migrate.current_revision(engine)
-        finally:
-            engine.dispose()
+        with _engine(url) as engine, _database_errors(url):
+            revision = migrate.current_revision(engine)
     click.echo(f"current: {revision or 'none'}")
     click.echo(f"head: {migrate.head_revision(url)}")
 

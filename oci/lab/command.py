@@ -93,13 +93,18 @@ def _lab(directory: str, port: int) -> Lab:
     return Lab(Path(directory), port)
 
 
+dir_option = click.option(
+    "--dir", "directory", default=".lab", show_default=True, help="Lab state directory."
+)
+
+
 @click.group()
 def lab() -> None:
     """A local lab: a server on SQLite with an example cluster."""
 
 
 @lab.command()
-@click.option("--dir", "directory", default=".lab", show_default=True, help="Lab state.")
+@dir_option
 @click.option("--port", default=8080, show_default=True, help="Server port on 127.0.0.1.")
 def up(directory: str, port: int) -> None:
     """Start the server in the background, create an admin, fill an example cluster."""
@@ -230,7 +235,7 @@ def _start_server(here: Lab, port: int) -> None:
 
 
 @lab.command()
-@click.option("--dir", "directory", default=".lab", show_default=True, help="Lab state.")
+@dir_option
 def down(directory: str) -> None:
     """Stop the lab's server (its data stays in the lab directory)."""
     here = _lab(directory, 0)
@@ -250,7 +255,7 @@ def down(directory: str) -> None:
 
 
 @lab.command()
-@click.option("--dir", "directory", default=".lab", show_default=True, help="Lab state.")
+@dir_option
 def status(directory: str) -> None:
     """Say whether the lab's server runs, and where."""
     here = _lab(directory, 0)
