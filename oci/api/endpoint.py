@@ -115,17 +115,20 @@ def endpoint(
                 return result.model_dump(mode="json"), status
             return result
 
-        run.oci_spec_args = (summary, access, body, query, response, status, tag)  # type: ignore[attr-defined]
+        # Built once here, not per request: the spec for safe methods, then the rest.
+        run.oci_specs = tuple(  # type: ignore[attr-defined]
+            EndpointSpec(summary, access or default, body, query, response, status, tag)
+            for default in (Access.READ, Access.WRITE)
+        )
         return run
 
     return wrap
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def spec_of(view: Callable[..., Any], method: str) -> EndpointSpec | None:
-    args = getattr(view, "oci_spec_args", None)
-    if args is None:
-        return None
-    summary, access, body, query, response, status, tag = args
-    if access is None:
-        access = Access.READ if method in ("GET", "HEAD", "OPTIONS") else Access.WRITE
-    return EndpointSpec(summary, access, body, query, response, status, tag)
+    """How ``view`` answers ``method``; None for a route declared without @endpoint."""
+    specs = getattr(view, "oci_specs", None)
+    return None if specs is None else specs[method not in SAFE_METHODS]
