@@ -43,25 +43,26 @@ def build(app: Flask) -> dict[str, Any]:
     operations = documented_operations(app)
     for _, _, spec in operations:
         if spec is not None:
-            models.update(m for m in (spec.body, spec.response) if m is not None)
+            models.update(m for m in (spec.body, spec.query, spec.response) if m is not None)
     keyed, schemas = models_json_schema(
         [(m, "validation" if m is not ErrorOut else "serialization") for m in models],
         ref_template="#/components/schemas/{model}",
     )
     refs = {model: keyed[(model, mode)] for (model, mode) in keyed}
+    components = schemas.get("$defs", {})
 
     paths: dict[str, dict[str, Any]] = {}
     for path, method, spec in operations:
         if spec is None:
             continue  # undocumented: tests/test_openapi.py fails on it
-        paths.setdefault(path, {})[method] = _operation(path, method, spec, refs)
+        paths.setdefault(path, {})[method] = _operation(path, method, spec, refs, components)
     return {
         "openapi": "3.1.0",
         "info": {"title": "oci inventory API", "version": oci.__version__},
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
-            "schemas": schemas.get("$defs", {}),
+            "schemas": components,
             "securitySchemes": {
                 "basic": {"type": "http", "scheme": "basic"},
                 "token": {"type": "http", "scheme": "bearer"},
@@ -71,7 +72,11 @@ def build(app: Flask) -> dict[str, Any]:
 
 
 def _operation(
-    path: str, method: str, spec: EndpointSpec, refs: dict[type[BaseModel], Any]
+    path: str,
+    method: str,
+    spec: EndpointSpec,
+    refs: dict[type[BaseModel], Any],
+    components: dict[str, Any],
 ) -> dict[str, Any]:
     op: dict[str, Any] = {
         "summary": spec.summary,
@@ -84,8 +89,10 @@ def _operation(
         for name in re.findall(r"{([^}]+)}", path)
     ]
     if spec.query is not None:
+        # The query model's own schema, whose $refs already point at components.
+        query_schema = components[refs[spec.query]["$ref"].rsplit("/", 1)[1]]
         for name, field in spec.query.model_fields.items():
-            schema = spec.query.model_json_schema()["properties"][name]
+            schema = query_schema["properties"][name]
             params.append(
                 {"name": name, "in": "query", "required": field.is_required(), "schema": schema}
             )
