@@ -29,11 +29,11 @@ def by_name(session: Session, model: type[M], name: str, what: str) -> M:
 
 
 def reference(session: Session, model: type[M], name: str, what: str, field: str) -> M:
-    """Like ``by_name`` for a name given in a request body: a 422 naming the field."""
-    row = session.scalar(select(model).where(model.name == name))  # type: ignore[attr-defined]
-    if row is None:
-        raise Invalid(f"no {what} named {name!r}", {"fields": {field: f"no {what} {name!r}"}})
-    return row
+    """``by_name`` for a name given in a request body: a 422 naming the field, not a 404."""
+    try:
+        return by_name(session, model, name, what)
+    except NotFound as exc:
+        raise Invalid(exc.message, {"fields": {field: f"no {what} {name!r}"}}) from exc
 
 
 def _ensure_new(session: Session, model: type[Base], name: str, what: str) -> None:
