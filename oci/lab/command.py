@@ -110,10 +110,9 @@ def up(directory: str, port: int) -> None:
     """Start the server in the background, create an admin, fill an example cluster."""
     here = _lab(directory, port)
     here.dir.mkdir(parents=True, exist_ok=True)
-    if here.running_pid():
-        raise click.ClickException(
-            f"the lab already runs (pid {here.running_pid()}); `oci lab down` first"
-        )
+    running = here.running_pid()
+    if running:
+        raise click.ClickException(f"the lab already runs (pid {running}); `oci lab down` first")
     (here.dir / "oci.toml").write_text(f"listen_port = {port}\nworkers = 2\n")
     settings = load_settings(environ=here.server_env)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
