@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
@@ -36,7 +37,7 @@ def test_upgrade_downgrade_to_base_upgrade(database) -> None:  # type: ignore[no
 
 def test_mariadb_tables_compare_text_exactly(database) -> None:  # type: ignore[no-untyped-def]
     if database.backend != "mariadb":
-        return  # SQLite and PostgreSQL compare text exactly already
+        pytest.skip("SQLite and PostgreSQL compare text exactly already")
     with database.engine.connect() as conn:
         rows = conn.exec_driver_sql(
             "SELECT table_name, table_collation FROM information_schema.tables "
