@@ -1,0 +1,1 @@
+"""The discovery agent: a POSIX shell script (oci-agent) and its launcher."""

@@ -1,0 +1,1 @@
+"""Discovery reports: from the agent's raw tool outputs to normalised facts (pure)."""

@@ -1,0 +1,145 @@
+"""The normalised facts of one discovery report: what the parsers return.
+
+Plain data, no database: `oci.inventory` turns it into rows. Every field is
+optional because any tool may be missing on a given machine; a parser that
+cannot read its input leaves the field empty and records a `problem`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "BmcFacts",
+    "CommandResult",
+    "CpuFacts",
+    "DimmFacts",
+    "DiskFacts",
+    "Facts",
+    "LldpFacts",
+    "NicFacts",
+    "PciFacts",
+    "SystemFacts",
+]
+
+
+@dataclass(frozen=True)
+class SystemFacts:
+    # Raw strings as the firmware reports them (stripped); placeholder values
+    # such as "To Be Filled By O.E.M." are kept here and filtered by identity.
+    manufacturer: str | None = None
+    product_name: str | None = None
+    serial: str | None = None
+    system_uuid: str | None = None  # lower-case, canonical 8-4-4-4-12 form
+    sku: str | None = None
+    bios_version: str | None = None
+    bios_date: str | None = None
+    architecture: str | None = None  # x86_64, aarch64 (uname -m spelling)
+
+
+@dataclass(frozen=True)
+class CpuFacts:
+    model: str | None = None
+    vendor: str | None = None
+    sockets: int | None = None
+    cores: int | None = None  # physical cores, all sockets
+    threads: int | None = None  # logical CPUs, all sockets
+
+
+@dataclass(frozen=True)
+class DimmFacts:
+    locator: str
+    size_bytes: int
+    memory_type: str | None = None
+    speed_mts: int | None = None
+    manufacturer: str | None = None
+    part_number: str | None = None
+    serial: str | None = None
+
+
+@dataclass(frozen=True)
+class DiskFacts:
+    name: str  # kernel name: sda, nvme0n1
+    size_bytes: int
+    kind: str  # hdd, ssd, nvme, other (oci.models.hardware.DISK_KINDS)
+    rotational: bool | None = None
+    model: str | None = None
+    serial: str | None = None
+    wwn: str | None = None
+    transport: str | None = None  # sata, sas, nvme, usb, virtio, ...
+
+
+@dataclass(frozen=True)
+class NicFacts:
+    name: str
+    mac: str  # lower-case, colon separated
+    # True only for a NIC that can identify the machine: on a PCI bus and a
+    # universally administered MAC. False for bonds, bridges, VLANs, veths
+    # and BMC USB NICs (cdc_ether, rndis) whose MACs repeat across servers.
+    physical: bool = False
+    speed_mbps: int | None = None
+    driver: str | None = None
+    firmware_version: str | None = None
+    pci_address: str | None = None  # 0000:3b:00.0
+    vendor_id: str | None = None  # 4 lower-case hex digits
+    device_id: str | None = None
+    product_name: str | None = None  # "MT28908 Family [ConnectX-6]"
+
+
+@dataclass(frozen=True)
+class PciFacts:
+    address: str  # 0000:3b:00.0
+    vendor_id: str
+    device_id: str
+    class_id: str | None = None  # 4 hex digits: 0302
+    class_name: str | None = None
+    vendor_name: str | None = None
+    device_name: str | None = None
+    subsystem_vendor_id: str | None = None
+    subsystem_device_id: str | None = None
+    driver: str | None = None
+
+
+@dataclass(frozen=True)
+class LldpFacts:
+    interface: str  # the local NIC
+    switch_name: str | None = None  # the neighbour's system name
+    chassis_id: str | None = None
+    port_id: str | None = None
+    port_description: str | None = None
+    vlan: int | None = None
+
+
+@dataclass(frozen=True)
+class BmcFacts:
+    ip_address: str | None = None
+    mac: str | None = None
+    firmware_version: str | None = None
+    manufacturer: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """One line of the agent's commands.txt: what ran and how it ended."""
+
+    name: str  # the output file name: dmidecode.txt
+    exit_code: int  # 127: the tool is not installed
+    error: str | None = None  # the tool's stderr (from NAME.err), trimmed
+
+
+@dataclass(frozen=True)
+class Facts:
+    system: SystemFacts = field(default_factory=SystemFacts)
+    cpu: CpuFacts = field(default_factory=CpuFacts)
+    memory_bytes: int | None = None
+    dimms: tuple[DimmFacts, ...] = ()
+    disks: tuple[DiskFacts, ...] = ()
+    nics: tuple[NicFacts, ...] = ()
+    pci_devices: tuple[PciFacts, ...] = ()
+    lldp: tuple[LldpFacts, ...] = ()
+    bmc: BmcFacts | None = None
+    ssh_host_keys: tuple[str, ...] = ()  # "ssh-ed25519 AAAA... root@host" lines
+    commands: tuple[CommandResult, ...] = ()
+    # What could not be read, one sentence each naming the file:
+    # "lsblk.json: not JSON (line 1: Expecting value)".
+    problems: tuple[str, ...] = ()
