@@ -1,6 +1,7 @@
 """Every model, imported here so that Base.metadata knows them all."""
 
 from oci.models.cluster import Cluster, RoleCounter
+from oci.models.discovery import DiscoveryReport, MachineEvent, SshHostKey
 from oci.models.hardware import Bmc, Disk, LldpNeighbour, MemoryModule, Nic, PciDevice
 from oci.models.location import Location, SwiftRegion
 from oci.models.machine import Machine
@@ -14,11 +15,13 @@ __all__ = [
     "ApiToken",
     "Bmc",
     "Cluster",
+    "DiscoveryReport",
     "Disk",
     "IpAddress",
     "LldpNeighbour",
     "Location",
     "Machine",
+    "MachineEvent",
     "MachineStatus",
     "MemoryModule",
     "Network",
@@ -26,6 +29,7 @@ __all__ = [
     "PciDevice",
     "Role",
     "RoleCounter",
+    "SshHostKey",
     "SwiftRegion",
     "User",
 ]

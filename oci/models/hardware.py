@@ -117,5 +117,6 @@ class Bmc(Base):
     ip_address: Mapped[str | None] = mapped_column(String(45))
     mac: Mapped[str | None] = mapped_column(MacAddress())
     firmware_version: Mapped[str | None] = mapped_column(String(64))
+    manufacturer: Mapped[str | None] = mapped_column(String(128))
 
     machine: Mapped[Machine] = relationship(back_populates="bmc")

@@ -15,6 +15,7 @@ from oci.models.types import JSONText, UTCDateTime
 
 if TYPE_CHECKING:
     from oci.models.cluster import Cluster
+    from oci.models.discovery import DiscoveryReport, MachineEvent, SshHostKey
     from oci.models.hardware import Bmc, Disk, LldpNeighbour, MemoryModule, Nic, PciDevice
     from oci.models.location import Location
     from oci.models.network import IpAddress
@@ -80,6 +81,11 @@ class Machine(Timestamps, Base):
     # machine-set options (RAID, serial console, CPU model, GPUs, ...).
     settings: Mapped[dict[str, Any]] = mapped_column(JSONText(), default=dict)
 
+    # Set when a report matched this machine and another one at once (serial
+    # says one machine, a MAC another): the operator must decide, nothing merged.
+    identity_conflict: Mapped[str | None] = mapped_column(String(1024))
+    # sha256 of the facts last applied: an unchanged re-report only bumps last_seen.
+    facts_digest: Mapped[str | None] = mapped_column(String(64))
     discovery_count: Mapped[int] = mapped_column(default=0)
     first_seen: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_seen: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -105,6 +111,23 @@ class Machine(Timestamps, Base):
     )
     bmc: Mapped[Bmc | None] = relationship(back_populates="machine", cascade="all, delete-orphan")
     ip_addresses: Mapped[list[IpAddress]] = relationship(back_populates="machine")
+    ssh_host_keys: Mapped[list[SshHostKey]] = relationship(
+        back_populates="machine", cascade="all, delete-orphan", order_by="SshHostKey.key_type"
+    )
+    reports: Mapped[list[DiscoveryReport]] = relationship(
+        back_populates="machine",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="DiscoveryReport.id",
+        lazy="noload",
+    )
+    events: Mapped[list[MachineEvent]] = relationship(
+        back_populates="machine",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="MachineEvent.id",
+        lazy="noload",
+    )
 
     def __repr__(self) -> str:
         return f"<Machine {self.serial or self.id} {self.status}>"
