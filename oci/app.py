@@ -7,7 +7,17 @@ import logging
 
 from flask import Flask
 
-from oci.api import clusters, locations, machines, meta, networks, roles, swift_regions
+from oci.api import (
+    clusters,
+    discovery,
+    events,
+    locations,
+    machines,
+    meta,
+    networks,
+    roles,
+    swift_regions,
+)
 from oci.api.auth import enforce_access
 from oci.api.errors import register_error_handlers
 from oci.api.session import init_sessions
@@ -15,7 +25,17 @@ from oci.config import Settings, load_settings
 from oci.db import make_engine, make_sessionmaker
 
 API_PREFIX = "/api/v1"
-BLUEPRINTS = (meta, machines, clusters, swift_regions, locations, networks, roles)
+BLUEPRINTS = (
+    meta,
+    machines,
+    events,
+    discovery,
+    clusters,
+    swift_regions,
+    locations,
+    networks,
+    roles,
+)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -46,3 +46,8 @@ class Invalid(OciError):
 
     status = 422
     code = "validation_failed"
+
+
+class UnsupportedMediaType(OciError):
+    status = 415
+    code = "unsupported_media_type"

@@ -18,7 +18,7 @@ from flask import current_app, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from oci.errors import BadRequest, Invalid
+from oci.errors import BadRequest, Invalid, UnsupportedMediaType
 
 
 class Access(StrEnum):
@@ -38,6 +38,7 @@ class EndpointSpec:
     response: type[BaseModel] | None
     status: int
     tag: str
+    upload: str | None = None  # media type of a raw (non-JSON) request body
 
 
 def describe_errors(exc: ValidationError, where: str) -> dict[str, Any]:
@@ -73,6 +74,20 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         raise Invalid(_summary_line("request body", details), details) from exc
 
 
+def raw_body(*media_types: str) -> bytes:
+    """The request body of an upload route, checked against its media types and size."""
+    media_type = (request.mimetype or "").lower()
+    if media_type not in media_types:
+        raise UnsupportedMediaType(
+            f"send the body as {' or '.join(media_types)} (got {media_type or 'no Content-Type'})"
+        )
+    raw = request.get_data(cache=True)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and len(raw) >= limit:  # chunked bodies are cut at the limit
+        raise RequestEntityTooLarge()
+    return raw
+
+
 def parse_query(model: type[BaseModel] | None) -> BaseModel | None:
     args = request.args.to_dict(flat=True)
     if model is None:
@@ -98,8 +113,13 @@ def endpoint(
     query: type[BaseModel] | None = None,
     response: type[BaseModel] | None = None,
     status: int = 200,
+    upload: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a route. Access defaults to READ for GET and WRITE otherwise."""
+    """Declare a route. Access defaults to READ for GET and WRITE otherwise.
+
+    ``upload`` names the media type of a raw body the view reads itself
+    (`raw_body()`), for uploads that are not JSON.
+    """
 
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
@@ -117,7 +137,7 @@ def endpoint(
 
         # Built once here, not per request: the spec for safe methods, then the rest.
         run.oci_specs = tuple(  # type: ignore[attr-defined]
-            EndpointSpec(summary, access or default, body, query, response, status, tag)
+            EndpointSpec(summary, access or default, body, query, response, status, tag, upload)
             for default in (Access.READ, Access.WRITE)
         )
         return run

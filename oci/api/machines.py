@@ -15,7 +15,7 @@ from oci.api.common import ListQuery, Output, Page, Ref, paginate, ref
 from oci.api.endpoint import endpoint
 from oci.api.session import db
 from oci.errors import NotFound
-from oci.models import Cluster, Location, Machine, MachineStatus, Role
+from oci.models import Cluster, DiscoveryReport, Location, Machine, MachineStatus, Role
 
 bp = Blueprint("machines", __name__)
 TAG = "machines"
@@ -54,6 +54,9 @@ class MachineBrief(Output):
     u_position: int | None
     discovery_count: int
     last_seen: datetime | None
+    identity_conflict: str | None = Field(
+        description="Why discovery refused to merge reports into this machine, if it did"
+    )
 
 
 class DiskOut(Output):
@@ -116,6 +119,7 @@ class BmcOut(Output):
     ip_address: str | None
     mac: str | None
     firmware_version: str | None
+    manufacturer: str | None
 
 
 class IpAddressOut(Output):
@@ -145,6 +149,10 @@ class MachineOut(MachineBrief):
     lldp_neighbours: list[LldpNeighbourOut]
     bmc: BmcOut | None
     ip_addresses: list[IpAddressOut]
+    ssh_host_keys: list[str] = Field(description="The live system's SSH host keys, pinned")
+    problems: list[str] = Field(
+        description="What the newest kept report could not tell: failed tools, unreadable files"
+    )
 
 
 def _brief_fields(machine: Machine) -> dict[str, Any]:
@@ -174,6 +182,7 @@ def _brief_fields(machine: Machine) -> dict[str, Any]:
         "u_position": machine.u_position,
         "discovery_count": machine.discovery_count,
         "last_seen": machine.last_seen,
+        "identity_conflict": machine.identity_conflict,
     }
 
 
@@ -185,7 +194,13 @@ def _rows(model: type[Output], rows: list[Any]) -> list[Any]:
     return [model.model_validate(row, from_attributes=True) for row in rows]
 
 
-def full(machine: Machine) -> MachineOut:
+def full(machine: Machine, session: Session) -> MachineOut:
+    newest = session.scalar(
+        select(DiscoveryReport.problems)
+        .where(DiscoveryReport.machine_id == machine.id)
+        .order_by(DiscoveryReport.id.desc())
+        .limit(1)
+    )
     return MachineOut(
         **_brief_fields(machine),
         sku=machine.sku,
@@ -217,6 +232,8 @@ def full(machine: Machine) -> MachineOut:
             IpAddressOut(network=ip.network.name, address=ip.address, purpose=ip.purpose)
             for ip in machine.ip_addresses
         ],
+        ssh_host_keys=[key.public_key for key in machine.ssh_host_keys],
+        problems=newest or [],
     )
 
 
@@ -232,13 +249,18 @@ _LIST_LOADS = (
 
 
 def find_machine(session: Session, key: str) -> Machine:
-    """A machine by serial, host name or system UUID, in that order."""
+    """A machine by serial, host name or system UUID, in that order; then by
+    its number, for machines whose firmware has no usable serial."""
     stmt = select(Machine).options(*_LIST_LOADS)
     for column in (Machine.serial, Machine.hostname, Machine.system_uuid):
         machine = session.scalar(stmt.where(column == key))
         if machine is not None:
             return machine
-    raise NotFound(f"no machine with serial, host name or UUID {key!r}")
+    if key.isdigit() and len(key) < 10:
+        machine = session.scalar(stmt.where(Machine.id == int(key)))
+        if machine is not None:
+            return machine
+    raise NotFound(f"no machine with serial, host name, UUID or id {key!r}")
 
 
 @bp.get("/machines")
@@ -263,4 +285,5 @@ def list_(query: MachineQuery) -> Page[MachineBrief]:
 @bp.get("/machines/<key>")
 @endpoint("Show a machine by serial, host name or system UUID", tag=TAG, response=MachineOut)
 def show(key: str) -> MachineOut:
-    return full(find_machine(db(), key))
+    session = db()
+    return full(find_machine(session, key), session)

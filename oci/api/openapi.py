@@ -103,6 +103,11 @@ def _operation(
             "required": True,
             "content": {"application/json": {"schema": refs[spec.body]}},
         }
+    if spec.upload is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {spec.upload: {"schema": {"type": "string", "format": "binary"}}},
+        }
     success: dict[str, Any] = {"description": "Success"}
     if spec.response is not None:
         success["content"] = {"application/json": {"schema": refs[spec.response]}}

@@ -1,0 +1,77 @@
+"""/api/v1/discovery: where the agent on a booting server sends its report."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, current_app, request, url_for
+from pydantic import Field
+
+from oci import inventory
+from oci.api.common import Output
+from oci.api.endpoint import Access, endpoint, raw_body
+from oci.errors import Invalid
+from oci.ingest.archive import ReportRejected, unpack_report
+from oci.ingest.report import parse_report
+
+bp = Blueprint("discovery", __name__)
+TAG = "discovery"
+log = logging.getLogger(__name__)
+
+REPORT_MEDIA_TYPES = ("application/gzip", "application/x-gzip")
+
+
+class ReportMachine(Output):
+    id: int
+    serial: str | None
+    url: str
+
+
+class ReportOut(Output):
+    machine: ReportMachine
+    created: bool = Field(description="This report made the machine known")
+    stored: bool = Field(
+        description="The raw report was kept (it changed something, or the last kept one is old)"
+    )
+    changes: list[str] = Field(description="Hardware changes since the last report")
+    problems: list[str] = Field(description="Tools that failed and files the server could not read")
+
+
+@bp.post("/discovery/reports")
+@endpoint(
+    "Send a discovery report: a gzip tar of raw tool outputs (see oci-agent)",
+    tag=TAG,
+    access=Access.TRUSTED,
+    response=ReportOut,
+    upload=REPORT_MEDIA_TYPES[0],
+)
+def post_report() -> tuple[dict[str, Any], int]:
+    archive = raw_body(*REPORT_MEDIA_TYPES)
+    try:
+        files = unpack_report(archive)
+    except ReportRejected as exc:
+        raise Invalid(f"report refused: {exc}") from exc
+    facts = parse_report(files)
+    upload = inventory.Upload(archive, files, facts, request.remote_addr)
+    sessions = current_app.extensions["oci_sessionmaker"]
+    outcome = inventory.apply_report(sessions, upload)
+    log.info(
+        "report from %s: machine %s (%s)%s",
+        request.remote_addr,
+        outcome.machine_id,
+        outcome.serial,
+        " created" if outcome.created else "",
+    )
+    out = ReportOut(
+        machine=ReportMachine(
+            id=outcome.machine_id,
+            serial=outcome.serial,
+            url=url_for("machines.show", key=outcome.serial or str(outcome.machine_id)),
+        ),
+        created=outcome.created,
+        stored=outcome.stored,
+        changes=[change.message for change in outcome.changes],
+        problems=inventory.report_problems(facts),
+    )
+    return out.model_dump(mode="json"), 201 if outcome.created else 200
