@@ -1,0 +1,122 @@
+"""Small normalisers shared by the parsers: MACs, UUIDs, PCI ids, sizes.
+
+Each returns None for a value it cannot read rather than raising: a tool
+printing "Not Specified" or "--" in a field is normal, not a broken report.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import netaddr
+
+__all__ = [
+    "ParseError",
+    "hex4",
+    "normalise_mac",
+    "normalise_pci_address",
+    "normalise_uuid",
+    "parse_int",
+    "parse_size",
+]
+
+
+class ParseError(ValueError):
+    """The whole input is unreadable; the message says why, without the file name
+    (report.py prefixes it)."""
+
+
+def normalise_mac(value: object) -> str | None:
+    """'AA-BB-CC-DD-EE-FF' and friends -> 'aa:bb:cc:dd:ee:ff'; None if not a 48-bit MAC."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        eui = netaddr.EUI(value.strip())
+    except (netaddr.AddrFormatError, TypeError, ValueError):
+        return None
+    if eui.version != 48:
+        return None
+    return str(eui.format(netaddr.mac_unix_expanded))
+
+
+def normalise_uuid(value: str | None) -> str | None:
+    """SMBIOS UUID -> lower-case 8-4-4-4-12; None for masked or placeholder values."""
+    if not value:
+        return None
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        return None
+
+
+_HEX4 = re.compile(r"^(?:0x)?([0-9a-fA-F]{1,4})$")
+
+
+def hex4(value: str | None) -> str | None:
+    """'10DE', '0x10de', '10de' -> '10de'."""
+    if not value:
+        return None
+    match = _HEX4.match(value.strip())
+    return match.group(1).lower().zfill(4) if match else None
+
+
+# nvidia-smi writes 8-hex-digit domains ("00000000:3B:00.0"); lspci without -D omits it.
+_PCI_ADDRESS = re.compile(
+    r"^(?:(?P<domain>[0-9a-fA-F]{4,8}):)?(?P<bus>[0-9a-fA-F]{2}):(?P<dev>[0-9a-fA-F]{2})"
+    r"\.(?P<fn>[0-7])$"
+)
+
+
+def normalise_pci_address(value: str | None) -> str | None:
+    """Any PCI address spelling -> '0000:3b:00.0'; None if it is not one (usb-..., virtio2)."""
+    if not value:
+        return None
+    match = _PCI_ADDRESS.match(value.strip())
+    if match is None:
+        return None
+    domain = int(match["domain"] or "0", 16)
+    return f"{domain:04x}:{match['bus'].lower()}:{match['dev'].lower()}.{match['fn']}"
+
+
+def parse_int(value: object) -> int | None:
+    """JSON ints, or digit strings (old lsblk prints numbers as strings)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+_UNITS = {
+    "b": 1,
+    "bytes": 1,
+    "kb": 1024,
+    "kib": 1024,
+    "mb": 1024**2,
+    "mib": 1024**2,
+    "gb": 1024**3,
+    "gib": 1024**3,
+    "tb": 1024**4,
+    "tib": 1024**4,
+}
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([A-Za-z]+)$")
+
+
+def parse_size(value: str | None) -> int | None:
+    """'32 GB', '16384 MB', '24684092 kB' -> bytes.
+
+    dmidecode and /proc/meminfo mean binary units by kB/MB/GB (JEDEC usage),
+    so 1 GB is 1024**3 here, as a person reading "16384 MB" = "16 GB" expects.
+    """
+    if not value:
+        return None
+    match = _SIZE.match(value.strip())
+    if match is None:
+        return None
+    factor = _UNITS.get(match.group(2).lower())
+    if factor is None:
+        return None
+    return int(float(match.group(1)) * factor)
