@@ -1,0 +1,260 @@
+"""One discovery report (the agent's files) -> Facts.
+
+Each tool's output is parsed by its own module; this one picks the sources
+and merges them. A missing file leaves its fields empty; an unreadable one
+also adds a sentence to `Facts.problems`. Nothing here raises on bad input.
+
+Precedence, best source first:
+  architecture  uname-m.txt, lscpu, dmidecode's processor records
+  cpu           lscpu (json, then text), field by field dmidecode type 4
+  memory_bytes  the sum of dmidecode's memory modules, else MemTotal
+  pci names     the server's pci.ids, the names in lspci's output, and
+                nvidia-smi's product name for GPUs neither could name
+  nic speed     the switch's advertised MAU type (LLDP), else None
+Not read: ip-addr.json and agent.txt (no Facts field needs them).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import re
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from oci.ingest import contract
+from oci.ingest.dmidecode import DmiResult, parse_dmidecode
+from oci.ingest.ethtool import EthtoolInfo, parse_ethtool_info
+from oci.ingest.facts import (
+    BmcFacts,
+    CommandResult,
+    CpuFacts,
+    DiskFacts,
+    Facts,
+    NicFacts,
+    PciFacts,
+    SystemFacts,
+)
+from oci.ingest.iplink import parse_ip_link
+from oci.ingest.ipmitool import parse_lan_print, parse_mc_info
+from oci.ingest.lldp import LldpResult, parse_lldp_json, parse_lldp_keyvalue
+from oci.ingest.lsblk import parse_lsblk
+from oci.ingest.lscpu import LscpuResult, parse_lscpu_json, parse_lscpu_text
+from oci.ingest.lspci import parse_lspci_nn, parse_lspci_nnmm, parse_lspci_vmmnnk, with_names
+from oci.ingest.meminfo import parse_meminfo
+from oci.ingest.nvidia import parse_nvidia_smi
+from oci.ingest.nvme import parse_nvme_list
+from oci.ingest.pciids import PciIds, load_default
+from oci.ingest.values import ParseError, normalise_pci_address
+
+__all__ = ["USB_NIC_DRIVERS", "parse_report"]
+
+T = TypeVar("T")
+
+# USB network drivers: BMC "host interface" NICs (cdc_ether, rndis_host) share
+# one MAC across a whole fleet; USB dongles are not the machine's either.
+USB_NIC_DRIVERS = frozenset(
+    {"cdc_ether", "rndis_host", "cdc_ncm", "cdc_eem", "cdc_subset", "r8152", "asix", "ax88179_178a"}
+)
+_SSH_KEY = re.compile(
+    r"^(?P<type>ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp(?:256|384|521)"
+    r"|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)"
+    r"\s+(?P<blob>[A-Za-z0-9+/]+={0,2})(?:\s+.*)?$"
+)
+_ARCH = re.compile(r"^[a-z0-9_]{2,20}$")
+_ERROR_LIMIT = 2000  # characters of a tool's stderr kept in CommandResult
+
+
+class _Reader:
+    """Runs one parser per file, turning failures into problem sentences."""
+
+    def __init__(self, files: Mapping[str, str], failed: set[str]) -> None:
+        self.files, self.failed, self.problems = files, failed, list[str]()
+
+    def read(self, name: str, parser: Callable[[str], T]) -> T | None:
+        text = self.files.get(name)
+        if text is None:
+            return None
+        if not text.strip():
+            # An empty output is expected when the tool failed; commands says so.
+            if name not in self.failed:
+                self.problems.append(f"{name}: empty")
+            return None
+        try:
+            return parser(text)
+        except ParseError as error:
+            self.problems.append(f"{name}: {error}")
+        except Exception as error:  # a parser bug must not lose the whole report
+            self.problems.append(f"{name}: could not be parsed ({type(error).__name__}: {error})")
+        return None
+
+
+def _commands(files: Mapping[str, str], problems: list[str]) -> tuple[CommandResult, ...]:
+    results = []
+    for number, line in enumerate(files.get(contract.COMMANDS_FILE, "").splitlines(), 1):
+        code, _, name = line.strip().partition(" ")
+        if not line.strip():
+            continue
+        if not code.lstrip("-").isdigit() or not name.strip():
+            problems.append(f"{contract.COMMANDS_FILE}: line {number} is not '<exit code> NAME'")
+            continue
+        error = files.get(name.strip() + contract.ERROR_SUFFIX, "").strip()
+        results.append(CommandResult(name.strip(), int(code), error[:_ERROR_LIMIT] or None))
+    return tuple(results)
+
+
+def _ssh_keys(text: str, problems: list[str]) -> tuple[str, ...]:
+    keys, ignored = [], 0
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _SSH_KEY.match(line)
+        try:
+            blob = base64.b64decode(match["blob"], validate=True) if match else b""
+        except binascii.Error:
+            blob = b""
+        # The blob starts with its own length-prefixed key type: a cheap integrity check.
+        kind = match["type"].encode() if match else b"\0"
+        if blob[4 : 4 + len(kind)] == kind:
+            keys.append(" ".join(line.split()))
+        else:
+            ignored += 1
+    if ignored:
+        problems.append(f"{contract.SSH_KEYS_FILE}: {ignored} line(s) not OpenSSH public keys")
+    return tuple(keys)
+
+
+def _architecture(
+    files: Mapping[str, str], lscpu: LscpuResult | None, dmi: DmiResult | None
+) -> str | None:
+    uname = files.get("uname-m.txt", "").strip()
+    if _ARCH.match(uname):
+        return uname
+    return (lscpu.architecture if lscpu else None) or (dmi.architecture if dmi else None)
+
+
+def _cpu(lscpu: LscpuResult | None, dmi: DmiResult | None) -> CpuFacts:
+    first, second = (lscpu.cpu if lscpu else CpuFacts()), (dmi.cpu if dmi else CpuFacts())
+    return CpuFacts(
+        **{
+            f.name: getattr(first, f.name) or getattr(second, f.name)
+            for f in dataclasses.fields(first)
+        }
+    )
+
+
+def _pci(reader: _Reader, ids: PciIds | None) -> tuple[PciFacts, ...]:
+    devices = reader.read("lspci-nnmm.txt", parse_lspci_nnmm)
+    detailed = reader.read("lspci-vmmnnk.txt", parse_lspci_vmmnnk) or []
+    if devices is None:
+        devices = detailed or reader.read("lspci.txt", parse_lspci_nn) or []
+    drivers = {d.address: d.driver for d in detailed if d.driver}
+    gpus = {g.pci_address: g for g in reader.read("nvidia-smi.xml", parse_nvidia_smi) or []}
+    named = []
+    for device in devices:
+        device = with_names(device, ids)
+        gpu = gpus.get(device.address)
+        if device.device_name is None and gpu is not None and (device.class_id or "")[:2] == "03":
+            device = dataclasses.replace(device, device_name=gpu.product_name)
+        named.append(
+            dataclasses.replace(device, driver=device.driver or drivers.get(device.address))
+        )
+    return tuple(named)
+
+
+def _nics(
+    reader: _Reader, pci: tuple[PciFacts, ...], lldp: LldpResult | None
+) -> tuple[NicFacts, ...]:
+    by_address = {d.address: d for d in pci}
+    nics = []
+    for link in reader.read("ip-link.json", parse_ip_link) or []:
+        ethtool = reader.read(f"ethtool-{link.name}.txt", parse_ethtool_info) or EthtoolInfo()
+        address = normalise_pci_address(link.parentdev) if link.parentbus == "pci" else None
+        address = address or normalise_pci_address(ethtool.bus_info)
+        universal = not int(link.mac[:2], 16) & 0x02
+        device = by_address.get(address) if address else None
+        nics.append(
+            NicFacts(
+                name=link.name,
+                mac=link.mac,
+                physical=universal
+                and address is not None
+                and link.kind is None
+                and ethtool.driver not in USB_NIC_DRIVERS,
+                speed_mbps=lldp.speeds.get(link.name) if lldp else None,
+                driver=ethtool.driver,
+                firmware_version=ethtool.firmware_version,
+                pci_address=address,
+                vendor_id=device.vendor_id if device else None,
+                device_id=device.device_id if device else None,
+                product_name=device.device_name if device else None,
+            )
+        )
+    return tuple(nics)
+
+
+def _disks(reader: _Reader) -> tuple[DiskFacts, ...]:
+    disks = reader.read("lsblk.json", parse_lsblk) or []
+    namespaces = {n.name: n for n in reader.read("nvme-list.json", parse_nvme_list) or []}
+    merged = []
+    for disk in disks:
+        ns = namespaces.pop(disk.name, None)
+        if ns is not None:
+            disk = dataclasses.replace(
+                disk, model=disk.model or ns.model, serial=disk.serial or ns.serial
+            )
+        merged.append(disk)
+    # Namespaces lsblk did not list (lsblk missing or failed).
+    merged += [
+        DiskFacts(n.name, n.size_bytes, "nvme", False, n.model, n.serial, None, "nvme")
+        for n in namespaces.values()
+        if n.size_bytes
+    ]
+    return tuple(merged)
+
+
+def parse_report(files: Mapping[str, str], pci_ids: PciIds | None = None) -> Facts:
+    """Facts from one report's files (member name -> text). Never raises on content."""
+    problems: list[str] = []
+    commands = _commands(files, problems)
+    reader = _Reader(files, {c.name for c in commands if c.exit_code != 0})
+    ids = pci_ids if pci_ids is not None else load_default()
+
+    dmi = reader.read("dmidecode.txt", parse_dmidecode)
+    if dmi is not None:
+        reader.problems += [f"dmidecode.txt: {p}" for p in dmi.problems]
+    lscpu = reader.read("lscpu.json", parse_lscpu_json) or reader.read(
+        "lscpu.txt", parse_lscpu_text
+    )
+    lldp = reader.read("lldpctl.json", parse_lldp_json) or reader.read(
+        "lldpctl.txt", parse_lldp_keyvalue
+    )
+    pci = _pci(reader, ids)
+    lan = reader.read("ipmitool-lan.txt", parse_lan_print)
+    mc = reader.read("ipmitool-mc-info.txt", parse_mc_info)
+    bmc = None
+    if lan or mc:
+        bmc = BmcFacts(
+            ip_address=lan.ip_address if lan else None,
+            mac=lan.mac if lan else None,
+            firmware_version=mc.firmware_version if mc else None,
+            manufacturer=mc.manufacturer if mc else None,
+        )
+    system = dmi.system if dmi else SystemFacts()
+    facts = Facts(
+        system=dataclasses.replace(system, architecture=_architecture(files, lscpu, dmi)),
+        cpu=_cpu(lscpu, dmi),
+        memory_bytes=(dmi.memory_bytes if dmi else None)
+        or reader.read("meminfo.txt", parse_meminfo),
+        dimms=dmi.dimms if dmi else (),
+        disks=_disks(reader),
+        nics=_nics(reader, pci, lldp),
+        pci_devices=pci,
+        lldp=lldp.neighbours if lldp else (),
+        bmc=bmc,
+        ssh_host_keys=_ssh_keys(files.get(contract.SSH_KEYS_FILE, ""), problems),
+        commands=commands,
+    )
+    return dataclasses.replace(facts, problems=tuple(problems + reader.problems))
