@@ -326,7 +326,7 @@ def test_machine_list_and_show(cli: Command, database: Database) -> None:
     # The UUID finds it too.
     assert cli("machine-show", shown["system_uuid"], "-f", "value", "-c", "serial") == f"{SERIAL}\n"
     assert cli.fails("machine-show", "NOSUCH") == (
-        "no machine with serial, host name or UUID 'NOSUCH'"
+        "no machine with serial, host name, UUID or id 'NOSUCH'"
     )
     assert completions(cli, "ocicli machine-show ") == [("plain", SERIAL)]
 

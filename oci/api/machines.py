@@ -28,6 +28,9 @@ class MachineQuery(ListQuery):
     location: str | None = Field(None, description="Location name")
     product: str | None = Field(None, description="Exact DMI product name")
     manufacturer: str | None = None
+    conflict: bool | None = Field(
+        None, description="true: only machines flagged with an identity conflict"
+    )
 
 
 class MachineBrief(Output):
@@ -279,6 +282,9 @@ def list_(query: MachineQuery) -> Page[MachineBrief]:
         stmt = stmt.where(Machine.product_name == query.product)
     if query.manufacturer is not None:
         stmt = stmt.where(Machine.manufacturer == query.manufacturer)
+    if query.conflict is not None:
+        flagged = Machine.identity_conflict.is_not(None)
+        stmt = stmt.where(flagged if query.conflict else ~flagged)
     return paginate(db(), stmt, query, brief)
 
 

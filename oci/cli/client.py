@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -49,7 +49,8 @@ class ApiClient:
         """``/api/v1/a/b`` with every part URL-quoted, so a name cannot change the route."""
         return "/api/v1/" + "/".join(quote(part, safe="") for part in parts)
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """The server's answer to a request; ApiError for an error or no answer."""
         url = self.base_url + path
         try:
             response = self._http.request(method, url, timeout=self.timeout, **kwargs)
@@ -62,19 +63,12 @@ class ApiClient:
             raise ApiError(f"the oci server at {self.base_url} did not answer in time") from exc
         except requests.RequestException as exc:  # a bad URL: no scheme, bad port, ...
             raise ApiError(f"cannot use the server URL {self.base_url!r}: {exc}") from exc
-        if response.status_code == 204:
-            return None
+        if response.ok:
+            return response
         try:
             body = response.json()
         except ValueError:
             body = None
-        if response.ok:
-            if body is None:
-                raise ApiError(
-                    f"{self.base_url} answered {method} {path} with no JSON: is it an oci server?",
-                    response.status_code,
-                )
-            return body
         error = body.get("error") if isinstance(body, dict) else None
         if isinstance(error, dict):
             raise ApiError(
@@ -87,6 +81,22 @@ class ApiClient:
             f"the server answered {response.status_code} {response.reason} to {method} {path}",
             response.status_code,
         )
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._send(method, path, **kwargs)
+        if response.status_code == 204:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ApiError(
+                f"{self.base_url} answered {method} {path} with no JSON: is it an oci server?",
+                response.status_code,
+            ) from exc
+
+    def download(self, path: str) -> bytes:
+        """The raw body of a GET (a report archive, say)."""
+        return self._send("GET", path).content
 
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params={k: v for k, v in params.items() if v is not None})
@@ -101,7 +111,9 @@ class ApiClient:
         """The item fields of list route ``path``, read from the server's OpenAPI document."""
         doc = self.get("/api/v1/openapi.json")
         schemas = doc["components"]["schemas"]
-        page_ref = doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        page_ref = doc["paths"][_template_of(path, doc["paths"])]["get"]["responses"]["200"][
+            "content"
+        ]["application/json"]
         page = schemas[page_ref["schema"]["$ref"].rsplit("/", 1)[1]]
         item = schemas[page["properties"]["items"]["items"]["$ref"].rsplit("/", 1)[1]]
         return list(item["properties"])
@@ -115,3 +127,19 @@ class ApiClient:
             offset += len(page["items"])
             if not page["items"] or offset >= page["total"]:
                 return
+
+
+def _template_of(path: str, templates: Iterable[str]) -> str:
+    """The OpenAPI path template (``/machines/{key}/reports``) that ``path`` fills."""
+    templates = list(templates)
+    if path in templates:
+        return path
+    parts = path.split("/")
+    for template in templates:
+        pattern = template.split("/")
+        if len(pattern) == len(parts) and all(
+            p == t or (t.startswith("{") and t.endswith("}"))
+            for p, t in zip(parts, pattern, strict=True)
+        ):
+            return template
+    return path

@@ -12,6 +12,7 @@ from oci.cli.main import client_from, completer, emit_object, list_and_emit, mai
 P = ApiClient.path
 
 MACHINE_COLUMNS = (
+    "id",
     "serial",
     "product_name",
     "cpu_model",
@@ -41,10 +42,25 @@ def _api(ctx: click.Context) -> ApiClient:
 @click.option("--location", shell_complete=completer("locations"), help="Only this location's.")
 @click.option("--product", help="Only this exact DMI product name.")
 @click.option("--manufacturer", help="Only this exact manufacturer.")
+@click.option(
+    "--conflicts",
+    "conflict",
+    flag_value="true",
+    default=None,
+    help="Only machines whose reports discovery refused to merge (see machine-show).",
+)
 @output_options()
 @click.pass_context
 def machine_list(ctx: click.Context, fmt: str, columns: tuple[str, ...], **filters: Any) -> None:
-    """List discovered machines with a summary of their hardware."""
+    """List discovered machines with a summary of their hardware.
+
+    \b
+    Examples:
+      ocicli machine-list
+      ocicli machine-list --status live -c serial -c product_name -c disks
+      ocicli machine-list --conflicts
+      ocicli machine-list -f value -c serial     # for $(...) in scripts
+    """
     list_and_emit(ctx, "machines", fmt, columns, MACHINE_COLUMNS, **filters)
 
 
@@ -53,7 +69,11 @@ def machine_list(ctx: click.Context, fmt: str, columns: tuple[str, ...], **filte
 @output_options()
 @click.pass_context
 def machine_show(ctx: click.Context, machine: str, fmt: str, columns: tuple[str, ...]) -> None:
-    """Show everything known of MACHINE (serial, host name or system UUID)."""
+    """Show everything known of MACHINE (serial, host name, system UUID or id).
+
+    Hardware, LLDP neighbours, BMC, SSH host keys, and the problems of the
+    newest report (tools missing or failed). History: ocicli event-list --machine M.
+    """
     emit_object(_api(ctx).get(P("machines", machine)), fmt, columns)
 
 

@@ -146,15 +146,15 @@ def output_options(default_columns: tuple[str, ...] = ()) -> Callable[[Any], Any
 
 def list_and_emit(
     ctx: click.Context,
-    resource: str,
+    resource: str | tuple[str, ...],
     fmt: str,
     columns: tuple[str, ...],
     default: tuple[str, ...],
     **filters: Any,
 ) -> None:
-    """Fetch every item of ``resource`` and print them as asked."""
+    """Fetch every item of ``resource`` (a path's parts) and print them as asked."""
     client = client_from(ctx)
-    path = ApiClient.path(resource)
+    path = ApiClient.path(*((resource,) if isinstance(resource, str) else resource))
     items = list(client.iterate(path, **filters))
     if columns and not items:
         # No item to check -c against: the API's own schema says which fields exist,
@@ -230,4 +230,4 @@ def completion(shell: str) -> None:
 
 
 # The subcommands attach themselves to ``main`` when imported.
-from oci.cli import commands  # noqa: E402, F401
+from oci.cli import commands, discovery_commands  # noqa: E402, F401
