@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from oci.errors import Conflict, Invalid
+from oci.errors import Conflict, Invalid, NotFound
 from oci.ingest.changes import Change, hardware_changes
 from oci.ingest.facts import Facts
 from oci.ingest.identity import Identity, identity_of
@@ -94,6 +94,21 @@ class Outcome:
     created: bool
     changes: tuple[Change, ...]
     stored: bool  # was the raw report kept
+
+
+def machine_by_key(session: Session, key: str, *options: Any) -> Machine:
+    """A machine by serial, host name or system UUID, in that order; then by
+    its number, for machines whose firmware gives no usable serial."""
+    stmt = select(Machine).options(*options)
+    for column in (Machine.serial, Machine.hostname, Machine.system_uuid):
+        machine = session.scalar(stmt.where(column == key))
+        if machine is not None:
+            return machine
+    if key.isdigit() and len(key) < 10:
+        machine = session.scalar(stmt.where(Machine.id == int(key)))
+        if machine is not None:
+            return machine
+    raise NotFound(f"no machine with serial, host name, UUID or id {key!r}")
 
 
 # --- retrying a write that may lose a race ---------------------------------
@@ -211,8 +226,9 @@ def _fit(model: type[Any], values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _arrived(upload: Upload, component: str) -> bool:
-    damaged = {problem.split(":", 1)[0] for problem in upload.facts.problems}
-    return any(name in upload.files and name not in damaged for name in SOURCES[component])
+    failed = {c.name for c in upload.facts.commands if c.exit_code != 0}
+    unusable = failed | upload.facts.unreadable
+    return any(name in upload.files and name not in unusable for name in SOURCES[component])
 
 
 def _sync(
@@ -327,8 +343,8 @@ def facts_digest(facts: Facts) -> str:
     """A fingerprint of what the report says about the hardware (not of how
     the tools fared), to spot a re-report that changes nothing."""
     data = dataclasses.asdict(facts)
-    data.pop("commands")
-    data.pop("problems")
+    for volatile in ("commands", "problems", "unreadable"):
+        data.pop(volatile)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import click
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from oci import migrate, users
 from oci.config import ConfigError, Settings, load_settings
@@ -58,6 +58,20 @@ def _session() -> Iterator[Session]:
                 yield session
         except OciError as exc:
             raise click.ClickException(exc.message) from exc
+
+
+@contextmanager
+def _sessions() -> Iterator[sessionmaker[Session]]:
+    """A session factory on a database whose schema is current, for work that
+    commits in several transactions."""
+    url = _settings().effective_database_url
+    with _engine(url) as engine:
+        _require_current_schema(engine, url)
+        with _database_errors(url):
+            try:
+                yield make_sessionmaker(engine)
+            except OciError as exc:
+                raise click.ClickException(exc.message) from exc
 
 
 def _first_line(exc: BaseException) -> str:
@@ -239,6 +253,69 @@ def user_passwd(login: str) -> None:
     with _session() as session:
         users.set_password(session, login, password)
     click.echo(f"password of {login} changed")
+
+
+@main.group()
+def machine() -> None:
+    """Work on the inventory's machines from the server side."""
+
+
+@machine.command("reparse")
+@click.argument("machines", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Every machine that has a kept report.")
+def machine_reparse(machines: tuple[str, ...], every: bool) -> None:
+    """Read MACHINES' newest kept raw reports again with today's parsers.
+
+    After a parser fix, this updates the inventory of machines that are not
+    running the agent any more, without rebooting them. Hardware changes the
+    new parse reveals are recorded as events. MACHINES are serials, host names,
+    UUIDs or ids.
+
+    \b
+    Examples:
+      oci machine reparse 5KXY123
+      oci machine reparse --all
+    """
+    from sqlalchemy import select
+
+    from oci.ingest.archive import unpack_report
+    from oci.ingest.report import parse_report
+    from oci.inventory import IdentityConflict, machine_by_key, reparse
+    from oci.models import DiscoveryReport
+
+    if every == bool(machines):
+        raise click.UsageError("give MACHINE serials or --all (not both)")
+
+    def parse(archive: bytes) -> tuple[dict[str, str], Any]:
+        files = unpack_report(archive)
+        return files, parse_report(files)
+
+    with _sessions() as factory:
+        with factory() as session:
+            if every:
+                ids = list(
+                    session.scalars(select(DiscoveryReport.machine_id).distinct().order_by(1))
+                )
+            else:
+                ids = [machine_by_key(session, key).id for key in machines]
+        failed = 0
+        with click.progressbar(ids, label="reparsing", file=sys.stderr) as bar:
+            for machine_id in bar:
+                try:
+                    changes = reparse(factory, machine_id, parse)
+                except IdentityConflict as exc:
+                    failed += 1
+                    click.echo(f"\nmachine {machine_id}: {exc.message}", err=True)
+                    continue
+                if changes is None:
+                    click.echo(f"\nmachine {machine_id}: no kept report", err=True)
+                for change in changes or ():
+                    click.echo(f"\nmachine {machine_id}: {change.message}", err=True)
+    click.echo(
+        f"reparsed {len(ids) - failed} machine(s)" + (f", {failed} failed" if failed else "")
+    )
+    if failed:
+        sys.exit(1)
 
 
 def _register_lab() -> None:

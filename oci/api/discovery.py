@@ -13,6 +13,7 @@ from oci.api.common import Output
 from oci.api.endpoint import Access, endpoint, raw_body
 from oci.errors import Invalid
 from oci.ingest.archive import ReportRejected, unpack_report
+from oci.ingest.report import parse_report
 
 bp = Blueprint("discovery", __name__)
 TAG = "discovery"
@@ -51,8 +52,6 @@ def post_report() -> tuple[dict[str, Any], int]:
         files = unpack_report(archive)
     except ReportRejected as exc:
         raise Invalid(f"report refused: {exc}") from exc
-    from oci.ingest.report import parse_report  # TODO(merge): top-level once written
-
     facts = parse_report(files)
     upload = inventory.Upload(archive, files, facts, request.remote_addr)
     sessions = current_app.extensions["oci_sessionmaker"]

@@ -10,11 +10,10 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from oci import summary
+from oci import inventory, summary
 from oci.api.common import ListQuery, Output, Page, Ref, paginate, ref
 from oci.api.endpoint import endpoint
 from oci.api.session import db
-from oci.errors import NotFound
 from oci.models import Cluster, DiscoveryReport, Location, Machine, MachineStatus, Role
 
 bp = Blueprint("machines", __name__)
@@ -252,18 +251,7 @@ _LIST_LOADS = (
 
 
 def find_machine(session: Session, key: str) -> Machine:
-    """A machine by serial, host name or system UUID, in that order; then by
-    its number, for machines whose firmware has no usable serial."""
-    stmt = select(Machine).options(*_LIST_LOADS)
-    for column in (Machine.serial, Machine.hostname, Machine.system_uuid):
-        machine = session.scalar(stmt.where(column == key))
-        if machine is not None:
-            return machine
-    if key.isdigit() and len(key) < 10:
-        machine = session.scalar(stmt.where(Machine.id == int(key)))
-        if machine is not None:
-            return machine
-    raise NotFound(f"no machine with serial, host name, UUID or id {key!r}")
+    return inventory.machine_by_key(session, key, *_LIST_LOADS)
 
 
 @bp.get("/machines")

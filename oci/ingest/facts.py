@@ -143,3 +143,6 @@ class Facts:
     # What could not be read, one sentence each naming the file:
     # "lsblk.json: not JSON (line 1: Expecting value)".
     problems: tuple[str, ...] = ()
+    # Files that gave nothing usable (the tool failed, or the parser could not
+    # read them at all): what the inventory knew from them must be kept.
+    unreadable: frozenset[str] = frozenset()

@@ -114,19 +114,18 @@ class Machine(Timestamps, Base):
     ssh_host_keys: Mapped[list[SshHostKey]] = relationship(
         back_populates="machine", cascade="all, delete-orphan", order_by="SshHostKey.key_type"
     )
+    # Never loaded through the machine (they can be large): queried directly.
     reports: Mapped[list[DiscoveryReport]] = relationship(
         back_populates="machine",
         cascade="all, delete-orphan",
         passive_deletes=True,
         order_by="DiscoveryReport.id",
-        lazy="noload",
     )
     events: Mapped[list[MachineEvent]] = relationship(
         back_populates="machine",
         cascade="all, delete-orphan",
         passive_deletes=True,
         order_by="MachineEvent.id",
-        lazy="noload",
     )
 
     def __repr__(self) -> str:
