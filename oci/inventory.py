@@ -340,22 +340,13 @@ def _component_columns(model: type[Any]) -> list[str]:
 
 
 def facts_digest(facts: Facts) -> str:
-    """A fingerprint of what the report says about the hardware (not of how
-    the tools fared), to spot a re-report that changes nothing."""
+    """A fingerprint of what the report says: the hardware, and which tools
+    failed, to spot a re-report that changes nothing."""
     data = dataclasses.asdict(facts)
-    for volatile in ("commands", "problems", "unreadable"):
-        data.pop(volatile)
+    for raw in ("commands", "problems", "unreadable"):
+        data.pop(raw)
+    data["problems"] = report_problems(facts)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-
-
-def _view(facts: Facts) -> SimpleNamespace:
-    return SimpleNamespace(
-        disks=facts.disks,
-        nics=[nic for nic in facts.nics if nic.physical],
-        pci_devices=facts.pci_devices,
-        memory_bytes=facts.memory_bytes,
-        cpu_model=facts.cpu.model,
-    )
 
 
 def _old_view(machine: Machine) -> SimpleNamespace:
@@ -366,6 +357,23 @@ def _old_view(machine: Machine) -> SimpleNamespace:
         memory_bytes=machine.memory_bytes,
         cpu_model=machine.cpu_model,
     )
+
+
+def _new_view(upload: Upload, old: SimpleNamespace) -> SimpleNamespace:
+    """The machine as it will be after this report: what did not arrive stays."""
+    facts = upload.facts
+    return SimpleNamespace(
+        disks=facts.disks if _arrived(upload, "disks") else old.disks,
+        nics=[n for n in facts.nics if n.physical] if _arrived(upload, "nics") else old.nics,
+        pci_devices=facts.pci_devices if _arrived(upload, "pci_devices") else old.pci_devices,
+        memory_bytes=facts.memory_bytes if _arrived(upload, "memory") else old.memory_bytes,
+        cpu_model=facts.cpu.model if _arrived(upload, "cpu") else old.cpu_model,
+    )
+
+
+def _changes(machine: Machine, upload: Upload) -> list[Change]:
+    old = _old_view(machine)
+    return hardware_changes(old, _new_view(upload, old))
 
 
 def report_problems(facts: Facts) -> list[str]:
@@ -436,6 +444,15 @@ def apply_report(
             changes = [Change("discovered", f"discovered: {what}, {ident.describe()}")]
             created = True
         else:
+            # Reports of one machine take turns from here (a row lock on
+            # PostgreSQL and MariaDB; SQLite has one writer anyway), and see
+            # what the previous one wrote.
+            machine = session.scalars(
+                select(Machine)
+                .where(Machine.id == machine.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).one()
             last_stored = session.scalar(
                 select(func.max(DiscoveryReport.received_at)).where(
                     DiscoveryReport.machine_id == machine.id
@@ -447,7 +464,7 @@ def apply_report(
                 machine.last_seen = now
                 machine.discovery_count += 1
                 return Outcome(machine.id, machine.serial, False, (), stored=False)
-            changes = hardware_changes(_old_view(machine), _view(upload.facts))
+            changes = _changes(machine, upload)
             created = False
         machine.last_seen = now
         machine.discovery_count = (machine.discovery_count or 0) + 1
@@ -492,7 +509,7 @@ def reparse(
                 f"reparsed, {_who(machine)}'s report now names {_who(found)}",
                 [machine.id, found.id],
             )
-        changes = hardware_changes(_old_view(machine), _view(facts))
+        changes = _changes(machine, upload)
         _apply_facts(session, machine, upload, ident)
         machine.facts_digest = facts_digest(facts)
         report.problems = report_problems(facts)

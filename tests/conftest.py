@@ -180,16 +180,16 @@ def free_port() -> int:
 
 
 def wait_for_http(
-    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 30
+    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited {process.returncode}:\n{log.read_text()}")
         try:
-            requests.get(url, timeout=1)
+            requests.get(url, timeout=5)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or a busy machine
             time.sleep(0.2)
     raise RuntimeError(f"server did not answer at {url}:\n{log.read_text()}")
 
