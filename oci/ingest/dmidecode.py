@@ -9,7 +9,8 @@ The text is a list of records:
     <TAB><TAB>PCI is supported
 
 A blank line ends a record. Lines we cannot place (text outside a record,
-a broken Handle line) are reported as one problem; the rest is still used.
+a broken Handle line, unindented text inside one) are reported as one
+problem; the rest is still used.
 """
 
 from __future__ import annotations
@@ -85,8 +86,8 @@ def parse_records(text: str) -> tuple[list[DmiRecord], list[str]]:
             if sep:
                 last_key = key.strip()
                 current.fields[last_key] = value.strip()
-            else:
-                stray.append((number, line))
+            # A colon-less field line is tolerated: linuxhw's anonymiser replaces some
+            # (HPE chassis "Boot-up State") with a hash, and nothing here reads them.
         else:
             stray.append((number, line))
     problems = []
