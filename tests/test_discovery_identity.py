@@ -20,7 +20,7 @@ def post(client, files):  # type: ignore[no-untyped-def]
 
 
 def machines(session) -> list[Machine]:  # type: ignore[no-untyped-def]
-    session.expire_all()
+    session.rollback()  # a new snapshot: MariaDB reads repeat within a transaction
     return list(session.scalars(select(Machine).order_by(Machine.id)))
 
 

@@ -61,7 +61,7 @@ def post(client, report: dict[str, str]):  # type: ignore[no-untyped-def]
 
 
 def kinds(session) -> list[str]:  # type: ignore[no-untyped-def]
-    session.expire_all()
+    session.rollback()  # a new snapshot: MariaDB reads repeat within a transaction
     return list(session.scalars(select(MachineEvent.kind).order_by(MachineEvent.id)))
 
 
@@ -83,7 +83,7 @@ def test_changes_update_rows_in_place_and_become_events(client, session) -> None
         "gpu added: TU104GL [Tesla T4] (10de:1eb8) at 0000:3b:00.0",
     ]
     assert kinds(session) == ["discovered", "disk-replaced", "gpu-added"]
-    session.expire_all()
+    session.rollback()  # a new snapshot: MariaDB reads repeat within a transaction
     machine = session.scalar(select(Machine))
     # The unchanged disk is the same row; no duplicates anywhere.
     assert {d.name: d.id for d in machine.disks}["sda"] == disk_ids["sda"]
@@ -109,7 +109,7 @@ def test_a_missing_or_failed_tool_forgets_nothing(client, api, session) -> None:
     assert "lsblk.json: the tool failed (exit 1): lsblk: failed to access sysfs" in " ".join(
         body["problems"]
     )
-    session.expire_all()
+    session.rollback()  # a new snapshot: MariaDB reads repeat within a transaction
     machine = session.scalar(select(Machine))
     assert sorted(d.name for d in machine.disks) == ["sda", "sdb"]
     assert "disk-removed" not in kinds(session)
@@ -123,7 +123,7 @@ def test_unchanged_reports_only_bump_last_seen(client, session) -> None:
     seen = session.scalar(select(Machine.last_seen))
     second = post(client, files(TWO_SSDS))
     assert first["stored"] is True and second["stored"] is False
-    session.expire_all()
+    session.rollback()  # a new snapshot: MariaDB reads repeat within a transaction
     machine = session.scalar(select(Machine))
     assert machine.discovery_count == 2 and machine.last_seen > seen
     assert session.scalar(select(func.count()).select_from(DiscoveryReport)) == 1
