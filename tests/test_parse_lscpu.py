@@ -81,7 +81,8 @@ MACHINES = {
 
 
 def test_every_capture_is_covered() -> None:
-    assert {p.parent.name for p in FIXTURES.glob("*/lscpu.txt")} == set(MACHINES)
+    folders = {p.parent.name for p in FIXTURES.glob("*/lscpu.txt")}
+    assert {f for f in folders if not f.startswith("qemu-")} == set(MACHINES)
 
 
 @pytest.mark.parametrize("folder", sorted(MACHINES))

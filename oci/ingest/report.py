@@ -64,6 +64,8 @@ _SSH_KEY = re.compile(
 )
 _ARCH = re.compile(r"^[a-z0-9_]{2,20}$")
 _ERROR_LIMIT = 2000  # characters of a tool's stderr kept in CommandResult
+# Outputs that are legitimately empty: lldpctl -f keyvalue with no neighbour prints nothing.
+_MAY_BE_EMPTY = frozenset({"lldpctl.txt"})
 
 
 class _Reader:
@@ -78,7 +80,7 @@ class _Reader:
             return None
         if not text.strip():
             # An empty output is expected when the tool failed; commands says so.
-            if name not in self.failed:
+            if name not in self.failed and name not in _MAY_BE_EMPTY:
                 self.problems.append(f"{name}: empty")
             return None
         try:
