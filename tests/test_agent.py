@@ -24,7 +24,7 @@ AGENT = script_path()
 SHELLS = {
     "busybox": ["busybox", "sh"],
     "dash": ["dash"],
-    "bash": ["bash", "--posix"],
+    "bash": ["bash"],
 }
 
 # What the agent itself needs besides the tools it reports on.
