@@ -294,7 +294,11 @@ def machine_reparse(machines: tuple[str, ...], every: bool) -> None:
         with factory() as session:
             if every:
                 ids = list(
-                    session.scalars(select(DiscoveryReport.machine_id).distinct().order_by(1))
+                    session.scalars(
+                        select(DiscoveryReport.machine_id)
+                        .distinct()
+                        .order_by(DiscoveryReport.machine_id)
+                    )
                 )
             else:
                 ids = [machine_by_key(session, key).id for key in machines]

@@ -12,7 +12,6 @@ from oci.cli.main import client_from, completer, emit_object, list_and_emit, mai
 P = ApiClient.path
 
 MACHINE_COLUMNS = (
-    "id",
     "serial",
     "product_name",
     "cpu_model",
@@ -25,6 +24,7 @@ MACHINE_COLUMNS = (
     "hostname",
     "status",
     "last_seen",
+    "id",  # finds machines whose firmware has no serial: machine-show ID
 )
 
 

@@ -79,7 +79,6 @@ def machine_report_get(
     data = api.download(P("machines", machine, "reports", str(report_id)))
     if output is not None:
         output.write_bytes(data)
-        click.echo(f"wrote report {report_id} ({len(data)} bytes) to {output}", err=True)
     elif sys.stdout.isatty():
         raise click.UsageError("the report is binary: give -o FILE or redirect stdout")
     else:
