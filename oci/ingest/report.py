@@ -73,15 +73,19 @@ class _Reader:
 
     def __init__(self, files: Mapping[str, str], failed: set[str]) -> None:
         self.files, self.failed, self.problems = files, failed, list[str]()
+        self.unreadable: set[str] = set()  # present, but nothing usable came out
 
     def read(self, name: str, parser: Callable[[str], T]) -> T | None:
         text = self.files.get(name)
         if text is None:
             return None
+        if not text.strip() and name in _MAY_BE_EMPTY and name not in self.failed:
+            return parser(text)
         if not text.strip():
             # An empty output is expected when the tool failed; commands says so.
-            if name not in self.failed and name not in _MAY_BE_EMPTY:
+            if name not in self.failed:
                 self.problems.append(f"{name}: empty")
+            self.unreadable.add(name)
             return None
         try:
             return parser(text)
@@ -89,24 +93,34 @@ class _Reader:
             self.problems.append(f"{name}: {error}")
         except Exception as error:  # a parser bug must not lose the whole report
             self.problems.append(f"{name}: could not be parsed ({type(error).__name__}: {error})")
+        self.unreadable.add(name)
         return None
 
 
-def _commands(files: Mapping[str, str], problems: list[str]) -> tuple[CommandResult, ...]:
-    results = []
+def _commands(
+    files: Mapping[str, str], problems: list[str], unreadable: set[str]
+) -> tuple[CommandResult, ...]:
+    results, bad = [], []
     for number, line in enumerate(files.get(contract.COMMANDS_FILE, "").splitlines(), 1):
         code, _, name = line.strip().partition(" ")
         if not line.strip():
             continue
         if not code.lstrip("-").isdigit() or not name.strip():
-            problems.append(f"{contract.COMMANDS_FILE}: line {number} is not '<exit code> NAME'")
+            bad.append(number)
             continue
         error = files.get(name.strip() + contract.ERROR_SUFFIX, "").strip()
         results.append(CommandResult(name.strip(), int(code), error[:_ERROR_LIMIT] or None))
+    if bad:
+        problems.append(
+            f"{contract.COMMANDS_FILE}: {len(bad)} line(s) not '<exit code> NAME' "
+            f"(first: line {bad[0]})"
+        )
+        if not results:
+            unreadable.add(contract.COMMANDS_FILE)
     return tuple(results)
 
 
-def _ssh_keys(text: str, problems: list[str]) -> tuple[str, ...]:
+def _ssh_keys(text: str, problems: list[str], unreadable: set[str]) -> tuple[str, ...]:
     keys, ignored = [], 0
     for line in text.splitlines():
         line = line.strip()
@@ -125,15 +139,18 @@ def _ssh_keys(text: str, problems: list[str]) -> tuple[str, ...]:
             ignored += 1
     if ignored:
         problems.append(f"{contract.SSH_KEYS_FILE}: {ignored} line(s) not OpenSSH public keys")
+        if not keys:
+            unreadable.add(contract.SSH_KEYS_FILE)
     return tuple(keys)
 
 
-def _architecture(
-    files: Mapping[str, str], lscpu: LscpuResult | None, dmi: DmiResult | None
-) -> str | None:
-    uname = files.get("uname-m.txt", "").strip()
+def _architecture(reader: _Reader, lscpu: LscpuResult | None, dmi: DmiResult | None) -> str | None:
+    uname = reader.files.get("uname-m.txt", "").strip()
     if _ARCH.match(uname):
         return uname
+    if uname:
+        reader.problems.append(f"uname-m.txt: not a machine name: {uname[:40]!r}")
+        reader.unreadable.add("uname-m.txt")
     return (lscpu.architecture if lscpu else None) or (dmi.architecture if dmi else None)
 
 
@@ -220,7 +237,8 @@ def _disks(reader: _Reader) -> tuple[DiskFacts, ...]:
 def parse_report(files: Mapping[str, str], pci_ids: PciIds | None = None) -> Facts:
     """Facts from one report's files (member name -> text). Never raises on content."""
     problems: list[str] = []
-    commands = _commands(files, problems)
+    unreadable: set[str] = set()
+    commands = _commands(files, problems, unreadable)
     reader = _Reader(files, {c.name for c in commands if c.exit_code != 0})
     ids = pci_ids if pci_ids is not None else load_default()
 
@@ -245,18 +263,23 @@ def parse_report(files: Mapping[str, str], pci_ids: PciIds | None = None) -> Fac
             manufacturer=mc.manufacturer if mc else None,
         )
     system = dmi.system if dmi else SystemFacts()
+    architecture = _architecture(reader, lscpu, dmi)
+    memory_total = reader.read("meminfo.txt", parse_meminfo)
     facts = Facts(
-        system=dataclasses.replace(system, architecture=_architecture(files, lscpu, dmi)),
+        system=dataclasses.replace(system, architecture=architecture),
         cpu=_cpu(lscpu, dmi),
-        memory_bytes=(dmi.memory_bytes if dmi else None)
-        or reader.read("meminfo.txt", parse_meminfo),
+        memory_bytes=(dmi.memory_bytes if dmi else None) or memory_total,
         dimms=dmi.dimms if dmi else (),
         disks=_disks(reader),
         nics=_nics(reader, pci, lldp),
         pci_devices=pci,
         lldp=lldp.neighbours if lldp else (),
         bmc=bmc,
-        ssh_host_keys=_ssh_keys(files.get(contract.SSH_KEYS_FILE, ""), problems),
+        ssh_host_keys=_ssh_keys(files.get(contract.SSH_KEYS_FILE, ""), problems, unreadable),
         commands=commands,
     )
-    return dataclasses.replace(facts, problems=tuple(problems + reader.problems))
+    return dataclasses.replace(
+        facts,
+        problems=tuple(problems + reader.problems),
+        unreadable=frozenset(unreadable | reader.unreadable),
+    )
