@@ -65,7 +65,9 @@ def test_vm_report(ids: PciIds) -> None:
     assert eth0 == NicFacts(
         name="eth0",
         mac="02:fc:00:00:00:01",
-        physical=False,  # 0x02 set in the first octet: locally administered
+        # A card on PCI (its MAC is locally administered: it will not identify
+        # the machine, oci.ingest.identity decides that).
+        physical=True,
         speed_mbps=None,
         driver="virtio_net",
         firmware_version=None,
@@ -75,7 +77,7 @@ def test_vm_report(ids: PciIds) -> None:
         product_name="Virtio 1.0 network device",
     )
     assert [n.name for n in facts.nics] == ["ifb0", "ifb1", "eth0"]
-    assert not any(n.physical for n in facts.nics)
+    assert [n.name for n in facts.nics if n.physical] == ["eth0"]  # ifb*: virtual
     assert len(facts.pci_devices) == 6
     assert facts.pci_devices[3].driver == "virtio-pci"
     assert facts.lldp == () and facts.bmc is None and facts.ssh_host_keys == ()
@@ -202,6 +204,21 @@ def test_gpu_server_disks_lldp_bmc_keys(ids: PciIds) -> None:
         "ecdsa-sha2-nistp256",
     ]
     assert all(k.endswith(" root@sandbox") for k in facts.ssh_host_keys)
+
+
+def test_physical_from_ethtool_bus_info_when_ip_link_has_no_parent() -> None:
+    """Constructed: iproute2 older than 5.x prints no parentbus; ethtool's bus-info tells."""
+    link = '[{"ifname": "eno1", "link_type": "ether", "address": "3c:ec:ef:10:20:30"}]'
+    ethtool = (
+        "driver: ixgbe\nversion: 5.1.0-k\nfirmware-version: 0x800003df\nbus-info: 0000:18:00.0\n"
+    )
+    nic = parse_report({"ip-link.json": link, "ethtool-eno1.txt": ethtool}, PciIds()).nics[0]
+    assert (nic.physical, nic.pci_address, nic.driver, nic.firmware_version) == (
+        True,
+        "0000:18:00.0",
+        "ixgbe",
+        "0x800003df",
+    )
 
 
 def test_default_pci_ids_used_when_none_given(monkeypatch: pytest.MonkeyPatch, ids: PciIds) -> None:
