@@ -24,7 +24,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # Foreign keys are off by default in SQLite; WAL plus a busy timeout lets
     # several server processes write without "database is locked" errors.
     cursor = dbapi_connection.cursor()
@@ -32,13 +32,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # Python's sqlite3 opens a transaction only before the first write, so the
+    # reads before it see whatever was committed meanwhile and a read-modify-
+    # write can lose another process's update. SQLAlchemy's recipe: let it
+    # issue no BEGIN of its own, and begin ourselves when SQLAlchemy does.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # A deferred BEGIN: a transaction whose snapshot went stale before its
+    # first write fails with "database is locked" instead of overwriting,
+    # and the writer retries (oci.inventory.write_with_retries).
+    connection.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the per-backend settings every caller needs."""
     if url.startswith("sqlite"):
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith(("mysql", "mariadb")):
         kwargs.setdefault("pool_recycle", 3600)

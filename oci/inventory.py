@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from oci.errors import Conflict, Invalid, NotFound
 from oci.ingest.changes import Change, hardware_changes
 from oci.ingest.facts import Facts
-from oci.ingest.identity import Identity, identity_of
+from oci.ingest.identity import Identity, identity_of, universally_administered
 from oci.models import (
     Bmc,
     DiscoveryReport,
@@ -263,9 +263,9 @@ def _nic_items(facts: Facts) -> list[dict[str, Any]]:
     items, seen = [], set()
     for nic in facts.nics:
         item = dataclasses.asdict(nic)
-        physical = item.pop("physical")
+        identifies = nic.physical and universally_administered(nic.mac) and nic.mac not in seen
         # Bond members can show one MAC twice; only the first identifies.
-        item["identity_mac"] = nic.mac if physical and nic.mac not in seen else None
+        item["identity_mac"] = nic.mac if identifies else None
         seen.add(nic.mac)
         items.append(item)
     return items
@@ -352,7 +352,7 @@ def facts_digest(facts: Facts) -> str:
 def _old_view(machine: Machine) -> SimpleNamespace:
     return SimpleNamespace(
         disks=list(machine.disks),
-        nics=[nic for nic in machine.nics if nic.identity_mac is not None],
+        nics=[nic for nic in machine.nics if nic.physical],
         pci_devices=list(machine.pci_devices),
         memory_bytes=machine.memory_bytes,
         cpu_model=machine.cpu_model,

@@ -18,7 +18,7 @@ class DiskLike(Protocol):
 
 class NicLike(Protocol):
     speed_mbps: int | None
-    identity_mac: str | None
+    physical: bool
 
 
 class PciLike(Protocol):
@@ -61,7 +61,7 @@ def disk_summary(disks: Iterable[DiskLike]) -> str:
 
 def nic_summary(nics: Iterable[NicLike]) -> str:
     """Physical NICs by speed, fastest first: ``2x25G, 2x1G``."""
-    speeds = Counter(nic.speed_mbps for nic in nics if nic.identity_mac is not None)
+    speeds = Counter(nic.speed_mbps for nic in nics if nic.physical)
     keys = sorted(speeds, key=lambda s: -(s or 0))
 
     def label(speed: int | None) -> str:

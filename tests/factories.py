@@ -36,6 +36,7 @@ def machine(session: Session, serial: str, **fields: Any) -> Machine:
             name="eno1",
             mac=f"00:1B:21:{suffix.upper()}",  # stored lower-case by the column type
             identity_mac=f"00:1b:21:{suffix}",
+            physical=True,
             speed_mbps=25000,
             vendor_id="15b3",
             device_id="101b",

@@ -269,12 +269,14 @@ def add_machine(database: Database) -> None:
                 name="eno1",
                 mac="B0-26-28-AA-00-01",
                 identity_mac="b0:26:28:aa:00:01",
+                physical=True,
                 speed_mbps=25000,
             ),
             Nic(
                 name="eno2",
                 mac="b0:26:28:aa:00:02",
                 identity_mac="b0:26:28:aa:00:02",
+                physical=True,
                 speed_mbps=25000,
             ),
             # The BMC's USB NIC: not physical, not in the summary.

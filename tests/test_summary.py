@@ -24,10 +24,10 @@ def test_large_and_odd_sizes() -> None:
 
 def test_nics_count_physical_only_fastest_first() -> None:
     nics = [
-        NS(speed_mbps=1000, identity_mac="aa"),
-        NS(speed_mbps=25000, identity_mac="bb"),
-        NS(speed_mbps=25000, identity_mac="cc"),
-        NS(speed_mbps=None, identity_mac=None),  # BMC USB NIC: not counted
+        NS(speed_mbps=1000, physical=True),
+        NS(speed_mbps=25000, physical=True),
+        NS(speed_mbps=25000, physical=True),
+        NS(speed_mbps=None, physical=False),  # BMC USB NIC: not counted
     ]
     assert summary.nic_summary(nics) == "2x25G, 1x1G"
 

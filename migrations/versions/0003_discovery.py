@@ -105,6 +105,11 @@ def upgrade() -> None:
     with op.batch_alter_table("bmcs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("manufacturer", sa.String(length=128), nullable=True))
 
+    with op.batch_alter_table("nics", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("physical", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+
     with op.batch_alter_table("machines", schema=None) as batch_op:
         batch_op.add_column(sa.Column("identity_conflict", sa.String(length=1024), nullable=True))
         batch_op.add_column(sa.Column("facts_digest", sa.String(length=64), nullable=True))
@@ -119,6 +124,9 @@ def downgrade() -> None:
 
     with op.batch_alter_table("bmcs", schema=None) as batch_op:
         batch_op.drop_column("manufacturer")
+
+    with op.batch_alter_table("nics", schema=None) as batch_op:
+        batch_op.drop_column("physical")
 
     # Their indexes go with them (MariaDB refuses to drop an index a foreign key uses).
     op.drop_table("ssh_host_keys")

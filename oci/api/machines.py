@@ -75,7 +75,10 @@ class DiskOut(Output):
 class NicOut(Output):
     name: str
     mac: str
-    is_physical: bool
+    is_physical: bool = Field(description="A network card, not a bond, VLAN or BMC USB NIC")
+    identifies_machine: bool = Field(
+        description="Its MAC finds this machine (physical, universally administered)"
+    )
     speed_mbps: int | None
     driver: str | None
     firmware_version: str | None
@@ -221,8 +224,13 @@ def full(machine: Machine, session: Session) -> MachineOut:
         disk_list=_rows(DiskOut, machine.disks),
         nic_list=[
             NicOut(
-                is_physical=nic.identity_mac is not None,
-                **{k: getattr(nic, k) for k in NicOut.model_fields if k != "is_physical"},
+                is_physical=nic.physical,
+                identifies_machine=nic.identity_mac is not None,
+                **{
+                    k: getattr(nic, k)
+                    for k in NicOut.model_fields
+                    if k not in ("is_physical", "identifies_machine")
+                },
             )
             for nic in machine.nics
         ],

@@ -73,9 +73,10 @@ class DiskFacts:
 class NicFacts:
     name: str
     mac: str  # lower-case, colon separated
-    # True only for a NIC that can identify the machine: on a PCI bus and a
-    # universally administered MAC. False for bonds, bridges, VLANs, veths
-    # and BMC USB NICs (cdc_ether, rndis) whose MACs repeat across servers.
+    # A network card of the machine: on a PCI bus, a plain device. False for
+    # bonds, bridges, VLANs, veths and BMC USB NICs (cdc_ether, rndis). Only
+    # physical NICs with a universally administered MAC identify a machine
+    # (oci.ingest.identity): a locally administered MAC can repeat anywhere.
     physical: bool = False
     speed_mbps: int | None = None
     driver: str | None = None

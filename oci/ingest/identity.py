@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from oci.ingest.facts import Facts
 
-__all__ = ["Identity", "identity_of", "real_serial", "real_uuid"]
+__all__ = ["Identity", "identity_of", "real_serial", "real_uuid", "universally_administered"]
 
 PLACEHOLDER_SERIALS = frozenset(
     {
@@ -101,9 +101,16 @@ class Identity:
         return "; ".join(parts) or "nothing"
 
 
+def universally_administered(mac: str) -> bool:
+    """Burnt in by a maker under its OUI, not made up (bit 0x02 of the first octet)."""
+    return not int(mac[:2], 16) & 0x02
+
+
 def identity_of(facts: Facts) -> Identity:
     return Identity(
         serial=real_serial(facts.system.serial),
         system_uuid=real_uuid(facts.system.system_uuid),
-        macs=frozenset(nic.mac for nic in facts.nics if nic.physical),
+        macs=frozenset(
+            nic.mac for nic in facts.nics if nic.physical and universally_administered(nic.mac)
+        ),
     )

@@ -192,14 +192,14 @@ def _nics(
         ethtool = reader.read(f"ethtool-{link.name}.txt", parse_ethtool_info) or EthtoolInfo()
         address = normalise_pci_address(link.parentdev) if link.parentbus == "pci" else None
         address = address or normalise_pci_address(ethtool.bus_info)
-        universal = not int(link.mac[:2], 16) & 0x02
         device = by_address.get(address) if address else None
         nics.append(
             NicFacts(
                 name=link.name,
                 mac=link.mac,
-                physical=universal
-                and address is not None
+                # A card on the PCI bus; whether its MAC identifies the
+                # machine is oci.ingest.identity's call.
+                physical=address is not None
                 and link.kind is None
                 and ethtool.driver not in USB_NIC_DRIVERS,
                 speed_mbps=lldp.speeds.get(link.name) if lldp else None,

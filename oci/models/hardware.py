@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from oci.db import Base
@@ -41,6 +41,8 @@ class Nic(MachineComponent, Base):
 
     name: Mapped[str] = mapped_column(String(64))
     mac: Mapped[str] = mapped_column(MacAddress(), index=True)
+    # A network card (PCI, plain device), not a bond, bridge, VLAN or BMC USB NIC.
+    physical: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The MAC again, only when it can identify a machine (universally
     # administered, physical NIC); NULL for virtual and BMC USB NICs, whose
     # fixed MACs repeat across servers. Unique: one physical NIC, one machine.
