@@ -13,7 +13,7 @@ from oci import inventory
 from oci.ingest.archive import unpack_report
 from oci.ingest.report import parse_report
 from oci.models import DiscoveryReport, Disk, Machine, MachineEvent
-from tests.reports import archive, machine_files
+from tests.reports import FIXTURES, archive, ip_link, machine_files
 
 URL = "/api/v1/discovery/reports"
 GZIP = {"Content-Type": "application/gzip"}
@@ -141,3 +141,27 @@ def test_only_the_last_reports_are_kept(database, monkeypatch: pytest.MonkeyPatc
         sources = session.scalars(select(DiscoveryReport.source).order_by(DiscoveryReport.id))
         assert list(sources) == ["10.0.0.2", "10.0.0.3", "10.0.0.4"]
         assert session.scalar(select(Machine.discovery_count)) == 5
+
+
+def test_ssh_host_keys_and_lldp_neighbours(client, api) -> None:  # type: ignore[no-untyped-def]
+    """The live system's host keys are pinned as reported; a neighbour stays
+    known when an early report (lldpd not yet heard the switch) has none."""
+    keys = (FIXTURES / "ssh-keygen" / "ssh-host-keys.txt").read_text()
+    lldp = (FIXTURES / "lldpd-netns" / "lldpctl.json").read_text()
+    report = machine_files("LLDP1", macs=MACS)
+    report["ip-link.json"] = ip_link([("veth-host", MACS[0]), ("veth-host2", MACS[1])])
+    post(client, report | {"ssh-host-keys.txt": keys, "lldpctl.json": lldp})
+    shown = api.get("/api/v1/machines/LLDP1").get_json()
+    assert shown["ssh_host_keys"] == sorted(keys.splitlines())
+    assert shown["switch"] == "leaf01.example.net:swp7, leaf01.example.net:swp8"
+    ports = {
+        n["interface"]: (n["port_id"], n["port_description"]) for n in shown["lldp_neighbours"]
+    }
+    assert ports == {"veth-host": ("swp7", "server42:eth0"), "veth-host2": ("swp8", "swp8")}
+    post(client, report | {"ssh-host-keys.txt": keys, "lldpctl.json": '{"lldp": {}}'})
+    kept = api.get("/api/v1/machines/LLDP1").get_json()["switch"]
+    assert kept == "leaf01.example.net:swp7, leaf01.example.net:swp8"
+    # A rebuilt live image with other host keys: the pinned ones follow it.
+    rsa = next(line for line in keys.splitlines() if line.startswith("ssh-rsa "))
+    post(client, report | {"ssh-host-keys.txt": rsa + "\n"})
+    assert api.get("/api/v1/machines/LLDP1").get_json()["ssh_host_keys"] == [rsa]
