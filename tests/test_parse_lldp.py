@@ -159,3 +159,15 @@ def test_no_neighbour_json_and_json0(text: str) -> None:
 def test_keyvalue_garbage() -> None:
     with pytest.raises(ParseError):
         parse_lldp_keyvalue("garbage\nmore=garbage\n")
+
+
+def test_keyvalue_two_neighbours_on_one_interface() -> None:
+    """Constructed: each neighbour's block starts with its own ".via" line."""
+    text = (
+        "lldp.eno1.via=LLDP\nlldp.eno1.chassis.name=sw1\nlldp.eno1.port.ifname=p1\n"
+        "lldp.eno1.via=LLDP\nlldp.eno1.chassis.name=phone\nlldp.eno1.port.mac=00:11:22:33:44:55\n"
+    )
+    assert parse_lldp_keyvalue(text).neighbours == (
+        LldpFacts("eno1", "sw1", None, "p1"),
+        LldpFacts("eno1", "phone", None, "00:11:22:33:44:55"),
+    )
