@@ -2,7 +2,8 @@
 
 Each tool's output is parsed by its own module; this one picks the sources
 and merges them. A missing file leaves its fields empty; an unreadable one
-also adds a sentence to `Facts.problems`. Nothing here raises on bad input.
+also adds a sentence to `Facts.problems` and its name to `Facts.unreadable`
+(as does the empty output of a failed tool). Nothing here raises on bad input.
 
 Precedence, best source first:
   architecture  uname-m.txt, lscpu, dmidecode's processor records
