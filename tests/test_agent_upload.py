@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import socket
 import subprocess
 import tarfile
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -22,7 +24,7 @@ import pytest
 
 from oci.ingest.archive import unpack_report
 from oci.ingest.contract import REPORT_FILES
-from tests.test_agent import AGENT, make_bin, run_agent, shell_ids
+from tests.test_agent import AGENT, SHELLS, make_bin, run_agent, shell_ids
 
 ENDPOINT = "/api/v1/discovery/reports"
 FAST = ["--retry-min", "0.05", "--retry-max", "0.2"]
@@ -269,3 +271,55 @@ def test_replay_of_a_partial_or_empty_directory(shell, tmp_path, recorder):
     assert result.returncode == 1
     assert "no report files" in result.stderr
     assert len(server.requests) == 1
+
+
+def sleeps_between(low: float, high: float) -> list[int]:
+    """Processes `sleep N` with low <= N <= high (the agent's back-off waits)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if len(argv) >= 2 and argv[0].endswith(b"sleep"):
+            try:
+                if low <= float(argv[1]) <= high:
+                    found.append(int(entry))
+            except ValueError:
+                pass
+    return found
+
+
+@pytest.mark.parametrize("shell", shell_ids())
+def test_sigterm_while_waiting_cleans_up(shell, tmp_path):
+    """TERM during a back-off wait: exit 143, no temporary files, no sleep left."""
+    path = client_bin(tmp_path / "bin", "curl")
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    shell_argv = [shutil.which(SHELLS[shell][0]), *SHELLS[shell][1:]]
+    args = [
+        "--server",
+        "http://127.0.0.1:9",
+        "--once",
+        "--retry-min",
+        "41.2",
+        "--retry-max",
+        "41.2",
+    ]
+    agent = subprocess.Popen(
+        [*shell_argv, AGENT, *args],
+        env={"PATH": str(path), "TMPDIR": str(tmpdir)},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert "attempt 1 failed" in agent.stderr.readline()
+        assert os.listdir(tmpdir)  # its private directory, while it runs
+        time.sleep(0.5)  # into the wait (not a timing assertion)
+        agent.terminate()
+        assert agent.wait(timeout=10) == 143
+    finally:
+        agent.kill()
+        agent.wait()
+    assert os.listdir(tmpdir) == []
+    assert sleeps_between(41.2, 49.5) == []
