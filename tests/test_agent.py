@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from oci.agent.command import script_path
-from oci.ingest.contract import ETHTOOL_FILE, REPORT_FILES, is_report_file
+from oci.ingest.contract import ETHTOOL_FILE, LINK_FILE, REPORT_FILES, is_report_file
 
 AGENT = script_path()
 
@@ -160,7 +160,10 @@ FAKE_TOOLS = {
     "lsblk": 'echo "lsblk: cannot open /sys" >&2; exit 1',
     # succeeds with empty output
     "nvme": "exit 0",
-    "ethtool": 'echo "driver: fake"; echo "bus-info: $2"',
+    "ethtool": (
+        'if [ "$1" = -i ]; then echo "driver: fake"; echo "bus-info: $2"; '
+        'else printf "Settings for %s:\\n\\tSpeed: 25000Mb/s\\n" "$1"; fi'
+    ),
 }
 
 
@@ -190,7 +193,9 @@ def test_collect_records_missing_and_failed_tools(shell, tmp_path, sandbox):
         "nvidia-smi.xml": 127,
         "uname-m.txt": 0,
         "ethtool-eth0.txt": 0,
+        "link-eth0.txt": 0,
         "ethtool-enp1s0f1.txt": 0,
+        "link-enp1s0f1.txt": 0,
     }
 
     assert (out / "dmidecode.txt").read_bytes() == b"# dmidecode 3.4\nHandle 0x0001\n"
@@ -208,6 +213,7 @@ def test_collect_records_missing_and_failed_tools(shell, tmp_path, sandbox):
     assert (out / "uname-m.txt").read_text() == platform.machine() + "\n"
     assert (out / "meminfo.txt").read_text().startswith("MemTotal:")
     assert (out / "ethtool-eth0.txt").read_text() == "driver: fake\nbus-info: eth0\n"
+    assert (out / "link-eth0.txt").read_text() == "Settings for eth0:\n\tSpeed: 25000Mb/s\n"
     # lo, and names the report would refuse, are skipped with a warning
     assert "skipping NIC 'bad nic'" in result.stderr
     assert "skipping NIC '-dash'" in result.stderr
@@ -242,13 +248,16 @@ def test_collect_with_the_real_tools(shell, tmp_path):
         direct = subprocess.run(argv, capture_output=True, check=False)
         assert ran[name] == direct.returncode == 0
         assert (out / name).read_bytes() == direct.stdout, name
-    # every tool of the contract was tried once, and every NIC but lo had ethtool
+    # every tool of the contract was tried once, and every NIC but lo had
+    # ethtool -i and ethtool
     tried = set(ran)
-    outputs = {name for name in tried if not ETHTOOL_FILE.match(name)}
+    per_nic = (ETHTOOL_FILE, LINK_FILE)
+    outputs = {name for name in tried if not any(p.match(name) for p in per_nic)}
     assert outputs <= REPORT_FILES
     assert REPORT_FILES - outputs <= {"lldpctl.txt", "lscpu.txt"}
     nics = {n for n in os.listdir("/sys/class/net") if n != "lo"}
-    assert {ETHTOOL_FILE.match(n)["nic"] for n in tried if ETHTOOL_FILE.match(n)} == nics
+    for pattern in per_nic:
+        assert {pattern.match(n)["nic"] for n in tried if pattern.match(n)} == nics
     for name in os.listdir(out):
         assert is_report_file(name), name
 

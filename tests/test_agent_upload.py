@@ -322,4 +322,8 @@ def test_sigterm_while_waiting_cleans_up(shell, tmp_path):
         agent.kill()
         agent.wait()
     assert os.listdir(tmpdir) == []
+    # The killed sleep may take a moment to go on a loaded machine.
+    deadline = time.monotonic() + 10
+    while sleeps_between(41.2, 49.5) and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert sleeps_between(41.2, 49.5) == []

@@ -7,7 +7,8 @@ level (a leading "./" is allowed). `--replay DIR` uploads a directory of
 captured outputs the same way, so any real machine can be replayed.
 
   NAME                 the tool's stdout, unmodified (names in REPORT_FILES,
-                       or ethtool-<nic>.txt)
+                       ethtool-<nic>.txt = `ethtool -i <nic>`, or
+                       link-<nic>.txt = `ethtool <nic>`: speed, link modes)
   NAME.err             the tool's stderr, when it wrote any
   commands.txt         one line per tool the agent tried: "<exit code> NAME";
                        127 means the tool is not installed
@@ -25,6 +26,7 @@ __all__ = [
     "COMMANDS_FILE",
     "ERROR_SUFFIX",
     "ETHTOOL_FILE",
+    "LINK_FILE",
     "REPORT_FILES",
     "SSH_KEYS_FILE",
     "is_report_file",
@@ -53,7 +55,9 @@ REPORT_FILES = frozenset(
         "uname-m.txt",  # uname -m
     }
 )
-ETHTOOL_FILE = re.compile(r"^ethtool-(?P<nic>[A-Za-z0-9][A-Za-z0-9_.:@-]{0,14})\.txt$")
+NIC_NAME = r"(?P<nic>[A-Za-z0-9][A-Za-z0-9_.:@-]{0,14})"
+ETHTOOL_FILE = re.compile(rf"^ethtool-{NIC_NAME}\.txt$")  # ethtool -i NIC
+LINK_FILE = re.compile(rf"^link-{NIC_NAME}\.txt$")  # ethtool NIC
 ERROR_SUFFIX = ".err"
 COMMANDS_FILE = "commands.txt"
 SSH_KEYS_FILE = "ssh-host-keys.txt"
@@ -62,7 +66,11 @@ META_FILES = frozenset({COMMANDS_FILE, SSH_KEYS_FILE, AGENT_FILE})
 
 
 def is_output_file(name: str) -> bool:
-    return name in REPORT_FILES or ETHTOOL_FILE.match(name) is not None
+    return (
+        name in REPORT_FILES
+        or ETHTOOL_FILE.match(name) is not None
+        or LINK_FILE.match(name) is not None
+    )
 
 
 def is_report_file(name: str) -> bool:

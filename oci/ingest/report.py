@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from oci.ingest import contract
 from oci.ingest.dmidecode import DmiResult, parse_dmidecode
-from oci.ingest.ethtool import EthtoolInfo, parse_ethtool_info
+from oci.ingest.ethtool import EthtoolInfo, LinkSettings, parse_ethtool_info, parse_ethtool_link
 from oci.ingest.facts import (
     BmcFacts,
     CommandResult,
@@ -191,6 +191,12 @@ def _nics(
     nics = []
     for link in reader.read("ip-link.json", parse_ip_link) or []:
         ethtool = reader.read(f"ethtool-{link.name}.txt", parse_ethtool_info) or EthtoolInfo()
+        settings = reader.read(f"link-{link.name}.txt", parse_ethtool_link) or LinkSettings()
+        # The speed the link runs at; with the link down, the card's fastest
+        # mode; then what the switch advertises over LLDP.
+        speed = settings.speed_mbps or settings.max_supported_mbps
+        if speed is None and lldp:
+            speed = lldp.speeds.get(link.name)
         address = normalise_pci_address(link.parentdev) if link.parentbus == "pci" else None
         address = address or normalise_pci_address(ethtool.bus_info)
         device = by_address.get(address) if address else None
@@ -203,7 +209,7 @@ def _nics(
                 physical=address is not None
                 and link.kind is None
                 and ethtool.driver not in USB_NIC_DRIVERS,
-                speed_mbps=lldp.speeds.get(link.name) if lldp else None,
+                speed_mbps=speed,
                 driver=ethtool.driver,
                 firmware_version=ethtool.firmware_version,
                 pci_address=address,
