@@ -167,6 +167,9 @@ def api(client, admin: Credentials):  # type: ignore[no-untyped-def]
         def post(self, path: str, json=None, **kw):  # type: ignore[no-untyped-def]
             return client.post(path, json=json, headers=admin.bearer, **kw)
 
+        def patch(self, path: str, json=None, **kw):  # type: ignore[no-untyped-def]
+            return client.patch(path, json=json, headers=admin.bearer, **kw)
+
         def delete(self, path: str, **kw):  # type: ignore[no-untyped-def]
             return client.delete(path, headers=admin.bearer, **kw)
 

@@ -33,9 +33,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cluster_secrets")),
-        sa.UniqueConstraint(
-            "cluster_id", "name", name=op.f("uq_cluster_secrets_cluster_id_name")
-        ),
+        sa.UniqueConstraint("cluster_id", "name", name=op.f("uq_cluster_secrets_cluster_id_name")),
         **MYSQL_TABLE,
     )
 
