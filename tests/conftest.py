@@ -201,6 +201,7 @@ def wait_for_http(
 class LiveServer:
     url: str
     database: Database
+    log: Path  # what the server printed: access log, errors
 
 
 @pytest.fixture(scope="session")
@@ -237,7 +238,7 @@ def live_server_process(
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(url + "/api/v1/health", process, log)
-        yield LiveServer(url, migrated)
+        yield LiveServer(url, migrated, log)
     finally:
         process.terminate()
         process.wait(timeout=20)

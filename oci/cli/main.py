@@ -150,16 +150,23 @@ def list_and_emit(
     fmt: str,
     columns: tuple[str, ...],
     default: tuple[str, ...],
+    *,
+    route: str | None = None,
     **filters: Any,
 ) -> None:
-    """Fetch every item of ``resource`` and print them as asked."""
+    """Fetch every item of ``resource`` and print them as asked.
+
+    ``resource`` is a collection name (``clusters``) or an API path already
+    quoted (``/api/v1/clusters/cl1/ips``); ``route`` is then its OpenAPI path
+    (``/api/v1/clusters/{name}/ips``), where the fields of its items are found.
+    """
     client = client_from(ctx)
-    path = ApiClient.path(resource)
+    path = resource if resource.startswith("/") else ApiClient.path(resource)
     items = list(client.iterate(path, **filters))
     if columns and not items:
         # No item to check -c against: the API's own schema says which fields exist,
         # so a typo in a script fails today, not when the first item appears.
-        check_columns(columns, client.list_fields(path))
+        check_columns(columns, client.list_fields(route or path))
     text = render_list(items, fmt, columns, default)
     if text:
         click.echo(text)
@@ -211,6 +218,9 @@ def main(**_: Any) -> None:
       ocicli location-create zone1 region1
       ocicli network-create mgmt 192.168.101.0 24 zone1 no
       ocicli cluster-create cl1 example.com
+      ocicli network-add mgmt cl1 all 10g1 10g2
+      ocicli machine-add SERIAL cl1 controller zone1
+      ocicli cluster-show-ips cl1
       ocicli machine-list -f value -c serial
 
     Shell completion: eval "$(ocicli completion bash)" (or zsh).
@@ -230,4 +240,9 @@ def completion(shell: str) -> None:
 
 
 # The subcommands attach themselves to ``main`` when imported.
-from oci.cli import commands  # noqa: E402, F401
+from oci.cli import (  # noqa: E402, F401
+    cluster_commands,
+    commands,
+    machine_enrolment,
+    network_commands,
+)
