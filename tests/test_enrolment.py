@@ -108,6 +108,11 @@ def test_machine_add_computes_names_addresses_and_first_master(cluster) -> None:
         "pub": "203.0.113.3",
         "vmnet": "2001:db8:7::2",
     }
+    # Interfaces by speed class resolve to this machine's NICs (eno1: 25 Gbit/s);
+    # a class it has no NIC for is a warning to see before installing.
+    interfaces = {a["network"]["name"]: a["interfaces"] for a in first["addresses"]}
+    assert interfaces == {"mgmt": ["eno1"], "pub": ["eno1"], "vmnet": ["eno1"]}
+    assert first["warnings"] == ["network mgmt: no NIC of this machine is '10g2'"]
     second = ok(add(api, "S2"), 201)
     assert second["hostname"] == "cl1-controller-2.example.com"
     assert second["is_first_master"] is False

@@ -100,3 +100,21 @@ def test_the_key_file_is_private_and_checked(tmp_path: Path, app, settings) -> N
     garbage.chmod(0o600)
     with pytest.raises(VaultError, match="does not hold a Fernet key"):
         load_or_create_key(garbage)
+
+
+def test_serve_refuses_a_key_file_others_can_read(tmp_path: Path) -> None:
+    from tests.conftest import free_port
+    from tests.test_manage import base_env, oci_with
+
+    oci = oci_with(base_env(tmp_path))
+    oci("db", "upgrade")
+    key_file = tmp_path / "data" / "secret.key"
+    key_file.write_text("whatever\n")
+    key_file.chmod(0o644)
+    error = oci.fails("serve", "--port", str(free_port()))
+    assert (
+        error == f"the secret key file {key_file} is readable by other users; chmod 600 {key_file}"
+    )
+    key_file.chmod(0o600)
+    error = oci.fails("serve", "--port", str(free_port()))
+    assert error == f"{key_file} does not hold a Fernet key (32 url-safe base64 bytes)"

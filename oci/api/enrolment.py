@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from flask import Blueprint
 from pydantic import Field, StringConstraints
 
-from oci import enrolment
+from oci import enrolment, ipam
 from oci.api.common import Input, Name, Output, Ref, patch_of, ref
 from oci.api.endpoint import endpoint
 from oci.api.session import db, write
@@ -27,6 +27,9 @@ class MachineAdd(Input):
 class AddressOut(Output):
     network: Ref
     address: str
+    interfaces: list[str] = Field(
+        description="The machine's NICs the network's interfaces designate (two: a bond)"
+    )
 
 
 class EnrolmentOut(Output):
@@ -37,6 +40,10 @@ class EnrolmentOut(Output):
     location: Ref | None
     is_first_master: bool
     addresses: list[AddressOut]
+    warnings: list[str] = Field(
+        description="What will need attention before installing, e.g. a speed class "
+        "that designates no NIC of this machine"
+    )
 
 
 MachineSet = patch_of(
@@ -64,6 +71,23 @@ def _by_network(ip: IpAddress) -> str:
 
 
 def enrolment_out(machine: Machine) -> EnrolmentOut:
+    nics = [ipam.NicSpeed(nic.name, nic.speed_mbps) for nic in machine.nics]
+    addresses: list[AddressOut] = []
+    warnings: list[str] = []
+    for ip in sorted(machine.ip_addresses, key=_by_network):
+        network = ip.network
+        interfaces = []
+        for token in (network.iface1, network.iface2):
+            if token is None:
+                continue
+            nic = ipam.resolve_interface(token, nics)
+            if nic is None:
+                warnings.append(f"network {network.name}: no NIC of this machine is {token!r}")
+            else:
+                interfaces.append(nic)
+        network_ref = ref(network, "networks.show")
+        assert network_ref is not None
+        addresses.append(AddressOut(network=network_ref, address=ip.address, interfaces=interfaces))
     return EnrolmentOut(
         serial=machine.serial,
         hostname=machine.hostname,
@@ -71,10 +95,8 @@ def enrolment_out(machine: Machine) -> EnrolmentOut:
         role=machine.role.name if machine.role else None,
         location=ref(machine.location, "locations.show"),
         is_first_master=machine.is_first_master,
-        addresses=[
-            AddressOut(network=ref(ip.network, "networks.show"), address=ip.address)  # type: ignore[arg-type]
-            for ip in sorted(machine.ip_addresses, key=_by_network)
-        ],
+        addresses=addresses,
+        warnings=warnings,
     )
 
 
