@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from oci import ipam
@@ -99,10 +99,16 @@ def add_machine(session: Session, serial: str, cluster: str, role: str, location
     return machine
 
 
+def by_host_number() -> tuple[Any, ...]:
+    """ORDER BY terms that sort CLUSTER-ROLE-N host names by role, then by N as a number."""
+    return (Machine.role_id, func.length(Machine.hostname), Machine.hostname)
+
+
 def _release(session: Session, machine: Machine) -> None:
     """Take ``machine`` out of its cluster: addresses freed, first master handed over."""
     session.execute(delete(IpAddress).where(IpAddress.machine_id == machine.id))
     if machine.is_first_master:
+        # The controller with the lowest number: controller-2 before controller-10.
         successor = session.scalar(
             select(Machine)
             .join(Machine.role)
@@ -111,7 +117,7 @@ def _release(session: Session, machine: Machine) -> None:
                 Machine.id != machine.id,
                 Role.name == FIRST_MASTER_ROLE,
             )
-            .order_by(Machine.hostname)
+            .order_by(*by_host_number())
             .limit(1)
             .with_for_update()
         )

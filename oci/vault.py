@@ -14,9 +14,14 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from oci.errors import OciError
 
-class VaultError(Exception):
-    """The key file cannot be used; the message says which file and why."""
+
+class VaultError(OciError):
+    """The key cannot be used; the message says which file and why, never a secret."""
+
+    status = 500
+    code = "secret_key_error"
 
 
 def load_or_create_key(path: Path) -> bytes:

@@ -164,6 +164,9 @@ def test_the_oci_readme_walkthrough(cli: Recording, session, live_server, reader
     bad = cli.run("cluster-set", "swift01", "--openstack-release", "grizzly")
     assert bad.returncode == 2 and "'epoxy'" in bad.stderr and "'flamingo'" in bad.stderr
     assert "nothing to set" in cli.run("cluster-set", "swift01").stderr
+    unknown = cli.run("cluster-set", "swift01", "--colour", "red")
+    assert unknown.returncode == 2
+    assert "no such option: --colour; valid options: --column, --cpu-model" in unknown.stderr
     error = cli.fails("cluster-set", "swift01", "--time-server", "not a host!")
     assert error.startswith("invalid request body: time_server:")
     settings = cli.json(

@@ -337,3 +337,16 @@ def test_machine_set_options(cluster, database) -> None:  # type: ignore[no-unty
     assert _snapshot(database) == before
     cleared = ok(api.patch("/api/v1/machines/S1/settings", json={"gpus": None, "rack": None}))
     assert (cleared["settings"]["gpus"], cleared["rack"]) == ([], None)
+
+
+def test_first_master_goes_to_the_lowest_numbered_controller(cluster) -> None:  # type: ignore[no-untyped-def]
+    api = cluster
+    for n in range(1, 12):
+        ok(add(api, f"S{n}"), 201)
+    assert api.delete("/api/v1/machines/S1/enrolment").status_code == 204
+    machines = ok(api.get("/api/v1/clusters/cl1/machines"))["items"]
+    # Listed by number, not as text: controller-10 after controller-9.
+    assert [m["hostname"].split(".")[0] for m in machines] == [
+        f"cl1-controller-{n}" for n in range(2, 12)
+    ]
+    assert [m["is_first_master"] for m in machines] == [True] + [False] * 9

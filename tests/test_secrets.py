@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,11 @@ def test_the_database_holds_no_secret_in_clear(database, secrets) -> None:  # ty
     if database.backend == "sqlite":
         # The files themselves, write-ahead log included: no value, no fragment of a key.
         path = Path(database.engine.url.database or "")
-        raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+        # Read by another process: opening and closing the file here would drop
+        # this process's SQLite (POSIX) locks on it, held by pooled connections.
+        files = sorted(str(p) for p in path.parent.glob(path.name + "*"))
+        raw = subprocess.run(["cat", *files], capture_output=True, check=True).stdout
+        assert len(raw) > 100_000
         for name, value in secrets.items():
             probe = value.splitlines()[1] if "\n" in value else value
             assert probe.encode() not in raw, name
@@ -118,3 +123,14 @@ def test_serve_refuses_a_key_file_others_can_read(tmp_path: Path) -> None:
     key_file.chmod(0o600)
     error = oci.fails("serve", "--port", str(free_port()))
     assert error == f"{key_file} does not hold a Fernet key (32 url-safe base64 bytes)"
+
+
+def test_secrets_under_another_key_are_a_clear_error(app, api, secrets, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    app.extensions["oci_vault"] = Vault(load_or_create_key(tmp_path / "other.key"))
+    response = api.get("/api/v1/clusters/cl1/secrets")
+    assert response.status_code == 500
+    error = response.get_json()["error"]
+    assert error["code"] == "secret_key_error"
+    assert error["message"] == (
+        "a stored secret does not decrypt with this server's key (was secret_key_file changed?)"
+    )

@@ -8,14 +8,14 @@ from typing import Annotated, Any
 from flask import Blueprint
 from pydantic import Field, StringConstraints
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
-from oci import topology
+from oci import enrolment, topology
 from oci.api import networks
 from oci.api.common import Input, ListQuery, Output, Page, Ref, paginate, patch_of, ref
 from oci.api.endpoint import Access, endpoint
 from oci.api.session import db, vault, write
-from oci.models import Cluster, IpAddress, Machine, Network
+from oci.models import Cluster, IpAddress, Machine, Network, Role
 from oci.options import ClusterOptions
 
 bp = Blueprint("clusters", __name__)
@@ -179,13 +179,14 @@ def machines(name: str, query: ListQuery) -> Page[ClusterMachineOut]:
     cluster = topology.by_name(session, Cluster, name, "cluster")
     stmt = (
         select(Machine)
+        .join(Machine.role)
         .where(Machine.cluster_id == cluster.id)
         .options(
-            joinedload(Machine.role),
+            contains_eager(Machine.role),
             joinedload(Machine.location),
             joinedload(Machine.ip_addresses).joinedload(IpAddress.network),
         )
-        .order_by(Machine.hostname)
+        .order_by(Role.name, *enrolment.by_host_number())
     )
     return paginate(session, stmt, query, machine_out)
 

@@ -9,7 +9,7 @@ import click
 from oci.choices import CPU_MODELS, OPENSTACK_RELEASES
 from oci.cli.client import ApiClient
 from oci.cli.main import client_from, completer, emit_object, list_and_emit, main, output_options
-from oci.cli.setters import YES_NO, patch_body, reset_option
+from oci.cli.setters import YES_NO, SetCommand, patch_body, reset_option
 
 P = ApiClient.path
 
@@ -33,7 +33,7 @@ OPTIONS = (
 )
 
 
-@main.command("cluster-set")
+@main.command("cluster-set", cls=SetCommand)
 @click.argument("name", shell_complete=completer("clusters"))
 @click.option("--time-server", "time_server", metavar="HOST", help="NTP server of the hosts.")
 @click.option("--vip-hostname", metavar="HOST", help="API VIP host name [CLUSTER-api.DOMAIN].")

@@ -9,7 +9,7 @@ import click
 from oci.choices import CPU_MODELS, GPU_DEVICE_TYPES, RAID_LEVELS, SERIAL_CONSOLES
 from oci.cli.client import ApiClient
 from oci.cli.main import client_from, completer, emit_object, main, output_options
-from oci.cli.setters import YES_NO, patch_body, reset_option
+from oci.cli.setters import YES_NO, SetCommand, patch_body, reset_option
 
 P = ApiClient.path
 
@@ -109,7 +109,7 @@ SETTINGS = (
 )
 
 
-@main.command("machine-set")
+@main.command("machine-set", cls=SetCommand)
 @click.argument("serial", shell_complete=completer("machines", "serial"))
 @click.option("--install-on-raid", type=YES_NO, help="Install the OS on software RAID.")
 @click.option("--raid-type", type=click.Choice(RAID_LEVELS), help="RAID level.")

@@ -8,7 +8,7 @@ import click
 
 from oci.cli.client import ApiClient
 from oci.cli.main import client_from, completer, emit_object, main, output_options
-from oci.cli.setters import patch_body, reset_option
+from oci.cli.setters import SetCommand, patch_body, reset_option
 
 P = ApiClient.path
 
@@ -49,7 +49,7 @@ def network_add(
     emit_object(client_from(ctx).post(P("networks", network, "attachment"), body), fmt, columns)
 
 
-@main.command("network-set")
+@main.command("network-set", cls=SetCommand)
 @click.argument("network", shell_complete=completer("networks"))
 @click.option("--mtu", type=click.IntRange(576, 9216), help="MTU (IPv6: at least 1280).")
 @click.option("--vlan", type=click.IntRange(1, 4094), help="802.1Q VLAN ID.")

@@ -10,6 +10,25 @@ import click
 YES_NO = click.Choice(["yes", "no"])
 
 
+class SetCommand(click.Command):
+    """A *-set command: an unknown option is refused with every valid one listed."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            valid = sorted(
+                name
+                for param in self.params
+                if isinstance(param, click.Option)
+                for name in param.opts
+                if name.startswith("--") and name != "--help"
+            )
+            exc.message = f"no such option: {exc.option_name}; valid options: {', '.join(valid)}"
+            exc.possibilities = None
+            raise
+
+
 def yes_no(value: str | None) -> bool | None:
     return None if value is None else value == "yes"
 
