@@ -16,7 +16,7 @@ import yaml
 from tests import factories
 from tests.commands import Command
 from tests.conftest import Credentials, LiveServer
-from tests.test_cli import clean_env, table_rows
+from tests.test_cli import clean_env, completions, table_rows
 
 
 class Recording(Command):
@@ -206,6 +206,12 @@ def test_the_oci_readme_walkthrough(cli: Recording, session, live_server, reader
         "cluster-show-machines", "swift01", "-f", "value", "-c", "serial", "-c", "is_first_master"
     )
     assert masters.splitlines()[:2] == ["C2 yes", "C3 no"]
+
+    offered = completions(cli, "ocicli network-add pub-net swift01 ")
+    assert offered[:5] == [
+        ("plain", r) for r in ("all", "vm-net", "ovs-bridge", "ceph-cluster", "ipmi")
+    ]
+    assert ("plain", "swiftproxy") in offered
 
     # Secrets: only with --show-secrets, only for an admin; nowhere else.
     secrets = cli.json("cluster-show", "swift01", "--show-secrets")

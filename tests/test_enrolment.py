@@ -128,6 +128,14 @@ def test_machine_add_computes_names_addresses_and_first_master(cluster) -> None:
         ("mgmt2", "192.168.102.2")
     ]
     assert ok(api.get("/api/v1/machines/S4/enrolment")) == store
+    ok(api.post("/api/v1/locations", json={"name": "zone3", "swift_region": "region1"}), 201)
+    lonely = ok(add(api, "S5", role="compute", location="zone3"), 201)
+    assert lonely["addresses"] == []
+    assert lonely["warnings"] == [
+        "no address: no network of cluster cl1 in location zone3 serves role compute "
+        "(see network-add)"
+    ]
+    assert api.delete("/api/v1/machines/S5/enrolment").status_code == 204
 
     ips = ok(api.get("/api/v1/clusters/cl1/ips"))
     vips = [(i["network"]["name"], i["address"]) for i in ips["items"] if i["purpose"] == "vip"]

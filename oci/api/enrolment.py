@@ -88,6 +88,12 @@ def enrolment_out(machine: Machine) -> EnrolmentOut:
         network_ref = ref(network, "networks.show")
         assert network_ref is not None
         addresses.append(AddressOut(network=network_ref, address=ip.address, interfaces=interfaces))
+    if machine.cluster is not None and not addresses:
+        warnings.append(
+            f"no address: no network of cluster {machine.cluster.name} in location "
+            f"{machine.location.name if machine.location else '?'} serves role "
+            f"{machine.role.name if machine.role else '?'} (see network-add)"
+        )
     return EnrolmentOut(
         serial=machine.serial,
         hostname=machine.hostname,

@@ -5,18 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from click.shell_completion import CompletionItem
 
+from oci.choices import NETWORK_SPECIAL_ROLES
 from oci.cli.client import ApiClient
 from oci.cli.main import client_from, completer, emit_object, main, output_options
 from oci.cli.setters import SetCommand, patch_body, reset_option
 
 P = ApiClient.path
+_machine_roles = completer("roles")
+
+
+def network_roles(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """The special network roles, then the machine roles the server knows."""
+    special = [CompletionItem(r) for r in NETWORK_SPECIAL_ROLES if r.startswith(incomplete)]
+    return special + _machine_roles(ctx, param, incomplete)
 
 
 @main.command("network-add")
 @click.argument("network", shell_complete=completer("networks"))
 @click.argument("cluster", shell_complete=completer("clusters"))
-@click.argument("role", shell_complete=completer("roles"))
+@click.argument("role", shell_complete=network_roles)
 @click.argument("iface1")
 @click.argument("iface2", required=False)
 @output_options()
