@@ -120,7 +120,10 @@ def cluster_options(cluster: Cluster) -> ClusterOptions:
 
 def set_cluster_options(session: Session, name: str, changes: dict[str, Any]) -> Cluster:
     """Apply cluster-set ``changes`` (option -> value; None resets it to its default)."""
-    cluster = by_name(session, Cluster, name, "cluster")
+    # Locked: two concurrent cluster-sets both land, neither overwrites the other.
+    cluster = session.scalar(select(Cluster).where(Cluster.name == name).with_for_update())
+    if cluster is None:
+        raise NotFound(f"no cluster named {name!r}")
     stored = dict(cluster.options or {})
     for key, value in changes.items():
         if value is None:

@@ -98,3 +98,32 @@ def test_the_same_machine_added_at_once_is_added_once(cluster) -> None:  # type:
     assert statuses == {201: 1, 409: 9}, [r.text for r in responses]
     ips = cluster.get(f"{cluster.base}/clusters/cl1/ips", timeout=30).json()
     assert ips["total"] == 3 + 1
+
+
+def test_concurrent_cluster_sets_all_land(cluster) -> None:  # type: ignore[no-untyped-def]
+    changes = {
+        "time_server": "ntp.example.com",
+        "vip_hostname": "api.example.com",
+        "self_signed_api_cert": False,
+        "initial_cluster_setup": False,
+        "swift_part_power": 20,
+        "swift_replicas": 2,
+        "swift_min_part_hours": 5,
+        "swift_proxy_hostname": "swift.example.com",
+        "cpu_model": "EPYC",
+        "openstack_release": "caracal",
+        "monitoring_host": "mon.example.com",
+        "monitoring_graphite_host": "graphite.example.com",
+        "monitoring_graphite_port": 2004,
+        "notification_email": "ops@example.com",
+        "notifications": True,
+    }
+
+    def set_one(item: tuple[str, object]) -> int:
+        url = f"{cluster.base}/clusters/cl1"
+        return cluster.patch(url, json=dict([item]), timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=len(changes)) as pool:
+        assert set(pool.map(set_one, changes.items())) == {200}
+    options = cluster.get(f"{cluster.base}/clusters/cl1", timeout=30).json()["options"]
+    assert {k: options[k] for k in changes} == changes
