@@ -134,3 +134,14 @@ def test_secrets_under_another_key_are_a_clear_error(app, api, secrets, tmp_path
     assert error["message"] == (
         "a stored secret does not decrypt with this server's key (was secret_key_file changed?)"
     )
+
+
+def test_the_key_file_setting(tmp_path: Path) -> None:
+    from oci.config import load_settings
+
+    absent = {"OCI_CONFIG": str(tmp_path / "absent.toml")}
+    (tmp_path / "absent.toml").write_text("")
+    default = load_settings(environ=absent | {"OCI_DATA_DIR": str(tmp_path / "data")})
+    assert default.effective_secret_key_file == tmp_path / "data" / "secret.key"
+    moved = load_settings(environ=absent | {"OCI_SECRET_KEY_FILE": "/etc/oci/secret.key"})
+    assert moved.effective_secret_key_file == Path("/etc/oci/secret.key")
