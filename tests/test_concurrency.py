@@ -127,3 +127,34 @@ def test_concurrent_cluster_sets_all_land(cluster) -> None:  # type: ignore[no-u
         assert set(pool.map(set_one, changes.items())) == {200}
     options = cluster.get(f"{cluster.base}/clusters/cl1", timeout=30).json()["options"]
     assert {k: options[k] for k in changes} == changes
+
+
+def test_a_network_exhausted_by_parallel_adds_refuses_the_rest_cleanly(  # type: ignore[no-untyped-def]
+    cluster, database
+) -> None:
+    # pub is a /26: 62 hosts, less the gateway and the VIP: 60 controllers. 70 try at once.
+    for n in range(PARALLEL, 70):
+        with database.sessions() as s:
+            factories.machine(s, f"SN{n:03d}")
+            s.commit()
+    serials = [f"SN{n:03d}" for n in range(70)]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        responses = list(pool.map(lambda s: _add(cluster, s), serials))
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {201: 60, 409: 10}, statuses
+    for response in responses:
+        if response.status_code == 409:
+            assert response.json()["error"]["message"].startswith(
+                "network 'pub' (203.0.113.0/26) has no free address left for SN"
+            )
+    ips = cluster.get(f"{cluster.base}/clusters/cl1/ips", timeout=30).json()
+    # The refused adds left nothing behind: 60 machines with 3 addresses, and the VIP.
+    assert ips["total"] == 3 * 60 + 1
+    hosts = [i["address"] for i in ips["items"]]
+    assert len(set(hosts)) == len(hosts)
+    machines = cluster.get(f"{cluster.base}/clusters/cl1/machines", timeout=30).json()
+    assert machines["total"] == 60
+    # Host numbers taken by a refused add are given back with its transaction.
+    assert {m["hostname"] for m in machines["items"]} == {
+        f"cl1-controller-{n}.example.com" for n in range(1, 61)
+    }
