@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ATTEMPTS = 30
+# Any table will do for the SQLite write lock; this one is small and always there.
+WRITE_LOCK_TABLE = "role_counters"
 # Words of the errors a concurrent transaction causes on each backend.
 _TRANSIENT = (
     "database is locked",  # SQLite
@@ -47,8 +50,11 @@ def begin(session: Session) -> None:
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
         # Take the write lock now (waiting up to busy_timeout), not at the first
-        # write, when a snapshot read earlier may already be stale.
-        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        # real write, when a snapshot read earlier may already be stale. A write
+        # that changes nothing takes it, whether the transaction was begun by
+        # the driver or by an engine "begin" hook; BEGIN IMMEDIATE would fail
+        # inside a transaction already begun.
+        session.execute(text(f"UPDATE {WRITE_LOCK_TABLE} SET id = id WHERE 1 = 0"))
     else:
         # MariaDB defaults to REPEATABLE READ, whose plain reads would not see a
         # row committed after the first read; rows locked FOR UPDATE serialise us.
