@@ -207,6 +207,13 @@ def test_the_oci_readme_walkthrough(cli: Recording, session, live_server, reader
     )
     assert masters.splitlines()[:2] == ["C2 yes", "C3 no"]
 
+    # -c is checked against the API's schema even when there is nothing to list.
+    cli("cluster-create", "empty", "example.org")
+    assert cli("cluster-show-machines", "empty", "-f", "value", "-c", "hostname") == ""
+    typo = cli.run("cluster-show-machines", "empty", "-c", "hostnme")
+    assert typo.returncode == 2 and "unknown column(s) hostnme; available: serial" in typo.stderr
+    assert cli.fails("cluster-show-ips", "nope") == "no cluster named 'nope'"
+
     offered = completions(cli, "ocicli network-add pub-net swift01 ")
     assert offered[:5] == [
         ("plain", r) for r in ("all", "vm-net", "ovs-bridge", "ceph-cluster", "ipmi")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -104,7 +104,9 @@ class ApiClient:
         """The item fields of list route ``path``, read from the server's OpenAPI document."""
         doc = self.get("/api/v1/openapi.json")
         schemas = doc["components"]["schemas"]
-        page_ref = doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        page_ref = doc["paths"][_template_of(path, doc["paths"])]["get"]["responses"]["200"][
+            "content"
+        ]["application/json"]
         page = schemas[page_ref["schema"]["$ref"].rsplit("/", 1)[1]]
         item = schemas[page["properties"]["items"]["items"]["$ref"].rsplit("/", 1)[1]]
         return list(item["properties"])
@@ -118,3 +120,19 @@ class ApiClient:
             offset += len(page["items"])
             if not page["items"] or offset >= page["total"]:
                 return
+
+
+def _template_of(path: str, templates: Iterable[str]) -> str:
+    """The OpenAPI path template (``/machines/{key}/reports``) that ``path`` fills."""
+    templates = list(templates)
+    if path in templates:
+        return path
+    parts = path.split("/")
+    for template in templates:
+        pattern = template.split("/")
+        if len(pattern) == len(parts) and all(
+            p == t or (t.startswith("{") and t.endswith("}"))
+            for p, t in zip(parts, pattern, strict=True)
+        ):
+            return template
+    return path

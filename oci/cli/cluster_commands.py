@@ -85,14 +85,7 @@ def cluster_show_machines(
 ) -> None:
     """List the machines of cluster NAME: host name, role, location, addresses."""
     default = ("hostname", "serial", "role", "location", "is_first_master", "addresses")
-    list_and_emit(
-        ctx,
-        P("clusters", name, "machines"),
-        fmt,
-        columns,
-        default,
-        route="/api/v1/clusters/{name}/machines",
-    )
+    list_and_emit(ctx, ("clusters", name, "machines"), fmt, columns, default)
 
 
 @main.command("cluster-show-networks")
@@ -104,14 +97,7 @@ def cluster_show_networks(
 ) -> None:
     """List the networks attached to cluster NAME, with their role and interfaces."""
     default = ("name", "cidr", "location", "is_public", "role", "iface1", "iface2", "vlan", "mtu")
-    list_and_emit(
-        ctx,
-        P("clusters", name, "networks"),
-        fmt,
-        columns,
-        default,
-        route="/api/v1/clusters/{name}/networks",
-    )
+    list_and_emit(ctx, ("clusters", name, "networks"), fmt, columns, default)
 
 
 @main.command("cluster-show-ips")
@@ -121,6 +107,4 @@ def cluster_show_networks(
 def cluster_show_ips(ctx: click.Context, name: str, fmt: str, columns: tuple[str, ...]) -> None:
     """List the addresses held in cluster NAME's networks: hosts and VIPs."""
     default = ("network", "address", "purpose", "hostname", "role")
-    list_and_emit(
-        ctx, P("clusters", name, "ips"), fmt, columns, default, route="/api/v1/clusters/{name}/ips"
-    )
+    list_and_emit(ctx, ("clusters", name, "ips"), fmt, columns, default)

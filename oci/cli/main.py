@@ -146,27 +146,20 @@ def output_options(default_columns: tuple[str, ...] = ()) -> Callable[[Any], Any
 
 def list_and_emit(
     ctx: click.Context,
-    resource: str,
+    resource: str | tuple[str, ...],
     fmt: str,
     columns: tuple[str, ...],
     default: tuple[str, ...],
-    *,
-    route: str | None = None,
     **filters: Any,
 ) -> None:
-    """Fetch every item of ``resource`` and print them as asked.
-
-    ``resource`` is a collection name (``clusters``) or an API path already
-    quoted (``/api/v1/clusters/cl1/ips``); ``route`` is then its OpenAPI path
-    (``/api/v1/clusters/{name}/ips``), where the fields of its items are found.
-    """
+    """Fetch every item of ``resource`` (a path's parts) and print them as asked."""
     client = client_from(ctx)
-    path = resource if resource.startswith("/") else ApiClient.path(resource)
+    path = ApiClient.path(*((resource,) if isinstance(resource, str) else resource))
     items = list(client.iterate(path, **filters))
     if columns and not items:
         # No item to check -c against: the API's own schema says which fields exist,
         # so a typo in a script fails today, not when the first item appears.
-        check_columns(columns, client.list_fields(route or path))
+        check_columns(columns, client.list_fields(path))
     text = render_list(items, fmt, columns, default)
     if text:
         click.echo(text)
