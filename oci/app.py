@@ -10,6 +10,7 @@ from flask import Flask
 from oci.api import (
     clusters,
     discovery,
+    enrolment,
     events,
     locations,
     machines,
@@ -23,11 +24,13 @@ from oci.api.errors import register_error_handlers
 from oci.api.session import init_sessions
 from oci.config import Settings, load_settings
 from oci.db import make_engine, make_sessionmaker
+from oci.vault import Vault
 
 API_PREFIX = "/api/v1"
 BLUEPRINTS = (
     meta,
     machines,
+    enrolment,
     events,
     discovery,
     clusters,
@@ -52,6 +55,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     engine = make_engine(settings.effective_database_url)
     app.extensions["oci_engine"] = engine
     app.extensions["oci_sessionmaker"] = make_sessionmaker(engine)
+    # The key that encrypts cluster secrets: read (or created) once, at start.
+    app.extensions["oci_vault"] = Vault.from_file(settings.effective_secret_key_file)
     init_sessions(app)
     register_error_handlers(app)
     app.url_map.strict_slashes = False

@@ -42,6 +42,11 @@ class Settings(BaseModel):
     max_request_bytes: int = Field(1024 * 1024, ge=1024, description="Largest API body.")
     page_size_max: int = Field(1000, ge=1, description="Largest `limit` a list accepts.")
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    secret_key_file: Path | None = Field(
+        None,
+        description="Key that encrypts cluster secrets at rest; default: data_dir/secret.key, "
+        "created (mode 0600) on first use. Never stored in the database.",
+    )
 
     @field_validator("trusted_networks")
     @classmethod
@@ -66,6 +71,10 @@ class Settings(BaseModel):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'oci.db'}"
+
+    @property
+    def effective_secret_key_file(self) -> Path:
+        return self.secret_key_file or self.data_dir / "secret.key"
 
 
 def _from_env(environ: dict[str, str]) -> dict[str, Any]:

@@ -42,7 +42,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: Any) -> None:
     # A deferred BEGIN: a transaction whose snapshot went stale before its
     # first write fails with "database is locked" instead of overwriting,
-    # and the writer retries (oci.inventory.write_with_retries).
+    # and the writer retries (oci.transactions.run).
     connection.exec_driver_sql("BEGIN")
 
 

@@ -5,8 +5,8 @@ then system UUID, then the physical NICs' MACs. A report that points at two
 different machines at once is an identity conflict: both are flagged and an
 event says why, nothing is merged. Concurrent reports of one new machine race
 on the unique serial / UUID / MAC columns; the loser retries its whole
-transaction and then finds the winner's row, so one server is one machine on
-every backend without any process-local lock.
+transaction (oci.transactions) and then finds the winner's row, so one server
+is one machine on every backend without any process-local lock.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import random
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,9 +22,9 @@ from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from oci import transactions
 from oci.errors import Conflict, Invalid, NotFound
 from oci.ingest.changes import Change, hardware_changes
 from oci.ingest.facts import Facts
@@ -48,7 +46,7 @@ from oci.models.types import utcnow
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-__all__ = ["IdentityConflict", "Outcome", "Upload", "apply_report", "reparse", "write_with_retries"]
+__all__ = ["IdentityConflict", "Outcome", "Upload", "apply_report", "machine_by_key", "reparse"]
 
 # Which report files a component comes from. When none of them arrived intact
 # (tool missing, failed or unreadable), the machine keeps what it had: a report
@@ -109,34 +107,6 @@ def machine_by_key(session: Session, key: str, *options: Any) -> Machine:
         if machine is not None:
             return machine
     raise NotFound(f"no machine with serial, host name, UUID or id {key!r}")
-
-
-# --- retrying a write that may lose a race ---------------------------------
-
-_RETRY_MARKERS = ("database is locked", "deadlock", "could not serialize", "lock wait timeout")
-
-
-def _retryable(exc: Exception) -> bool:
-    if isinstance(exc, IntegrityError):
-        return True
-    return any(marker in str(exc.orig).lower() for marker in _RETRY_MARKERS)
-
-
-def write_with_retries(
-    factory: sessionmaker[Session], work: Callable[[Session], T], attempts: int = 10
-) -> T:
-    """Run `work` in a transaction; on a lost race (unique key, deadlock, lock)
-    run it again from the start, so it sees the row the winner committed."""
-    for attempt in range(attempts):
-        try:
-            with factory() as session, session.begin():
-                return work(session)
-        except (IntegrityError, OperationalError) as exc:
-            if attempt == attempts - 1 or not _retryable(exc):
-                raise
-            log.info("write lost a race (%s); retry %d", type(exc).__name__, attempt + 1)
-            time.sleep(random.uniform(0, 0.02 * 2**attempt))
-    raise AssertionError("unreachable")
 
 
 # --- identity ---------------------------------------------------------------
@@ -206,7 +176,7 @@ def flag_conflict(
                     )
                 )
 
-    write_with_retries(factory, work)
+    transactions.run(factory, work)
 
 
 # --- facts into rows --------------------------------------------------------
@@ -477,7 +447,7 @@ def apply_report(
         return Outcome(machine.id, machine.serial, created, reported, stored=True)
 
     try:
-        return write_with_retries(factory, work)
+        return transactions.run(factory, work)
     except IdentityConflict as conflict:
         flag_conflict(factory, conflict, upload.source)
         raise
@@ -516,4 +486,4 @@ def reparse(
         _record(session, machine, changes, "reparse")
         return tuple(changes)
 
-    return write_with_retries(factory, work)
+    return transactions.run(factory, work)

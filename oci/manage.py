@@ -18,6 +18,7 @@ from oci import migrate, users
 from oci.config import ConfigError, Settings, load_settings
 from oci.db import make_engine, make_sessionmaker
 from oci.errors import OciError
+from oci.vault import Vault, VaultError
 
 
 def _settings() -> Settings:
@@ -135,6 +136,12 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     settings = _settings()
     with _engine(settings.effective_database_url) as engine:
         _require_current_schema(engine, settings.effective_database_url)
+    # Read or create the secret key once, before the workers start, so a bad
+    # key file stops the server with a message instead of failing each worker.
+    try:
+        Vault.from_file(settings.effective_secret_key_file)
+    except (VaultError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
     run(
         settings,
         host=host or settings.listen_host,

@@ -10,12 +10,25 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from oci import cluster_secrets, ipam
+from oci.choices import NETWORK_SPECIAL_ROLES
 from oci.db import Base
 from oci.errors import Conflict, Invalid, NotFound
-from oci.models import Cluster, IpAddress, Location, Machine, Network, Role, SwiftRegion
+from oci.models import (
+    Cluster,
+    ClusterSecret,
+    IpAddress,
+    Location,
+    Machine,
+    Network,
+    Role,
+    SwiftRegion,
+)
+from oci.options import ClusterOptions
+from oci.vault import Vault
 
 M = TypeVar("M", bound=Base)
 
@@ -82,12 +95,53 @@ def delete_location(session: Session, name: str) -> None:
     session.delete(location)
 
 
-def create_cluster(session: Session, name: str, domain: str) -> Cluster:
+def create_cluster(session: Session, name: str, domain: str, vault: Vault) -> Cluster:
+    """A new cluster with every secret it will need, generated now and stored encrypted."""
     _ensure_new(session, Cluster, name, "cluster")
     cluster = Cluster(name=name, domain=domain, options={})
+    cluster.secrets = [
+        ClusterSecret(name=key, ciphertext=vault.encrypt(value))
+        for key, value in cluster_secrets.generate(name).items()
+    ]
     session.add(cluster)
     session.flush()
     return cluster
+
+
+def cluster_options(cluster: Cluster) -> ClusterOptions:
+    """The cluster's options with the defaults filled in."""
+    options = ClusterOptions.model_validate(cluster.options or {})
+    if options.vip_hostname is None:
+        options = options.model_copy(
+            update={"vip_hostname": f"{cluster.name}-api.{cluster.domain}"}
+        )
+    return options
+
+
+def set_cluster_options(session: Session, name: str, changes: dict[str, Any]) -> Cluster:
+    """Apply cluster-set ``changes`` (option -> value; None resets it to its default)."""
+    # Locked: two concurrent cluster-sets both land, neither overwrites the other.
+    cluster = session.scalar(select(Cluster).where(Cluster.name == name).with_for_update())
+    if cluster is None:
+        raise NotFound(f"no cluster named {name!r}")
+    stored = dict(cluster.options or {})
+    for key, value in changes.items():
+        if value is None:
+            stored.pop(key, None)
+        else:
+            stored[key] = value
+    ClusterOptions.model_validate(stored)  # the API validated each value already
+    cluster.options = stored
+    session.flush()
+    return cluster
+
+
+def reveal_secrets(cluster: Cluster, vault: Vault) -> dict[str, str]:
+    return {s.name: vault.decrypt(s.ciphertext) for s in sorted(cluster.secrets, key=_by_name)}
+
+
+def _by_name(row: ClusterSecret) -> str:
+    return row.name
 
 
 def delete_cluster(session: Session, name: str) -> None:
@@ -175,3 +229,140 @@ def delete_network(session: Session, name: str) -> None:
 
 def get_role(session: Session, name: str) -> Role:
     return by_name(session, Role, name, "role")
+
+
+# -- network attachment: network-add, network-set, network-remove -------------------------
+
+
+def allocate(session: Session, network: Network, purpose: str, machine: Machine | None) -> str:
+    """The first free address of ``network`` (locked by the caller), now held."""
+    taken = session.scalars(select(IpAddress.address).where(IpAddress.network_id == network.id))
+    address = ipam.first_free(network.ip_network, list(taken))
+    if address is None:
+        for_what = machine.serial if machine is not None else "a VIP"
+        raise Conflict(
+            f"network {network.name!r} ({network.cidr}) has no free address left "
+            f"for {for_what}; nothing was changed",
+            {"network": network.name},
+        )
+    session.add(
+        IpAddress(
+            network_id=network.id,
+            address=str(address),
+            machine_id=None if machine is None else machine.id,
+            purpose=purpose,
+        )
+    )
+    return str(address)
+
+
+def _locked_network(session: Session, name: str) -> Network:
+    network = session.scalar(select(Network).where(Network.name == name).with_for_update())
+    if network is None:
+        raise NotFound(f"no network named {name!r}")
+    return network
+
+
+def check_network_role(session: Session, role: str) -> str:
+    if role in NETWORK_SPECIAL_ROLES or session.scalar(select(Role.id).where(Role.name == role)):
+        return role
+    roles = ", ".join(
+        [*NETWORK_SPECIAL_ROLES, *session.scalars(select(Role.name).order_by(Role.name))]
+    )
+    raise Invalid(
+        f"no network role {role!r}; choose one of: {roles}",
+        {"fields": {"role": f"one of: {roles}"}},
+    )
+
+
+def _holders(session: Session, network: Network) -> list[Machine]:
+    return list(
+        session.scalars(
+            select(Machine)
+            .join(IpAddress, IpAddress.machine_id == Machine.id)
+            .where(IpAddress.network_id == network.id)
+            .order_by(Machine.hostname)
+        )
+    )
+
+
+def attach_network(
+    session: Session, name: str, cluster: str, role: str, iface1: str, iface2: str | None
+) -> Network:
+    """network-add: ``cluster``'s machines of ``role`` get addresses in it from now on.
+
+    A public network also reserves the cluster's VIP, its first free address.
+    """
+    network = _locked_network(session, name)
+    target = reference(session, Cluster, cluster, "cluster", "cluster")
+    if network.cluster_id is not None:
+        raise Conflict(
+            f"network {name!r} is already attached to cluster {network.cluster.name!r}; "
+            "network-remove it first"
+        )
+    network.cluster_id = target.id
+    network.role = check_network_role(session, role)
+    network.iface1 = iface1
+    network.iface2 = iface2
+    if network.is_public:
+        allocate(session, network, "vip", None)
+    session.flush()
+    session.refresh(network)
+    return network
+
+
+def detach_network(session: Session, name: str) -> Network:
+    """network-remove: the network leaves its cluster, with its VIP."""
+    network = _locked_network(session, name)
+    if network.cluster_id is None:
+        raise Conflict(f"network {name!r} is attached to no cluster")
+    holders = _holders(session, network)
+    if holders:
+        names = ", ".join(str(m.hostname) for m in holders[:10])
+        raise Conflict(
+            f"machines still hold addresses in network {name!r}: {names}; machine-remove them first"
+        )
+    session.execute(delete(IpAddress).where(IpAddress.network_id == network.id))
+    network.cluster_id = None
+    network.role = None
+    network.iface1 = None
+    network.iface2 = None
+    network.bridge_name = None
+    session.flush()
+    session.refresh(network)
+    return network
+
+
+def set_network(session: Session, name: str, changes: dict[str, Any]) -> Network:
+    """network-set: MTU, VLAN, bridge name, role, interfaces (None clears a value)."""
+    network = _locked_network(session, name)
+    if network.cluster_id is None and {"role", "iface1", "iface2"} & changes.keys():
+        raise Conflict(f"network {name!r} is attached to no cluster; network-add it first")
+    if "role" in changes:
+        role = changes["role"]
+        if role is None:
+            raise Invalid(
+                "an attached network needs a role", {"fields": {"role": "cannot be null"}}
+            )
+        check_network_role(session, role)
+        lost = [
+            m.hostname
+            for m in _holders(session, network)
+            if m.role is not None and not ipam.serves(role, m.role.name)
+        ]
+        if lost:
+            raise Conflict(
+                f"role {role!r} would not serve machines holding addresses in {name!r}: "
+                f"{', '.join(str(h) for h in lost[:10])}; machine-remove them first"
+            )
+    if "iface1" in changes and changes["iface1"] is None:
+        raise Invalid("an attached network needs iface1", {"fields": {"iface1": "cannot be null"}})
+    if network.ip_version == 6 and (changes.get("mtu") or 1280) < 1280:
+        raise Invalid(
+            "IPv6 needs an MTU of at least 1280", {"fields": {"mtu": "at least 1280 for IPv6"}}
+        )
+    for key, value in changes.items():
+        setattr(network, key, value)
+    session.flush()
+    session.refresh(network)
+    return network

@@ -167,6 +167,9 @@ def api(client, admin: Credentials):  # type: ignore[no-untyped-def]
         def post(self, path: str, json=None, **kw):  # type: ignore[no-untyped-def]
             return client.post(path, json=json, headers=admin.bearer, **kw)
 
+        def patch(self, path: str, json=None, **kw):  # type: ignore[no-untyped-def]
+            return client.patch(path, json=json, headers=admin.bearer, **kw)
+
         def delete(self, path: str, **kw):  # type: ignore[no-untyped-def]
             return client.delete(path, headers=admin.bearer, **kw)
 
@@ -198,6 +201,7 @@ def wait_for_http(
 class LiveServer:
     url: str
     database: Database
+    log: Path  # what the server printed: access log, errors
 
 
 @pytest.fixture(scope="session")
@@ -234,7 +238,7 @@ def live_server_process(
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(url + "/api/v1/health", process, log)
-        yield LiveServer(url, migrated)
+        yield LiveServer(url, migrated, log)
     finally:
         process.terminate()
         process.wait(timeout=20)

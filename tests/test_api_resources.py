@@ -58,7 +58,10 @@ def test_created_objects_are_listed_and_shown(topology) -> None:  # type: ignore
     assert network["location"]["name"] == "zone1"
     assert network["is_public"] is False
     cluster = api.get("/api/v1/clusters/cl1").get_json()
-    assert (cluster["name"], cluster["domain"], cluster["options"]) == ("cl1", "example.com", {})
+    assert (cluster["name"], cluster["domain"]) == ("cl1", "example.com")
+    # Options show with their defaults; the VIP host name derives from the cluster.
+    assert cluster["options"]["vip_hostname"] == "cl1-api.example.com"
+    assert cluster["options"]["self_signed_api_cert"] is True
     page = api.get("/api/v1/clusters").get_json()
     assert [c["name"] for c in page["items"]] == ["cl1"]
     assert page["total"] == 1

@@ -181,7 +181,8 @@ def test_cluster_lifecycle_and_completion(cli: Command) -> None:
         ("cl2", "example.org"),
     ]
     shown = yaml.safe_load(cli("cluster-show", "cl1", "-f", "yaml"))
-    assert (shown["name"], shown["domain"], shown["options"]) == ("cl1", "example.com", {})
+    assert (shown["name"], shown["domain"]) == ("cl1", "example.com")
+    assert shown["options"]["vip_hostname"] == "cl1-api.example.com"
 
     # `-f value -c name` is made for $(...).
     script = f'name=$("{OCICLI}" cluster-show cl1 -f value -c name); echo "[$name]"'

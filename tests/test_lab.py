@@ -135,6 +135,13 @@ def test_lab_up_use_down(tmp_path: Path) -> None:
         assert networks["mgmt-zone1"]["cidr"] == "192.168.101.0/24"
         assert networks["public"]["is_public"] is True
         assert networks["mgmt-zone2"]["location"]["name"] == "zone2"
+        assert [(n["name"], n["role"]) for n in ocicli_json("cluster-show-networks", "cl1")] == [
+            ("mgmt-zone1", "all"),
+            ("mgmt-zone2", "all"),
+            ("public", "controller"),
+        ]
+        ips = ocicli_json("cluster-show-ips", "cl1")
+        assert [(i["address"], i["purpose"]) for i in ips] == [("203.0.113.2", "vip")]
         assert ocicli_json("machine-list") == []
 
         # The real thing: `source` the file in a shell whose PATH lacks the venv.
@@ -176,6 +183,7 @@ def test_lab_up_use_down(tmp_path: Path) -> None:
         port2 = free_port()
         welcome = ok(run("oci", "lab", "up", "--dir", str(lab), "--port", str(port2), env=env))
         assert "kept cluster cl1 (already there)" in welcome
+        assert "kept network public attached (already there)" in welcome
         values2 = read_env_file(env_file)
         assert values2["OCI_API_URL"] == f"http://127.0.0.1:{port2}"
         assert values2["OCI_API_TOKEN"] == values["OCI_API_TOKEN"]

@@ -1,7 +1,7 @@
 """discovery: raw reports, machine events, SSH host keys, identity conflicts
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-23 08:23:36.728913
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import mysql
 import oci.models.types
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

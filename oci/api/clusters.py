@@ -8,12 +8,15 @@ from typing import Annotated, Any
 from flask import Blueprint
 from pydantic import Field, StringConstraints
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 
-from oci import topology
-from oci.api.common import Input, ListQuery, Output, Page, paginate
-from oci.api.endpoint import endpoint
-from oci.api.session import db
-from oci.models import Cluster
+from oci import enrolment, topology
+from oci.api import networks
+from oci.api.common import Input, ListQuery, Output, Page, Ref, paginate, patch_of, ref
+from oci.api.endpoint import Access, endpoint
+from oci.api.session import db, vault, write
+from oci.models import Cluster, IpAddress, Machine, Network, Role
+from oci.options import ClusterOptions
 
 bp = Blueprint("clusters", __name__)
 TAG = "clusters"
@@ -50,13 +53,68 @@ class ClusterOut(Output):
     created_at: datetime
 
 
+ClusterSet = patch_of("ClusterSet", ClusterOptions)
+
+
+class ClusterSecretsOut(Output):
+    name: str
+    secrets: dict[str, str] = Field(description="Every generated secret, in clear")
+
+
+class ClusterMachineOut(Output):
+    serial: str | None
+    hostname: str | None
+    role: str | None
+    location: Ref | None
+    is_first_master: bool
+    status: str
+    addresses: list[str]
+
+
+class ClusterIpOut(Output):
+    network: Ref
+    address: str
+    purpose: str = Field(description="host: a machine's address; vip: the cluster's VIP")
+    hostname: str | None
+    serial: str | None
+    role: str | None
+
+
 def out(cluster: Cluster) -> ClusterOut:
     return ClusterOut(
         id=cluster.id,
         name=cluster.name,
         domain=cluster.domain,
-        options=cluster.options,
+        options=topology.cluster_options(cluster).model_dump(mode="json"),
         created_at=cluster.created_at,
+    )
+
+
+def machine_out(machine: Machine) -> ClusterMachineOut:
+    return ClusterMachineOut(
+        serial=machine.serial,
+        hostname=machine.hostname,
+        role=machine.role.name if machine.role else None,
+        location=ref(machine.location, "locations.show"),
+        is_first_master=machine.is_first_master,
+        status=str(machine.status),
+        addresses=[ip.address for ip in sorted(machine.ip_addresses, key=_network_order)],
+    )
+
+
+def _network_order(ip: IpAddress) -> str:
+    return ip.network.name
+
+
+def ip_out(ip: IpAddress) -> ClusterIpOut:
+    machine = ip.machine
+    return ClusterIpOut(
+        network=ref(ip.network, "networks.show"),
+        address=ip.address,
+        purpose=ip.purpose,
+        hostname=machine.hostname if machine else None,
+        serial=machine.serial if machine else None,
+        role=machine.role.name if machine and machine.role else None,
     )
 
 
@@ -69,10 +127,9 @@ def list_(query: ListQuery) -> Page[ClusterOut]:
 @bp.post("/clusters")
 @endpoint("Create a cluster", tag=TAG, body=ClusterCreate, response=ClusterOut, status=201)
 def create(body: ClusterCreate) -> ClusterOut:
-    session = db()
-    cluster = topology.create_cluster(session, body.name, body.domain)
-    session.commit()
-    return out(cluster)
+    """Every secret the cluster needs is generated now and stored encrypted."""
+    the_vault = vault()
+    return write(lambda s: out(topology.create_cluster(s, body.name, body.domain, the_vault)))
 
 
 @bp.get("/clusters/<name>")
@@ -88,3 +145,89 @@ def delete(name: str) -> tuple[str, int]:
     topology.delete_cluster(session, name)
     session.commit()
     return "", 204
+
+
+@bp.patch("/clusters/<name>")
+@endpoint(
+    "Set cluster options (cluster-set); null resets one to its default",
+    tag=TAG,
+    body=ClusterSet,
+    response=ClusterOut,
+)
+def set_options(name: str, body: Any) -> ClusterOut:
+    return write(lambda s: out(topology.set_cluster_options(s, name, body.changes())))
+
+
+@bp.get("/clusters/<name>/secrets")
+@endpoint(
+    "Show the cluster's secrets in clear (admins only)",
+    tag=TAG,
+    access=Access.SECRET,
+    response=ClusterSecretsOut,
+)
+def secrets(name: str) -> ClusterSecretsOut:
+    cluster = topology.by_name(db(), Cluster, name, "cluster")
+    return ClusterSecretsOut(name=cluster.name, secrets=topology.reveal_secrets(cluster, vault()))
+
+
+@bp.get("/clusters/<name>/machines")
+@endpoint(
+    "List the machines of a cluster", tag=TAG, query=ListQuery, response=Page[ClusterMachineOut]
+)
+def machines(name: str, query: ListQuery) -> Page[ClusterMachineOut]:
+    session = db()
+    cluster = topology.by_name(session, Cluster, name, "cluster")
+    stmt = (
+        select(Machine)
+        .join(Machine.role)
+        .where(Machine.cluster_id == cluster.id)
+        .options(
+            contains_eager(Machine.role),
+            joinedload(Machine.location),
+            joinedload(Machine.ip_addresses).joinedload(IpAddress.network),
+        )
+        .order_by(Role.name, *enrolment.by_host_number())
+    )
+    return paginate(session, stmt, query, machine_out)
+
+
+@bp.get("/clusters/<name>/networks")
+@endpoint(
+    "List the networks attached to a cluster",
+    tag=TAG,
+    query=ListQuery,
+    response=Page[networks.NetworkOut],
+)
+def cluster_networks(name: str, query: ListQuery) -> Page[networks.NetworkOut]:
+    session = db()
+    cluster = topology.by_name(session, Cluster, name, "cluster")
+    stmt = (
+        select(Network)
+        .where(Network.cluster_id == cluster.id)
+        .options(joinedload(Network.location), joinedload(Network.cluster))
+        .order_by(Network.name)
+    )
+    return paginate(session, stmt, query, networks.out)
+
+
+@bp.get("/clusters/<name>/ips")
+@endpoint(
+    "List the addresses held in a cluster's networks: hosts and VIPs",
+    tag=TAG,
+    query=ListQuery,
+    response=Page[ClusterIpOut],
+)
+def ips(name: str, query: ListQuery) -> Page[ClusterIpOut]:
+    session = db()
+    cluster = topology.by_name(session, Cluster, name, "cluster")
+    stmt = (
+        select(IpAddress)
+        .join(IpAddress.network)
+        .where(Network.cluster_id == cluster.id)
+        .options(
+            joinedload(IpAddress.network),
+            joinedload(IpAddress.machine).joinedload(Machine.role),
+        )
+        .order_by(Network.name, IpAddress.id)
+    )
+    return paginate(session, stmt, query, ip_out)

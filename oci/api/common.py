@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 from flask import current_app, url_for
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,37 @@ class Input(BaseModel):
     """A request body: unknown fields and wrong JSON types are refused."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class PatchInput(Input):
+    """A partial update: absent fields stay, null resets, unknown ones are listed as invalid."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_only(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(cls.model_fields))
+            if unknown:
+                raise ValueError(
+                    f"unknown option(s) {', '.join(unknown)}; "
+                    f"valid options: {', '.join(cls.model_fields)}"
+                )
+        return data
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the request named, JSON-ready."""
+        return self.model_dump(mode="json", include=self.model_fields_set)
+
+
+def patch_of(name: str, model: type[BaseModel], **extra: Any) -> type[PatchInput]:
+    """A PatchInput with every field of ``model`` (and ``extra``), each optional."""
+    fields: dict[str, Any] = {}
+    for key, info in model.model_fields.items():
+        annotation: Any = info.annotation
+        if info.metadata:
+            annotation = Annotated[(annotation, *info.metadata)]  # keep the constraints
+        fields[key] = (annotation | None, Field(None, description=info.description))
+    return create_model(name, __base__=PatchInput, **fields, **extra)
 
 
 class Output(BaseModel):

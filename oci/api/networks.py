@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Any
 
 from flask import Blueprint
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from oci import topology
-from oci.api.common import Input, ListQuery, Name, Output, Page, Ref, paginate, ref
+from oci import ipam, topology
+from oci.api.common import Input, ListQuery, Name, Output, Page, PatchInput, Ref, paginate, ref
 from oci.api.endpoint import endpoint
-from oci.api.session import db
+from oci.api.session import db, write
 from oci.models import Cluster, Location, Network
 
 bp = Blueprint("networks", __name__)
@@ -27,6 +28,43 @@ class NetworkCreate(Input):
     prefix_length: int = Field(description="CIDR prefix length", examples=[24])
     location: Name
     is_public: bool = Field(False, description="Public network: reserves a VIP when attached")
+
+
+Interface = Annotated[
+    str,
+    AfterValidator(ipam.check_interface),
+    Field(
+        description="An interface name (eno1) or a speed class: 10g1 is the first NIC "
+        "of at least 10 Gbit/s, 25g2 the second of at least 25 Gbit/s",
+        examples=["eno1", "10g1"],
+    ),
+]
+NetworkRole = Annotated[
+    str,
+    Field(
+        max_length=32,
+        description="A machine role, or all, vm-net, ovs-bridge, ceph-cluster, ipmi",
+        examples=["all", "controller"],
+    ),
+]
+
+
+class NetworkAttach(Input):
+    cluster: Name
+    role: NetworkRole
+    iface1: Interface
+    iface2: Interface | None = Field(None, description="A second interface: bond the two")
+
+
+class NetworkSet(PatchInput):
+    role: NetworkRole | None = None
+    iface1: Interface | None = None
+    iface2: Interface | None = None
+    mtu: int | None = Field(None, ge=576, le=9216, description="MTU (IPv6: at least 1280)")
+    vlan: int | None = Field(None, ge=1, le=4094, description="802.1Q VLAN ID")
+    bridge_name: Annotated[str, AfterValidator(ipam.check_interface)] | None = Field(
+        None, description="Name of the bridge the network's interface joins"
+    )
 
 
 class NetworkQuery(ListQuery):
@@ -115,3 +153,39 @@ def delete(name: str) -> tuple[str, int]:
     topology.delete_network(session, name)
     session.commit()
     return "", 204
+
+
+@bp.post("/networks/<name>/attachment")
+@endpoint(
+    "Attach a network to a cluster for a role (network-add); a public one reserves a VIP",
+    tag=TAG,
+    body=NetworkAttach,
+    response=NetworkOut,
+)
+def attach(name: str, body: NetworkAttach) -> NetworkOut:
+    return write(
+        lambda s: out(
+            topology.attach_network(s, name, body.cluster, body.role, body.iface1, body.iface2)
+        )
+    )
+
+
+@bp.delete("/networks/<name>/attachment")
+@endpoint(
+    "Detach a network from its cluster (network-remove); its VIP is released",
+    tag=TAG,
+    response=NetworkOut,
+)
+def detach(name: str) -> NetworkOut:
+    return write(lambda s: out(topology.detach_network(s, name)))
+
+
+@bp.patch("/networks/<name>")
+@endpoint(
+    "Set MTU, VLAN, bridge name, role or interfaces (network-set); null clears one",
+    tag=TAG,
+    body=NetworkSet,
+    response=NetworkOut,
+)
+def set_(name: str, body: Any) -> NetworkOut:
+    return write(lambda s: out(topology.set_network(s, name, body.changes())))

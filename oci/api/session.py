@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
+
+from oci import transactions
+from oci.vault import Vault
+
+T = TypeVar("T")
 
 
 def db() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["oci_sessionmaker"]()
     return g.db_session
+
+
+def write(work: Callable[[Session], T]) -> T:
+    """``work`` in a transaction of its own, retried if it loses a race (oci.transactions)."""
+    return transactions.run(current_app.extensions["oci_sessionmaker"], work)
+
+
+def vault() -> Vault:
+    return current_app.extensions["oci_vault"]
 
 
 def init_sessions(app: Flask) -> None:

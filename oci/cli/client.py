@@ -104,8 +104,11 @@ class ApiClient:
     def post(self, path: str, body: dict[str, Any]) -> Any:
         return self.request("POST", path, json=body)
 
-    def delete(self, path: str) -> None:
-        self.request("DELETE", path)
+    def patch(self, path: str, body: dict[str, Any]) -> Any:
+        return self.request("PATCH", path, json=body)
+
+    def delete(self, path: str) -> Any:
+        return self.request("DELETE", path)
 
     def list_fields(self, path: str) -> list[str]:
         """The item fields of list route ``path``, read from the server's OpenAPI document."""

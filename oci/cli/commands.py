@@ -88,7 +88,11 @@ def machine_show(ctx: click.Context, machine: str, fmt: str, columns: tuple[str,
 def cluster_create(
     ctx: click.Context, name: str, domain: str, fmt: str, columns: tuple[str, ...]
 ) -> None:
-    """Create cluster NAME whose hosts live in DOMAIN (NAME-ROLE-N.DOMAIN)."""
+    """Create cluster NAME whose hosts live in DOMAIN (NAME-ROLE-N.DOMAIN).
+
+    Every secret the cluster needs (service passwords, Ceph keys, SSH keys, ...)
+    is generated now and stored encrypted; see cluster-show --show-secrets.
+    """
     emit_object(_api(ctx).post(P("clusters"), {"name": name, "domain": domain}), fmt, columns)
 
 
@@ -102,11 +106,25 @@ def cluster_list(ctx: click.Context, fmt: str, columns: tuple[str, ...]) -> None
 
 @main.command("cluster-show")
 @click.argument("name", shell_complete=completer("clusters"))
+@click.option(
+    "--show-secrets",
+    is_flag=True,
+    help="Add the cluster's secrets (passwords, keys) in clear; needs an admin.",
+)
 @output_options()
 @click.pass_context
-def cluster_show(ctx: click.Context, name: str, fmt: str, columns: tuple[str, ...]) -> None:
-    """Show cluster NAME."""
-    emit_object(_api(ctx).get(P("clusters", name)), fmt, columns)
+def cluster_show(
+    ctx: click.Context, name: str, show_secrets: bool, fmt: str, columns: tuple[str, ...]
+) -> None:
+    """Show cluster NAME; secrets only with --show-secrets.
+
+    \b
+    Example: ocicli cluster-show cl1 --show-secrets -f value -c keystone_admin_password
+    """
+    cluster = _api(ctx).get(P("clusters", name))
+    if show_secrets:
+        cluster |= _api(ctx).get(P("clusters", name, "secrets"))["secrets"]
+    emit_object(cluster, fmt, columns)
 
 
 @main.command("cluster-delete")

@@ -211,6 +211,9 @@ def main(**_: Any) -> None:
       ocicli location-create zone1 region1
       ocicli network-create mgmt 192.168.101.0 24 zone1 no
       ocicli cluster-create cl1 example.com
+      ocicli network-add mgmt cl1 all 10g1 10g2
+      ocicli machine-add SERIAL cl1 controller zone1
+      ocicli cluster-show-ips cl1
       ocicli machine-list -f value -c serial
 
     Shell completion: eval "$(ocicli completion bash)" (or zsh).
@@ -230,4 +233,10 @@ def completion(shell: str) -> None:
 
 
 # The subcommands attach themselves to ``main`` when imported.
-from oci.cli import commands, discovery_commands  # noqa: E402, F401
+from oci.cli import (  # noqa: E402, F401
+    cluster_commands,
+    commands,
+    discovery_commands,
+    machine_enrolment,
+    network_commands,
+)

@@ -58,6 +58,13 @@ EXAMPLE = [
     ),
     ("clusters", {"name": "cl1", "domain": "example.com"}),
 ]
+# network-add: every machine gets a management address, controllers a public
+# one; the public network reserves the cluster's VIP.
+ATTACHMENTS = [
+    ("mgmt-zone1", {"cluster": "cl1", "role": "all", "iface1": "10g1", "iface2": "10g2"}),
+    ("mgmt-zone2", {"cluster": "cl1", "role": "all", "iface1": "10g1", "iface2": "10g2"}),
+    ("public", {"cluster": "cl1", "role": "controller", "iface1": "10g1"}),
+]
 
 
 class Lab:
@@ -136,6 +143,14 @@ def up(directory: str, port: int) -> None:
             if exc.status != 409:
                 raise click.ClickException(str(exc)) from exc
             click.echo(f"      kept {resource[:-1]} {body['name']} (already there)")
+    for network, body in ATTACHMENTS:
+        try:
+            client.post(ApiClient.path("networks", network, "attachment"), body)
+            click.echo(f"      attached network {network} to {body['cluster']} ({body['role']})")
+        except ApiError as exc:
+            if exc.status != 409:
+                raise click.ClickException(str(exc)) from exc
+            click.echo(f"      kept network {network} attached (already there)")
     click.echo(
         templates.render(
             "lab-welcome.txt.j2",

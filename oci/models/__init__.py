@@ -1,6 +1,6 @@
 """Every model, imported here so that Base.metadata knows them all."""
 
-from oci.models.cluster import Cluster, RoleCounter
+from oci.models.cluster import Cluster, ClusterSecret, RoleCounter
 from oci.models.discovery import DiscoveryReport, MachineEvent, SshHostKey
 from oci.models.hardware import Bmc, Disk, LldpNeighbour, MemoryModule, Nic, PciDevice
 from oci.models.location import Location, SwiftRegion
@@ -15,6 +15,7 @@ __all__ = [
     "ApiToken",
     "Bmc",
     "Cluster",
+    "ClusterSecret",
     "DiscoveryReport",
     "Disk",
     "IpAddress",

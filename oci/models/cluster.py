@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from oci.db import Base
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from oci.models.network import Network
     from oci.models.role import Role
 
-__all__ = ["Cluster", "RoleCounter"]
+__all__ = ["Cluster", "ClusterSecret", "RoleCounter"]
 
 
 class Cluster(Timestamps, Base):
@@ -29,6 +29,24 @@ class Cluster(Timestamps, Base):
 
     machines: Mapped[list[Machine]] = relationship(back_populates="cluster")
     networks: Mapped[list[Network]] = relationship(back_populates="cluster")
+    secrets: Mapped[list[ClusterSecret]] = relationship(
+        back_populates="cluster", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ClusterSecret(Base):
+    """One generated secret of a cluster, encrypted with the server's key (oci.vault)."""
+
+    __tablename__ = "cluster_secrets"
+    __table_args__ = (UniqueConstraint("cluster_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    # A Fernet token: never the clear value.
+    ciphertext: Mapped[str] = mapped_column(Text())
+
+    cluster: Mapped[Cluster] = relationship(back_populates="secrets")
 
 
 class RoleCounter(Base):
