@@ -8,6 +8,7 @@ import logging
 from flask import Flask
 
 from oci.api import (
+    bmc,
     clusters,
     discovery,
     enrolment,
@@ -31,6 +32,7 @@ BLUEPRINTS = (
     meta,
     machines,
     enrolment,
+    bmc,
     events,
     discovery,
     clusters,

@@ -234,6 +234,7 @@ def completion(shell: str) -> None:
 
 # The subcommands attach themselves to ``main`` when imported.
 from oci.cli import (  # noqa: E402, F401
+    bmc_commands,
     cluster_commands,
     commands,
     discovery_commands,
