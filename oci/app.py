@@ -9,6 +9,7 @@ from flask import Flask
 
 from oci.api import (
     bmc,
+    certificates,
     clusters,
     discovery,
     enrolment,
@@ -25,6 +26,7 @@ from oci.api.errors import register_error_handlers
 from oci.api.session import init_sessions
 from oci.config import Settings, load_settings
 from oci.db import make_engine, make_sessionmaker
+from oci.pki import Pki
 from oci.vault import Vault
 
 API_PREFIX = "/api/v1"
@@ -33,6 +35,7 @@ BLUEPRINTS = (
     machines,
     enrolment,
     bmc,
+    certificates,
     events,
     discovery,
     clusters,
@@ -59,6 +62,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["oci_sessionmaker"] = make_sessionmaker(engine)
     # The key that encrypts cluster secrets: read (or created) once, at start.
     app.extensions["oci_vault"] = Vault.from_file(settings.effective_secret_key_file)
+    # The CAs are created on first use (the first machine-add), not at start.
+    app.extensions["oci_pki"] = Pki(settings.pki_dir)
     init_sessions(app)
     register_error_handlers(app)
     app.url_map.strict_slashes = False

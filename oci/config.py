@@ -79,6 +79,11 @@ class Settings(BaseModel):
     def effective_secret_key_file(self) -> Path:
         return self.secret_key_file or self.data_dir / "secret.key"
 
+    @property
+    def pki_dir(self) -> Path:
+        """The cluster PKI's CAs, node and API certificates (oci/pki.py)."""
+        return self.data_dir / "pki"
+
 
 def _from_env(environ: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}

@@ -331,8 +331,10 @@ def machine_reparse(machines: tuple[str, ...], every: bool) -> None:
 
 def _register_lab() -> None:
     from oci.lab.command import lab
+    from oci.pki_command import pki
 
     main.add_command(lab)
+    main.add_command(pki)
 
 
 _register_lab()

@@ -240,4 +240,5 @@ from oci.cli import (  # noqa: E402, F401
     discovery_commands,
     machine_enrolment,
     network_commands,
+    pki_commands,
 )
