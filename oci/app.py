@@ -19,6 +19,7 @@ from oci.api import (
     meta,
     networks,
     roles,
+    status,
     swift_regions,
 )
 from oci.api.auth import enforce_access
@@ -36,6 +37,7 @@ BLUEPRINTS = (
     enrolment,
     bmc,
     certificates,
+    status,
     events,
     discovery,
     clusters,
