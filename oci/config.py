@@ -80,6 +80,11 @@ class Settings(BaseModel):
         return self.secret_key_file or self.data_dir / "secret.key"
 
     @property
+    def ssh_key_file(self) -> Path:
+        """The server's SSH key for the live systems (oci/remote.py); .pub beside it."""
+        return self.data_dir / "ssh" / "id_ed25519"
+
+    @property
     def pki_dir(self) -> Path:
         """The cluster PKI's CAs, node and API certificates (oci/pki.py)."""
         return self.data_dir / "pki"
