@@ -8,6 +8,8 @@ import logging
 from flask import Flask
 
 from oci.api import (
+    bmc,
+    certificates,
     clusters,
     discovery,
     enrolment,
@@ -17,6 +19,7 @@ from oci.api import (
     meta,
     networks,
     roles,
+    status,
     swift_regions,
 )
 from oci.api.auth import enforce_access
@@ -24,6 +27,7 @@ from oci.api.errors import register_error_handlers
 from oci.api.session import init_sessions
 from oci.config import Settings, load_settings
 from oci.db import make_engine, make_sessionmaker
+from oci.pki import Pki
 from oci.vault import Vault
 
 API_PREFIX = "/api/v1"
@@ -31,6 +35,9 @@ BLUEPRINTS = (
     meta,
     machines,
     enrolment,
+    bmc,
+    certificates,
+    status,
     events,
     discovery,
     clusters,
@@ -57,6 +64,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["oci_sessionmaker"] = make_sessionmaker(engine)
     # The key that encrypts cluster secrets: read (or created) once, at start.
     app.extensions["oci_vault"] = Vault.from_file(settings.effective_secret_key_file)
+    # The CAs are created on first use (the first machine-add), not at start.
+    app.extensions["oci_pki"] = Pki(settings.pki_dir)
     init_sessions(app)
     register_error_handlers(app)
     app.url_map.strict_slashes = False

@@ -42,6 +42,9 @@ class Settings(BaseModel):
     max_request_bytes: int = Field(1024 * 1024, ge=1024, description="Largest API body.")
     page_size_max: int = Field(1000, ge=1, description="Largest `limit` a list accepts.")
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    bmc_timeout: float = Field(
+        10.0, gt=0, le=120, description="Seconds a BMC has to answer before oci gives up on it."
+    )
     secret_key_file: Path | None = Field(
         None,
         description="Key that encrypts cluster secrets at rest; default: data_dir/secret.key, "
@@ -75,6 +78,16 @@ class Settings(BaseModel):
     @property
     def effective_secret_key_file(self) -> Path:
         return self.secret_key_file or self.data_dir / "secret.key"
+
+    @property
+    def ssh_key_file(self) -> Path:
+        """The server's SSH key for the live systems (oci/remote.py); .pub beside it."""
+        return self.data_dir / "ssh" / "id_ed25519"
+
+    @property
+    def pki_dir(self) -> Path:
+        """The cluster PKI's CAs, node and API certificates (oci/pki.py)."""
+        return self.data_dir / "pki"
 
 
 def _from_env(environ: dict[str, str]) -> dict[str, Any]:

@@ -329,10 +329,23 @@ def machine_reparse(machines: tuple[str, ...], every: bool) -> None:
         sys.exit(1)
 
 
+@main.command("ssh-key")
+def ssh_key() -> None:
+    """Print the server's SSH public key (made on first use), which the live
+    image authorises for root: oci logs in with it to install machines."""
+    from oci.remote import server_key
+
+    path = _settings().ssh_key_file
+    server_key(path)
+    click.echo(path.with_suffix(".pub").read_text().strip())
+
+
 def _register_lab() -> None:
     from oci.lab.command import lab
+    from oci.pki_command import pki
 
     main.add_command(lab)
+    main.add_command(pki)
 
 
 _register_lab()

@@ -74,6 +74,10 @@ def add(api, serial: str, cluster: str = "cl1", role: str = "controller", locati
 
 @pytest.fixture
 def cluster(api, session):  # type: ignore[no-untyped-def]
+    return make_cluster(api, session)
+
+
+def make_cluster(api, session):  # type: ignore[no-untyped-def]
     """cl1 in zone1: a management network for all, a public one for controllers, an
     IPv6 VM network, an OVS bridge; zone2 has a network of its own."""
     ok(api.post("/api/v1/swift-regions", json={"name": "region1"}), 201)

@@ -10,7 +10,7 @@ from pydantic import Field, StringConstraints
 from oci import enrolment, ipam
 from oci.api.common import Input, Name, Output, Ref, patch_of, ref
 from oci.api.endpoint import endpoint
-from oci.api.session import db, write
+from oci.api.session import db, pki, write
 from oci.models import IpAddress, Machine
 from oci.options import Label, MachineSettings
 
@@ -127,11 +127,16 @@ def settings_out(machine: Machine) -> MachineSettingsOut:
     status=201,
 )
 def add(serial: str, body: MachineAdd) -> EnrolmentOut:
-    return write(
+    out = write(
         lambda s: enrolment_out(
             enrolment.add_machine(s, serial, body.cluster, body.role, body.location)
         )
     )
+    # After the commit: a retried transaction must not issue twice. The node
+    # certificate names the host and its addresses (VIPs are not the node's).
+    assert out.hostname is not None
+    pki().issue_node(out.hostname, [a.address for a in out.addresses])
+    return out
 
 
 @bp.get("/machines/<serial>/enrolment")
@@ -147,7 +152,10 @@ def show(serial: str) -> EnrolmentOut:
     status=204,
 )
 def remove(serial: str) -> tuple[str, int]:
+    hostname = enrolment.machine_by_serial(db(), serial).hostname
     write(lambda s: enrolment.remove_machine(s, serial))
+    if hostname:
+        pki().forget_node(hostname)
     return "", 204
 
 

@@ -9,6 +9,7 @@ from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from oci import transactions
+from oci.pki import Pki
 from oci.vault import Vault
 
 T = TypeVar("T")
@@ -27,6 +28,10 @@ def write(work: Callable[[Session], T]) -> T:
 
 def vault() -> Vault:
     return current_app.extensions["oci_vault"]
+
+
+def pki() -> Pki:
+    return current_app.extensions["oci_pki"]
 
 
 def init_sessions(app: Flask) -> None:

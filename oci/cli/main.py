@@ -234,9 +234,11 @@ def completion(shell: str) -> None:
 
 # The subcommands attach themselves to ``main`` when imported.
 from oci.cli import (  # noqa: E402, F401
+    bmc_commands,
     cluster_commands,
     commands,
     discovery_commands,
     machine_enrolment,
     network_commands,
+    pki_commands,
 )

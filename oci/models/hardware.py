@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from oci.db import Base
@@ -120,5 +120,13 @@ class Bmc(Base):
     mac: Mapped[str | None] = mapped_column(MacAddress())
     firmware_version: Mapped[str | None] = mapped_column(String(64))
     manufacturer: Mapped[str | None] = mapped_column(String(128))
+
+    # How oci reaches it (machine-set-ipmi), apart from what discovery saw: the
+    # address may be a static one on an ipmi network. The password is a Fernet
+    # token (oci.vault): never stored, printed or logged in clear.
+    ipmi_address: Mapped[str | None] = mapped_column(String(253))
+    ipmi_port: Mapped[int | None]
+    ipmi_username: Mapped[str | None] = mapped_column(String(64))
+    ipmi_password: Mapped[str | None] = mapped_column(Text)
 
     machine: Mapped[Machine] = relationship(back_populates="bmc")

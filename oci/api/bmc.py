@@ -1,0 +1,200 @@
+"""/api/v1/machines/<key>/ipmi, /power, /bootdev: a machine's BMC.
+
+Every call that reaches a BMC is bounded by the `bmc_timeout` setting (see
+oci/bmc.py): a dead BMC is a 504 with its address, a refusing one a 502 with
+its reason, and the server never waits longer.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from flask import Blueprint, current_app
+from pydantic import Field, StringConstraints
+
+from oci import bmc, bmc_credentials, inventory
+from oci.api.common import Input, Output
+from oci.api.endpoint import Access, endpoint
+from oci.api.session import db, vault, write
+from oci.models import Machine
+
+bp = Blueprint("bmc", __name__)
+TAG = "bmc"
+
+Host = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9]([A-Za-z0-9.:-]{0,252})$"),
+    Field(description="BMC host name or IP address", examples=["10.10.0.12"]),
+]
+
+
+class IpmiSet(Input):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=16)] = Field(
+        description="IPMI user name (16 characters at most, as IPMI allows)"
+    )
+    password: Annotated[str, StringConstraints(min_length=1, max_length=20)] = Field(
+        description="IPMI 2.0 password (20 characters at most)"
+    )
+    address: Host | None = Field(None, description="Default: the address discovery saw")
+    port: int | None = Field(None, ge=1, le=65535, description="Default: 623")
+
+
+class IpmiOut(Output):
+    serial: str | None
+    address: str | None
+    port: int | None
+    username: str | None
+    password_set: bool = Field(description="A password is stored (never shown)")
+    discovered_address: str | None
+
+
+class IpmiSecretOut(IpmiOut):
+    password: str
+
+
+class PowerIn(Input):
+    action: Literal["on", "off", "cycle", "reset", "soft"]
+
+
+class PowerOut(Output):
+    serial: str | None
+    power: str = Field(description="on or off, as the BMC reports it")
+
+
+class BootdevIn(Input):
+    device: Literal["pxe", "disk"]
+    persistent: bool = False
+    uefi: bool = False
+
+
+class BootdevOut(Output):
+    serial: str | None
+    device: str
+    persistent: bool
+    uefi: bool
+
+
+def _out(machine: Machine) -> IpmiOut:
+    b = machine.bmc
+    return IpmiOut(
+        serial=machine.serial,
+        address=b.ipmi_address if b else None,
+        port=b.ipmi_port if b else None,
+        username=b.ipmi_username if b else None,
+        password_set=bool(b and b.ipmi_password),
+        discovered_address=b.ip_address if b else None,
+    )
+
+
+def _access(key: str) -> tuple[Machine, bmc.BmcAccess]:
+    machine = inventory.machine_by_key(db(), key)
+    timeout = current_app.config["OCI_SETTINGS"].bmc_timeout
+    return machine, bmc_credentials.access_for(machine, vault(), timeout)
+
+
+@bp.put("/machines/<key>/ipmi")
+@endpoint(
+    "Store how to reach a machine's BMC (machine-set-ipmi); the password is encrypted",
+    tag=TAG,
+    body=IpmiSet,
+    response=IpmiOut,
+)
+def set_ipmi(key: str, body: IpmiSet) -> IpmiOut:
+    the_vault = vault()
+
+    def work(session):  # type: ignore[no-untyped-def]
+        machine = inventory.machine_by_key(session, key)
+        bmc_credentials.set_credentials(
+            session,
+            machine,
+            the_vault,
+            username=body.username,
+            password=body.password,
+            address=body.address,
+            port=body.port,
+        )
+        return _out(machine)
+
+    return write(work)
+
+
+@bp.get("/machines/<key>/ipmi")
+@endpoint("Show how oci reaches a machine's BMC (never the password)", tag=TAG, response=IpmiOut)
+def show_ipmi(key: str) -> IpmiOut:
+    return _out(inventory.machine_by_key(db(), key))
+
+
+@bp.get("/machines/<key>/ipmi/password")
+@endpoint(
+    "Reveal a machine's BMC credentials (machine-console writes them to a private file)",
+    tag=TAG,
+    access=Access.SECRET,
+    response=IpmiSecretOut,
+)
+def reveal_ipmi(key: str) -> IpmiSecretOut:
+    machine, access = _access(key)
+    return IpmiSecretOut(**_out(machine).model_dump(), password=access.password)
+
+
+@bp.get("/machines/<key>/power")
+@endpoint("Ask a machine's BMC for its power state", tag=TAG, response=PowerOut)
+def power_status(key: str) -> PowerOut:
+    machine, access = _access(key)
+    return PowerOut(serial=machine.serial, power=bmc.power_state(access))
+
+
+@bp.post("/machines/<key>/power")
+@endpoint(
+    "Power a machine on, off (hard), soft (ACPI), cycle or reset through its BMC",
+    tag=TAG,
+    body=PowerIn,
+    response=PowerOut,
+)
+def power(key: str, body: PowerIn) -> PowerOut:
+    machine, access = _access(key)
+    return PowerOut(serial=machine.serial, power=bmc.power(access, body.action))
+
+
+@bp.post("/machines/<key>/bootdev")
+@endpoint(
+    "Set the device a machine boots from next (or always, with persistent)",
+    tag=TAG,
+    body=BootdevIn,
+    response=BootdevOut,
+)
+def bootdev(key: str, body: BootdevIn) -> BootdevOut:
+    machine, access = _access(key)
+    bmc.set_boot_device(access, body.device, persistent=body.persistent, uefi=body.uefi)
+    return BootdevOut(serial=machine.serial, **body.model_dump())
+
+
+class RebootIn(Input):
+    uefi: bool = False
+
+
+def _reboot(key: str, device: str, uefi: bool) -> PowerOut:
+    machine, access = _access(key)
+    bmc.set_boot_device(access, device, uefi=uefi)
+    return PowerOut(serial=machine.serial, power=bmc.power(access, "cycle"))
+
+
+@bp.post("/machines/<key>/reboot-on-live")
+@endpoint(
+    "Boot a machine from the network (the live system) and power-cycle it",
+    tag=TAG,
+    body=RebootIn,
+    response=PowerOut,
+)
+def reboot_on_live(key: str, body: RebootIn) -> PowerOut:
+    return _reboot(key, "pxe", body.uefi)
+
+
+@bp.post("/machines/<key>/reboot-on-hdd")
+@endpoint(
+    "Boot a machine from its installed disk and power-cycle it",
+    tag=TAG,
+    body=RebootIn,
+    response=PowerOut,
+)
+def reboot_on_hdd(key: str, body: RebootIn) -> PowerOut:
+    return _reboot(key, "disk", body.uefi)

@@ -1,0 +1,57 @@
+"""/api/v1/machines/<key>/status: where a node reports its lifecycle (installer,
+first boot, Puppet), and where an admin may move it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from flask import Blueprint, g, request
+from pydantic import Field, StringConstraints
+
+from oci import machine_status
+from oci.api.common import Input, Output
+from oci.api.endpoint import Access, endpoint
+from oci.api.session import write
+from oci.errors import Forbidden
+from oci.models import MachineStatus
+
+bp = Blueprint("status", __name__)
+TAG = "machines"
+
+
+class StatusIn(Input):
+    status: MachineStatus
+    message: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+        None, description="A word on why, kept in the event (e.g. the installer's last line)"
+    )
+
+
+class StatusOut(Output):
+    serial: str | None
+    hostname: str | None
+    status: MachineStatus
+
+
+@bp.post("/machines/<key>/status")
+@endpoint(
+    "Move a machine along its lifecycle (installing -> installed -> firstboot -> puppet-*); "
+    "a node without credentials may move only itself",
+    tag=TAG,
+    access=Access.TRUSTED,
+    body=StatusIn,
+    response=StatusOut,
+)
+def set_status(key: str, body: StatusIn) -> StatusOut:
+    caller = g.get("caller")
+    # Credentials: any state an admin asks for. None: a node on a trusted network.
+    if caller is not None and not caller.is_admin:
+        raise Forbidden(f"user {caller.login!r} may only read; this needs an admin")
+    address = request.remote_addr if caller is None else None
+
+    def work(session):  # type: ignore[no-untyped-def]
+        machine = machine_status.change_status(
+            session, key, body.status, caller_address=address, message=body.message
+        )
+        return StatusOut(serial=machine.serial, hostname=machine.hostname, status=machine.status)
+
+    return write(work)

@@ -1,0 +1,171 @@
+"""ocicli commands for a machine's BMC: credentials, power, boot device, console."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from oci.cli.client import ApiClient
+from oci.cli.main import client_from, completer, emit_object, main, output_options
+
+P = ApiClient.path
+MACHINE = click.argument("machine", shell_complete=completer("machines", "serial"))
+
+
+def _refuse_password(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        raise click.UsageError(
+            "a password on the command line is refused (shell history, ps): "
+            "use --password-file FILE, or type it at the prompt"
+        )
+
+
+def _read_password(password_file: Path | None) -> str:
+    if password_file is not None:
+        text = password_file.read_text()
+        lines = text.splitlines()
+        if not lines or not lines[0]:
+            raise click.UsageError(f"{password_file} holds no password on its first line")
+        return lines[0]
+    if not sys.stdin.isatty():
+        raise click.UsageError("give --password-file FILE (no terminal to ask the password on)")
+    return click.prompt("BMC password", hide_input=True, confirmation_prompt=True)
+
+
+@main.command("machine-set-ipmi")
+@MACHINE
+@click.option("--username", required=True, help="IPMI user name.")
+@click.option(
+    "--password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File whose first line is the password (else a prompt).",
+)
+@click.option(
+    "--password",
+    expose_value=False,
+    callback=_refuse_password,
+    hidden=True,
+    help="Refused: passwords do not go on command lines.",
+)
+@click.option("--address", help="BMC address [default: the one discovery saw].")
+@click.option("--port", type=click.IntRange(1, 65535), help="UDP port [default: 623].")
+@output_options()
+@click.pass_context
+def machine_set_ipmi(
+    ctx: click.Context,
+    machine: str,
+    username: str,
+    password_file: Path | None,
+    address: str | None,
+    port: int | None,
+    fmt: str,
+    columns: tuple[str, ...],
+) -> None:
+    """Store how oci reaches MACHINE's BMC. The password is encrypted at rest
+    and never shown again (machine-show does not print it).
+
+    \b
+    Examples:
+      ocicli machine-set-ipmi 5KXY123 --username oci --password-file /root/bmc.pass
+      ocicli machine-set-ipmi 5KXY123 --username oci --address 10.10.0.12   # asks
+    """
+    body: dict[str, Any] = {"username": username, "password": _read_password(password_file)}
+    if address is not None:
+        body["address"] = address
+    if port is not None:
+        body["port"] = port
+    emit_object(client_from(ctx).put(P("machines", machine, "ipmi"), body), fmt, columns)
+
+
+@main.command("machine-power")
+@MACHINE
+@click.argument("action", type=click.Choice(["on", "off", "soft", "cycle", "reset", "status"]))
+@output_options()
+@click.pass_context
+def machine_power(
+    ctx: click.Context, machine: str, action: str, fmt: str, columns: tuple[str, ...]
+) -> None:
+    """Power MACHINE on, off (hard), soft (ACPI shutdown), cycle or reset, or
+    show its power status, through its BMC.
+
+    \b
+    Examples:
+      ocicli machine-power 5KXY123 status
+      ocicli machine-power 5KXY123 cycle
+    """
+    api = client_from(ctx)
+    path = P("machines", machine, "power")
+    result = api.get(path) if action == "status" else api.post(path, {"action": action})
+    emit_object(result, fmt, columns)
+
+
+@main.command("machine-bootdev")
+@MACHINE
+@click.argument("device", type=click.Choice(["pxe", "disk"]))
+@click.option("--persistent", is_flag=True, help="Every boot, not only the next one.")
+@click.option("--uefi", is_flag=True, help="Ask for a UEFI boot.")
+@output_options()
+@click.pass_context
+def machine_bootdev(
+    ctx: click.Context,
+    machine: str,
+    device: str,
+    persistent: bool,
+    uefi: bool,
+    fmt: str,
+    columns: tuple[str, ...],
+) -> None:
+    """Set the device MACHINE boots from next (pxe: the live system; disk)."""
+    body = {"device": device, "persistent": persistent, "uefi": uefi}
+    emit_object(client_from(ctx).post(P("machines", machine, "bootdev"), body), fmt, columns)
+
+
+def _reboot_command(name: str, target: str, what: str) -> None:
+    @main.command(name, help=f"Set MACHINE to boot {what} next, and power-cycle it.")
+    @MACHINE
+    @click.option("--uefi", is_flag=True, help="Ask for a UEFI boot.")
+    @output_options()
+    @click.pass_context
+    def reboot(
+        ctx: click.Context, machine: str, uefi: bool, fmt: str, columns: tuple[str, ...]
+    ) -> None:
+        result = client_from(ctx).post(P("machines", machine, target), {"uefi": uefi})
+        emit_object(result, fmt, columns)
+
+
+_reboot_command("machine-ipmi-reboot-on-live", "reboot-on-live", "from the network (live)")
+_reboot_command("machine-ipmi-reboot-on-hdd", "reboot-on-hdd", "from its disk")
+
+
+def _private_dir() -> Path:
+    base = os.environ.get("XDG_RUNTIME_DIR") or str(Path.home() / ".cache")
+    path = Path(base) / "oci"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+@main.command("machine-console")
+@MACHINE
+@click.pass_context
+def machine_console(ctx: click.Context, machine: str) -> None:
+    """Print how to attach to MACHINE's serial console over LAN (ipmitool sol).
+
+    The BMC password goes to a file only you can read, which the printed
+    command names with -f: it never appears on a command line. Needs an admin.
+    """
+    secret = client_from(ctx).get(P("machines", machine, "ipmi", "password"))
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in machine)
+    target = _private_dir() / f"bmc-{name}.pass"
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secret["password"] + "\n")
+    target.chmod(0o600)
+    argv = ["ipmitool", "-I", "lanplus", "-H", secret["address"], "-p", str(secret["port"])]
+    argv += ["-U", secret["username"], "-f", str(target), "sol", "activate"]
+    click.echo(shlex.join(argv))

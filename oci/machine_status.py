@@ -1,0 +1,71 @@
+"""A machine's lifecycle state: the one place it changes, through allowed transitions."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oci.errors import Conflict, Forbidden
+from oci.inventory import machine_by_key
+from oci.models import DiscoveryReport, IpAddress, Machine, MachineEvent, MachineStatus
+from oci.models.status import InvalidTransition, check_transition
+
+__all__ = ["change_status", "own_addresses"]
+
+
+def own_addresses(session: Session, machine: Machine) -> set[str]:
+    """Where the machine itself calls from: its cluster addresses and the
+    source of its newest discovery report (the live system's DHCP address)."""
+    addresses = set(
+        session.scalars(select(IpAddress.address).where(IpAddress.machine_id == machine.id))
+    )
+    newest = session.scalar(
+        select(DiscoveryReport.source)
+        .where(DiscoveryReport.machine_id == machine.id)
+        .order_by(DiscoveryReport.id.desc())
+        .limit(1)
+    )
+    if newest:
+        addresses.add(newest)
+    return addresses
+
+
+def change_status(
+    session: Session,
+    key: str,
+    wanted: MachineStatus,
+    *,
+    caller_address: str | None = None,
+    message: str | None = None,
+) -> Machine:
+    """Move machine `key` to `wanted` if its lifecycle allows it.
+
+    `caller_address` is given when an unauthenticated node calls from a
+    trusted network: it may only change its own state.
+    """
+    machine = machine_by_key(session, key)
+    machine = session.scalars(
+        select(Machine).where(Machine.id == machine.id).with_for_update()
+    ).one()
+    if caller_address is not None and caller_address not in own_addresses(session, machine):
+        raise Forbidden(
+            f"{caller_address} is not an address of machine {key}: a node reports its own "
+            "state, anyone else needs credentials"
+        )
+    current = machine.status
+    try:
+        check_transition(current, wanted)
+    except InvalidTransition as exc:
+        raise Conflict(str(exc), {"current": current.value, "wanted": wanted.value}) from exc
+    machine.status = wanted
+    text = f"status {current.value} -> {wanted.value}"
+    session.add(
+        MachineEvent(
+            machine=machine,
+            kind="status-changed",
+            message=f"{text}: {message}" if message else text,
+            details={"from": current.value, "to": wanted.value, "caller": caller_address},
+        )
+    )
+    session.flush()
+    return machine

@@ -1,0 +1,131 @@
+"""SSH to a live system trusts only the host keys its discovery report pinned.
+
+A real OpenSSH server (Debian's sshd, on loopback with its own host key)
+plays the live system."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from oci import remote
+from oci.models import SshHostKey
+from tests.conftest import free_port
+from tests.reports import archive, machine_files
+
+SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(SSHD) or os.geteuid() != 0,
+    reason="needs Debian's openssh-server (scripts/apt-packages) and root",
+)
+
+
+def keygen(path: Path) -> str:
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "root@live", "-f", str(path)],
+        check=True,
+    )
+    return path.with_suffix(".pub").read_text().strip()
+
+
+@pytest.fixture
+def live_sshd(tmp_path: Path) -> Iterator[tuple[int, str, Path]]:
+    """(port, host public key line, the server's key file) of a running sshd
+    that lets our server key in as root."""
+    server_key = tmp_path / "oci" / "id_ed25519"
+    remote.server_key(server_key)
+    host_key = tmp_path / "ssh_host_ed25519_key"
+    host_public = keygen(host_key)
+    authorized = tmp_path / "authorized_keys"
+    authorized.write_text(server_key.with_suffix(".pub").read_text())
+    port = free_port()
+    config = tmp_path / "sshd_config"
+    config.write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\n"
+        f"PidFile {tmp_path / 'sshd.pid'}\nAuthorizedKeysFile {authorized}\n"
+        "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
+        "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+        "Subsystem sftp internal-sftp\n"
+    )
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation
+    process = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield port, host_public, server_key
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_pinned_host_key_lets_the_server_in_and_another_is_refused(
+    client, session, live_sshd, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    port, host_public, server_key = live_sshd
+    files = machine_files("SSH1", macs=("00:1b:21:60:00:01",))
+    files["ssh-host-keys.txt"] = host_public + "\n"
+    headers = {"Content-Type": "application/gzip"}
+    assert (
+        client.post("/api/v1/discovery/reports", data=archive(files), headers=headers).status_code
+        == 201
+    )
+    pinned = tuple(session.scalars(select(SshHostKey.public_key)))
+    assert pinned == (host_public,)
+
+    key = remote.server_key(server_key)
+    target = remote.Target("127.0.0.1", pinned, port=port)
+    with remote.session(target, key) as ssh:
+        result = remote.run(ssh, "cat > /dev/null; echo hello from $(id -un); exit 3", stdin=b"x")
+        assert result == remote.CommandResult(3, "hello from root\n", "")
+        remote.put(ssh, [(str(tmp_path / "bundle.txt"), b"ca chain\n", 0o600)])
+    assert (tmp_path / "bundle.txt").read_bytes() == b"ca chain\n"
+    assert (tmp_path / "bundle.txt").stat().st_mode & 0o777 == 0o600
+
+    # The live system was rebuilt, or something sits in the middle: another key.
+    other = keygen(tmp_path / "other_key")
+    impostor = remote.Target("127.0.0.1", (other,), port=port)
+    with (
+        pytest.raises(remote.RemoteError, match="refusing to connect"),
+        remote.session(impostor, key),
+    ):
+        pass
+    unknown = remote.Target("127.0.0.1", (), port=port)
+    with (
+        pytest.raises(remote.RemoteError, match="no SSH host key is known"),
+        remote.session(unknown, key),
+    ):
+        pass
+
+
+def test_the_server_key_is_made_once_and_private(tmp_path: Path) -> None:
+    path = tmp_path / "ssh" / "id_ed25519"
+    first = remote.server_key(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.with_suffix(".pub").read_text().startswith("ssh-ed25519 ")
+    assert remote.server_key(path).get_fingerprint() == first.get_fingerprint()
+
+
+def test_oci_ssh_key_prints_the_same_public_key_every_time(tmp_path: Path) -> None:
+    from tests.commands import Command
+
+    config = tmp_path / "oci.toml"
+    config.write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OCI_")}
+    oci = Command("oci", env | {"OCI_CONFIG": str(config), "OCI_DATA_DIR": str(tmp_path)})
+    first = oci("ssh-key")
+    assert first.startswith("ssh-ed25519 ") and first.strip().endswith(" oci-server")
+    assert oci("ssh-key") == first
+    assert (tmp_path / "ssh" / "id_ed25519").stat().st_mode & 0o777 == 0o600
