@@ -16,6 +16,7 @@ from oci.api import (
     machines,
     meta,
     networks,
+    profiles,
     roles,
     swift_regions,
 )
@@ -38,6 +39,7 @@ BLUEPRINTS = (
     locations,
     networks,
     roles,
+    profiles,
 )
 
 
