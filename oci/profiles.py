@@ -352,3 +352,10 @@ def load_directory(directory: Path) -> list[tuple[str, Document]]:
     if problems:
         raise ProfileError(problems)
     return loaded
+
+
+def example_text() -> str:
+    """The example profile set shipped with oci (controllers, computes, Ceph, Swift, network)."""
+    from importlib import resources
+
+    return resources.files("oci").joinpath("data/profiles/examples.yaml").read_text("utf-8")

@@ -20,6 +20,7 @@ MACHINE_COLUMNS = (
     "nics",
     "gpus",
     "switch",
+    "racking_flags",
     "location",
     "hostname",
     "status",

@@ -239,4 +239,5 @@ from oci.cli import (  # noqa: E402, F401
     discovery_commands,
     machine_enrolment,
     network_commands,
+    profile_commands,
 )
