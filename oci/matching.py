@@ -104,19 +104,21 @@ def _within(n: int, low: int | None, high: int | None) -> bool:
 
 
 def _minimum(field: str, value: int | None, least: int, show: Callable[[int], str]) -> Check:
+    name = field.removesuffix(".min")
     if value is None:
-        return Check(field, False, f"{field} unknown, min {show(least)}")
+        return Check(field, False, f"{name} unknown, min {show(least)}")
     if value >= least:
-        return Check(field, True, f"{field} {show(value)} >= min {show(least)}")
-    return Check(field, False, f"{field} {show(value)} < min {show(least)}")
+        return Check(field, True, f"{name} {show(value)} >= min {show(least)}")
+    return Check(field, False, f"{name} {show(value)} < min {show(least)}")
 
 
 def _maximum(field: str, value: int | None, most: int, show: Callable[[int], str]) -> Check:
+    name = field.removesuffix(".max")
     if value is None:
-        return Check(field, False, f"{field} unknown, max {show(most)}")
+        return Check(field, False, f"{name} unknown, max {show(most)}")
     if value <= most:
-        return Check(field, True, f"{field} {show(value)} <= max {show(most)}")
-    return Check(field, False, f"{field} {show(value)} > max {show(most)}")
+        return Check(field, True, f"{name} {show(value)} <= max {show(most)}")
+    return Check(field, False, f"{name} {show(value)} > max {show(most)}")
 
 
 def _cpu_checks(profile: Profile) -> list[CheckFn]:
@@ -144,10 +146,10 @@ def _ram_checks(profile: Profile) -> list[CheckFn]:
     checks: list[CheckFn] = []
     if ram and ram.min:
         least = parse_size(ram.min)
-        checks.append(lambda v: _minimum("ram", v.memory_bytes, least, binary))
+        checks.append(lambda v: _minimum("ram.min", v.memory_bytes, least, binary))
     if ram and ram.max:
         most = parse_size(ram.max)
-        checks.append(lambda v: _maximum("ram", v.memory_bytes, most, binary))
+        checks.append(lambda v: _maximum("ram.max", v.memory_bytes, most, binary))
     return checks
 
 
