@@ -104,7 +104,10 @@ def _error(text: str) -> list[str]:
 def test_a_mistyped_profile_is_refused_naming_file_profile_and_field(
     match: str, problem: str
 ) -> None:
-    text = f"profiles:\n  - {{name: p0, role: compute}}\n  - {{name: p1, role: compute, match: {match}}}\n"
+    text = (
+        "profiles:\n  - {name: p0, role: compute}\n"
+        f"  - {{name: p1, role: compute, match: {match}}}\n"
+    )
     problems = _error(text)
     assert any(line.startswith(f"site.yaml: {problem}") for line in problems), problems
 
@@ -121,7 +124,8 @@ def test_other_mistakes_are_named() -> None:
     assert _error("profile: []") == ["site.yaml: profile: unknown field"]
     assert "not YAML" in _error("profiles: [")[0]
     problems = _error(
-        "switches: {patterns: [{regex: '^(?P<dc>x)(?P<row>y)(?P<rack>z)', location: '{dc}-{zone}'}]}"
+        "switches: {patterns: [{regex: '^(?P<dc>x)(?P<row>y)(?P<rack>z)', "
+        "location: '{dc}-{zone}'}]}"
     )
     assert problems[0].startswith("site.yaml: switches.patterns.0: location: template")
     assert "zone" in problems[0]
