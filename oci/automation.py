@@ -207,8 +207,10 @@ def _add_stage(session: Session, machine: Machine, catalogue: profile_store.Cata
         why = "; ".join(guessed.flags) or "the switch rule gives no location"
         note_once(session, machine, "auto-enrolment", f"not added: no location ({why})")
         return []
-    enrolled = select(func.count()).where(
-        Machine.cluster_id == cluster.id, Machine.hardware_profile == profile.name
+    enrolled = (
+        select(func.count())
+        .select_from(Machine)
+        .where(Machine.cluster_id == cluster.id, Machine.hardware_profile == profile.name)
     )
     limits = profile.max_count
     if limits and limits.cluster is not None and (session.scalar(enrolled) or 0) >= limits.cluster:
