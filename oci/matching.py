@@ -8,16 +8,31 @@ survivors sharing the highest priority are ambiguous and nothing wins.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
+import operator
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from oci.machine_view import DiskView, MachineView
+from oci.machine_view import MachineView
 from oci.profiles import Count, Counted, Profile
 from oci.units import binary, decimal, parse_size, parse_size_range, parse_speed, speed
 
-__all__ = ["Check", "Compiled", "Outcome", "ProfileResult", "compile_profiles", "match"]
+__all__ = [
+    "Check",
+    "Compiled",
+    "Facts",
+    "Matcher",
+    "Outcome",
+    "ProfileResult",
+    "compile_profiles",
+    "decide",
+    "facts_of",
+    "match",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +68,91 @@ class Outcome:
         return tuple(r.name for r in self.results if r.passed)
 
 
-CheckFn = Callable[[MachineView], Check]
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What conditions read, computed once per machine. Multisets are frozensets
+    of (item, count): they hash once, so equal hardware is one dictionary key."""
+
+    product_name: str | None
+    manufacturer: str | None
+    architecture: str | None
+    cpu_vendor: str | None
+    cpu_model: str | None
+    cpu_cores: int | None
+    cpu_threads: int | None
+    memory_bytes: int | None
+    disks: frozenset[tuple[tuple[str, int], int]]  # ((kind, size), count)
+    nics: frozenset[tuple[tuple[int | None, str | None], int]]  # physical: ((speed, model), n)
+    gpus: frozenset[tuple[tuple[str, str | None], int]]  # ((ids, name), count)
+    has_bmc: bool
+
+
+def facts_of(view: MachineView) -> Facts:
+    return Facts(
+        view.product_name,
+        view.manufacturer,
+        view.architecture,
+        view.cpu_vendor,
+        view.cpu_model,
+        view.cpu_cores,
+        view.cpu_threads,
+        view.memory_bytes,
+        frozenset(Counter((d.kind, d.size_bytes) for d in view.disks).items()),
+        frozenset(Counter((n.speed_mbps, n.product_name) for n in view.nics if n.physical).items()),
+        frozenset(Counter((g.ids, g.name) for g in view.gpus).items()),
+        view.has_bmc,
+    )
+
+
+# A condition: the Facts attribute it reads, and its verdict on a value of it.
+CheckFn = tuple[str, Callable[[Any], Check]]
+MEMO_SIZE = 4096
+
+
+class Condition:
+    """One compiled condition, remembering its verdict per value seen: a fleet has
+    few distinct products, RAM sizes and disk sets, so most checks are one lookup."""
+
+    __slots__ = ("attribute", "judge", "memo")
+
+    def __init__(self, attribute: str, judge: Callable[[Any], Check]) -> None:
+        self.attribute = attribute
+        self.judge = judge
+        self.memo: dict[Any, Check] = {}
+
+    def __call__(self, facts: Facts) -> Check:
+        value = getattr(facts, self.attribute)
+        check = self.memo.get(value)
+        if check is None:
+            check = self.judge(value)
+            if len(self.memo) >= MEMO_SIZE:
+                self.memo.clear()
+            self.memo[value] = check
+        return check
 
 
 @dataclass(frozen=True)
 class Compiled:
+    """A profile ready to match. Its result depends only on the facts its
+    conditions read (``key``), so it is remembered per value of those."""
+
     profile: Profile
-    checks: tuple[CheckFn, ...]
+    checks: tuple[Condition, ...]
+    key: Callable[[Facts], Any] = dataclasses.field(default=lambda facts: ())
+    memo: dict[Any, ProfileResult] = dataclasses.field(default_factory=dict, compare=False)
+
+    def result(self, facts: Facts) -> ProfileResult:
+        key = self.key(facts)
+        found = self.memo.get(key)
+        if found is None:
+            checks = tuple([check(facts) for check in self.checks])
+            passed = all([c.ok for c in checks])
+            p = self.profile
+            found = ProfileResult(p.name, p.role, p.priority, passed, checks)
+            if len(self.memo) >= MEMO_SIZE:
+                self.memo.clear()
+            self.memo[key] = found
+        return found
 
 
 def _pattern(globs: Sequence[str]) -> re.Pattern[str]:
@@ -73,13 +166,12 @@ def _quoted(globs: Sequence[str]) -> str:
 def _glob_check(field: str, attribute: str, globs: Sequence[str]) -> CheckFn:
     pattern, wanted = _pattern(globs), _quoted(globs)
 
-    def check(view: MachineView) -> Check:
-        value = getattr(view, attribute)
+    def check(value: str | None) -> Check:
         if value is not None and pattern.match(value):
             return Check(field, True, f"{field} {value!r} matches {wanted}")
         return Check(field, False, f"{field} {value!r} matches none of {wanted}")
 
-    return check
+    return attribute, check
 
 
 def _bounds(count: Counted | None, default_min: int | None) -> tuple[int | None, int | None]:
@@ -135,9 +227,7 @@ def _cpu_checks(profile: Profile) -> list[CheckFn]:
         ("cpu.threads", "cpu_threads", cpu.min_threads),
     ):
         if least is not None:
-            checks.append(
-                lambda v, f=field, a=attribute, n=least: _minimum(f, getattr(v, a), n, str)
-            )
+            checks.append((attribute, lambda v, f=field, n=least: _minimum(f, v, n, str)))
     return checks
 
 
@@ -146,15 +236,15 @@ def _ram_checks(profile: Profile) -> list[CheckFn]:
     checks: list[CheckFn] = []
     if ram and ram.min:
         least = parse_size(ram.min)
-        checks.append(lambda v: _minimum("ram.min", v.memory_bytes, least, binary))
+        checks.append(("memory_bytes", lambda v: _minimum("ram.min", v, least, binary)))
     if ram and ram.max:
         most = parse_size(ram.max)
-        checks.append(lambda v: _maximum("ram.max", v.memory_bytes, most, binary))
+        checks.append(("memory_bytes", lambda v: _maximum("ram.max", v, most, binary)))
     return checks
 
 
-def _disk_summary(disks: Iterable[DiskView]) -> str:
-    return ", ".join(f"{d.name} {decimal(d.size_bytes)}" for d in disks) or "none"
+def _sizes(found: Iterable[tuple[tuple[str, int], int]]) -> str:
+    return ", ".join(f"{n}x {decimal(size)}" for (_, size), n in sorted(found))
 
 
 def _disk_checks(profile: Profile) -> list[CheckFn]:
@@ -163,24 +253,31 @@ def _disk_checks(profile: Profile) -> list[CheckFn]:
         sizes = parse_size_range(condition.size) if condition.size else None
         low, high = _bounds(condition.count, 1)
         asked = _count_text(low, high) + (f" of {sizes.text}" if sizes else "")
-        field = f"disks.{kind}"
 
         def check(
-            view: MachineView, kind: str = kind, sizes=sizes, low=low, high=high, asked=asked
+            disks: frozenset[Any], kind: str = kind, sizes=sizes, low=low, high=high, asked=asked
         ) -> Check:
             field = f"disks.{kind}"
             found = [
-                d
-                for d in view.disks
-                if (kind == "any" or d.kind == kind) and (sizes is None or d.size_bytes in sizes)
+                item
+                for item in disks
+                if (kind == "any" or item[0][0] == kind) and (sizes is None or item[0][1] in sizes)
             ]
-            ok = _within(len(found), low, high)
-            seen = f"{len(found)} ({_disk_summary(found)})" if found else "0"
+            total = sum(n for _, n in found)
+            ok = _within(total, low, high)
+            seen = f"{total} ({_sizes(found)})" if found else "0"
             return Check(field, ok, f"{field} {seen}, {'is' if ok else 'not'} {asked}")
 
-        check.__name__ = field
-        checks.append(check)
+        checks.append(("disks", check))
     return checks
+
+
+def _speeds(nics: Iterable[tuple[tuple[int | None, str | None], int]]) -> str:
+    by_speed: Counter[int | None] = Counter()
+    for (mbps, _), n in nics:
+        by_speed[mbps] += n
+    ordered = sorted(by_speed.items(), key=lambda item: -(item[0] or 0))
+    return ", ".join(f"{n}x {speed(m) if m else '?'}" for m, n in ordered) or "none"
 
 
 def _nic_checks(profile: Profile) -> list[CheckFn]:
@@ -196,25 +293,18 @@ def _nic_checks(profile: Profile) -> list[CheckFn]:
         + (f" model {_quoted(nics.model)}" if nics.model else "")
     )
 
-    def check(view: MachineView) -> Check:
-        found = [
+    def check(nics: frozenset[Any]) -> Check:
+        total = sum(
             n
-            for n in view.nics
-            if n.physical
-            and (fastest is None or (n.speed_mbps or 0) >= fastest)
-            and (model is None or (n.product_name and model.match(n.product_name)))
-        ]
-        ok = _within(len(found), low, high)
-        seen = ", ".join(
-            f"{n.name} {speed(n.speed_mbps) if n.speed_mbps else '?'}"
-            for n in view.nics
-            if n.physical
+            for (mbps, name), n in nics
+            if (fastest is None or (mbps or 0) >= fastest)
+            and (model is None or (name is not None and model.match(name)))
         )
-        return Check(
-            "nics", ok, f"nics {len(found)} of ({seen or 'none'}), {'is' if ok else 'not'} {asked}"
-        )
+        ok = _within(total, low, high)
+        verdict = "is" if ok else "not"
+        return Check("nics", ok, f"nics {total} of ({_speeds(nics)}), {verdict} {asked}")
 
-    return [check]
+    return [("nics", check)]
 
 
 def _gpu_checks(profile: Profile) -> list[CheckFn]:
@@ -228,33 +318,33 @@ def _gpu_checks(profile: Profile) -> list[CheckFn]:
     if model or ids:
         asked += " of " + ", ".join([*(gpus.model or []), *sorted(ids)])
 
-    def check(view: MachineView) -> Check:
-        found = [
-            g
-            for g in view.gpus
+    def check(gpus: frozenset[Any]) -> Check:
+        total = sum(
+            n
+            for (pci, name), n in gpus
             if (model is None and not ids)
-            or g.ids in ids
-            or (model is not None and g.name is not None and model.match(g.name))
-        ]
-        ok = _within(len(found), low, high)
-        seen = ", ".join(f"{g.name or '?'} ({g.ids})" for g in view.gpus) or "none"
-        return Check("gpus", ok, f"gpus {len(found)} of ({seen}), {'is' if ok else 'not'} {asked}")
+            or pci in ids
+            or (model is not None and name is not None and model.match(name))
+        )
+        ok = _within(total, low, high)
+        seen = ", ".join(f"{n}x {name or '?'} ({pci})" for (pci, name), n in sorted(gpus))
+        verdict = "is" if ok else "not"
+        return Check("gpus", ok, f"gpus {total} of ({seen or 'none'}), {verdict} {asked}")
 
-    return [check]
+    return [("gpus", check)]
 
 
 def _bmc_check(profile: Profile) -> list[CheckFn]:
     wanted = profile.match.bmc
     if wanted is None:
         return []
+    asked = "present" if wanted else "absent"
 
-    def check(view: MachineView) -> Check:
-        seen = "present" if view.has_bmc else "absent"
-        return Check(
-            "bmc", view.has_bmc == wanted, f"bmc {seen}, wanted {'present' if wanted else 'absent'}"
-        )
+    def check(has_bmc: bool) -> Check:
+        seen = "present" if has_bmc else "absent"
+        return Check("bmc", has_bmc == wanted, f"bmc {seen}, wanted {asked}")
 
-    return [check]
+    return [("has_bmc", check)]
 
 
 def compile_profile(profile: Profile) -> Compiled:
@@ -274,7 +364,10 @@ def compile_profile(profile: Profile) -> Compiled:
     checks += _nic_checks(profile)
     checks += _gpu_checks(profile)
     checks += _bmc_check(profile)
-    return Compiled(profile, tuple(checks))
+    conditions = tuple(Condition(attribute, judge) for attribute, judge in checks)
+    read = sorted({c.attribute for c in conditions})
+    key = operator.attrgetter(*read) if read else (lambda facts: ())
+    return Compiled(profile, conditions, key)
 
 
 def compile_profiles(profiles: Iterable[Profile]) -> tuple[Compiled, ...]:
@@ -285,11 +378,11 @@ def compile_profiles(profiles: Iterable[Profile]) -> tuple[Compiled, ...]:
 
 def match(view: MachineView, profiles: Sequence[Compiled]) -> Outcome:
     """Every profile's checks on ``view``, and the winner if exactly one ranks first."""
-    results = []
-    for compiled in profiles:
-        checks = tuple(check(view) for check in compiled.checks)
-        p = compiled.profile
-        results.append(ProfileResult(p.name, p.role, p.priority, all(c.ok for c in checks), checks))
+    return decide(facts_of(view), profiles)
+
+
+def decide(facts: Facts, profiles: Sequence[Compiled]) -> Outcome:
+    results = [compiled.result(facts) for compiled in profiles]
     survivors = [r for r in results if r.passed]
     if not survivors:
         return Outcome(None, (), tuple(results))
@@ -297,3 +390,22 @@ def match(view: MachineView, profiles: Sequence[Compiled]) -> Outcome:
     if len(top) > 1:
         return Outcome(None, tuple(top), tuple(results))
     return Outcome(top[0], (), tuple(results))
+
+
+class Matcher:
+    """``match`` over a whole inventory: machines with equal facts (a rack of one
+    model) are matched once. Outcomes are immutable, so sharing them is safe."""
+
+    def __init__(self, profiles: Sequence[Compiled], memo_size: int = 4096) -> None:
+        self.profiles = profiles
+        self.memo_size = memo_size
+        self._memo: dict[Facts, Outcome] = {}
+
+    def match(self, view: MachineView) -> Outcome:
+        facts = facts_of(view)
+        outcome = self._memo.get(facts)
+        if outcome is None:
+            outcome = decide(facts, self.profiles)
+            if len(self._memo) < self.memo_size:
+                self._memo[facts] = outcome
+        return outcome

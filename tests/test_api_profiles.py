@@ -100,7 +100,7 @@ def test_guessed_profile_explains_and_racking_places(api, session) -> None:  # t
     assert {
         "field": "gpus",
         "ok": False,
-        "text": "gpus 1 of (TU104GL [Tesla T4] (10de:1eb8)), not exactly 0",
+        "text": "gpus 1 of (1x TU104GL [Tesla T4] (10de:1eb8)), not exactly 0",
     } in compute["checks"]
 
     # Switch rules that know dc2-b3-5 only: S1's switch is unknown, and flagged.

@@ -49,7 +49,7 @@ def test_profiles_through_the_cli(ocicli, live_server, tmp_path) -> None:  # typ
 
     explained = ocicli("machine-guessed-profile", "S1")
     assert explained.splitlines()[0] == "S1: profile gpu-compute-t4 (role compute)"
-    assert "    [no] gpus 1 of (TU104GL [Tesla T4] (10de:1eb8)), not exactly 0" in explained
+    assert "    [no] gpus 1 of (1x TU104GL [Tesla T4] (10de:1eb8)), not exactly 0" in explained
     guess = ocicli.json("machine-guessed-profile", "S2")
     assert guess["status"] == "none"
     failing = {
@@ -58,7 +58,7 @@ def test_profiles_through_the_cli(ocicli, live_server, tmp_path) -> None:  # typ
     # The factory's machine has no core count, a T4 and no BMC.
     assert failing["controller"] == [
         "cpu.cores unknown, min 16",
-        "gpus 1 of (TU104GL [Tesla T4] (10de:1eb8)), not exactly 0",
+        "gpus 1 of (1x TU104GL [Tesla T4] (10de:1eb8)), not exactly 0",
         "bmc absent, wanted present",
     ]
     assert failing["gpu-compute-t4"] == ["ram 96GiB < min 128GiB"]
