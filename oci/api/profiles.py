@@ -223,11 +223,11 @@ def _all_machines(session: Session) -> list[Machine]:
 )
 def test(body: FileIn) -> TestOut:
     document = _parse(body)
-    compiled = matching.compile_profiles(document.profiles)
+    matcher = matching.Matcher(matching.compile_profiles(document.profiles))
     roles = {p.name: p.role for p in document.profiles}
     items, matched = [], {p.name: 0 for p in document.profiles}
     for machine in _all_machines(db()):
-        outcome = matching.match(from_row(machine), compiled)
+        outcome = matcher.match(from_row(machine))
         if outcome.winner:
             matched[outcome.winner] += 1
         items.append(
