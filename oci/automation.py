@@ -257,6 +257,9 @@ def enrol_if_ready(
         machine = machine_with_components(session, machine_id, lock=True)
         if machine.discovery_count < (settings.auto_apply_after or 0):
             return [], False
+        if machine.identity_conflict:
+            note_once(session, machine, "auto-enrolment", "not enrolled: identity conflict")
+            return [], False
         catalogue = profile_store.load(session, settings)
         done = []
         if machine.hardware_profile is None:

@@ -30,6 +30,7 @@ def test_profiles_through_the_cli(ocicli, live_server, tmp_path) -> None:  # typ
     with live_server.database.sessions() as session:
         factories.machine(session, "S1")  # R650, 512GiB, a T4, dc1-r2-rack5-sw1 swp12
         factories.machine(session, "S2", memory_bytes=96 * 2**30)
+        factories.machine(session, "S3").lldp_neighbours[0].switch_name = "mystery"
         session.commit()
     examples = tmp_path / "examples.yaml"
     examples.write_text(example_text())
@@ -38,6 +39,7 @@ def test_profiles_through_the_cli(ocicli, live_server, tmp_path) -> None:  # typ
     assert [(i["serial"], i["profile"]) for i in tried["items"]] == [
         ("S1", "gpu-compute-t4"),
         ("S2", None),
+        ("S3", "gpu-compute-t4"),
     ]
     assert ocicli.json("profile-list") == []  # profile-test saved nothing
 
@@ -66,9 +68,16 @@ def test_profiles_through_the_cli(ocicli, live_server, tmp_path) -> None:  # typ
     racking = ocicli.json("machine-guess-racking", "S1")
     assert (racking["placed"], racking["rack"], racking["u_position"]) == (True, "5", 12)
     every = yaml.safe_load(ocicli("machine-guess-racking", "--all", "-f", "yaml"))
-    assert [m["serial"] for m in every] == ["S1", "S2"]
+    assert [(m["serial"], m["placed"]) for m in every] == [
+        ("S1", True),
+        ("S2", True),
+        ("S3", False),
+    ]
+    assert ocicli("machine-list", "-f", "value", "-c", "serial", "-c", "racking") == (
+        "S1 placeable\nS2 placeable\nS3 unknown switch mystery on eno1\n"
+    )
     racked = ocicli("machine-auto-rack", "--all", "-f", "value", "-c", "serial", "-c", "applied")
-    assert racked.split("\n")[:2] == ["S1 yes", "S2 yes"]
+    assert racked == "S1 yes\nS2 yes\nS3 no\n"
     assert ocicli.json("machine-show", "S1")["compute_aggregate"] == "az-dc1-r2"
 
     exported = tmp_path / "exported.yaml"

@@ -64,6 +64,9 @@ class MachineBrief(Output):
     hardware_profile: str | None = Field(
         description="The hardware profile whose settings were applied to it"
     )
+    racking: str = Field(
+        description="One line: 'placeable' when LLDP places it, else its racking flags"
+    )
     racking_flags: list[str] = Field(
         description="Why LLDP cannot place it (unknown switch, switches in different racks, "
         "no LLDP on a link-up NIC); empty when it can"
@@ -184,6 +187,7 @@ def _flags(machine: Machine, rules: racking.Rules | str) -> list[str]:
 
 
 def _brief_fields(machine: Machine, rules: racking.Rules | str) -> dict[str, Any]:
+    flags = _flags(machine, rules)
     return {
         "id": machine.id,
         "serial": machine.serial,
@@ -212,7 +216,8 @@ def _brief_fields(machine: Machine, rules: racking.Rules | str) -> dict[str, Any
         "last_seen": machine.last_seen,
         "identity_conflict": machine.identity_conflict,
         "hardware_profile": machine.hardware_profile,
-        "racking_flags": _flags(machine, rules),
+        "racking_flags": flags,
+        "racking": "; ".join(flags) or "placeable",
     }
 
 

@@ -20,7 +20,7 @@ MACHINE_COLUMNS = (
     "nics",
     "gpus",
     "switch",
-    "racking_flags",
+    "racking",
     "location",
     "hostname",
     "status",
