@@ -18,6 +18,7 @@ from oci.api import (
     machines,
     meta,
     networks,
+    profiles,
     roles,
     status,
     swift_regions,
@@ -45,6 +46,7 @@ BLUEPRINTS = (
     locations,
     networks,
     roles,
+    profiles,
 )
 
 

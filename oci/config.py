@@ -13,7 +13,14 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
@@ -50,6 +57,32 @@ class Settings(BaseModel):
         description="Key that encrypts cluster secrets at rest; default: data_dir/secret.key, "
         "created (mode 0600) on first use. Never stored in the database.",
     )
+
+    profiles_dir: Path | None = Field(
+        None,
+        description="Directory of hardware profile files (*.yaml: profiles and switch rules), "
+        "read besides those imported through the API.",
+    )
+    auto_apply_after: int | None = Field(
+        None,
+        ge=1,
+        description="Hands-free enrolment: after this many discovery reports, apply the "
+        "winning profile's settings and the LLDP place. Unset: off.",
+    )
+    auto_add_after: int | None = Field(
+        None,
+        ge=1,
+        description="Hands-free enrolment: after this many reports, add the machine to its "
+        "profile's cluster (needs auto_apply_after, and not below it). Unset: off.",
+    )
+
+    @model_validator(mode="after")
+    def _stages_in_order(self) -> Settings:
+        if self.auto_add_after is not None and (
+            self.auto_apply_after is None or self.auto_add_after < self.auto_apply_after
+        ):
+            raise ValueError("auto_add_after needs auto_apply_after, and not a smaller one")
+        return self
 
     @field_validator("trusted_networks")
     @classmethod

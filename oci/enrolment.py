@@ -55,6 +55,12 @@ def _next_number(session: Session, cluster: Cluster, role: Role) -> int:
 
 def add_machine(session: Session, serial: str, cluster: str, role: str, location: str) -> Machine:
     machine = machine_by_serial(session, serial, lock=True)
+    return enrol(session, machine, cluster, role, location)
+
+
+def enrol(session: Session, machine: Machine, cluster: str, role: str, location: str) -> Machine:
+    """machine-add of ``machine``, whose row the caller has locked (FOR UPDATE)."""
+    serial = machine.serial or str(machine.id)
     if machine.cluster_id is not None:
         raise Conflict(
             f"machine {serial!r} is already {machine.hostname} in cluster "
@@ -154,6 +160,12 @@ def effective_settings(machine: Machine) -> MachineSettings:
 def set_machine(session: Session, serial: str, changes: dict[str, Any]) -> Machine:
     """Apply machine-set ``changes`` (option -> value; None resets it to its default)."""
     machine = machine_by_serial(session, serial, lock=True)
+    return set_options(session, machine, changes)
+
+
+def set_options(session: Session, machine: Machine, changes: dict[str, Any]) -> Machine:
+    """machine-set on ``machine``, whose row the caller has locked."""
+    serial = machine.serial or str(machine.id)
     stored = dict(machine.settings or {})
     for name, value in changes.items():
         if name in PLACE_FIELDS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import socket
 import subprocess
@@ -204,13 +205,13 @@ class LiveServer:
     log: Path  # what the server printed: access log, errors
 
 
-@pytest.fixture(scope="session")
-def live_server_process(
-    migrated: Database, tmp_path_factory: pytest.TempPathFactory
+@contextlib.contextmanager
+def serve(
+    migrated: Database, workdir: Path, extra_env: dict[str, str] | None = None
 ) -> Iterator[LiveServer]:
-    """``oci serve`` as operators run it (gunicorn, 2 workers), on the session's database."""
+    """``oci serve`` as operators run it (gunicorn, 2 workers) on ``migrated``'s database,
+    with ``extra_env`` (OCI_* settings) added."""
     port = free_port()
-    workdir = tmp_path_factory.mktemp(f"server-{migrated.backend}")
     log = workdir / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("OCI_")}
     env |= {
@@ -218,6 +219,7 @@ def live_server_process(
         "OCI_DATA_DIR": str(workdir),
         "OCI_CONFIG": str(workdir / "absent.toml"),
     }
+    env |= extra_env or {}
     (workdir / "absent.toml").write_text("")
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -242,6 +244,15 @@ def live_server_process(
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def live_server_process(
+    migrated: Database, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """``oci serve`` with default settings, on the session's database."""
+    with serve(migrated, tmp_path_factory.mktemp(f"server-{migrated.backend}")) as server:
+        yield server
 
 
 @pytest.fixture

@@ -95,3 +95,19 @@ def machine_files(
     files["ip-link.json"] = ip_link(list(zip(names, macs, strict=True)))
     files.update(extra or {})
     return files
+
+
+def lldpctl_json(links: list[tuple[str, str, str]]) -> str:
+    """``lldpctl -f json`` output (the shape of fixtures/hardware/lldpd-netns) for
+    (local NIC, switch host name, switch port) links."""
+    interfaces = [
+        {
+            nic: {
+                "via": "LLDP",
+                "chassis": {switch: {"id": {"type": "mac", "value": "0c:42:a1:00:00:07"}}},
+                "port": {"id": {"type": "ifname", "value": port}},
+            }
+        }
+        for nic, switch, port in links
+    ]
+    return json.dumps({"lldp": {"interface": interfaces}})

@@ -22,9 +22,9 @@ def test_vm_links() -> None:
     links = parse_ip_link((FIXTURES / "sandbox-vm-virtio" / "ip-link.json").read_text())
     # lo (loopback) is not Ethernet; ifb0/ifb1 are virtual (info_kind "ifb").
     assert links == [
-        Link("ifb0", "8a:b2:5d:10:f4:ad", None, None, "ifb"),
-        Link("ifb1", "ba:4c:9e:b2:40:6e", None, None, "ifb"),
-        Link("eth0", "02:fc:00:00:00:01", "virtio", "virtio2", None),
+        Link("ifb0", "8a:b2:5d:10:f4:ad", None, None, "ifb", link_up=False),
+        Link("ifb1", "ba:4c:9e:b2:40:6e", None, None, "ifb", link_up=False),
+        Link("eth0", "02:fc:00:00:00:01", "virtio", "virtio2", None, link_up=True),
     ]
 
 

@@ -75,6 +75,7 @@ def test_vm_report(ids: PciIds) -> None:
         vendor_id="1af4",
         device_id="1041",
         product_name="Virtio 1.0 network device",
+        link_up=True,  # LOWER_UP in ip link's flags: a cable with carrier
     )
     assert [n.name for n in facts.nics] == ["ifb0", "ifb1", "eth0"]
     assert [n.name for n in facts.nics if n.physical] == ["eth0"]  # ifb*: virtual
@@ -154,6 +155,7 @@ def test_gpu_server_nics(ids: PciIds) -> None:
         vendor_id="14e4",
         device_id="16d8",
         product_name="BCM57416 NetXtreme-E Dual-Media 10G RDMA Ethernet Controller",
+        link_up=True,
     )
     # No ethtool file for eno2: still physical from ip link's parentbus/parentdev.
     eno2 = nics["eno2"]

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, current_app, request, url_for
 from pydantic import Field
 
-from oci import inventory
+from oci import automation, inventory
 from oci.api.common import Output
 from oci.api.endpoint import Access, endpoint, raw_body
 from oci.errors import Invalid
@@ -36,6 +36,9 @@ class ReportOut(Output):
     )
     changes: list[str] = Field(description="Hardware changes since the last report")
     problems: list[str] = Field(description="Tools that failed and files the server could not read")
+    enrolment: list[str] = Field(
+        default_factory=list, description="What hands-free enrolment did after this report"
+    )
 
 
 @bp.post("/discovery/reports")
@@ -63,6 +66,14 @@ def post_report() -> tuple[dict[str, Any], int]:
         outcome.serial,
         " created" if outcome.created else "",
     )
+    steps: list[str] = []
+    try:
+        steps = automation.enrol_if_ready(
+            sessions, outcome.machine_id, current_app.config["OCI_SETTINGS"]
+        )
+    except Exception:
+        # The report is recorded; the policy failing must not make the agent resend it.
+        log.exception("hands-free enrolment of machine %s failed", outcome.machine_id)
     out = ReportOut(
         machine=ReportMachine(
             id=outcome.machine_id,
@@ -73,5 +84,6 @@ def post_report() -> tuple[dict[str, Any], int]:
         stored=outcome.stored,
         changes=[change.message for change in outcome.changes],
         problems=inventory.report_problems(facts),
+        enrolment=steps,
     )
     return out.model_dump(mode="json"), 201 if outcome.created else 200

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from oci import inventory, summary
+from oci import inventory, profile_store, racking, summary
 from oci.api.common import ListQuery, Output, Page, Ref, paginate, ref
 from oci.api.endpoint import endpoint
 from oci.api.session import db
+from oci.errors import OciError
+from oci.machine_view import from_row
 from oci.models import Cluster, DiscoveryReport, Location, Machine, MachineStatus, Role
 
 bp = Blueprint("machines", __name__)
@@ -58,6 +60,16 @@ class MachineBrief(Output):
     last_seen: datetime | None
     identity_conflict: str | None = Field(
         description="Why discovery refused to merge reports into this machine, if it did"
+    )
+    hardware_profile: str | None = Field(
+        description="The hardware profile whose settings were applied to it"
+    )
+    racking: str = Field(
+        description="One line: 'placeable' when LLDP places it, else its racking flags"
+    )
+    racking_flags: list[str] = Field(
+        description="Why LLDP cannot place it (unknown switch, switches in different racks, "
+        "no LLDP on a link-up NIC); empty when it can"
     )
 
 
@@ -160,7 +172,22 @@ class MachineOut(MachineBrief):
     )
 
 
-def _brief_fields(machine: Machine) -> dict[str, Any]:
+def _racking_rules(session: Session) -> racking.Rules | str:
+    """The switch rules in effect, or why they cannot be read (the list must still work)."""
+    try:
+        return profile_store.load(session, current_app.config["OCI_SETTINGS"]).rules
+    except OciError as exc:
+        return f"switch rules unusable: {exc.message}"
+
+
+def _flags(machine: Machine, rules: racking.Rules | str) -> list[str]:
+    if isinstance(rules, str):
+        return [rules]
+    return list(racking.guess(from_row(machine), rules).flags)
+
+
+def _brief_fields(machine: Machine, rules: racking.Rules | str) -> dict[str, Any]:
+    flags = _flags(machine, rules)
     return {
         "id": machine.id,
         "serial": machine.serial,
@@ -188,11 +215,14 @@ def _brief_fields(machine: Machine) -> dict[str, Any]:
         "discovery_count": machine.discovery_count,
         "last_seen": machine.last_seen,
         "identity_conflict": machine.identity_conflict,
+        "hardware_profile": machine.hardware_profile,
+        "racking_flags": flags,
+        "racking": "; ".join(flags) or "placeable",
     }
 
 
-def brief(machine: Machine) -> MachineBrief:
-    return MachineBrief(**_brief_fields(machine))
+def brief(machine: Machine, rules: racking.Rules | str) -> MachineBrief:
+    return MachineBrief(**_brief_fields(machine, rules))
 
 
 def _rows(model: type[Output], rows: list[Any]) -> list[Any]:
@@ -207,7 +237,7 @@ def full(machine: Machine, session: Session) -> MachineOut:
         .limit(1)
     )
     return MachineOut(
-        **_brief_fields(machine),
+        **_brief_fields(machine, _racking_rules(session)),
         sku=machine.sku,
         bios_version=machine.bios_version,
         bios_date=machine.bios_date,
@@ -255,6 +285,7 @@ _LIST_LOADS = (
     selectinload(Machine.nics),
     selectinload(Machine.pci_devices),
     selectinload(Machine.lldp_neighbours),
+    selectinload(Machine.bmc),
 )
 
 
@@ -281,7 +312,9 @@ def list_(query: MachineQuery) -> Page[MachineBrief]:
     if query.conflict is not None:
         flagged = Machine.identity_conflict.is_not(None)
         stmt = stmt.where(flagged if query.conflict else ~flagged)
-    return paginate(db(), stmt, query, brief)
+    session = db()
+    rules = _racking_rules(session)
+    return paginate(session, stmt, query, lambda machine: brief(machine, rules))
 
 
 @bp.get("/machines/<key>")

@@ -20,6 +20,7 @@ MACHINE_COLUMNS = (
     "nics",
     "gpus",
     "switch",
+    "racking",
     "location",
     "hostname",
     "status",

@@ -241,4 +241,5 @@ from oci.cli import (  # noqa: E402, F401
     machine_enrolment,
     network_commands,
     pki_commands,
+    profile_commands,
 )

@@ -85,6 +85,8 @@ class NicFacts:
     vendor_id: str | None = None  # 4 lower-case hex digits
     device_id: str | None = None
     product_name: str | None = None  # "MT28908 Family [ConnectX-6]"
+    # A cable with carrier (LOWER_UP): such a NIC should hear a switch over LLDP.
+    link_up: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ class Link:
     parentbus: str | None = None  # pci, usb, virtio
     parentdev: str | None = None  # 0000:3b:00.0
     kind: str | None = None  # bond, bridge, vlan, veth... (None for plain devices)
+    link_up: bool | None = None  # carrier present (LOWER_UP), None when not said
 
 
 def _text(value: object) -> str | None:
@@ -48,6 +49,7 @@ def parse_ip_link(text: str) -> list[Link]:
             continue
         linkinfo = item.get("linkinfo")
         kind = _text(linkinfo.get("info_kind")) if isinstance(linkinfo, dict) else None
+        flags = item.get("flags")
         links.append(
             Link(
                 name=name,
@@ -55,6 +57,7 @@ def parse_ip_link(text: str) -> list[Link]:
                 parentbus=_text(item.get("parentbus")),
                 parentdev=_text(item.get("parentdev")),
                 kind=kind,
+                link_up="LOWER_UP" in flags if isinstance(flags, list) else None,
             )
         )
     return links

@@ -216,6 +216,7 @@ def _nics(
                 vendor_id=device.vendor_id if device else None,
                 device_id=device.device_id if device else None,
                 product_name=device.device_name if device else None,
+                link_up=link.link_up,
             )
         )
     return tuple(nics)

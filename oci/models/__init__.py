@@ -6,6 +6,7 @@ from oci.models.hardware import Bmc, Disk, LldpNeighbour, MemoryModule, Nic, Pci
 from oci.models.location import Location, SwiftRegion
 from oci.models.machine import Machine
 from oci.models.network import IpAddress, Network
+from oci.models.profile import HardwareProfile, SwitchRule
 from oci.models.role import BUILTIN_ROLES, Role
 from oci.models.status import MachineStatus
 from oci.models.user import ApiToken, User
@@ -18,6 +19,7 @@ __all__ = [
     "ClusterSecret",
     "DiscoveryReport",
     "Disk",
+    "HardwareProfile",
     "IpAddress",
     "LldpNeighbour",
     "Location",
@@ -32,5 +34,6 @@ __all__ = [
     "RoleCounter",
     "SshHostKey",
     "SwiftRegion",
+    "SwitchRule",
     "User",
 ]

@@ -54,6 +54,7 @@ class Nic(MachineComponent, Base):
     vendor_id: Mapped[str | None] = mapped_column(String(4))
     device_id: Mapped[str | None] = mapped_column(String(4))
     product_name: Mapped[str | None] = mapped_column(String(255))
+    link_up: Mapped[bool | None]  # carrier present: LLDP is expected on it
 
     machine: Mapped[Machine] = relationship(back_populates="nics")
 

@@ -77,6 +77,9 @@ class Machine(Timestamps, Base):
     rack: Mapped[str | None] = mapped_column(String(64))
     u_position: Mapped[int | None]
     compute_aggregate: Mapped[str | None] = mapped_column(String(128))
+    # The hardware profile whose settings were applied (hands-free enrolment):
+    # max counts are counted over it.
+    hardware_profile: Mapped[str | None] = mapped_column(String(64), index=True)
 
     # machine-set options (RAID, serial console, CPU model, GPUs, ...).
     settings: Mapped[dict[str, Any]] = mapped_column(JSONText(), default=dict)
