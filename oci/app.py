@@ -10,6 +10,7 @@ from flask import Flask
 from oci.api import (
     clusters,
     discovery,
+    enc,
     enrolment,
     events,
     locations,
@@ -33,6 +34,7 @@ BLUEPRINTS = (
     enrolment,
     events,
     discovery,
+    enc,
     clusters,
     swift_regions,
     locations,
