@@ -65,7 +65,12 @@ def build(snapshot: Snapshot, overrides_dir: Path | None = None) -> dict[str, An
     }
 
 
-class _Dumper(yaml.SafeDumper):
+# libyaml's emitter when PyYAML has it (Debian's does): 5x faster than the Python one,
+# with the same safe representer and resolver, so the same quoting.
+_SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_SafeDumper):  # type: ignore[valid-type,misc]
     """safe_dump without anchors: Puppet's YAML loader refuses aliases."""
 
     def ignore_aliases(self, data: Any) -> bool:
@@ -95,7 +100,7 @@ def _example(role: str) -> dict[str, Any] | None:
         options=ClusterOptions(vip_hostname="example-api.example.com"),
         networks=(),
         members={},
-        counts={role: 1},
+        present=frozenset({role}),
     )
     member = Member(0, f"example-{role}-1.example.com", role, False, "zone", "region")
     node = Node(member, {}, (), None, None, None, None, None)

@@ -17,7 +17,7 @@ class Topology:
     remote_swift: ClusterView | None = None
 
     def has(self, role: str) -> bool:
-        return self.cluster.count(role) > 0
+        return self.cluster.has(role)
 
     @property
     def ceph(self) -> bool:

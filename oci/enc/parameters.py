@@ -105,7 +105,7 @@ def debian_mirror(cluster: ClusterView) -> str:
 def _keystone_cluster(snapshot: Snapshot) -> ClusterView:
     """A Swift-only cluster without controllers uses the Keystone of the cluster it serves."""
     cluster = snapshot.cluster
-    if snapshot.served_cluster is not None and not cluster.count("controller"):
+    if snapshot.served_cluster is not None and not cluster.has("controller"):
         return snapshot.served_cluster
     return cluster
 
@@ -196,5 +196,4 @@ def swift(snapshot: Snapshot, topology: Topology) -> dict[str, Any]:
             "proxy_hostname": options.swift_proxy_hostname or options.vip_hostname,
         },
         "swift_proxies": hostnames(cluster.listed("swiftproxy")),
-        "swift_store_count": cluster.count("swiftstore"),
     }

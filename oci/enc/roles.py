@@ -46,7 +46,6 @@ def controller(snapshot: Snapshot, topology: Topology) -> Params:
         **swift(snapshot, topology),
         "ceph_is_mon": topology.controllers_are_ceph_mons,
         "compute_services": topology.compute_services,
-        "compute_count": cluster.count("compute"),
         "routing_on_controllers": topology.routing_on_controllers,
         "network_nodes": hostnames(cluster.listed("network")),
         "telemetry_on_controllers": topology.telemetry_on_controllers,

@@ -14,8 +14,8 @@ from oci.ipam import NicSpeed
 from oci.options import ClusterOptions
 
 # Roles whose members are listed in documents (host names, addresses). Computes,
-# Ceph OSD nodes and Swift stores can be thousands: they are only counted, so a
-# document's size and cost do not grow with the cluster.
+# Ceph OSD nodes and Swift stores can be thousands: documents only say whether
+# there are any, so their size and cost do not grow with the cluster.
 LISTED_ROLES = (
     "controller",
     "network",
@@ -68,14 +68,14 @@ class ClusterView:
     networks: tuple[NetworkView, ...]
     # role -> members in host-number order, for LISTED_ROLES only
     members: dict[str, tuple[Member, ...]]
-    # role -> how many machines of the cluster have it (every role)
-    counts: dict[str, int]
+    # every role the cluster has at least one machine of
+    present: frozenset[str]
 
     def listed(self, role: str) -> tuple[Member, ...]:
         return self.members.get(role, ())
 
-    def count(self, role: str) -> int:
-        return self.counts.get(role, 0)
+    def has(self, role: str) -> bool:
+        return role in self.present
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ class oci::swiftproxy (
   Oci::Secrets::Swiftproxy      $secrets,
   Oci::Swift                    $swift,
   Array[Oci::Fqdn]              $swift_proxies,
-  Integer[0]                    $swift_store_count,
 ) {
   # Thin for now: the role's profile classes will use these parameters.
   $summary = "oci::swiftproxy ${hostname} in ${cluster}"

@@ -27,7 +27,6 @@ class oci::swiftstore (
   Oci::Secrets::Swiftstore      $secrets,
   Oci::Swift                    $swift,
   Array[Oci::Fqdn]              $swift_proxies,
-  Integer[0]                    $swift_store_count,
   Oci::Name                     $swift_zone,
 ) {
   # Thin for now: the role's profile classes will use these parameters.
