@@ -200,3 +200,37 @@ def test_a_wrong_parameter_or_type_fails_the_compile(
     result = puppet.apply(tmp_path / "bad", broken, enc_command(cfg), fqdn)
     assert result.returncode == 1
     assert message in puppet.errors(result)
+
+
+def test_ocicli_shows_documents_and_sets_the_enc_options(live_server, admin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.commands import Command
+    from tests.test_cli import clean_env
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = clean_env(home) | {"OCI_API_URL": live_server.url, "OCI_API_TOKEN": admin.token}
+    cli = Command("ocicli", env, quiet=True)
+    with live_server.database.sessions() as s:
+        vault = server_vault(live_server)
+        ec.cluster(s, vault, "swift1", 2, public_role=None)
+        ec.cluster(s, vault, "cl1")
+        (fqdn,) = ec.enrol(s, "cl1", "controller", 1)
+        s.commit()
+    options = cli.json(
+        "cluster-set", "cl1", "--remote-swift-cluster", "swift1", "--bgp-to-host", "yes",
+        "--ceph-osds-on-computes", "no", "--bgp-asn-base", "4210000000",
+    )  # fmt: skip
+    assert options["remote_swift_cluster"] == "swift1"
+    assert (options["bgp_to_host"], options["bgp_asn_base"]) == (True, 4_210_000_000)
+    shown = cli("enc-show", fqdn)
+    assert (
+        shown
+        == requests.get(
+            f"{live_server.url}/api/v1/enc/{fqdn}", headers=admin.bearer, timeout=20
+        ).text
+    )
+    assert "glance_backend: swift" in shown
+    assert "no enrolled machine" in cli.fails("enc-show", "nobody.example.com")
+    assert "no cluster named 'nope'" in cli.fails(
+        "cluster-set", "cl1", "--remote-swift-cluster", "nope"
+    )
