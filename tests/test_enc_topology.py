@@ -377,3 +377,11 @@ def test_a_machine_in_no_cluster_has_no_document(session, vault) -> None:  # typ
     with pytest.raises(NotFound, match="no enrolled machine"):
         ec.enc(session, vault, fqdn)
     assert session.query(Cluster).count() == 1
+
+
+def test_a_custom_machine_gets_node_facts_and_no_class_of_ours(session, vault) -> None:  # type: ignore[no-untyped-def]
+    built = small(session, vault, {"controller": 1, "custom": 1})
+    doc = ec.enc(session, vault, built["custom"][0])
+    assert doc["classes"] == {}
+    assert doc["parameters"]["oci_role"] == "custom"
+    assert "custom" not in str(params(session, vault, built["controller"][0])["controllers"])
