@@ -57,6 +57,11 @@ class Settings(BaseModel):
         description="Key that encrypts cluster secrets at rest; default: data_dir/secret.key, "
         "created (mode 0600) on first use. Never stored in the database.",
     )
+    enc_overrides_dir: Path | None = Field(
+        Path("/etc/oci/enc-overrides"),
+        description="Operator overrides of ENC class parameters (roles/, clusters/, nodes/); "
+        "absent: none.",
+    )
 
     profiles_dir: Path | None = Field(
         None,

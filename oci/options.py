@@ -34,6 +34,12 @@ HexId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{4}$"), Field(exampl
 VfioId = Annotated[
     str, StringConstraints(pattern=r"^[0-9a-f]{4}:[0-9a-f]{4}$"), Field(examples=["10de:1eb8"])
 ]
+# The cluster name that starts every host name (CLUSTER-ROLE-N.DOMAIN): a DNS label.
+ClusterName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$"),
+    Field(description="A cluster name", examples=["swift1"]),
+]
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 OpenStackRelease = Literal[OPENSTACK_RELEASES]  # type: ignore[valid-type]
@@ -94,6 +100,25 @@ class ClusterOptions(Options):
     notification_email: Email | None = Field(None, description="Where alerts are mailed")
     notifications: bool = Field(
         False, description="OpenStack services send notifications on the message bus"
+    )
+    ceph_osds_on_computes: bool = Field(
+        False, description="Hyper-converged: computes also run Ceph OSDs (not advised at scale)"
+    )
+    remote_swift_cluster: ClusterName | None = Field(
+        None,
+        description="A Swift-only cluster where this cluster's Glance images and Cinder "
+        "backups are stored",
+    )
+    bgp_to_host: bool = Field(
+        False,
+        description="L3-only fabric: hosts peer by BGP with their top-of-rack switches over "
+        "IPv6 link-local, host addresses live on the loopback",
+    )
+    bgp_asn_base: int = Field(
+        4_200_000_000,
+        ge=64_512,
+        le=4_294_000_000,
+        description="Private ASN of the first host; each host's ASN adds its machine id",
     )
 
 

@@ -131,9 +131,21 @@ def set_cluster_options(session: Session, name: str, changes: dict[str, Any]) ->
         else:
             stored[key] = value
     ClusterOptions.model_validate(stored)  # the API validated each value already
+    remote = changes.get("remote_swift_cluster")
+    if remote is not None:
+        _check_remote_swift(session, cluster, remote)
     cluster.options = stored
     session.flush()
     return cluster
+
+
+def _check_remote_swift(session: Session, cluster: Cluster, remote: str) -> None:
+    """The linked Swift-only cluster must exist and be another cluster."""
+    field = {"fields": {"remote_swift_cluster": f"no other cluster {remote!r}"}}
+    if remote == cluster.name:
+        raise Invalid(f"cluster {remote!r} cannot store into its own Swift as a remote", field)
+    if session.scalar(select(Cluster.id).where(Cluster.name == remote)) is None:
+        raise Invalid(f"no cluster named {remote!r}", field)
 
 
 def reveal_secrets(cluster: Cluster, vault: Vault) -> dict[str, str]:

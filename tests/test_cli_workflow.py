@@ -166,7 +166,10 @@ def test_the_oci_readme_walkthrough(cli: Recording, session, live_server, reader
     assert "nothing to set" in cli.run("cluster-set", "swift01").stderr
     unknown = cli.run("cluster-set", "swift01", "--colour", "red")
     assert unknown.returncode == 2
-    assert "no such option: --colour; valid options: --column, --cpu-model" in unknown.stderr
+    assert "no such option: --colour; valid options: --bgp-asn-base, --bgp-to-host" in (
+        unknown.stderr
+    )
+    assert "--ceph-osds-on-computes, --column, --cpu-model" in unknown.stderr
     error = cli.fails("cluster-set", "swift01", "--time-server", "not a host!")
     assert error.startswith("invalid request body: time_server:")
     settings = cli.json(

@@ -13,7 +13,13 @@ from oci.cli.setters import YES_NO, SetCommand, patch_body, reset_option
 
 P = ApiClient.path
 
-BOOLEANS = ("self_signed_api_cert", "initial_cluster_setup", "notifications")
+BOOLEANS = (
+    "self_signed_api_cert",
+    "initial_cluster_setup",
+    "notifications",
+    "ceph_osds_on_computes",
+    "bgp_to_host",
+)
 OPTIONS = (
     "time_server",
     "vip_hostname",
@@ -30,6 +36,10 @@ OPTIONS = (
     "monitoring_graphite_port",
     "notification_email",
     "notifications",
+    "ceph_osds_on_computes",
+    "remote_swift_cluster",
+    "bgp_to_host",
+    "bgp_asn_base",
 )
 
 
@@ -52,6 +62,19 @@ OPTIONS = (
 @click.option("--monitoring-graphite-port", type=click.IntRange(1, 65535), help="Graphite port.")
 @click.option("--notification-email", metavar="EMAIL", help="Where alerts are mailed.")
 @click.option("--notifications", type=YES_NO, help="Services send notifications on the bus.")
+@click.option(
+    "--ceph-osds-on-computes", type=YES_NO, help="Hyper-converged: computes run Ceph OSDs."
+)
+@click.option(
+    "--remote-swift-cluster",
+    metavar="CLUSTER",
+    shell_complete=completer("clusters"),
+    help="Swift-only cluster for Glance images and Cinder backups.",
+)
+@click.option("--bgp-to-host", type=YES_NO, help="Hosts peer by BGP with their switches.")
+@click.option(
+    "--bgp-asn-base", type=click.IntRange(64512, 4294000000), help="ASN of host 0 (+ its id)."
+)
 @reset_option(OPTIONS)
 @output_options()
 @click.pass_context
@@ -69,6 +92,7 @@ def cluster_set(
     Examples:
       ocicli cluster-set cl1 --time-server ntp.example.com --swift-part-power 20
       ocicli cluster-set cl1 --self-signed-api-cert no --cpu-model EPYC-Rome
+      ocicli cluster-set cl1 --remote-swift-cluster swift1 --bgp-to-host yes
       ocicli cluster-set cl1 --reset time_server
     """
     body = patch_body(values, reset, BOOLEANS)

@@ -238,6 +238,7 @@ from oci.cli import (  # noqa: E402, F401
     cluster_commands,
     commands,
     discovery_commands,
+    enc_commands,
     machine_enrolment,
     network_commands,
     pki_commands,

@@ -1,0 +1,2 @@
+# An absolute file path.
+type Oci::Path = Pattern[/\A\/[^\n]*\z/]

@@ -1,0 +1,2 @@
+# An http(s) URL without blanks.
+type Oci::Url = Pattern[/\Ahttps?:\/\/[^\s\/]+(\/\S*)?\z/]
