@@ -8,6 +8,7 @@ import logging
 from flask import Flask
 
 from oci.api import (
+    boot,
     clusters,
     discovery,
     enrolment,
@@ -64,4 +65,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(enforce_access)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(boot.bp)  # /boot: what firmware fetches, outside the API
     return app
