@@ -187,7 +187,7 @@ def up(
     running = here.running_pid()
     if running:
         raise click.ClickException(f"the lab already runs (pid {running}); `oci lab down` first")
-    steps = 6 if machines else 5
+    steps = 6 if machines else 4
     boot_dir = (live_image or here.dir / "boot-image").resolve()
     (here.dir / "oci.toml").write_text(
         f"listen_port = {port}\nworkers = {4 if machines else 2}\n"
@@ -209,9 +209,9 @@ def up(
     client = ApiClient(here.api_url, token=token)
     _fill_example(client)
 
-    if live_image:
+    if machines and live_image:
         click.echo(f"[5/{steps}] boot image: the live image in {boot_dir}")
-    else:
+    elif machines:
         click.echo(f"[5/{steps}] boot image: the lab initramfs in {boot_dir}")
         try:
             prepare_boot_image(boot_dir, cache.expanduser(), lambda m: click.echo(f"      {m}"))
@@ -234,6 +234,8 @@ def up(
             password_file=here.password_file,
             cluster="cl1",
             machines=machines,
+            machines_dir=here.dir / "machines",
+            status_command=f"oci lab status --dir {shlex.quote(directory)}",
             down_command=f"make lab-down  (or: oci lab down --dir {shlex.quote(directory)})",
         )
     )

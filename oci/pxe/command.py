@@ -1,10 +1,128 @@
-"""``oci pxe``: the TFTP tree and the DHCP configuration (placeholder, filled below)."""
+"""``oci pxe``: build the TFTP tree and write DHCP server configurations."""
 
 from __future__ import annotations
 
+import ipaddress
+from pathlib import Path
+
 import click
+
+from oci.config import ConfigError, load_settings
+from oci.pxe import dhcp, tftp
+
+
+def _server_url(given: str | None) -> str:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    url = given or settings.boot_server_url
+    if not url:
+        raise click.UsageError("give --server-url (or set boot_server_url)")
+    return url.rstrip("/")
 
 
 @click.group()
 def pxe() -> None:
     """PXE infrastructure: the TFTP tree and DHCP server configuration."""
+
+
+@pxe.command("tftp-tree")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to build it [default: the tftp_root setting].",
+)
+@click.option("--server-url", help="The boot service as machines reach it [boot_server_url].")
+def tftp_tree(root: Path | None, server_url: str | None) -> None:
+    """Copy iPXE, shim and GRUB from the Debian packages into the TFTP tree.
+
+    Needs the packages ipxe, shim-signed and grub-efi-amd64-signed. GRUB's
+    first grub.cfg asks SERVER_URL/boot/grub.cfg for each machine's own.
+
+    \b
+    Examples:
+      oci pxe tftp-tree --server-url http://192.168.101.2:8080
+      oci pxe tftp-tree --root /srv/tftp --server-url http://oci.example.net:8080
+    """
+    url = _server_url(server_url)
+    target = root or load_settings().effective_tftp_root
+    try:
+        written = tftp.build_tree(target, url)
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for item in written:
+        click.echo(f"{target / item.path}\t{item.size}\t{item.source}")
+
+
+@pxe.command("dhcp-config")
+@click.option(
+    "--server",
+    "kind",
+    type=click.Choice(["dnsmasq", "kea"]),
+    required=True,
+    help="The DHCP server to configure.",
+)
+@click.option("--server-url", help="The boot service as machines reach it [boot_server_url].")
+@click.option("--tftp-server", required=True, help="IPv4 address of the TFTP server.")
+@click.option(
+    "--network",
+    "names",
+    multiple=True,
+    help="A network to serve (repeatable) [default: every IPv4 network that is not public].",
+)
+@click.option("--range-size", default=64, show_default=True, help="Dynamic addresses per network.")
+@click.option("--secure-boot", is_flag=True, help="UEFI machines get shim and GRUB, not iPXE.")
+@click.option("--tftp-root", help="dnsmasq's TFTP root [default: the tftp_root setting].")
+def dhcp_config(
+    kind: str,
+    server_url: str | None,
+    tftp_server: str,
+    names: tuple[str, ...],
+    range_size: int,
+    secure_boot: bool,
+    tftp_root: str | None,
+) -> None:
+    """Print a DHCP configuration for our networks that PXE-boots machines from oci.
+
+    BIOS firmware gets undionly.kpxe, UEFI ipxe.efi (or shim with
+    --secure-boot) over TFTP; iPXE (user class "iPXE") gets the boot
+    service's script. Check the result with `dnsmasq --test --conf-file=FILE`
+    or `kea-dhcp4 -t FILE`.
+
+    \b
+    Examples:
+      oci pxe dhcp-config --server dnsmasq --tftp-server 192.168.101.2 \\
+          --server-url http://192.168.101.2:8080 > /etc/dnsmasq.d/oci.conf
+      oci pxe dhcp-config --server kea --network mgmt-zone1 --tftp-server 192.168.101.2
+    """
+    from sqlalchemy import select
+
+    from oci.manage import _session
+    from oci.models import Network
+
+    url = _server_url(server_url)
+    root = tftp_root or str(load_settings().effective_tftp_root)
+    try:
+        options = dhcp.PxeOptions(
+            url, ipaddress.IPv4Address(tftp_server), tftp_root=root, secure_boot=secure_boot
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with _session() as session:
+        rows = list(session.scalars(select(Network).order_by(Network.name)))
+        found = {row.name: row for row in rows}
+        unknown = [name for name in names if name not in found]
+        if unknown:
+            raise click.ClickException(f"no network named {', '.join(unknown)}")
+        chosen = [found[n] for n in names] or [
+            row for row in rows if row.ip_version == 4 and not row.is_public
+        ]
+        try:
+            networks = [dhcp.dhcp_network(row.name, row.cidr, range_size) for row in chosen]
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    if not networks:
+        raise click.ClickException("no IPv4 network to serve (ocicli network-create)")
+    render = dhcp.dnsmasq_config if kind == "dnsmasq" else dhcp.kea_config
+    click.echo(render(networks, options), nl=False)
