@@ -99,7 +99,11 @@ def test_two_machines_pxe_boot_and_are_discovered_with_their_switch_ports(tmp_pa
         # the stages were shown as they happened, in order
         for name in ("lab1", "lab2"):
             shown = re.findall(rf"\] {name} \((?:BIOS|UEFI)\): (\S+)", up.stdout)
-            assert shown == ["powered-on", "pxe", "kernel", "discovered", "located"], shown
+            # "discovered" passes unseen when the first report already has LLDP
+            assert shown in (
+                ["powered-on", "pxe", "kernel", "discovered", "located"],
+                ["powered-on", "pxe", "kernel", "located"],
+            ), shown
 
         values = read_env_file(lab / "env")
         headers = {"Authorization": f"Bearer {values['OCI_API_TOKEN']}"}
