@@ -21,6 +21,7 @@ import uuid as uuidlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from oci import templates
 from oci.models.status import MachineStatus
@@ -161,6 +162,18 @@ def kernel_args(
     return [bootword(arg) for arg in args]
 
 
+def grub_http_host(url: str) -> str:
+    """The host of `(http,HOST)` for GRUB 2.06, which has no port syntax and always
+    uses port 80: a URL on another port (or https) cannot be reached by it."""
+    parsed = urlsplit(url)
+    if parsed.scheme != "http" or parsed.port not in (None, 80) or not parsed.hostname:
+        raise ValueError(
+            f"GRUB (2.06) fetches over plain HTTP on port 80 only; {url!r} is not reachable "
+            "by the Secure Boot path: serve the boot service on port 80 (boot_server_url)"
+        )
+    return parsed.hostname
+
+
 def _context(
     server_url: str, request: BootRequest, action: BootAction, timeout_s: int
 ) -> dict[str, object]:
@@ -221,10 +234,10 @@ def grub_config(
 ) -> str:
     """The per-machine grub.cfg of the Secure Boot path (shim -> GRUB -> this)."""
     context = _context(server_url, request, action, timeout_s)
-    http_host, _, path = image.base_url.partition("://")[2].partition("/")
+    path = image.base_url.partition("://")[2].partition("/")[2]
     context |= {
         "reason": reason,
-        "http_host": http_host,
+        "http_host": grub_http_host(image.base_url),
         "files_path": "/" + path,
         "args": kernel_args(server_url, image, request, console=console),
     }

@@ -296,6 +296,13 @@ def test_grub_cfg_of_an_installed_machine_leaves_for_the_disk(client, session) -
     assert "state installed" in text and "\nexit\n" in text and "linux " not in text
 
 
+def test_grub_cfg_needs_the_boot_service_on_port_80(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(
+        "/boot/grub.cfg", query_string={"mac": MAC}, headers={"Host": "10.0.2.2:8080"}
+    )
+    assert response.status_code == 400 and "port 80" in response.get_json()["error"]["message"]
+
+
 def test_grub_cfg_refuses_crafted_values_too(client) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/boot/grub.cfg", query_string={"mac": "52:54:00:12:34:56; reboot"})
     assert response.status_code == 400

@@ -135,7 +135,7 @@ def test_keas_check_does_fail_on_a_broken_file(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(bool(tftp.missing_loaders()), reason=f"missing {tftp.missing_loaders()}")
 def test_the_tftp_tree_holds_debians_loaders_and_grubs_first_config(tmp_path: Path) -> None:
-    written = tftp.build_tree(tmp_path / "tftp", "http://192.168.101.2:8080")
+    written = tftp.build_tree(tmp_path / "tftp", "http://192.168.101.2")
     names = {item.path: item.source for item in written}
     assert names == {
         "undionly.kpxe": "ipxe",
@@ -153,8 +153,16 @@ def test_the_tftp_tree_holds_debians_loaders_and_grubs_first_config(tmp_path: Pa
         tftp.LOADERS["undionly.kpxe"][1]
     ).read_bytes()
     config = (root / "grub/grub.cfg").read_text()
-    assert 'configfile "(http,192.168.101.2:8080)/boot/grub.cfg?mac=${net_default_mac}"' in config
+    assert 'configfile "(http,192.168.101.2)/boot/grub.cfg?mac=${net_default_mac}"' in config
     assert "sleep 5" in config  # retried until the boot service answers
+
+
+def test_grub_cannot_reach_a_boot_service_off_port_80(tmp_path: Path) -> None:
+    """Debian 12's GRUB (2.06) has no port in `(http,HOST)`: refuse rather than hang."""
+    for url in ["http://192.168.101.2:8080", "https://192.168.101.2"]:
+        with pytest.raises(ValueError, match="port 80"):
+            tftp.grub_first_config(url)
+    assert "(http,oci.example.net)/boot" in tftp.grub_first_config("http://oci.example.net:80")
 
 
 def test_the_tftp_tree_says_which_package_is_missing(tmp_path: Path) -> None:

@@ -142,6 +142,10 @@ def grub_cfg(query: BootQuery) -> Response:
     if found.platform is None:
         found = boot.BootRequest(found.mac, found.uuid, found.serial, found.buildarch, "efi")
     action, reason = _decision(found)
+    try:
+        boot.grub_http_host(base)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
     config = boot.grub_config(
         base,
         found,

@@ -51,10 +51,11 @@ def missing_loaders(loaders: dict[str, tuple[str, str]] = LOADERS) -> list[str]:
 
 
 def grub_first_config(server_url: str) -> str:
+    """Debian 12's GRUB (2.06) speaks HTTP to port 80 only: `(http,HOST)` takes no
+    port. The Secure Boot path therefore needs the boot service on port 80."""
     if not boot.SERVER_URL.match(server_url):
         raise ValueError(f"not a usable server URL: {server_url!r}")
-    host = server_url.split("://", 1)[1].split("/", 1)[0]
-    return templates.render("boot/grub-first.cfg.j2", http_host=host)
+    return templates.render("boot/grub-first.cfg.j2", http_host=boot.grub_http_host(server_url))
 
 
 def build_tree(
