@@ -162,6 +162,25 @@ def kernel_args(
     return [bootword(arg) for arg in args]
 
 
+def grub_tftp_config(
+    server_url: str,
+    request: BootRequest,
+    action: BootAction,
+    image: BootImage,
+    *,
+    console: str,
+    reason: str,
+) -> str:
+    """A grub.cfg for the TFTP tree: Debian 12's signed GRUB fetches over TFTP only
+    (its image has no http module and Secure Boot forbids loading one)."""
+    context = _context(server_url, request, action, 0)
+    context |= {
+        "reason": reason,
+        "args": kernel_args(server_url, image, request, console=console),
+    }
+    return templates.render("boot/grub-tftp.cfg.j2", **context)
+
+
 def grub_http_host(url: str) -> str:
     """The host of `(http,HOST)` for GRUB 2.06, which has no port syntax and always
     uses port 80: a URL on another port (or https) cannot be reached by it."""

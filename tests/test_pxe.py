@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from oci.models import MachineStatus
 from oci.pxe import dhcp, tftp
 from tests.commands import Command
 
@@ -134,8 +135,23 @@ def test_keas_check_does_fail_on_a_broken_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(bool(tftp.missing_loaders()), reason=f"missing {tftp.missing_loaders()}")
-def test_the_tftp_tree_holds_debians_loaders_and_grubs_first_config(tmp_path: Path) -> None:
-    written = tftp.build_tree(tmp_path / "tftp", "http://192.168.101.2")
+def test_the_tftp_tree_holds_debians_loaders_and_grubs_configs(tmp_path: Path) -> None:
+    image = tmp_path / "image"
+    image.mkdir()
+    (image / "vmlinuz").write_bytes(b"kernel")
+    (image / "initrd.img").write_bytes(b"initrd")
+    (image / "filesystem.squashfs").write_bytes(b"hsqs")
+    states = {
+        "00:1B:21:00:00:01": MachineStatus.INSTALLED,
+        "00:1b:21:00:00:02": MachineStatus.LIVE,
+        "00:1b:21:00:00:03": MachineStatus.PUPPET_SUCCESS,
+    }
+    root = tmp_path / "tftp"
+    (root / "grub" / "machines").mkdir(parents=True)
+    (root / "grub" / "machines" / "00:1b:21:00:00:09.cfg").write_text("stale")
+    written = tftp.build_tree(
+        root, "http://192.168.101.2:8080", live_image=image, machines=states, console="ttyS1"
+    )
     names = {item.path: item.source for item in written}
     assert names == {
         "undionly.kpxe": "ipxe",
@@ -143,32 +159,37 @@ def test_the_tftp_tree_holds_debians_loaders_and_grubs_first_config(tmp_path: Pa
         "snponly.efi": "ipxe",
         "shimx64.efi": "shim-signed",
         "grubx64.efi": "grub-efi-amd64-signed",
+        "live/vmlinuz": "live image",
+        "live/initrd.img": "live image",
         "grub/grub.cfg": "oci",
         "debian-installer/amd64/grub/grub.cfg": "oci",
+        "grub/live.cfg": "oci",
+        "grub/machines/00:1b:21:00:00:01.cfg": "oci",
+        "grub/machines/00:1b:21:00:00:03.cfg": "oci",
     }
-    root = tmp_path / "tftp"
     assert (root / "ipxe.efi").read_bytes()[:2] == b"MZ"  # a PE image
     assert (root / "shimx64.efi").read_bytes()[:2] == b"MZ"
-    assert (root / "undionly.kpxe").read_bytes() == Path(
-        tftp.LOADERS["undionly.kpxe"][1]
-    ).read_bytes()
-    config = (root / "grub/grub.cfg").read_text()
-    assert 'configfile "(http,192.168.101.2)/boot/grub.cfg?mac=${net_default_mac}"' in config
-    assert "sleep 5" in config  # retried until the boot service answers
-
-
-def test_grub_cannot_reach_a_boot_service_off_port_80(tmp_path: Path) -> None:
-    """Debian 12's GRUB (2.06) has no port in `(http,HOST)`: refuse rather than hang."""
-    for url in ["http://192.168.101.2:8080", "https://192.168.101.2"]:
-        with pytest.raises(ValueError, match="port 80"):
-            tftp.grub_first_config(url)
-    assert "(http,oci.example.net)/boot" in tftp.grub_first_config("http://oci.example.net:80")
+    loader = Path(tftp.LOADERS["undionly.kpxe"][1])
+    assert (root / "undionly.kpxe").read_bytes() == loader.read_bytes()
+    first = (root / "grub/grub.cfg").read_text()
+    assert "configfile (tftp)/grub/machines/${net_default_mac}.cfg\n" in first
+    assert first.endswith("configfile (tftp)/grub/live.cfg\n")
+    live = (root / "grub/live.cfg").read_text()
+    assert (
+        "linux (tftp)/live/vmlinuz boot=live components "
+        "fetch=http://192.168.101.2:8080/boot/files/filesystem.squashfs console=tty0 "
+        "console=ttyS1 oci.server=http://192.168.101.2:8080; then"
+    ) in live
+    assert "initrd (tftp)/live/initrd.img" in live and "sleep 5" in live  # retried
+    installed = (root / "grub/machines/00:1b:21:00:00:01.cfg").read_text()
+    assert "state installed" in installed and "\nexit\n" in installed and "linux" not in installed
+    assert not (root / "grub/machines/00:1b:21:00:00:09.cfg").exists()  # yesterday's file
 
 
 def test_the_tftp_tree_says_which_package_is_missing(tmp_path: Path) -> None:
     loaders = {"x.efi": ("some-package", str(tmp_path / "absent.efi"))}
     with pytest.raises(FileNotFoundError, match="install some-package"):
-        tftp.build_tree(tmp_path / "tftp", "http://10.0.0.1", loaders)
+        tftp.build_tree(tmp_path / "tftp", "http://10.0.0.1", loaders=loaders)
 
 
 @needs_dnsmasq

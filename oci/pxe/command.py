@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from oci.config import ConfigError, load_settings
+from oci.models.status import MachineStatus
 from oci.pxe import dhcp, tftp
 
 
@@ -34,25 +35,60 @@ def pxe() -> None:
     help="Where to build it [default: the tftp_root setting].",
 )
 @click.option("--server-url", help="The boot service as machines reach it [boot_server_url].")
-def tftp_tree(root: Path | None, server_url: str | None) -> None:
-    """Copy iPXE, shim and GRUB from the Debian packages into the TFTP tree.
+@click.option(
+    "--live-image",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The live image whose kernel and initrd GRUB loads [default: live_image_dir].",
+)
+@click.option("--no-machines", is_flag=True, help="Write no per-machine file (no database).")
+def tftp_tree(
+    root: Path | None, server_url: str | None, live_image: Path | None, no_machines: bool
+) -> None:
+    """Build the TFTP tree: iPXE, shim and GRUB from the Debian packages, and GRUB's configs.
 
-    Needs the packages ipxe, shim-signed and grub-efi-amd64-signed. GRUB's
-    first grub.cfg asks SERVER_URL/boot/grub.cfg for each machine's own.
+    Needs the packages ipxe, shim-signed and grub-efi-amd64-signed. Debian
+    12's signed GRUB reads only TFTP: the live image's kernel and initrd are
+    copied in, and each machine whose state says "boot from the local disk"
+    gets its own grub/machines/MAC.cfg. Run it again when states change.
 
     \b
     Examples:
       oci pxe tftp-tree --server-url http://192.168.101.2:8080
-      oci pxe tftp-tree --root /srv/tftp --server-url http://oci.example.net:8080
+      oci pxe tftp-tree --root /srv/tftp --live-image /srv/oci/live --no-machines
     """
     url = _server_url(server_url)
-    target = root or load_settings().effective_tftp_root
+    settings = load_settings()
+    target = root or settings.effective_tftp_root
+    image = live_image or settings.effective_live_image_dir
+    machines: dict[str, MachineStatus] = {}
+    if not no_machines:
+        machines = _machine_states()
     try:
-        written = tftp.build_tree(target, url)
+        written = tftp.build_tree(
+            target,
+            url,
+            live_image=image if (image / "vmlinuz").is_file() else None,
+            machines=machines,
+            console=settings.boot_console,
+        )
     except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     for item in written:
         click.echo(f"{target / item.path}\t{item.size}\t{item.source}")
+
+
+def _machine_states() -> dict[str, MachineStatus]:
+    """MAC of every physical NIC -> its machine's state."""
+    from sqlalchemy import select
+
+    from oci.manage import _session
+    from oci.models import Machine, Nic
+
+    with _session() as session:
+        rows = session.execute(
+            select(Nic.mac, Machine.status).join(Machine).where(Nic.physical.is_(True))
+        )
+        return {mac: status for mac, status in rows}
 
 
 @pxe.command("dhcp-config")
