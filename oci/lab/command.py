@@ -36,6 +36,7 @@ from oci.lab.machines import (
 from oci.lab.progress import stage
 
 LOGIN = "admin"
+KEEPS_RUNNING = "the lab keeps running: oci lab status, oci lab down"
 
 # The example the README tour walks through: one region, two locations, a
 # management and a public network, and a cluster.
@@ -308,12 +309,16 @@ def _watch(here: Lab, client: ApiClient, machines: list[LabMachine], timeout: in
                 is None
             ):
                 tail = console[-2000:]
-                raise click.ClickException(f"{machine.name} stopped before discovery:\n{tail}")
+                raise click.ClickException(
+                    f"{machine.name} stopped before discovery ({KEEPS_RUNNING}):\n{tail}"
+                )
         if len(times) == len(machines):
             break
         if elapsed > timeout:
             late = ", ".join(m.name for m in machines if m.name not in times)
-            raise click.ClickException(f"not discovered within {timeout} s: {late}")
+            raise click.ClickException(
+                f"not discovered within {timeout} s: {late} ({KEEPS_RUNNING})"
+            )
         time.sleep(1)
     for machine in machines:
         click.echo(
