@@ -2,13 +2,16 @@
 .PHONY: lab lab-down test lint bootstrap
 
 VENV ?= .venv
+# QEMU machines `make lab` PXE-boots (even ones BIOS, odd ones UEFI).
+MACHINES ?= 2
 
 bootstrap:
 	@./scripts/bootstrap
 
-## Start a private oci server with an example cluster; leave it running.
+## Start a private oci server with an example cluster and MACHINES QEMU
+## machines that PXE-boot from it and are discovered; leave them running.
 lab: bootstrap
-	@$(VENV)/bin/oci lab up
+	@$(VENV)/bin/oci lab up --machines $(MACHINES)
 
 lab-down:
 	@$(VENV)/bin/oci lab down

@@ -9,6 +9,7 @@ from flask import Flask
 
 from oci.api import (
     bmc,
+    boot,
     certificates,
     clusters,
     discovery,
@@ -77,4 +78,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(enforce_access)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(boot.bp)  # /boot: what firmware fetches, outside the API
     return app

@@ -89,6 +89,29 @@ class Settings(BaseModel):
             raise ValueError("auto_add_after needs auto_apply_after, and not a smaller one")
         return self
 
+    boot_server_url: str | None = Field(
+        None,
+        pattern=r"^https?://[A-Za-z0-9.\[\]:-]+(/[A-Za-z0-9._~/-]*)?$",
+        description="The URL booting machines reach this server at (boot scripts, kernel "
+        "command lines); default: the URL of each boot request (its Host header).",
+    )
+    live_image_dir: Path | None = Field(
+        None,
+        description="Directory whose vmlinuz, initrd.img and filesystem.squashfs the boot "
+        "service serves; default: data_dir/live-image.",
+    )
+    tftp_root: Path | None = Field(
+        None, description="The TFTP tree `oci pxe tftp-tree` builds; default: data_dir/tftp."
+    )
+    boot_console: str = Field(
+        "ttyS0,115200n8",
+        pattern=r"^[A-Za-z0-9,]*$",
+        description="Serial console of booting machines (console=...), empty for none.",
+    )
+    boot_fetch_timeout: int = Field(
+        60, ge=1, le=3600, description="Seconds iPXE and GRUB wait for each download."
+    )
+
     @field_validator("trusted_networks")
     @classmethod
     def _networks_parse(cls, value: list[str]) -> list[str]:
@@ -112,6 +135,14 @@ class Settings(BaseModel):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'oci.db'}"
+
+    @property
+    def effective_live_image_dir(self) -> Path:
+        return self.live_image_dir or self.data_dir / "live-image"
+
+    @property
+    def effective_tftp_root(self) -> Path:
+        return self.tftp_root or self.data_dir / "tftp"
 
     @property
     def effective_secret_key_file(self) -> Path:

@@ -349,3 +349,14 @@ def _register_lab() -> None:
 
 
 _register_lab()
+
+
+def _register_boot() -> None:
+    from oci.live_command import live_image_group
+    from oci.pxe.command import pxe
+
+    main.add_command(live_image_group)
+    main.add_command(pxe)
+
+
+_register_boot()

@@ -6,6 +6,7 @@ string; the sandbox keeps a template from reaching Python internals.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from jinja2 import PackageLoader, StrictUndefined
@@ -21,3 +22,8 @@ _env = ImmutableSandboxedEnvironment(
 
 def render(name: str, **context: Any) -> str:
     return _env.get_template(name).render(**context)
+
+
+def register_filter(name: str, function: Callable[..., Any]) -> None:
+    """Add a filter templates may use (e.g. the boot scripts' `bootword`)."""
+    _env.filters[name] = function

@@ -54,11 +54,23 @@ def test_no_write_route_is_declared_public_or_trusted(app) -> None:  # type: ign
 
 
 def test_reads_need_credentials_except_the_api_description(app, client) -> None:  # type: ignore[no-untyped-def]
+    outside = {"REMOTE_ADDR": "198.51.100.7"}
     open_routes = set()
     for method, url, _ in _routes(app):
-        if method == "GET" and client.get(url).status_code != 401:
+        if method == "GET" and client.get(url, environ_base=outside).status_code != 401:
             open_routes.add(url)
     assert open_routes == {"/api/v1/", "/api/v1/health", "/api/v1/openapi.json"}
+
+
+# What a trusted network may read without credentials: what firmware fetches while booting.
+TRUSTED_READS = {"/boot/ipxe", "/boot/grub.cfg", "/boot/files/nonexistent"}
+
+
+def test_only_boot_routes_are_open_to_trusted_networks(app, client) -> None:  # type: ignore[no-untyped-def]
+    trusted = {method_url[1] for method_url in _routes(app) if method_url[2] is Access.TRUSTED}
+    assert trusted == TRUSTED_READS | {url for _, url in TRUSTED_WRITES}
+    for url in TRUSTED_READS:
+        assert client.get(url).status_code != 401, url  # from 127.0.0.1
 
 
 @pytest.mark.parametrize("how", ["basic", "bearer"])

@@ -66,6 +66,11 @@ def test_wheel_installs_and_runs_outside_the_source_tree(tmp_path: Path) -> None
     assert "oci/templates/lab-welcome.txt.j2" in names
     assert "oci/migrations/env.py" in names
     assert "oci/migrations/script.py.mako" in names
+    # the boot templates and the live image's live-build configuration
+    assert {"oci/templates/boot/ipxe.j2", "oci/templates/boot/dnsmasq.conf.j2"} <= names
+    assert "oci/live_build/auto/config" in names
+    assert "oci/live_build/config/package-lists/oci.list.chroot" in names
+    assert "oci/live_build/config/includes.chroot/etc/systemd/system/oci-agent.service" in names
     assert any(n.startswith("oci/migrations/versions/0001_") for n in names)
     assert not any(n.startswith("tests/") for n in names)
 
@@ -118,6 +123,11 @@ def test_wheel_installs_and_runs_outside_the_source_tree(tmp_path: Path) -> None
 
     assert "Administer the oci server" in run(bin_dir / "oci", "--help", cwd=workdir, env=env)
     assert "0.1.0" in run(bin_dir / "oci", "--version", cwd=workdir, env=env)
+    dry = run(
+        bin_dir / "oci", "live-image", "build", "--dry-run", "--work", workdir / "lb",
+        "--output", workdir / "live", cwd=workdir, env=env,
+    )  # fmt: skip
+    assert "would run `lb config`" in dry and (workdir / "lb" / "auto" / "config").is_file()
     usage = run(bin_dir / "ocicli", "--help", cwd=workdir, env=env)
     assert "cluster-create" in usage and "machine-list" in usage
 

@@ -29,7 +29,7 @@ def documented_operations(app: Flask) -> list[tuple[str, str, EndpointSpec | Non
     """(OpenAPI path, method, spec) for every API route and method the app serves."""
     found = []
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/"):
+        if not rule.rule.startswith(("/api/", "/boot/")):
             continue
         path = _RULE_ARG.sub(r"{\1}", rule.rule)
         view = app.view_functions[rule.endpoint]
@@ -111,6 +111,9 @@ def _operation(
     success: dict[str, Any] = {"description": "Success"}
     if spec.response is not None:
         success["content"] = {"application/json": {"schema": refs[spec.response]}}
+    elif path.startswith("/boot/"):  # what firmware reads: scripts and image files
+        media = "application/octet-stream" if "{" in path else "text/plain"
+        success["content"] = {media: {"schema": {"type": "string"}}}
     error = {"content": {"application/json": {"schema": refs[ErrorOut]}}}
     op["responses"] = {str(spec.status): success} | {
         code: {"description": text, **error} for code, text in _ERRORS.items()

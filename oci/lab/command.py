@@ -1,7 +1,8 @@
-"""``oci lab``: a private oci server with an example cluster, for trying things out."""
+"""``oci lab``: a private oci server with an example cluster and machines that PXE-boot from it."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shlex
@@ -17,8 +18,25 @@ from oci import migrate, templates, users
 from oci.cli.client import ApiClient, ApiError
 from oci.config import load_settings
 from oci.db import make_engine, make_sessionmaker
+from oci.lab.enrol import enrol_discovered
+from oci.lab.fleet import LabMachine, fleet
+from oci.lab.machines import (
+    SWITCH_MARKER,
+    free_udp_ports,
+    load_fleet,
+    machine_dir,
+    prepare_boot_image,
+    qemu_marker,
+    running,
+    save_fleet,
+    start_machine,
+    start_switch,
+    stop_everything,
+)
+from oci.lab.progress import stage
 
 LOGIN = "admin"
+KEEPS_RUNNING = "the lab keeps running: oci lab status, oci lab down"
 
 # The example the README tour walks through: one region, two locations, a
 # management and a public network, and a cluster.
@@ -113,28 +131,118 @@ def lab() -> None:
 @lab.command()
 @dir_option
 @click.option("--port", default=8080, show_default=True, help="Server port on 127.0.0.1.")
-def up(directory: str, port: int) -> None:
-    """Start the server in the background, create an admin, fill an example cluster."""
+@click.option(
+    "--machines",
+    type=click.IntRange(0, 16),
+    default=0,
+    show_default=True,
+    help="QEMU machines to PXE-boot (even ones BIOS, odd ones UEFI).",
+)
+@click.option(
+    "--live-image",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Boot this built live image (oci live-image build) instead of the lab's "
+    "small initramfs; machines get 2 GiB.",
+)
+@click.option(
+    "--timeout",
+    default=600,
+    show_default=True,
+    help="Seconds to wait for the machines to be discovered.",
+)
+@click.option("--no-wait", is_flag=True, help="Start the machines and return at once.")
+@click.option(
+    "--cache",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("~/.cache/oci-lab"),
+    show_default=True,
+    help="Where the Debian kernel is downloaded once.",
+)
+def up(
+    directory: str,
+    port: int,
+    machines: int,
+    live_image: Path | None,
+    timeout: int,
+    no_wait: bool,
+    cache: Path,
+) -> None:
+    """Start the server, an example cluster and N machines that PXE-boot from it.
+
+    The server runs in the background on SQLite; it serves the boot scripts
+    and the image the machines boot (the small lab initramfs by default, the
+    full live image with --live-image). Each machine is a QEMU guest under
+    TCG with its own SMBIOS serial and product, an NVMe and a SATA disk, two
+    NICs wired to an emulated switch that sends LLDP frames, and PXE-boots
+    through its NIC's iPXE ROM. Progress shows each machine's stage until it
+    is discovered and located by LLDP.
+
+    \b
+    Examples:
+      oci lab up                       # the server and the example cluster only
+      oci lab up --machines 2          # and two machines, one BIOS, one UEFI
+      oci lab up --machines 1 --live-image /var/lib/oci/live-image
+    """
     here = _lab(directory, port)
     here.dir.mkdir(parents=True, exist_ok=True)
     running = here.running_pid()
     if running:
         raise click.ClickException(f"the lab already runs (pid {running}); `oci lab down` first")
-    (here.dir / "oci.toml").write_text(f"listen_port = {port}\nworkers = 2\n")
+    steps = 6 if machines else 4
+    boot_dir = (live_image or here.dir / "boot-image").resolve()
+    (here.dir / "oci.toml").write_text(
+        f"listen_port = {port}\nworkers = {4 if machines else 2}\n"
+        f"live_image_dir = {json.dumps(str(boot_dir))}\n"
+    )
     settings = load_settings(environ=here.server_env)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.effective_database_url
-    click.echo(f"[1/4] database {url}")
+    click.echo(f"[1/{steps}] database {url}")
     migrate.upgrade(url)
 
-    click.echo(f"[2/4] admin user {LOGIN!r}")
+    click.echo(f"[2/{steps}] admin user {LOGIN!r}")
     token = _ensure_admin(url, here)
 
-    click.echo(f"[3/4] server on {here.api_url}")
+    click.echo(f"[3/{steps}] server on {here.api_url}")
     _start_server(here, port)
 
-    click.echo("[4/4] example cluster")
+    click.echo(f"[4/{steps}] example cluster")
     client = ApiClient(here.api_url, token=token)
+    _fill_example(client)
+
+    if machines and live_image:
+        click.echo(f"[5/{steps}] boot image: the live image in {boot_dir}")
+    elif machines:
+        click.echo(f"[5/{steps}] boot image: the lab initramfs in {boot_dir}")
+        try:
+            prepare_boot_image(boot_dir, cache.expanduser(), lambda m: click.echo(f"      {m}"))
+        except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
+            raise click.ClickException(f"cannot build the lab's boot image: {exc}") from exc
+    if machines:
+        click.echo(f"[6/{steps}] {machines} machine(s) PXE-booting from {here.api_url}/boot/ipxe")
+        memory = 2048 if live_image else 1024
+        lab_machines = _start_machines(here, machines, port, memory)
+        if not no_wait:
+            _watch(here, client, lab_machines, timeout)
+    click.echo(
+        templates.render(
+            "lab-welcome.txt.j2",
+            api_url=here.api_url,
+            log_file=here.log_file,
+            database=url,
+            login=LOGIN,
+            env_file=here.env_file,
+            password_file=here.password_file,
+            cluster="cl1",
+            machines=machines,
+            machines_dir=here.dir / "machines",
+            status_command=f"oci lab status --dir {shlex.quote(directory)}",
+            down_command=f"make lab-down  (or: oci lab down --dir {shlex.quote(directory)})",
+        )
+    )
+
+
+def _fill_example(client: ApiClient) -> None:
     for resource, body in EXAMPLE:
         try:
             client.post(ApiClient.path(resource), body)
@@ -151,19 +259,73 @@ def up(directory: str, port: int) -> None:
             if exc.status != 409:
                 raise click.ClickException(str(exc)) from exc
             click.echo(f"      kept network {network} attached (already there)")
-    click.echo(
-        templates.render(
-            "lab-welcome.txt.j2",
-            api_url=here.api_url,
-            log_file=here.log_file,
-            database=url,
-            login=LOGIN,
-            env_file=here.env_file,
-            password_file=here.password_file,
-            cluster="cl1",
-            down_command=f"make lab-down  (or: oci lab down --dir {shlex.quote(directory)})",
+
+
+def _start_machines(here: Lab, count: int, port: int, memory: int) -> list[LabMachine]:
+    """The switch, then each machine; machines the lab already knew are powered off first."""
+    known, _ = load_fleet(here.dir)
+    stop_everything(here.dir, known)
+    lab_machines = fleet(count, free_udp_ports(4 * count))
+    boot_url = f"http://10.0.2.2:{port}/boot/ipxe"  # the host, from QEMU's user network
+    save_fleet(here.dir, lab_machines, {"boot_url": boot_url, "started": time.time()})
+    pid = start_switch(here.dir, lab_machines)
+    switches = sorted({wire.switch for machine in lab_machines for wire in machine.wires})
+    click.echo(f"      switch (pid {pid}): {', '.join(switches)}")
+    for machine in lab_machines:
+        pid = start_machine(here.dir, machine, boot_url, memory)
+        wires = ", ".join(f"{w.mac}->{w.switch}:{w.port}" for w in machine.wires)
+        click.echo(
+            f"      {machine.name} (pid {pid}) {machine.firmware} {machine.product} "
+            f"serial {machine.serial}: {wires}"
         )
-    )
+    return lab_machines
+
+
+def _watch(here: Lab, client: ApiClient, machines: list[LabMachine], timeout: int) -> None:
+    """Show each machine's stage as it changes until all are located (or the deadline)."""
+    started = time.monotonic()
+    seen: dict[str, str] = {}
+    times: dict[str, float] = {}
+    goal = "located"
+    while True:
+        elapsed = time.monotonic() - started
+        server_log = here.log_file.read_text(errors="replace") if here.log_file.exists() else ""
+        try:
+            records = {m["serial"]: m for m in client.iterate(ApiClient.path("machines"))}
+        except ApiError as exc:
+            raise click.ClickException(f"the lab server stopped answering: {exc}") from exc
+        for machine in machines:
+            console_file = machine_dir(here.dir, machine) / "console.log"
+            console = console_file.read_text(errors="replace") if console_file.exists() else ""
+            now = stage(machine, server_log, console, records.get(machine.serial))
+            if seen.get(machine.name) != now:
+                seen[machine.name] = now
+                click.echo(f"[{elapsed:6.1f} s] {machine.name} ({machine.firmware}): {now}")
+                if now in (goal, "enrolled") and machine.name not in times:
+                    times[machine.name] = elapsed
+            if (
+                machine.name not in times
+                and running(machine_dir(here.dir, machine) / "qemu.pid", qemu_marker(machine))
+                is None
+            ):
+                tail = console[-2000:]
+                raise click.ClickException(
+                    f"{machine.name} stopped before discovery ({KEEPS_RUNNING}):\n{tail}"
+                )
+        if len(times) == len(machines):
+            break
+        if elapsed > timeout:
+            late = ", ".join(m.name for m in machines if m.name not in times)
+            raise click.ClickException(
+                f"not discovered within {timeout} s: {late} ({KEEPS_RUNNING})"
+            )
+        time.sleep(1)
+    for machine in machines:
+        click.echo(
+            f"      {machine.name} {machine.firmware}: power-on to discovered with LLDP "
+            f"in {times[machine.name]:.1f} s"
+        )
+    enrol_discovered(client, machines, lambda m: click.echo(f"      {m}"))
 
 
 def _ensure_admin(url: str, here: Lab) -> str:
@@ -251,8 +413,11 @@ def _start_server(here: Lab, port: int) -> None:
 @lab.command()
 @dir_option
 def down(directory: str) -> None:
-    """Stop the lab's server (its data stays in the lab directory)."""
+    """Stop the lab's machines, switch and server (the data stays in the lab directory)."""
     here = _lab(directory, 0)
+    machines, _ = load_fleet(here.dir)
+    for what in stop_everything(here.dir, machines):
+        click.echo(f"stopped {what}")
     pid = here.running_pid()
     if pid is None:
         click.echo("the lab is not running")
@@ -271,11 +436,36 @@ def down(directory: str) -> None:
 @lab.command()
 @dir_option
 def status(directory: str) -> None:
-    """Say whether the lab's server runs, and where."""
+    """Say whether the lab's server runs, where, and how far each machine got."""
     here = _lab(directory, 0)
     pid = here.running_pid()
     if pid is None:
         click.echo("the lab is not running")
         sys.exit(1)
     values = _read_env(here.env_file) if here.env_file.exists() else {}
-    click.echo(f"the lab server runs (pid {pid}) at {values.get('OCI_API_URL', '?')}")
+    api_url = values.get("OCI_API_URL", "?")
+    click.echo(f"the lab server runs (pid {pid}) at {api_url}")
+    machines, _ = load_fleet(here.dir)
+    if not machines:
+        return
+    switch = running(here.dir / "switch.pid", SWITCH_MARKER)
+    click.echo(f"switch: {f'running (pid {switch})' if switch else 'stopped'}")
+    records: dict[str, dict] = {}
+    try:
+        client = ApiClient(api_url, token=values.get("OCI_API_TOKEN"), timeout=10)
+        records = {m["serial"]: m for m in client.iterate(ApiClient.path("machines"))}
+    except ApiError as exc:
+        click.echo(f"(the inventory did not answer: {exc})")
+    server_log = here.log_file.read_text(errors="replace") if here.log_file.exists() else ""
+    for machine in machines:
+        qemu = running(machine_dir(here.dir, machine) / "qemu.pid", qemu_marker(machine))
+        console_file = machine_dir(here.dir, machine) / "console.log"
+        console = console_file.read_text(errors="replace") if console_file.exists() else ""
+        record = records.get(machine.serial)
+        state = stage(machine, server_log, console, record)
+        power = f"running (pid {qemu})" if qemu else "powered off"
+        place = f", switch {record['switch']}" if record and record.get("switch") else ""
+        click.echo(
+            f"{machine.name}: {machine.firmware} {machine.serial} {power}, {state}"
+            f"{', ' + record['status'] if record else ''}{place}"
+        )

@@ -1,0 +1,1 @@
+"""PXE infrastructure an operator deploys: the TFTP tree and DHCP configurations."""
