@@ -256,5 +256,14 @@ def live_server_process(
 
 
 @pytest.fixture
+def token_cli(live_server: LiveServer, admin: Credentials, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """ocicli as the admin with an API token, against the live server."""
+    from tests.test_cli import clean_env, ocicli
+
+    env = clean_env(tmp_path) | {"OCI_API_URL": live_server.url, "OCI_API_TOKEN": admin.token}
+    return ocicli(env)
+
+
+@pytest.fixture
 def live_server(live_server_process: LiveServer, database: Database) -> LiveServer:
     return live_server_process

@@ -20,7 +20,6 @@ from oci.models import Bmc
 from tests.commands import Command
 from tests.conftest import free_port
 from tests.factories import machine
-from tests.test_cli import clean_env, ocicli
 
 PASSWORD = "s3cret-Pw:#'\""  # characters a shell or a YAML would trip on
 
@@ -109,9 +108,10 @@ def test_a_wrong_password_and_a_dead_bmc_are_clear_errors(sim: Sim) -> None:
 
 
 @pytest.fixture
-def cli(live_server, admin, tmp_path: Path) -> Command:  # type: ignore[no-untyped-def]
-    env = clean_env(tmp_path) | {"OCI_API_URL": live_server.url, "OCI_API_TOKEN": admin.token}
-    return ocicli(env | {"XDG_RUNTIME_DIR": str(tmp_path / "run")})
+def cli(token_cli: Command, tmp_path: Path) -> Command:
+    # machine-console's password file goes under the test's own runtime dir.
+    run_dir = {"XDG_RUNTIME_DIR": str(tmp_path / "run")}
+    return Command(token_cli.program, token_cli.env | run_dir, quiet=True)
 
 
 def test_operator_commands_end_to_end(cli: Command, sim: Sim, live_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

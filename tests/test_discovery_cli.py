@@ -3,7 +3,6 @@ against a live server: the list, one machine, events, raw reports, reparse."""
 
 from __future__ import annotations
 
-import os
 import tarfile
 from pathlib import Path
 
@@ -14,18 +13,17 @@ from sqlalchemy import delete, select, update
 from oci.models import Machine, MachineEvent, PciDevice
 from tests.commands import Command
 from tests.reports import archive, machine_files
-from tests.test_cli import clean_env, ocicli, table_rows
+from tests.test_cli import table_rows
 from tests.test_discovery_updates import HOST_BRIDGE, T4, TWO_SSDS, lsblk
+from tests.test_manage import base_env
 
 GZIP = {"Content-Type": "application/gzip"}
 MACS = ("00:1b:21:30:00:01", "00:1b:21:30:00:02")
 
 
 @pytest.fixture
-def cli(live_server, admin, tmp_path: Path) -> Command:  # type: ignore[no-untyped-def]
-    """ocicli as the admin, with an API token."""
-    env = clean_env(tmp_path) | {"OCI_API_URL": live_server.url, "OCI_API_TOKEN": admin.token}
-    return ocicli(env)
+def cli(token_cli: Command) -> Command:
+    return token_cli
 
 
 def report(live_server, files: dict[str, str]) -> dict:  # type: ignore[no-untyped-def]
@@ -95,13 +93,7 @@ def test_reparse_applies_todays_parsers_to_kept_reports(live_server, tmp_path: P
         machine_id = session.scalar(select(Machine.id))
         session.execute(delete(PciDevice))
         session.execute(update(Machine).values(cpu_model="unknown", facts_digest=None))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OCI_")}
-    config = tmp_path / "oci.toml"
-    config.write_text("")
-    oci = Command(
-        "oci",
-        env | {"OCI_CONFIG": str(config), "OCI_DATABASE_URL": live_server.database.url},
-    )
+    oci = Command("oci", base_env(tmp_path) | {"OCI_DATABASE_URL": live_server.database.url})
     result = oci.run("machine", "reparse", "--all")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "reparsed 1 machine(s)\n"

@@ -17,7 +17,6 @@ import pytest
 
 from tests.commands import Command
 from tests.reports import FIXTURES, ip_link
-from tests.test_cli import clean_env, ocicli
 
 AGENT = Path(sys.executable).parent / "oci-agent"
 
@@ -78,9 +77,8 @@ def replay(live_server, folder: Path) -> subprocess.CompletedProcess[str]:  # ty
 
 
 @pytest.fixture
-def cli(live_server, admin, tmp_path: Path) -> Command:  # type: ignore[no-untyped-def]
-    env = clean_env(tmp_path) | {"OCI_API_URL": live_server.url, "OCI_API_TOKEN": admin.token}
-    return ocicli(env)
+def cli(token_cli: Command) -> Command:
+    return token_cli
 
 
 def test_every_published_machine_replays_into_the_inventory(

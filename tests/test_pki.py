@@ -4,7 +4,6 @@ certificates issued at machine-add, renewal and the cluster's API certificate.""
 from __future__ import annotations
 
 import ipaddress
-import os
 import subprocess
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from oci.errors import Invalid
 from oci.pki import Pki
 from tests.commands import Command
 from tests.test_enrolment import add, make_cluster, ok
+from tests.test_manage import base_env
 
 
 @pytest.fixture
@@ -117,17 +117,9 @@ def test_renewal_and_the_api_certificate_from_the_command_line(cluster, settings
     before = {
         s: ok(api.get(f"/api/v1/machines/{s}/certificate"))["serial_number"] for s in ("S1", "S2")
     }
-    config = settings.data_dir / "oci.toml"
-    config.write_text("")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OCI_")}
-    oci = Command(
-        "oci",
-        env | {
-            "OCI_CONFIG": str(config),
-            "OCI_DATA_DIR": str(settings.data_dir),
-            "OCI_DATABASE_URL": database.url,
-        },
-    )  # fmt: skip
+    env = base_env(settings.data_dir)
+    env |= {"OCI_DATA_DIR": str(settings.data_dir), "OCI_DATABASE_URL": database.url}
+    oci = Command("oci", env)
     out = oci("pki", "renew", "cl1")
     assert "renewed 2 node certificate(s) of cluster cl1" in out
     assert "API: cl1-api.example.com, 203.0.113.2" in out  # the VIP host name and address

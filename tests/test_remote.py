@@ -120,12 +120,10 @@ def test_the_server_key_is_made_once_and_private(tmp_path: Path) -> None:
 
 def test_oci_ssh_key_prints_the_same_public_key_every_time(tmp_path: Path) -> None:
     from tests.commands import Command
+    from tests.test_manage import base_env
 
-    config = tmp_path / "oci.toml"
-    config.write_text("")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OCI_")}
-    oci = Command("oci", env | {"OCI_CONFIG": str(config), "OCI_DATA_DIR": str(tmp_path)})
+    oci = Command("oci", base_env(tmp_path))
     first = oci("ssh-key")
     assert first.startswith("ssh-ed25519 ") and first.strip().endswith(" oci-server")
     assert oci("ssh-key") == first
-    assert (tmp_path / "ssh" / "id_ed25519").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "data" / "ssh" / "id_ed25519").stat().st_mode & 0o777 == 0o600
