@@ -23,6 +23,7 @@ from oci.config import Settings
 from oci.errors import OciError
 from oci.machine_view import DiskView, MachineView, from_row
 from oci.models import Cluster, Location, Machine, MachineEvent
+from oci.pki import Pki
 from oci.profiles import Profile, RaidDisks
 from oci.units import parse_size_range
 
@@ -284,7 +285,7 @@ def enrol_if_ready(
         return _add_stage(session, machine, catalogue)
 
     try:
-        return done + transactions.run(factory, add)
+        added = transactions.run(factory, add)
     except OciError as exc:
         # machine-add refused (no such location, no room on a network): say why, once.
         why = f"not added: {exc.message}"
@@ -296,3 +297,18 @@ def enrol_if_ready(
 
         transactions.run(factory, refused)
         return [*done, why]
+    if added:
+        # After the commit, as machine-add does: a retried transaction must not issue twice.
+        added.append(issue_certificate(factory, machine_id, settings))
+    return done + added
+
+
+def issue_certificate(factory: sessionmaker[Session], machine_id: int, settings: Settings) -> str:
+    """The node certificate of an enrolled machine (its host name and addresses)."""
+    with factory() as session:
+        machine = session.get(Machine, machine_id)
+        assert machine is not None and machine.hostname is not None
+        hostname = machine.hostname
+        addresses = sorted(ip.address for ip in machine.ip_addresses)
+    issued = Pki(settings.pki_dir).issue_node(hostname, addresses)
+    return f"node certificate issued for {hostname} (until {issued.not_after:%Y-%m-%d})"

@@ -15,6 +15,7 @@ Layout:
 from __future__ import annotations
 
 import datetime
+import fcntl
 import ipaddress
 import os
 import re
@@ -129,9 +130,16 @@ class Pki:
 
     def ensure(self) -> None:
         """Create the root CA and the intermediate on first use."""
-        self._dir()
         if (self.root / "intermediate-ca.crt").exists():
             return
+        self._dir()
+        # Server workers may all meet their first machine-add at once: one makes the CAs.
+        with open(self.root / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (self.root / "intermediate-ca.crt").exists():
+                self._create_cas()
+
+    def _create_cas(self) -> None:
         now = _now()
         root_key = _key()
         root = (

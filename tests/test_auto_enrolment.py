@@ -4,6 +4,7 @@ server processes (every backend)."""
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 
 from oci.app import create_app
 from oci.models import Location, Machine, MachineEvent, RoleCounter
+from oci.pki import Pki
 from tests.conftest import Database, LiveServer, serve
 from tests.reports import archive, lldpctl_json, machine_files
 
@@ -86,7 +88,7 @@ def _events(session, serial: str) -> list[tuple[str, str]]:  # type: ignore[no-u
     return [tuple(row) for row in rows]
 
 
-def test_staged_steps_each_once(auto, session) -> None:  # type: ignore[no-untyped-def]
+def test_staged_steps_each_once(auto, session, settings) -> None:  # type: ignore[no-untyped-def]
     post, send = auto
     setup(post, cluster_max=2, location_max=2)
     body = report("AUTO1", 1)
@@ -95,9 +97,12 @@ def test_staged_steps_each_once(auto, session) -> None:  # type: ignore[no-untyp
         "profile r740-compute applied (role compute): serial_console=ttyS1, cpu_model=EPYC-Rome",
         "racked at dc1/a/1 U7",
     ]
-    assert send(body)["enrolment"] == [
-        "added to cluster cl1 as cl1-compute-1.example.com in zone-a"
-    ]
+    added, certified = send(body)["enrolment"]
+    assert added == "added to cluster cl1 as cl1-compute-1.example.com in zone-a"
+    # As machine-add does, the node gets its certificate (for its install bundle).
+    assert certified.startswith("node certificate issued for cl1-compute-1.example.com (until ")
+    issued = Pki(settings.pki_dir).node_certificate("cl1-compute-1.example.com")
+    assert issued is not None and issued.dns_names == ("cl1-compute-1.example.com",)
     assert send(body)["enrolment"] == []  # done: nothing repeats
     machine = session.scalar(select(Machine).where(Machine.serial == "AUTO1"))
     assert machine.settings == {"serial_console": "ttyS1", "cpu_model": "EPYC-Rome"}
@@ -205,3 +210,13 @@ def test_concurrent_reports_never_exceed_the_maximum_counts(  # type: ignore[no-
         applied = select(func.count()).where(MachineEvent.kind == "profile-applied")
         assert session.scalar(applied) == 12  # once per machine, though each reported twice
         assert session.scalar(select(RoleCounter.next_number)) == 6
+    # Each added node got its certificate, and all chain to the one CA the
+    # two server processes made between them (openssl says so).
+    pki = Pki(auto_server_process.log.parent / "pki")
+    for host in hostnames:
+        certificate, _key = pki.node_paths(host)
+        verify = subprocess.run(
+            ["openssl", "verify", "-CAfile", str(pki.chain_path), str(certificate)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert verify.returncode == 0 and verify.stdout.strip().endswith(": OK"), verify
