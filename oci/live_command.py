@@ -36,7 +36,8 @@ def live_image_group() -> None:
     "ssh_keys",
     multiple=True,
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="A public key file allowed to log in as root on the live system (repeatable).",
+    help="Another public key file allowed to log in as root on the live system "
+    "(repeatable); the server's own key (`oci ssh-key`) is always in.",
 )
 @click.option("--mirror", help="Debian mirror [default: http://deb.debian.org/debian/].")
 @click.option("--distribution", help="Debian release [default: bookworm].")
@@ -52,7 +53,8 @@ def build(
     """Build the live image with live-build (as root; ~4 min the first time).
 
     The image boots with `boot=live fetch=<squashfs URL>`, starts lldpd, SSH
-    (keys only) and oci-agent, which reports to the oci.server=URL the boot
+    (keys only: the server's own, which machine-install-os logs in with, and
+    any --ssh-key) and oci-agent, which reports to the oci.server=URL the boot
     service puts on the kernel command line. Progress shows live-build's
     stages; its whole output is in WORK/oci-build.log.
 
@@ -63,14 +65,19 @@ def build(
       oci live-image build --dry-run --work /tmp/lb   # see what would be built
     """
     from oci.agent.command import script_path
+    from oci.remote import server_key
 
     try:
-        target = output or load_settings().effective_live_image_dir
+        settings = load_settings()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+    target = output or settings.effective_live_image_dir
+    server_key(settings.ssh_key_file)  # made on first use
+    keys = (settings.ssh_key_file.with_suffix(".pub"), *ssh_keys)
     work = work.resolve()
-    live_image.prepare(work, Path(script_path()), ssh_keys)
+    live_image.prepare(work, Path(script_path()), keys)
     click.echo(f"live-build configuration prepared in {work}")
+    click.echo(f"root may log in with: {', '.join(str(key) for key in keys)}")
     if dry_run:
         click.echo(f"dry run: would run `lb config` and `lb build` there, then copy to {target}:")
         for name in live_image.OUTPUTS:

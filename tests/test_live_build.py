@@ -122,7 +122,9 @@ def test_progress_shows_live_builds_stages(line, shown) -> None:  # type: ignore
 def test_live_image_build_help_and_dry_run(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OCI_")}
     env["OCI_CONFIG"] = str(tmp_path / "oci.toml")
-    (tmp_path / "oci.toml").write_text(f'live_image_dir = "{tmp_path / "served"}"\n')
+    (tmp_path / "oci.toml").write_text(
+        f'live_image_dir = "{tmp_path / "served"}"\ndata_dir = "{tmp_path / "data"}"\n'
+    )
     oci = Command("oci", env=env, quiet=True)
     assert "oci live-image build --ssh-key" in oci("live-image", "build", "--help")
     out = oci("live-image", "build", "--dry-run", "--work", str(tmp_path / "work"))
@@ -131,3 +133,6 @@ def test_live_image_build_help_and_dry_run(tmp_path: Path) -> None:
         assert str(tmp_path / "served" / name) in out
     assert (tmp_path / "work" / "config" / "includes.chroot/usr/local/bin/oci-agent").exists()
     assert not (tmp_path / "served").exists()  # nothing built
+    # The server's own key is in, so machine-install-os can log in to the live system.
+    authorized = tmp_path / "work" / "config" / "includes.chroot/root/.ssh/authorized_keys"
+    assert authorized.read_text().strip() == oci("ssh-key").strip()
