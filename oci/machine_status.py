@@ -10,7 +10,7 @@ from oci.inventory import machine_by_key
 from oci.models import DiscoveryReport, IpAddress, Machine, MachineEvent, MachineStatus
 from oci.models.status import InvalidTransition, check_transition
 
-__all__ = ["change_status", "own_addresses"]
+__all__ = ["change_status", "newest_report_source", "own_addresses"]
 
 
 def own_addresses(session: Session, machine: Machine) -> set[str]:
@@ -19,15 +19,20 @@ def own_addresses(session: Session, machine: Machine) -> set[str]:
     addresses = set(
         session.scalars(select(IpAddress.address).where(IpAddress.machine_id == machine.id))
     )
-    newest = session.scalar(
+    newest = newest_report_source(session, machine)
+    if newest:
+        addresses.add(newest)
+    return addresses
+
+
+def newest_report_source(session: Session, machine: Machine) -> str | None:
+    """The address the machine's newest discovery report came from (its live system)."""
+    return session.scalar(
         select(DiscoveryReport.source)
         .where(DiscoveryReport.machine_id == machine.id)
         .order_by(DiscoveryReport.id.desc())
         .limit(1)
     )
-    if newest:
-        addresses.add(newest)
-    return addresses
 
 
 def change_status(

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from oci import bmc
 from oci.app import create_app
-from oci.models import Bmc
+from oci.models import Bmc, Machine, MachineStatus
 from tests.commands import Command
 from tests.conftest import free_port
 from tests.factories import machine
@@ -148,6 +148,14 @@ def test_operator_commands_end_to_end(cli: Command, sim: Sim, live_server, tmp_p
     assert "Options apply to all future boots" in sim.ipmitool("chassis", "bootparam", "get", "5")
     assert cli.json("machine-ipmi-reboot-on-hdd", "BMC1")["power"] == "on"
     assert "Force Boot from default Hard-Drive" in sim.ipmitool("chassis", "bootparam", "get", "5")
+    # An installed machine booted on the network must get the live image, not its disk.
+    state = select(Machine.status).where(Machine.serial == "BMC1")
+    with live_server.database.sessions() as session, session.begin():
+        session.scalars(select(Machine)).one().status = MachineStatus.INSTALLED
+    assert cli.json("machine-ipmi-reboot-on-live", "BMC1")["power"] == "on"
+    assert "Force PXE" in sim.ipmitool("chassis", "bootparam", "get", "5")
+    with live_server.database.sessions() as session:
+        assert session.scalar(state) == MachineStatus.LIVE
 
     # The console command names a private password file, not the password.
     command = cli("machine-console", "BMC1").strip()

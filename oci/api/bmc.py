@@ -12,11 +12,11 @@ from typing import Annotated, Literal
 from flask import Blueprint, current_app
 from pydantic import Field, StringConstraints
 
-from oci import bmc, bmc_credentials, inventory
+from oci import bmc, bmc_credentials, inventory, machine_status
 from oci.api.common import Input, Output
 from oci.api.endpoint import Access, endpoint
 from oci.api.session import db, vault, write
-from oci.models import Machine
+from oci.models import Machine, MachineStatus
 
 bp = Blueprint("bmc", __name__)
 TAG = "bmc"
@@ -174,8 +174,17 @@ class RebootIn(Input):
 
 def _reboot(key: str, device: str, uefi: bool) -> PowerOut:
     machine, access = _access(key)
+    serial = machine.serial
     bmc.set_boot_device(access, device, uefi=uefi)
-    return PowerOut(serial=machine.serial, power=bmc.power(access, "cycle"))
+    if device == "pxe" and machine.status != MachineStatus.LIVE:
+        # The boot service answers by state: an installed machine would be
+        # sent to its disk. Back to live, so the network boot gets the live image.
+        write(
+            lambda s: machine_status.change_status(
+                s, key, MachineStatus.LIVE, message="machine-ipmi-reboot-on-live"
+            )
+        )
+    return PowerOut(serial=serial, power=bmc.power(access, "cycle"))
 
 
 @bp.post("/machines/<key>/reboot-on-live")
