@@ -20,7 +20,8 @@ pytestmark = pytest.mark.usefixtures("live_sshd")
 
 SCRIPT = b"""#!/bin/sh
 echo "step 1: partitioning"
-while [ ! -e go ]; do sleep 0.1; done
+n=0
+while [ ! -e go ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
 i=0
 while [ $i -lt 4000 ]; do echo "line $i of a long log"; i=$((i + 1)); done
 echo "done: it's installed" > "$PWD/finished"
