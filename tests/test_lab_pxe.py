@@ -109,20 +109,19 @@ def test_two_machines_pxe_boot_and_are_discovered_with_their_switch_ports(tmp_pa
                 for n, fw, s, e in times
             )
         )
-        assert sorted((n, fw) for n, fw, _, _ in times) == [("lab1", "BIOS"), ("lab2", "UEFI")]
+        assert sorted((n, fw) for n, fw, _, _ in times) == [
+            ("lab1", "BIOS"),
+            ("lab2", "UEFI"),
+        ], up.stdout
         # the stages were shown as they happened, in order
         for name in ("lab1", "lab2"):
             shown = re.findall(rf"\] {name} \((?:BIOS|UEFI)\): (\S+)", up.stdout)
-            assert shown == [
-                "powered-on",
-                "pxe",
-                "kernel",
-                "discovered",
-                "located",
-                "matched",
-                "placed",
-                "enrolled",
-            ], shown
+            boot = ["powered-on", "pxe", "kernel", "discovered"]
+            # "located" comes last when a NIC's LLDP missed the first report
+            assert shown in (
+                [*boot, "located", "matched", "placed", "enrolled"],
+                [*boot, "matched", "placed", "enrolled", "located"],
+            ), shown
         assert re.search(
             r"\] lab1 \(BIOS\): enrolled cl1-controller-1\.example\.com: cluster cl1, "
             r"role controller, AZ zone1, 192\.168\.101\.\d+ \(mgmt-zone1\), "

@@ -6,13 +6,17 @@ report as the lab's agent would send it. When no profile matches, the
 watcher says why the machine is held and gives up at its deadline naming
 that reason; once the operator fixes the profiles file, the next report
 enrols the machine and the watcher shows matched, placed and enrolled. A
-machine whose QEMU stopped is not waited for.
+machine enrolled on a report where one NIC had not heard its switch yet is
+waited for until a report shows both cables. A machine whose QEMU stopped is
+not waited for.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,29 +52,38 @@ def lab_server(tmp_path: Path) -> Iterator[tuple[ApiClient, Path]]:
 
 
 @pytest.fixture
-def powered_on(tmp_path: Path) -> Iterator[tuple[Path, LabMachine]]:
-    """lab1 of the fleet, with a process standing for its QEMU (what `running` checks)."""
+def powered_on(tmp_path: Path) -> Iterator[tuple[Path, list[LabMachine]]]:
+    """lab1 and lab2 of the fleet, each with a process standing for its QEMU
+    (what `running` checks: its command line holds "-name labN " as QEMU's does)."""
     lab = tmp_path / "lab"
-    machine = fleet(1, list(range(4)))[0]
-    directory = machine_dir(lab, machine)
-    directory.mkdir(parents=True)
-    # its command line holds "-name lab1 " as QEMU's does
+    machines = fleet(2, list(range(8)))
     sleeper = [sys.executable, "-c", "import time; time.sleep(120)"]
-    qemu = subprocess.Popen([*sleeper, "-name", machine.name, "x"])
-    (directory / "qemu.pid").write_text(f"{qemu.pid}\n")
+    processes = []
+    for machine in machines:
+        directory = machine_dir(lab, machine)
+        directory.mkdir(parents=True)
+        processes.append(subprocess.Popen([*sleeper, "-name", machine.name, "x"]))
+        (directory / "qemu.pid").write_text(f"{processes[-1].pid}\n")
     (lab / "server.log").write_text("")
-    yield lab, machine
-    qemu.kill()
-    qemu.wait()
+    yield lab, machines
+    for process in processes:
+        process.kill()
+        process.wait()
 
 
-def agent_report(client: ApiClient, machine: LabMachine) -> None:
+def agent_report(client: ApiClient, machine: LabMachine, *, second_nic_up: bool = True) -> None:
     """The agent's report: a real PowerEdge R740's tools, the lab machine's
-    identity, both NICs hearing the lab's switches."""
-    lldp = lldpctl_json([(f"eno{i + 1}", w.switch, w.port) for i, w in enumerate(machine.wires)])
+    identity, its NICs hearing the lab's switches (the second one only when its
+    link is up)."""
+    wires = machine.wires if second_nic_up else machine.wires[:1]
+    lldp = lldpctl_json([(f"eno{i + 1}", w.switch, w.port) for i, w in enumerate(wires)])
     files = machine_files(
         machine.serial, machine.uuid, tuple(machine.macs), extra={"lldpctl.json": lldp}
     )
+    if not second_nic_up:
+        links = json.loads(files["ip-link.json"])
+        links[2]["flags"].remove("LOWER_UP")
+        files["ip-link.json"] = json.dumps(links)
     response = requests.post(
         client.base_url + "/api/v1/discovery/reports",
         data=archive(files),
@@ -81,18 +94,18 @@ def agent_report(client: ApiClient, machine: LabMachine) -> None:
 
 
 def test_a_held_machine_says_why_then_enrols_once_the_profiles_fit(
-    lab_server: tuple[ApiClient, Path], powered_on: tuple[Path, LabMachine]
+    lab_server: tuple[ApiClient, Path], powered_on: tuple[Path, list[LabMachine]]
 ) -> None:
     client, profiles_file = lab_server
-    lab, machine = powered_on
+    lab, (machine, lab2) = powered_on
     _fill_example(client)
     agent_report(client, machine)  # a PowerEdge R740: none of the lab's profiles
 
     lines: list[str] = []
     with pytest.raises(click.ClickException) as held:
-        watch(lab, lab / "server.log", client, [machine], 2, lines.append)
+        watch(lab, lab / "server.log", client, [machine], 1, lines.append)
     assert held.value.message == (
-        "not enrolled within 2 s: lab1: not enrolled: no hardware profile matches "
+        "not enrolled within 1 s: lab1: not enrolled: no hardware profile matches "
         "(the lab keeps running: oci lab status, oci lab down)"
     )
     assert [line.split("] ", 1)[1] for line in lines] == [
@@ -119,15 +132,48 @@ def test_a_held_machine_says_why_then_enrols_once_the_profiles_fit(
     ]
     assert times["lab1"].enrolled is not None
 
+    # Enrolled on a report where its second NIC's link was not up yet: the lab
+    # waits for the report that shows both cables.
+    agent_report(client, lab2, second_nic_up=False)
+    lines.clear()
+    with pytest.raises(click.ClickException) as late:
+        watch(lab, lab / "server.log", client, [lab2], 1, lines.append)
+    assert late.value.message.startswith(
+        "not enrolled within 1 s: lab2: enrolled, but its LLDP neighbours lack a switch port "
+        "it is cabled to"
+    )
+    assert [line.split("] ", 1)[1].split(" ")[2] for line in lines] == [
+        "discovered",
+        "matched",
+        "placed",
+        "enrolled",
+    ]
+    lines.clear()
+    next_report = threading.Timer(1.5, agent_report, (client, lab2))
+    next_report.start()
+    try:
+        times = watch(lab, lab / "server.log", client, [lab2], 30, lines.append)
+    finally:
+        next_report.join()
+    assert [line.split("] ", 1)[1].split(" ")[2] for line in lines] == [
+        "discovered",
+        "matched",
+        "placed",
+        "enrolled",
+        "located",
+    ]
+    assert lines[-1].endswith("located dc1-r2-rack5-sw1:swp2, dc1-r2-rack5-sw2:swp2")
+    assert times["lab2"].located is not None and times["lab2"].enrolled is not None
+
     # A machine whose QEMU is gone is not waited for.
-    lab2 = fleet(2, list(range(8)))[1]
+    lab3 = fleet(3, list(range(12)))[2]
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], stdout=-1)
-    machine_dir(lab, lab2).mkdir(parents=True)
-    (machine_dir(lab, lab2) / "qemu.pid").write_bytes(gone.stdout)
-    (machine_dir(lab, lab2) / "console.log").write_text("oci-init: modprobe nvme failed\n")
+    machine_dir(lab, lab3).mkdir(parents=True)
+    (machine_dir(lab, lab3) / "qemu.pid").write_bytes(gone.stdout)
+    (machine_dir(lab, lab3) / "console.log").write_text("oci-init: modprobe nvme failed\n")
     with pytest.raises(click.ClickException) as stopped:
-        watch(lab, lab / "server.log", client, [machine, lab2], 30, lines.append)
+        watch(lab, lab / "server.log", client, [machine, lab3], 30, lines.append)
     assert stopped.value.message == (
-        "lab2 stopped before it was enrolled (the lab keeps running: oci lab status, "
+        "lab3 stopped before it was enrolled (the lab keeps running: oci lab status, "
         "oci lab down):\noci-init: modprobe nvme failed\n"
     )

@@ -1,5 +1,9 @@
 """`oci lab up`'s progress: each machine's stages, as they happen, until all are enrolled.
 
+Enrolled and located: a machine may be enrolled on a first report in which
+one NIC had not heard its switch yet (racking needs only the NICs whose link
+is up); the lab waits for the report that shows every cable.
+
 Reads only what an operator could: the server log, each machine's serial
 console and the inventory through the API. Prints one line per stage a
 machine reaches (oci/lab/progress.py), with what the inventory says of it,
@@ -20,7 +24,7 @@ from oci.cli.client import ApiClient, ApiError
 from oci.lab.enrol import held
 from oci.lab.fleet import LabMachine
 from oci.lab.machines import machine_dir, qemu_marker, running
-from oci.lab.progress import STAGES, detail, reached
+from oci.lab.progress import detail, reached
 
 __all__ = ["Times", "watch"]
 
@@ -32,6 +36,11 @@ GOAL = "enrolled"
 class Times:
     located: float | None = None  # seconds from the start of the watch
     enrolled: float | None = None
+
+    @property
+    def done(self) -> bool:
+        """Enrolled, and every NIC heard the switch port the lab cabled it to."""
+        return self.located is not None and self.enrolled is not None
 
 
 def _read(path: Path) -> str:
@@ -46,7 +55,7 @@ class _Watch:
     client: ApiClient
     machines: list[LabMachine]
     show: Callable[[str], None]
-    shown: dict[str, int] = field(default_factory=dict)  # furthest stage printed (STAGES index)
+    shown: dict[str, list[str]] = field(default_factory=dict)  # the stages printed
     holds: dict[str, str] = field(default_factory=dict)  # why hands-free enrolment waits
     times: dict[str, Times] = field(default_factory=dict)
 
@@ -61,25 +70,22 @@ class _Watch:
             took = self.times.setdefault(machine.name, Times())
             console = _read(machine_dir(self.lab_dir, machine) / "console.log")
             record = records.get(machine.serial)
-            new = [
-                s
-                for s in reached(machine, log, console, record)
-                if STAGES.index(s) > self.shown.get(machine.name, -1)
-            ]
+            shown = self.shown.setdefault(machine.name, [])
+            new = [s for s in reached(machine, log, console, record) if s not in shown]
             full: dict[str, Any] | None = None
             for name in new:
                 if record is not None and full is None:
                     full = self.client.get(ApiClient.path("machines", machine.serial))
                 about = detail(name, full) if full is not None else ""
                 self.line(elapsed, machine, name + (f" {about}" if about else ""))
-                self.shown[machine.name] = STAGES.index(name)
+                shown.append(name)
                 if name == "located":
                     took.located = elapsed
                 if name == GOAL:
                     took.enrolled = elapsed
-            if took.enrolled is not None:
+            if took.done:
                 continue
-            if record is not None:
+            if record is not None and took.enrolled is None:
                 why = held(self.client, machine.serial)
                 if why and self.holds.get(machine.name) != why:
                     self.holds[machine.name] = why
@@ -92,14 +98,12 @@ class _Watch:
             )
 
     def late(self) -> list[str]:
-        return [
-            m.name
-            for m in self.machines
-            if self.times.get(m.name) is None or self.times[m.name].enrolled is None
-        ]
+        return [m.name for m in self.machines if not self.times[m.name].done]
 
     def why(self, name: str) -> str:
-        return self.holds.get(name) or STAGES[self.shown.get(name, 0)]
+        if self.times[name].enrolled is not None:
+            return "enrolled, but its LLDP neighbours lack a switch port it is cabled to"
+        return self.holds.get(name) or self.shown[name][-1]
 
 
 def watch(
@@ -110,8 +114,9 @@ def watch(
     timeout: float,
     show: Callable[[str], None],
 ) -> dict[str, Times]:
-    """Show each machine's stages until every one is enrolled; ClickException when
-    one stops, or at the deadline (naming why the late ones wait)."""
+    """Show each machine's stages until every one is enrolled and located (its next
+    report brings a NIC's LLDP that came late); ClickException when one stops, or
+    at the deadline (naming why the late ones wait)."""
     started = time.monotonic()
     state = _Watch(lab_dir, client, machines, show)
     while True:
