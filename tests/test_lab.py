@@ -143,6 +143,18 @@ def test_lab_up_use_down(tmp_path: Path) -> None:
         ips = ocicli_json("cluster-show-ips", "cl1")
         assert [(i["address"], i["purpose"]) for i in ips] == [("203.0.113.2", "vip")]
         assert ocicli_json("machine-list") == []
+        # The server reads the lab's profiles file (hands-free enrolment, oci/lab/enrol.py).
+        profiles_file = lab / "profiles" / "lab.yaml"
+        assert f"hardware profiles and switch rules: {profiles_file};" in welcome
+        assert sorted(
+            (p["name"], p["role"], p["cluster"], p["source"], p["read_only"])
+            for p in ocicli_json("profile-list")
+        ) == [
+            ("lab-compute", "compute", "cl1", str(profiles_file), True),
+            ("lab-controller", "controller", "cl1", str(profiles_file), True),
+        ]
+        config = (lab / "oci.toml").read_text()
+        assert "auto_apply_after = 1\nauto_add_after = 1\n" in config
 
         # The real thing: `source` the file in a shell whose PATH lacks the venv.
         script = (
@@ -181,9 +193,13 @@ def test_lab_up_use_down(tmp_path: Path) -> None:
 
         # Up again on another port: the data and the credentials stay, the env file follows.
         port2 = free_port()
+        edited = profiles_file.read_text() + "# the operator's edit\n"
+        profiles_file.write_text(edited)
         welcome = ok(run("oci", "lab", "up", "--dir", str(lab), "--port", str(port2), env=env))
         assert "kept cluster cl1 (already there)" in welcome
         assert "kept network public attached (already there)" in welcome
+        assert f"{profiles_file} (kept: already there)" in welcome
+        assert profiles_file.read_text() == edited
         values2 = read_env_file(env_file)
         assert values2["OCI_API_URL"] == f"http://127.0.0.1:{port2}"
         assert values2["OCI_API_TOKEN"] == values["OCI_API_TOKEN"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from oci.lab import switch
 from oci.lab.fleet import fleet, machine_spec, switch_ports
-from oci.lab.progress import stage
+from oci.lab.progress import detail, reached, stage, where
 from oci.lab.qemu import qemu_argv
 
 
@@ -106,5 +106,46 @@ def test_stages_come_from_the_server_log_the_console_and_the_inventory() -> None
     assert stage(machine, log, "", record) == "discovered"  # one NIC located, not both
     record["switch"] = "dc1-r2-rack5-sw1:swp1, dc1-r2-rack5-sw2:swp1"
     assert stage(machine, log, "", record) == "located"
-    record["cluster"] = {"name": "cl1"}
+    assert reached(machine, log, "", record) == ["discovered", "located"]
+    # hands-free enrolment may do the rest on the same report: every stage is listed
+    record |= {"hardware_profile": "lab-controller", "rack": "5", "cluster": {"name": "cl1"}}
     assert stage(machine, log, "", record) == "enrolled"
+    assert reached(machine, log, "", record) == [
+        "discovered",
+        "located",
+        "matched",
+        "placed",
+        "enrolled",
+    ]
+    record["switch"] = ""  # enrolled without the lab's LLDP: "located" is not claimed
+    assert reached(machine, log, "", record) == ["discovered", "matched", "placed", "enrolled"]
+
+
+def test_progress_lines_say_what_the_inventory_holds() -> None:
+    full = {
+        "switch": "dc1-r2-rack5-sw1:swp1, dc1-r2-rack5-sw2:swp1",
+        "hardware_profile": "lab-controller",
+        "datacenter": "dc1",
+        "row": "2",
+        "rack": "5",
+        "u_position": 1,
+        "compute_aggregate": "az-dc1-r2",
+        "hostname": "cl1-controller-1.example.com",
+        "cluster": {"id": 1, "name": "cl1", "url": "/api/v1/clusters/cl1"},
+        "role": {"id": 1, "name": "controller", "url": "/api/v1/roles/controller"},
+        "location": {"id": 1, "name": "zone1", "url": "/api/v1/locations/zone1"},
+        "ip_addresses": [
+            {"network": "mgmt-zone1", "address": "192.168.101.2", "purpose": "host"},
+            {"network": "public", "address": "203.0.113.3", "purpose": "host"},
+        ],
+    }
+    assert detail("located", full) == "dc1-r2-rack5-sw1:swp1, dc1-r2-rack5-sw2:swp1"
+    assert detail("matched", full) == "profile lab-controller"
+    assert detail("placed", full) == "rack dc1/2/5 U1, aggregate az-dc1-r2"
+    assert detail("enrolled", full) == (
+        "cl1-controller-1.example.com: cluster cl1, role controller, AZ zone1, "
+        "192.168.101.2 (mgmt-zone1), 203.0.113.3 (public)"
+    )
+    assert where(full) == "cl1-controller-1.example.com (controller) in zone1, rack 5 U1"
+    assert where({"rack": "5", "u_position": None, "hostname": None}) == "rack 5"
+    assert where({"hostname": None, "rack": None}) == ""

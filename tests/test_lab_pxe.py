@@ -4,13 +4,19 @@ Each machine's NIC ROM (iPXE from ipxe-qemu) gets the boot service's URL from
 QEMU's DHCP, fetches its script, kernel and initrd from the lab server, boots
 the lab initramfs (Debian kernel, busybox, the real tools, lldpd) and runs the
 agent. Both NICs of each machine hear real LLDP frames from the emulated
-switch process. The test then reads the inventory through the API: exact
-serial, product, UUID, disks (NVMe included), MACs and, per NIC, the switch
-name and port it was wired to. `oci lab down` must leave nothing running.
+switch process. The server's hands-free enrolment, configured by the lab with
+its profiles (oci/data/profiles/lab.yaml), enrols them on their first report.
+The test then reads the inventory through the API: exact serial, product,
+UUID, disks (NVMe included), MACs and, per NIC, the switch name and port it
+was wired to; and the state the profiles give: profile, cluster, role, host
+name, datacenter/row/rack/U, availability zone, settings and addresses, done
+by the server's own policy (its events). `oci lab down` must leave nothing
+running.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -92,23 +98,52 @@ def test_two_machines_pxe_boot_and_are_discovered_with_their_switch_ports(tmp_pa
         pids = [int(p.read_text()) for p in lab.glob("**/*.pid")]
         assert up.returncode == 0, up.stdout[-4000:] + up.stderr
         times = re.findall(
-            r"(lab\d) (BIOS|UEFI): power-on to discovered with LLDP in ([\d.]+) s", up.stdout
+            r"(lab\d) (BIOS|UEFI): power-on to discovered with LLDP in ([\d.]+) s, "
+            r"to enrolled in ([\d.]+) s",
+            up.stdout,
         )
-        print("\n" + "\n".join(f"{n} {fw}: boot to discovered {s} s (TCG)" for n, fw, s in times))
-        assert sorted((n, fw) for n, fw, _ in times) == [("lab1", "BIOS"), ("lab2", "UEFI")]
+        print(
+            "\n"
+            + "\n".join(
+                f"{n} {fw}: boot to discovered {s} s, to enrolled {e} s (TCG)"
+                for n, fw, s, e in times
+            )
+        )
+        assert sorted((n, fw) for n, fw, _, _ in times) == [
+            ("lab1", "BIOS"),
+            ("lab2", "UEFI"),
+        ], up.stdout
         # the stages were shown as they happened, in order
         for name in ("lab1", "lab2"):
             shown = re.findall(rf"\] {name} \((?:BIOS|UEFI)\): (\S+)", up.stdout)
-            # "discovered" passes unseen when the first report already has LLDP
+            boot = ["powered-on", "pxe", "kernel", "discovered"]
+            # "located" comes last when a NIC's LLDP missed the first report
             assert shown in (
-                ["powered-on", "pxe", "kernel", "discovered", "located"],
-                ["powered-on", "pxe", "kernel", "located"],
+                [*boot, "located", "matched", "placed", "enrolled"],
+                [*boot, "matched", "placed", "enrolled", "located"],
             ), shown
+        assert re.search(
+            r"\] lab1 \(BIOS\): enrolled cl1-controller-1\.example\.com: cluster cl1, "
+            r"role controller, AZ zone1, 192\.168\.101\.\d+ \(mgmt-zone1\), "
+            r"203\.0\.113\.\d+ \(public\)\n",
+            up.stdout,
+        ), up.stdout
+        assert "] lab2 (UEFI): placed rack dc1/2/5 U2, aggregate az-dc1-r2\n" in up.stdout
 
         values = read_env_file(lab / "env")
         headers = {"Authorization": f"Bearer {values['OCI_API_TOKEN']}"}
         api = values["OCI_API_URL"] + "/api/v1"
         expected = fleet(2, list(range(4 * 2)))  # the same machines (ports aside)
+        # what the lab's profiles and switch rules give each (oci/data/profiles/lab.yaml)
+        enrolled = {
+            "OCILAB0001": ("lab-controller", "controller", {"serial_console": "ttyS0"}),
+            "OCILAB0002": (
+                "lab-compute",
+                "compute",
+                {"serial_console": "ttyS0", "cpu_model": "host-passthrough"},
+            ),
+        }
+        management: set[str] = set()
         for machine in expected:
             record = requests.get(f"{api}/machines/{machine.serial}", headers=headers, timeout=10)
             assert record.status_code == 200, record.text
@@ -119,7 +154,41 @@ def test_two_machines_pxe_boot_and_are_discovered_with_their_switch_ports(tmp_pa
                 machine.product,
             )
             assert got["system_uuid"] == machine.uuid
-            assert got["status"] == "live"  # TODO(issue 5): the state the profiles give
+            assert got["status"] == "live"
+            profile, role, settings = enrolled[machine.serial]
+            assert got["hardware_profile"] == profile
+            assert (got["cluster"]["name"], got["role"]["name"], got["hostname"]) == (
+                "cl1",
+                role,
+                f"cl1-{role}-1.example.com",
+            )
+            assert (got["datacenter"], got["row"], got["rack"], got["u_position"]) == (
+                "dc1",
+                "2",
+                "5",
+                machine.index + 1,
+            )
+            assert (got["location"]["name"], got["compute_aggregate"]) == ("zone1", "az-dc1-r2")
+            assert got["settings"] == settings
+            addresses = {ip["network"]: ip for ip in got["ip_addresses"]}
+            assert sorted(addresses) == (
+                ["mgmt-zone1", "public"] if role == "controller" else ["mgmt-zone1"]
+            )
+            assert {ip["purpose"] for ip in got["ip_addresses"]} == {"host"}
+            mgmt = ipaddress.ip_address(addresses["mgmt-zone1"]["address"])
+            assert mgmt in ipaddress.ip_network("192.168.101.0/24")
+            management.add(str(mgmt))
+            if role == "controller":  # after the VIP, 203.0.113.2
+                assert addresses["public"]["address"] == "203.0.113.3"
+            # the server's own policy did it, on the first report: the lab added nothing
+            events = requests.get(
+                f"{api}/events", params={"machine": machine.serial}, headers=headers, timeout=10
+            ).json()["items"]
+            assert [e["kind"] for e in reversed(events) if e["kind"] != "discovered"] == [
+                "profile-applied",
+                "racked",
+                "auto-added",
+            ]
             disks = sorted((d["kind"], d["serial"], d["size_bytes"]) for d in got["disk_list"])
             assert ("nvme", machine.nvme_serial, NVME_BYTES) in disks
             assert next(d for d in disks if d[0] != "nvme")[2] == SATA_BYTES
@@ -134,11 +203,22 @@ def test_two_machines_pxe_boot_and_are_discovered_with_their_switch_ports(tmp_pa
             ).json()["items"]
             assert reports and {r["source"] for r in reports} == {"127.0.0.1"}
 
+        assert len(management) == 2  # one address each
+
         status = oci("status")
         assert status.returncode == 0, status.stderr
         assert "switch: running" in status.stdout
-        assert re.search(r"lab1: BIOS OCILAB0001 running \(pid \d+\), located, live", status.stdout)
-        assert re.search(r"lab2: UEFI OCILAB0002 running \(pid \d+\), located, live", status.stdout)
+        assert re.search(
+            r"lab1: BIOS OCILAB0001 running \(pid \d+\), enrolled, live, "
+            r"cl1-controller-1\.example\.com \(controller\) in zone1, rack 5 U1, "
+            r"switch dc1-r2-rack5-sw1:swp1, dc1-r2-rack5-sw2:swp1\n",
+            status.stdout,
+        ), status.stdout
+        assert re.search(
+            r"lab2: UEFI OCILAB0002 running \(pid \d+\), enrolled, live, "
+            r"cl1-compute-1\.example\.com \(compute\) in zone1, rack 5 U2, switch ",
+            status.stdout,
+        ), status.stdout
         # the boot service saw both firmwares ask for their scripts
         log = (lab / "server.log").read_text()
         assert "GET /boot/ipxe?mac=52-54-00-1a-01-01&" in log and "platform=pcbios" in log

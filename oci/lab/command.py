@@ -18,7 +18,7 @@ from oci import migrate, templates, users
 from oci.cli.client import ApiClient, ApiError
 from oci.config import load_settings
 from oci.db import make_engine, make_sessionmaker
-from oci.lab.enrol import enrol_discovered
+from oci.lab import enrol
 from oci.lab.fleet import LabMachine, fleet
 from oci.lab.machines import (
     SWITCH_MARKER,
@@ -33,10 +33,10 @@ from oci.lab.machines import (
     start_switch,
     stop_everything,
 )
-from oci.lab.progress import stage
+from oci.lab.progress import stage, where
+from oci.lab.watch import watch
 
 LOGIN = "admin"
-KEEPS_RUNNING = "the lab keeps running: oci lab status, oci lab down"
 
 # The example the README tour walks through: one region, two locations, a
 # management and a public network, and a cluster.
@@ -148,7 +148,7 @@ def lab() -> None:
     "--timeout",
     default=600,
     show_default=True,
-    help="Seconds to wait for the machines to be discovered.",
+    help="Seconds to wait for the machines to be enrolled.",
 )
 @click.option("--no-wait", is_flag=True, help="Start the machines and return at once.")
 @click.option(
@@ -174,8 +174,11 @@ def up(
     full live image with --live-image). Each machine is a QEMU guest under
     TCG with its own SMBIOS serial and product, an NVMe and a SATA disk, two
     NICs wired to an emulated switch that sends LLDP frames, and PXE-boots
-    through its NIC's iPXE ROM. Progress shows each machine's stage until it
-    is discovered and located by LLDP.
+    through its NIC's iPXE ROM. The server enrols them hands-free on their
+    first report: the lab's hardware profiles (DIR/profiles/lab.yaml) give
+    each its role in cluster cl1, the switch rules its rack and
+    availability zone from LLDP. Progress shows each machine's stage until
+    it is enrolled.
 
     \b
     Examples:
@@ -190,9 +193,13 @@ def up(
         raise click.ClickException(f"the lab already runs (pid {running}); `oci lab down` first")
     steps = 6 if machines else 4
     boot_dir = (live_image or here.dir / "boot-image").resolve()
+    profiles_dir = here.dir / "profiles"
+    # json.dumps of a str is a valid TOML basic string
     (here.dir / "oci.toml").write_text(
         f"listen_port = {port}\nworkers = {4 if machines else 2}\n"
         f"live_image_dir = {json.dumps(str(boot_dir))}\n"
+        f"profiles_dir = {json.dumps(str(profiles_dir))}\n"
+        + "".join(f"{key} = {value}\n" for key, value in enrol.SETTINGS.items())
     )
     settings = load_settings(environ=here.server_env)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -209,6 +216,11 @@ def up(
     click.echo(f"[4/{steps}] example cluster")
     client = ApiClient(here.api_url, token=token)
     _fill_example(client)
+    kept = "" if enrol.install_profiles(profiles_dir) else " (kept: already there)"
+    click.echo(
+        f"      hardware profiles and switch rules: {profiles_dir / enrol.PROFILES_FILE}{kept}; "
+        "enrolment on the first report"
+    )
 
     if machines and live_image:
         click.echo(f"[5/{steps}] boot image: the live image in {boot_dir}")
@@ -223,7 +235,13 @@ def up(
         memory = 2048 if live_image else 1024
         lab_machines = _start_machines(here, machines, port, memory)
         if not no_wait:
-            _watch(here, client, lab_machines, timeout)
+            times = watch(here.dir, here.log_file, client, lab_machines, timeout, click.echo)
+            for machine in lab_machines:
+                took = times[machine.name]
+                click.echo(
+                    f"      {machine.name} {machine.firmware}: power-on to discovered with LLDP "
+                    f"in {_seconds(took.located)}, to enrolled in {_seconds(took.enrolled)}"
+                )
     click.echo(
         templates.render(
             "lab-welcome.txt.j2",
@@ -236,10 +254,15 @@ def up(
             cluster="cl1",
             machines=machines,
             machines_dir=here.dir / "machines",
+            profiles_file=profiles_dir / enrol.PROFILES_FILE,
             status_command=f"oci lab status --dir {shlex.quote(directory)}",
             down_command=f"make lab-down  (or: oci lab down --dir {shlex.quote(directory)})",
         )
     )
+
+
+def _seconds(value: float | None) -> str:
+    return "?" if value is None else f"{value:.1f} s"
 
 
 def _fill_example(client: ApiClient) -> None:
@@ -279,53 +302,6 @@ def _start_machines(here: Lab, count: int, port: int, memory: int) -> list[LabMa
             f"serial {machine.serial}: {wires}"
         )
     return lab_machines
-
-
-def _watch(here: Lab, client: ApiClient, machines: list[LabMachine], timeout: int) -> None:
-    """Show each machine's stage as it changes until all are located (or the deadline)."""
-    started = time.monotonic()
-    seen: dict[str, str] = {}
-    times: dict[str, float] = {}
-    goal = "located"
-    while True:
-        elapsed = time.monotonic() - started
-        server_log = here.log_file.read_text(errors="replace") if here.log_file.exists() else ""
-        try:
-            records = {m["serial"]: m for m in client.iterate(ApiClient.path("machines"))}
-        except ApiError as exc:
-            raise click.ClickException(f"the lab server stopped answering: {exc}") from exc
-        for machine in machines:
-            console_file = machine_dir(here.dir, machine) / "console.log"
-            console = console_file.read_text(errors="replace") if console_file.exists() else ""
-            now = stage(machine, server_log, console, records.get(machine.serial))
-            if seen.get(machine.name) != now:
-                seen[machine.name] = now
-                click.echo(f"[{elapsed:6.1f} s] {machine.name} ({machine.firmware}): {now}")
-                if now in (goal, "enrolled") and machine.name not in times:
-                    times[machine.name] = elapsed
-            if (
-                machine.name not in times
-                and running(machine_dir(here.dir, machine) / "qemu.pid", qemu_marker(machine))
-                is None
-            ):
-                tail = console[-2000:]
-                raise click.ClickException(
-                    f"{machine.name} stopped before discovery ({KEEPS_RUNNING}):\n{tail}"
-                )
-        if len(times) == len(machines):
-            break
-        if elapsed > timeout:
-            late = ", ".join(m.name for m in machines if m.name not in times)
-            raise click.ClickException(
-                f"not discovered within {timeout} s: {late} ({KEEPS_RUNNING})"
-            )
-        time.sleep(1)
-    for machine in machines:
-        click.echo(
-            f"      {machine.name} {machine.firmware}: power-on to discovered with LLDP "
-            f"in {times[machine.name]:.1f} s"
-        )
-    enrol_discovered(client, machines, lambda m: click.echo(f"      {m}"))
 
 
 def _ensure_admin(url: str, here: Lab) -> str:
@@ -464,7 +440,9 @@ def status(directory: str) -> None:
         record = records.get(machine.serial)
         state = stage(machine, server_log, console, record)
         power = f"running (pid {qemu})" if qemu else "powered off"
-        place = f", switch {record['switch']}" if record and record.get("switch") else ""
+        placed = where(record) if record else ""
+        place = f", {placed}" if placed else ""
+        place += f", switch {record['switch']}" if record and record.get("switch") else ""
         click.echo(
             f"{machine.name}: {machine.firmware} {machine.serial} {power}, {state}"
             f"{', ' + record['status'] if record else ''}{place}"

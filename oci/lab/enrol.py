@@ -1,31 +1,53 @@
-"""The lab's last step: discovered machines matched by profiles and enrolled.
+"""How the lab's machines get into cluster cl1: the server's own hands-free enrolment.
 
-INTEGRATION POINT for issue 5 (hardware profiles, LLDP racking, hands-free
-enrolment, branch issue5): `enrol_discovered()` is called by `oci lab up`
-once every machine is discovered and located by LLDP. Until matching exists
-it does nothing and says so; when issue 5 lands, it should apply the example
-profiles (or let the server's auto-enrolment do it) and wait until each
-machine has the cluster, role, rack and availability zone the profiles give,
-so that the progress display shows them reach "enrolled".
+`oci lab up` configures its server as an operator would: a profiles
+directory holding the lab's profiles and switch rules
+(oci/data/profiles/lab.yaml), and enrolment on the first report
+(`SETTINGS`). Every report the agent posts then runs the policy of
+oci/automation.py: the winning profile's settings, the rack from LLDP, and
+machine-add to the profile's cluster with its role, in the location the
+switch rules give. The lab never calls machine-add itself; the watcher
+(oci/lab/watch.py) only reads the inventory, and `held()` says why a
+machine is waiting when the policy left it out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
 
 from oci.cli.client import ApiClient
-from oci.lab.fleet import LabMachine
 
-__all__ = ["enrol_discovered"]
+__all__ = ["PROFILES_FILE", "SETTINGS", "held", "install_profiles", "lab_profiles_text"]
+
+PROFILES_FILE = "lab.yaml"
+# Apply the profile, rack and add on the first report: the lab's machines are
+# known, and waiting for more reports would cost the agent's 30 s interval each.
+SETTINGS = {"auto_apply_after": 1, "auto_add_after": 1}
 
 
-def enrol_discovered(
-    client: ApiClient, machines: list[LabMachine], show: Callable[[str], None]
-) -> bool:
-    """Place and enrol the lab's machines; True when they reached "enrolled".
+def lab_profiles_text() -> str:
+    return resources.files("oci").joinpath(f"data/profiles/{PROFILES_FILE}").read_text("utf-8")
 
-    TODO(issue 5): match with the example profiles, place in racks and AZs, enrol.
-    """
-    del client, machines  # used once issue 5's matching exists
-    show("enrolment by profiles: not available yet (issue 5); machines stay discovered")
-    return False
+
+def install_profiles(directory: Path) -> bool:
+    """Put the lab's profiles file in ``directory``; False when one is there already
+    (kept: the operator may have edited it; the server re-reads it on change)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / PROFILES_FILE
+    if target.exists():
+        return False
+    partial = directory / f".{PROFILES_FILE}.partial"  # not *.yaml: never read half-written
+    partial.write_text(lab_profiles_text(), encoding="utf-8")
+    partial.replace(target)
+    return True
+
+
+def held(client: ApiClient, serial: str) -> str | None:
+    """Why hands-free enrolment left the machine out (its newest auto-enrolment
+    event: no profile matches, no location, ...), or None when it said nothing."""
+    page = client.get(
+        ApiClient.path("events"), machine=serial, kind="auto-enrolment", limit=1, offset=0
+    )
+    items = page.get("items") or []
+    return str(items[0]["message"]) if items else None

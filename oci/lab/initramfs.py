@@ -152,12 +152,13 @@ for nic in $nics; do
 done
 
 if command -v lldpctl >/dev/null; then
-	# every NIC but lo hears its switch within a few seconds; wait up to 10 s
+	# every NIC but lo hears its switch within a few seconds; wait up to 20 s
+	# (on a loaded host one NIC's frames can come late)
 	wanted=0
 	for path in /sys/class/net/*; do [ "${{path##*/}}" = lo ] || wanted=$((wanted + 1)); done
 	tries=0
 	while [ "$(lldpctl -f keyvalue | grep -c '^lldp\\.[^.]*\\.chassis\\.name=')" -lt "$wanted" ] &&
-		[ $tries -lt 20 ]; do
+		[ $tries -lt 40 ]; do
 		sleep 0.5
 		tries=$((tries + 1))
 	done
