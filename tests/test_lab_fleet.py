@@ -149,3 +149,15 @@ def test_progress_lines_say_what_the_inventory_holds() -> None:
     assert where(full) == "cl1-controller-1.example.com (controller) in zone1, rack 5 U1"
     assert where({"rack": "5", "u_position": None, "hostname": None}) == "rack 5"
     assert where({"hostname": None, "rack": None}) == ""
+
+
+def test_each_machine_s_ssh_is_forwarded_to_its_own_host_port(tmp_path: Path) -> None:
+    first, second = fleet(2, list(range(40000, 40008)), ssh_ports=[2201, 2202])
+    argv = " ".join(qemu_argv(machine_spec(first, tmp_path, "http://x/boot/ipxe")))
+    # Only on loopback: the live system's root login is not offered to the network.
+    assert "hostfwd=tcp:127.0.0.1:2201-:22" in argv and "2202" not in argv
+    assert "hostfwd=tcp:127.0.0.1:2202-:22" in " ".join(
+        qemu_argv(machine_spec(second, tmp_path, "http://x/boot/ipxe"))
+    )
+    plain = fleet(1, list(range(4)))[0]
+    assert "hostfwd" not in " ".join(qemu_argv(machine_spec(plain, tmp_path, "http://x")))

@@ -22,6 +22,7 @@ from oci.lab import enrol
 from oci.lab.fleet import LabMachine, fleet
 from oci.lab.machines import (
     SWITCH_MARKER,
+    free_tcp_ports,
     free_udp_ports,
     load_fleet,
     machine_dir,
@@ -288,7 +289,7 @@ def _start_machines(here: Lab, count: int, port: int, memory: int) -> list[LabMa
     """The switch, then each machine; machines the lab already knew are powered off first."""
     known, _ = load_fleet(here.dir)
     stop_everything(here.dir, known)
-    lab_machines = fleet(count, free_udp_ports(4 * count))
+    lab_machines = fleet(count, free_udp_ports(4 * count), ssh_ports=free_tcp_ports(count))
     boot_url = f"http://10.0.2.2:{port}/boot/ipxe"  # the host, from QEMU's user network
     save_fleet(here.dir, lab_machines, {"boot_url": boot_url, "started": time.time()})
     pid = start_switch(here.dir, lab_machines)
@@ -299,7 +300,7 @@ def _start_machines(here: Lab, count: int, port: int, memory: int) -> list[LabMa
         wires = ", ".join(f"{w.mac}->{w.switch}:{w.port}" for w in machine.wires)
         click.echo(
             f"      {machine.name} (pid {pid}) {machine.firmware} {machine.product} "
-            f"serial {machine.serial}: {wires}"
+            f"serial {machine.serial}: {wires}, ssh 127.0.0.1:{machine.ssh_port}"
         )
     return lab_machines
 
@@ -443,6 +444,7 @@ def status(directory: str) -> None:
         placed = where(record) if record else ""
         place = f", {placed}" if placed else ""
         place += f", switch {record['switch']}" if record and record.get("switch") else ""
+        place += f", ssh 127.0.0.1:{machine.ssh_port}" if machine.ssh_port else ""
         click.echo(
             f"{machine.name}: {machine.firmware} {machine.serial} {power}, {state}"
             f"{', ' + record['status'] if record else ''}{place}"

@@ -55,6 +55,8 @@ class LabMachine:
     wires: tuple[Wire, ...]
     nvme_serial: str
     sata_serial: str
+    # Host port QEMU forwards to the live system's SSH (ocicli machine-install-os --port).
+    ssh_port: int | None = None
 
     @property
     def firmware(self) -> str:
@@ -65,8 +67,14 @@ class LabMachine:
         return [wire.mac for wire in self.wires]
 
 
-def fleet(count: int, udp_ports: list[int], uefi: list[bool] | None = None) -> list[LabMachine]:
-    """`count` machines; udp_ports gives 4 free ports per machine (2 per NIC).
+def fleet(
+    count: int,
+    udp_ports: list[int],
+    uefi: list[bool] | None = None,
+    ssh_ports: list[int] | None = None,
+) -> list[LabMachine]:
+    """`count` machines; udp_ports gives 4 free ports per machine (2 per NIC),
+    `ssh_ports` one free TCP port each for their SSH (none: not forwarded).
 
     `uefi[i]` overrides machine i's firmware (default: odd machines UEFI)."""
     if len(udp_ports) < 4 * count:
@@ -99,6 +107,7 @@ def fleet(count: int, udp_ports: list[int], uefi: list[bool] | None = None) -> l
                 wires=wires,
                 nvme_serial=f"OCINVME{number:04d}",
                 sata_serial=f"OCISATA{number:04d}",
+                ssh_port=ssh_ports[i] if ssh_ports else None,
             )
         )
     return machines
@@ -126,7 +135,8 @@ def machine_spec(
             hub = f"hubport,hubid={index}"
             extra += [
                 "-netdev",
-                f"user,id=user{index},bootfile={boot_url}",
+                f"user,id=user{index},bootfile={boot_url}"
+                + (f",hostfwd=tcp:127.0.0.1:{machine.ssh_port}-:22" if machine.ssh_port else ""),
                 "-netdev",
                 f"hubport,id=hubuser{index},hubid={index},netdev=user{index}",
                 "-netdev",

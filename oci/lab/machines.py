@@ -26,6 +26,7 @@ from oci.lab.initramfs import DEFAULT_TOOLS, LLDP_TOOLS, build_initramfs, fetch_
 from oci.lab.qemu import create_disk_images, qemu_argv
 
 __all__ = [
+    "free_tcp_ports",
     "free_udp_ports",
     "load_fleet",
     "prepare_boot_image",
@@ -42,6 +43,20 @@ def free_udp_ports(count: int) -> list[int]:
     try:
         for _ in range(count):
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def free_tcp_ports(count: int) -> list[int]:
+    """TCP ports nothing listens on now, for QEMU to forward (held open together so they differ)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.bind(("127.0.0.1", 0))
             sockets.append(sock)
         return [sock.getsockname()[1] for sock in sockets]
