@@ -16,8 +16,6 @@ from oci import remote
 from oci.install import run
 from tests.test_remote import live_sshd  # noqa: F401  (a fixture)
 
-pytestmark = pytest.mark.usefixtures("live_sshd")
-
 SCRIPT = b"""#!/bin/sh
 echo "step 1: partitioning"
 n=0
@@ -50,8 +48,8 @@ def until(predicate, what: str, timeout: float = 30):  # type: ignore[no-untyped
 
 
 def test_the_installer_runs_detached_and_its_log_is_read_in_pieces(
-    live_sshd,
-    tmp_path: Path,  # noqa: F811
+    live_sshd,  # noqa: F811  (the fixture imported above)
+    tmp_path: Path,
 ) -> None:  # type: ignore[no-untyped-def]
     port, host_public, key_file = live_sshd
     target = remote.Target("127.0.0.1", (host_public,), port=port)
@@ -83,8 +81,8 @@ def test_the_installer_runs_detached_and_its_log_is_read_in_pieces(
 
 
 def test_a_broken_bundle_or_a_missing_log_is_a_clear_error(
-    live_sshd,
-    tmp_path: Path,  # noqa: F811
+    live_sshd,  # noqa: F811  (the fixture imported above)
+    tmp_path: Path,
 ) -> None:  # type: ignore[no-untyped-def]
     port, host_public, key_file = live_sshd
     target = remote.Target("127.0.0.1", (host_public,), port=port)
