@@ -296,10 +296,11 @@ def detached(image: Path) -> bool:
 
 
 @contextmanager
-def attached(image: Path) -> Iterator[str]:
-    """The image on a read-only loop device, its partitions visible."""
+def attached(image: Path, *, writable: bool = False) -> Iterator[str]:
+    """The image on a loop device (read-only unless asked), its partitions visible."""
+    mode = [] if writable else ["--read-only"]
     loop = subprocess.run(
-        ["losetup", "--find", "--show", "--read-only", "--partscan", str(image)],
+        ["losetup", "--find", "--show", *mode, "--partscan", str(image)],
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
     try:
@@ -379,6 +380,11 @@ def test_raid1_over_two_disk_images(
     tmp_path: Path, status_server: StatusServer, node_pki: Pki, debs: Path
 ) -> None:
     images = disk_images(tmp_path, 2)
+    # a disk that was used before: three partitions, one with a file system
+    old = ["-n", "1:0:+100M", "-n", "2:0:+100M", "-t", "2:FD00", "-n", "3:0:+100M"]
+    subprocess.run(["sgdisk", *old, str(images[0])], capture_output=True, check=True)
+    with attached(images[0], writable=True) as loop:
+        subprocess.run(["mkfs.ext4", "-q", f"{loop}p3"], check=True)
     inputs = real_inputs(
         node_pki,
         status_server.url,
@@ -387,6 +393,7 @@ def test_raid1_over_two_disk_images(
         raid_devices=("sda", "sdb"),
     )
     run = install(tmp_path, inputs, status_server, debs, "--disk-image", ",".join(map(str, images)))
+    assert re.search(r"wiping /dev/loop\d+p3\n", run.output)  # the old file system
     for image in images:
         # both disks partitioned alike, their last partition a RAID member
         assert partitions(image) == [("1", "EF02", "bios-boot"), ("2", "FD00", "root")]
