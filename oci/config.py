@@ -112,6 +112,36 @@ class Settings(BaseModel):
         60, ge=1, le=3600, description="Seconds iPXE and GRUB wait for each download."
     )
 
+    # OS installation (oci/install): what the installer and the installed node use.
+    node_api_url: str | None = Field(
+        None,
+        pattern=r"^https?://[A-Za-z0-9.\[\]:-]+(/[A-Za-z0-9._~/-]*)?$",
+        description="The URL the installer and installed nodes report their status to "
+        "(POST .../api/v1/machines/<serial>/status); default: boot_server_url.",
+    )
+    puppet_server: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$",
+        description="Host name of the Puppet server installed nodes ask (its certificate "
+        "must name it); default: the host of node_api_url.",
+    )
+    debian_mirror: str = Field(
+        "http://deb.debian.org/debian",
+        pattern=r"^https?://[A-Za-z0-9.\[\]:-]+(/[A-Za-z0-9._~/-]*)?$",
+        description="Debian mirror the installer debootstraps from and nodes use for apt.",
+    )
+    debian_security_mirror: str = Field(
+        "http://deb.debian.org/debian-security",
+        pattern=r"^(https?://[A-Za-z0-9.\[\]:-]+(/[A-Za-z0-9._~/-]*)?)?$",
+        description="Where installed nodes get Debian security updates; empty: none "
+        "(then the operator's debian_mirror has to carry them).",
+    )
+    debian_release: str = Field(
+        "trixie",
+        pattern=r"^[a-z][a-z0-9-]{1,31}$",
+        description="Debian release (code name) the installer installs.",
+    )
+
     @field_validator("trusted_networks")
     @classmethod
     def _networks_parse(cls, value: list[str]) -> list[str]:

@@ -108,10 +108,13 @@ def sandbox(tmp_path: Path) -> dict[str, str]:
     (ssh / "ssh_host_ed25519_key.pub").write_text("ssh-ed25519 AAAAC3Nz host\n")
     (ssh / "ssh_host_rsa_key.pub").write_text("ssh-rsa AAAAB3Nz host\n")
     (ssh / "ssh_host_rsa_key").write_text("PRIVATE, never sent\n")
+    firmware = tmp_path / "firmware"
+    (firmware / "efi").mkdir(parents=True)  # booted through UEFI
     return {
         "OCI_AGENT_CMDLINE": str(cmdline),
         "OCI_AGENT_SYS_NET": str(net),
         "OCI_AGENT_SSH_DIR": str(ssh),
+        "OCI_AGENT_SYS_FIRMWARE": str(firmware),
     }
 
 
@@ -224,6 +227,7 @@ def test_collect_records_missing_and_failed_tools(shell, tmp_path, sandbox):
     agent = dict(line.split("=", 1) for line in (out / "agent.txt").read_text().splitlines())
     assert agent["version"]
     assert agent["boot_mac"] == "52:54:00:ab:cd:ef"
+    assert agent["firmware"] == "uefi"
     for name in os.listdir(out):
         assert is_report_file(name), name
 
@@ -260,6 +264,9 @@ def test_collect_with_the_real_tools(shell, tmp_path):
         assert {pattern.match(n)["nic"] for n in tried if pattern.match(n)} == nics
     for name in os.listdir(out):
         assert is_report_file(name), name
+    # How this machine booted, as /sys says
+    agent = dict(line.split("=", 1) for line in (out / "agent.txt").read_text().splitlines())
+    assert agent["firmware"] == ("uefi" if os.path.isdir("/sys/firmware/efi") else "bios")
 
 
 @pytest.mark.parametrize("shell", shell_ids())

@@ -68,6 +68,37 @@ def test_the_image_has_every_tool_the_agent_runs() -> None:
     assert {"live-boot", "openssh-server", "linux-image-amd64", "pci.ids"} <= packages
 
 
+def test_the_image_has_every_tool_the_installer_needs() -> None:
+    packages = {
+        line.strip()
+        for line in read("config/package-lists/oci.list.chroot").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    script = (Path(__file__).parent.parent / "oci" / "install" / "oci-install").read_text()
+    needed = {
+        tool
+        for tools in re.findall(r"^\s*(?:\[.*\] \|\| )?need ([a-z0-9. ]+)$", script, re.M)
+        for tool in tools.split()
+    }
+    # each tool -> the Debian package that ships it
+    provider = {
+        "chroot": "coreutils",
+        "install": "coreutils",
+        "debootstrap": "debootstrap",
+        "sgdisk": "gdisk",
+        "partx": "util-linux",
+        "wipefs": "util-linux",
+        "blkid": "util-linux",
+        "losetup": "util-linux",
+        "mkfs.ext4": "e2fsprogs",
+        "mdadm": "mdadm",
+        "mkfs.vfat": "dosfstools",
+    }
+    assert needed == set(provider)
+    essential = {"coreutils"}  # in every Debian system
+    assert set(provider.values()) - essential <= packages
+
+
 def test_the_agent_lldpd_and_ssh_start_at_boot() -> None:
     unit = read("config/includes.chroot/etc/systemd/system/oci-agent.service")
     assert "ExecStart=/usr/local/bin/oci-agent\n" in unit

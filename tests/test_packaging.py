@@ -72,6 +72,9 @@ def test_wheel_installs_and_runs_outside_the_source_tree(tmp_path: Path) -> None
     assert "oci/live_build/config/package-lists/oci.list.chroot" in names
     assert "oci/live_build/config/includes.chroot/etc/systemd/system/oci-agent.service" in names
     assert any(n.startswith("oci/migrations/versions/0001_") for n in names)
+    # the installer and the scripts it puts into the installed system
+    assert {"oci/install/oci-install", "oci/install/oci-firstboot"} <= names
+    assert "oci/install/oci-report-status" in names
     assert not any(n.startswith("tests/") for n in names)
 
     venv = tmp_path / "venv"

@@ -14,7 +14,8 @@ captured outputs the same way, so any real machine can be replayed.
                        127 means the tool is not installed
   ssh-host-keys.txt    the live system's /etc/ssh/ssh_host_*_key.pub lines
   agent.txt            key=value lines about the agent itself (version=...,
-                       boot_mac=...); informative only
+                       boot_mac=...) and how the system booted (firmware=bios
+                       or uefi: the installer sets up the same); informative
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ class SystemFacts:
     bios_version: str | None = None
     bios_date: str | None = None
     architecture: str | None = None  # x86_64, aarch64 (uname -m spelling)
+    firmware: str | None = None  # how the live system booted: bios or uefi (agent.txt)
 
 
 @dataclass(frozen=True)

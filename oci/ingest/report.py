@@ -12,7 +12,8 @@ Precedence, best source first:
   pci names     the server's pci.ids, the names in lspci's output, and
                 nvidia-smi's product name for GPUs neither could name
   nic speed     the switch's advertised MAU type (LLDP), else None
-Not read: ip-addr.json and agent.txt (no Facts field needs them).
+  firmware      agent.txt (bios or uefi: how the live system booted)
+Not read: ip-addr.json.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from oci.ingest import contract
+from oci.ingest.agentinfo import parse_agent_txt
 from oci.ingest.dmidecode import DmiResult, parse_dmidecode
 from oci.ingest.ethtool import EthtoolInfo, LinkSettings, parse_ethtool_info, parse_ethtool_link
 from oci.ingest.facts import (
@@ -274,7 +276,11 @@ def parse_report(files: Mapping[str, str], pci_ids: PciIds | None = None) -> Fac
     architecture = _architecture(reader, lscpu, dmi)
     memory_total = reader.read("meminfo.txt", parse_meminfo)
     facts = Facts(
-        system=dataclasses.replace(system, architecture=architecture),
+        system=dataclasses.replace(
+            system,
+            architecture=architecture,
+            firmware=parse_agent_txt(files.get(contract.AGENT_FILE, "")).firmware,
+        ),
         cpu=_cpu(lscpu, dmi),
         memory_bytes=(dmi.memory_bytes if dmi else None) or memory_total,
         dimms=dmi.dimms if dmi else (),
