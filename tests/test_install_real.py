@@ -260,7 +260,7 @@ def test_a_failing_step_is_reported(
     assert "FAILED in step 'debootstrap'" in run.output
     [(_, body)] = run.posts
     assert body["status"] == "install-failed"
-    assert body["message"].startswith("oci-install: step debootstrap failed (exit ")
+    assert body["message"].startswith("oci-install: step debootstrap failed: exit ")
 
 
 # --- disk images through loop devices ------------------------------------------

@@ -239,6 +239,7 @@ from oci.cli import (  # noqa: E402, F401
     commands,
     discovery_commands,
     enc_commands,
+    install_commands,
     machine_enrolment,
     network_commands,
     pki_commands,

@@ -143,6 +143,7 @@ def install_env(inputs: InstallInputs) -> dict[str, str]:
     https = inputs.api_url.startswith("https:")
     return {
         "OCI_HOSTNAME": inputs.hostname,
+        "OCI_SERIAL": inputs.serial or "",
         "OCI_STATUS_URL": status_url(inputs),
         # The installer runs before the chain is in place: it reads it from the bundle.
         "OCI_STATUS_CACERT": f"{TARGET}{PKI_DIR}/ca-chain.crt" if https else "",

@@ -1,0 +1,176 @@
+"""ocicli commands that install a machine from its live system and reboot it over SSH."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import click
+
+from oci.cli.client import ApiClient, ApiError
+from oci.cli.main import client_from, completer, emit_object, main, output_options
+
+P = ApiClient.path
+MACHINE = click.argument("machine", shell_complete=completer("machines", "serial"))
+ADDRESS = click.option(
+    "--address",
+    help="SSH to this address [default: where its live system reported from; "
+    "once installed, its first cluster address].",
+)
+PORT = click.option("--port", type=click.IntRange(1, 65535), help="SSH port [default: 22].")
+# Once the installer is done, the machine leaves these states.
+RUNNING = {"installing"}
+
+
+def _reach(address: str | None, port: int | None) -> dict[str, Any]:
+    return {k: v for k, v in (("address", address), ("port", port)) if v is not None}
+
+
+def follow_log(
+    api: ApiClient,
+    machine: str,
+    reach: dict[str, Any],
+    *,
+    follow: bool,
+    interval: float,
+    offset: int = 0,
+) -> str:
+    """Print the installer's log from `offset`; with `follow`, until the machine
+    leaves `installing`. Returns the machine's last known status."""
+    path = P("machines", machine, "install-log")
+    misses = 0
+    while True:
+        try:
+            chunk = api.get(path, offset=offset, **reach)
+        except ApiError as exc:
+            # The live system reboots at the end, or is busy: say so, keep going a while.
+            if not follow or exc.status not in (502, 504) or misses >= 5:
+                raise
+            misses += 1
+            click.echo(f"(log not readable now: {exc}; retrying)", err=True)
+            time.sleep(interval)
+            continue
+        misses = 0
+        if chunk["text"]:
+            sys.stdout.write(chunk["text"])
+            sys.stdout.flush()
+        offset = chunk["offset"]
+        more = offset < chunk["size"]
+        if more:
+            continue
+        if not follow or chunk["status"] not in RUNNING:
+            return str(chunk["status"])
+        time.sleep(interval)
+
+
+@main.command("machine-install-os")
+@MACHINE
+@ADDRESS
+@PORT
+@click.option("--follow", is_flag=True, help="Then print the installer's log until it ends.")
+@click.option("--interval", type=click.FloatRange(0.2, 60), default=2.0, show_default=True)
+@output_options()
+@click.pass_context
+def machine_install_os(
+    ctx: click.Context,
+    machine: str,
+    address: str | None,
+    port: int | None,
+    follow: bool,
+    interval: float,
+    fmt: str,
+    columns: tuple[str, ...],
+) -> None:
+    """Install Debian on MACHINE from its live system.
+
+    The server checks that MACHINE is enrolled (machine-add) and live, moves it
+    to `installing`, pushes its bundle over SSH (host key pinned from its
+    discovery report; the server's key from `oci ssh-key` is in the live
+    image), and starts the installer there, which reports `installed` (or
+    `install-failed`) itself. Follow it with machine-install-log.
+
+    \b
+    Examples:
+      ocicli machine-install-os 5KXY123 --follow
+      ocicli machine-install-os 5KXY123 --address 192.0.2.50   # live system behind NAT
+    """
+    api = client_from(ctx)
+    reach = _reach(address, port)
+    result = api.post(P("machines", machine, "install"), reach)
+    if not follow:
+        emit_object(result, fmt, columns)
+        return
+    click.echo(f"installer started on {result['reached']} ({result['hostname']}); its log:")
+    status = follow_log(api, machine, reach, follow=True, interval=interval)
+    click.echo(f"machine {machine}: {status}")
+    if status != "installed":
+        sys.exit(1)
+
+
+@main.command("machine-install-log")
+@MACHINE
+@ADDRESS
+@PORT
+@click.option("--follow", "-f", is_flag=True, help="Keep printing until the install ends.")
+@click.option("--interval", type=click.FloatRange(0.2, 60), default=2.0, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0, help="Start at this byte.")
+@click.pass_context
+def machine_install_log(
+    ctx: click.Context,
+    machine: str,
+    address: str | None,
+    port: int | None,
+    follow: bool,
+    interval: float,
+    offset: int,
+) -> None:
+    """Print the installer's log on MACHINE (read over SSH from its live system).
+
+    \b
+    Examples:
+      ocicli machine-install-log 5KXY123
+      ocicli machine-install-log 5KXY123 --follow
+    """
+    status = follow_log(
+        client_from(ctx),
+        machine,
+        _reach(address, port),
+        follow=follow,
+        interval=interval,
+        offset=offset,
+    )
+    if follow:
+        click.echo(f"machine {machine}: {status}")
+
+
+def _reboot_command(name: str, boot: str, what: str) -> None:
+    @main.command(name, help=f"Reboot MACHINE over SSH {what}.")
+    @MACHINE
+    @ADDRESS
+    @PORT
+    @output_options()
+    @click.pass_context
+    def reboot(
+        ctx: click.Context,
+        machine: str,
+        address: str | None,
+        port: int | None,
+        fmt: str,
+        columns: tuple[str, ...],
+    ) -> None:
+        body = {"boot": boot, **_reach(address, port)}
+        emit_object(client_from(ctx).post(P("machines", machine, "reboot"), body), fmt, columns)
+
+
+_reboot_command(
+    "machine-reboot-on-live",
+    "live",
+    "on the live image: its state goes back to live, so the boot service sends the live "
+    "image (use machine-ipmi-reboot-on-live for a machine SSH cannot reach)",
+)
+_reboot_command(
+    "machine-reboot-on-hdd",
+    "hdd",
+    "on its installed disk (it must be installed: the boot service then answers 'local disk')",
+)
