@@ -15,7 +15,7 @@ import pytest
 from oci.errors import Conflict
 from oci.install import plan
 from oci.install.network import plan_network
-from oci.install.spec import DiskInput, NetworkInput
+from oci.install.spec import DiskInput, HostEntry, NetworkInput
 from tests import install_inputs
 from tests.install_inputs import HOSTNAME, MGMT
 
@@ -305,6 +305,7 @@ def test_settings_are_values_for_the_shell_whatever_they_hold(tmp_path: Path) ->
         {"debian_mirror": "http://deb.debian.org/debian main\ndeb http://evil/ x"},
         {"debian_release": "trixie main"},
         {"api_url": "http://x/$(reboot)"},
+        {"hosts": (HostEntry("10.0.0.1\n10.0.0.2", "evil.example.com"),)},
     ],
 )
 def test_values_written_unquoted_must_be_names_and_urls(change: dict[str, str]) -> None:

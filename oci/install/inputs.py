@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from oci import ipam
 from oci.config import Settings
+from oci.enc.snapshot import LISTED_ROLES
 from oci.enrolment import effective_settings
 from oci.errors import Conflict
 from oci.ingest.agentinfo import parse_agent_txt
@@ -27,9 +28,6 @@ from oci.topology import cluster_options
 
 __all__ = ["InstallInputs", "gather"]
 
-# Members of these roles go into every node's /etc/hosts (as the ENC lists
-# them): computes and storage nodes can be thousands, Puppet adds what is needed.
-LISTED_ROLES = ("controller", "network", "sql", "messaging", "cephmon", "swiftproxy", "dns")
 _URL_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -109,6 +107,8 @@ def _management(addresses: list[tuple[Network, str]]) -> str | None:
 
 
 def _hosts(session: Session, machine: Machine) -> tuple[HostEntry, ...]:
+    """The members of the roles the ENC lists (controllers, network nodes...) and the
+    API VIP: computes and storage nodes can be thousands, Puppet adds what it needs."""
     rows = session.execute(
         select(Machine.id, Machine.hostname, Network, IpAddress.address)
         .join(Role, Machine.role_id == Role.id)

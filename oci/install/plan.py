@@ -175,7 +175,6 @@ def _hosts(inputs: InstallInputs) -> str:
         if entry.fqdn in seen:
             continue
         seen.add(entry.fqdn)
-        ipaddress.ip_address(entry.address)  # never a line of anything else
         lines.append(f"{entry.address}\t{entry.fqdn} {entry.fqdn.split('.', 1)[0]}")
     lines += ["ff02::1\tip6-allnodes", "ff02::2\tip6-allrouters"]
     return "\n".join(lines) + "\n"
@@ -276,6 +275,9 @@ def _check(inputs: InstallInputs) -> None:
     for url in urls:
         if not _URL.match(url):
             raise Conflict(f"{url!r} is not a URL oci can write into the node's configuration")
+    for entry in inputs.hosts:
+        if not _HOST.match(entry.fqdn) or not _is_address(entry.address):
+            raise Conflict(f"{entry.fqdn!r} {entry.address!r} cannot go into /etc/hosts")
     if not _RELEASE.match(inputs.debian_release):
         raise Conflict(f"{inputs.debian_release!r} is not a Debian release name")
 
