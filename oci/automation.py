@@ -309,6 +309,6 @@ def issue_certificate(factory: sessionmaker[Session], machine_id: int, settings:
         machine = session.get(Machine, machine_id)
         assert machine is not None and machine.hostname is not None
         hostname = machine.hostname
-        addresses = sorted(ip.address for ip in machine.ip_addresses)
+        addresses = sorted(ip.address for ip in machine.ip_addresses if ip.purpose == "host")
     issued = Pki(settings.pki_dir).issue_node(hostname, addresses)
     return f"node certificate issued for {hostname} (until {issued.not_after:%Y-%m-%d})"

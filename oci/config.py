@@ -52,6 +52,14 @@ class Settings(BaseModel):
     bmc_timeout: float = Field(
         10.0, gt=0, le=120, description="Seconds a BMC has to answer before oci gives up on it."
     )
+    bmc_quirks_file: Path | None = Field(
+        None,
+        description="Vendor quirks of BMC set-up (machine-ipmi-setup: user slot, LAN "
+        "channel, password rules...), replacing oci's own oci/data/bmc-quirks.yaml.",
+    )
+    live_ssh_port: int = Field(
+        22, ge=1, le=65535, description="Port of the live systems' sshd (oci/remote.py)."
+    )
     secret_key_file: Path | None = Field(
         None,
         description="Key that encrypts cluster secrets at rest; default: data_dir/secret.key, "

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,24 +37,25 @@ def keygen(path: Path) -> str:
     return path.with_suffix(".pub").read_text().strip()
 
 
-@pytest.fixture
-def live_sshd(tmp_path: Path) -> Iterator[tuple[int, str, Path]]:
-    """(port, host public key line, the server's key file) of a running sshd
-    that lets our server key in as root."""
-    server_key = tmp_path / "oci" / "id_ed25519"
+@contextmanager
+def running_sshd(
+    workdir: Path, server_key: Path, *, path: str | None = None
+) -> Iterator[tuple[int, str]]:
+    """(port, host public key line) of a real sshd on 127.0.0.1 that lets the key
+    at `server_key` (made if need be) in as root; `path`: its sessions' PATH."""
     remote.server_key(server_key)
-    host_key = tmp_path / "ssh_host_ed25519_key"
+    host_key = workdir / "ssh_host_ed25519_key"
     host_public = keygen(host_key)
-    authorized = tmp_path / "authorized_keys"
+    authorized = workdir / "authorized_keys"
     authorized.write_text(server_key.with_suffix(".pub").read_text())
     port = free_port()
-    config = tmp_path / "sshd_config"
+    config = workdir / "sshd_config"
     config.write_text(
         f"Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\n"
-        f"PidFile {tmp_path / 'sshd.pid'}\nAuthorizedKeysFile {authorized}\n"
+        f"PidFile {workdir / 'sshd.pid'}\nAuthorizedKeysFile {authorized}\n"
         "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
         "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
-        "Subsystem sftp internal-sftp\n"
+        "Subsystem sftp internal-sftp\n" + (f"SetEnv PATH={path}\n" if path else "")
     )
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation
     process = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=subprocess.PIPE)
@@ -65,10 +67,19 @@ def live_sshd(tmp_path: Path) -> Iterator[tuple[int, str, Path]]:
                     break
             except OSError:
                 time.sleep(0.1)
-        yield port, host_public, server_key
+        yield port, host_public
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def live_sshd(tmp_path: Path) -> Iterator[tuple[int, str, Path]]:
+    """(port, host public key line, the server's key file) of a running sshd
+    that lets our server key in as root."""
+    server_key = tmp_path / "oci" / "id_ed25519"
+    with running_sshd(tmp_path, server_key) as (port, host_public):
+        yield port, host_public, server_key
 
 
 def test_the_pinned_host_key_lets_the_server_in_and_another_is_refused(

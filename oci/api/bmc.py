@@ -1,4 +1,4 @@
-"""/api/v1/machines/<key>/ipmi, /power, /bootdev: a machine's BMC.
+"""/api/v1/machines/<key>/ipmi, /ipmi/setup, /power, /bootdev: a machine's BMC.
 
 Every call that reaches a BMC is bounded by the `bmc_timeout` setting (see
 oci/bmc.py): a dead BMC is a 504 with its address, a refusing one a 502 with
@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from flask import Blueprint, current_app
 from pydantic import Field, StringConstraints
 
-from oci import bmc, bmc_credentials, inventory, machine_status
+from oci import bmc, bmc_credentials, bmc_quirks, bmc_setup, inventory, machine_status, remote
 from oci.api.common import Input, Output
 from oci.api.endpoint import Access, endpoint
 from oci.api.session import db, vault, write
@@ -207,3 +207,60 @@ def reboot_on_live(key: str, body: RebootIn) -> PowerOut:
 )
 def reboot_on_hdd(key: str, body: RebootIn) -> PowerOut:
     return _reboot(key, "disk", body.uefi)
+
+
+class IpmiSetupIn(Input):
+    network: str | None = Field(
+        None,
+        max_length=64,
+        description="The ipmi network to take the address from; default: the cluster's "
+        "only ipmi network in the machine's location",
+    )
+    port: int | None = Field(
+        None, ge=1, le=65535, description="UDP port the BMC answers on; default: 623"
+    )
+
+
+class SetupStepOut(Output):
+    step: str
+    command: str = Field(description="What ran (the password masked)")
+    ok: bool
+    detail: str
+
+
+class IpmiSetupOut(IpmiOut):
+    network: str
+    quirks: str = Field(description="The vendor entry of the BMC quirks file that was used")
+    steps: list[SetupStepOut]
+
+
+@bp.post("/machines/<key>/ipmi/setup")
+@endpoint(
+    "Set the BMC up from the live system (machine-ipmi-setup): ipmitool makes a user "
+    "with a generated password and a static address on the cluster's ipmi network; "
+    "saved only once a login over the network works",
+    tag=TAG,
+    body=IpmiSetupIn,
+    response=IpmiSetupOut,
+)
+def setup_ipmi(key: str, body: IpmiSetupIn) -> IpmiSetupOut:
+    settings = current_app.config["OCI_SETTINGS"]
+    outcome = bmc_setup.set_up(
+        write,
+        key,
+        bmc_quirks.load_quirks(settings.bmc_quirks_file),
+        network_name=body.network,
+        port=body.port,
+        ssh_port=settings.live_ssh_port,
+        ssh_key=remote.server_key(settings.ssh_key_file),
+        bmc_timeout=settings.bmc_timeout,
+        vault=vault(),
+    )
+    # A transaction of its own: the request's session may predate the save.
+    saved = write(lambda s: _out(inventory.machine_by_key(s, key)))
+    return IpmiSetupOut(
+        **saved.model_dump(),
+        network=outcome.prepared.network,
+        quirks=outcome.prepared.quirk.name,
+        steps=[SetupStepOut(**vars(step)) for step in outcome.steps],
+    )

@@ -74,7 +74,9 @@ class ClusterMachineOut(Output):
 class ClusterIpOut(Output):
     network: Ref
     address: str
-    purpose: str = Field(description="host: a machine's address; vip: the cluster's VIP")
+    purpose: str = Field(
+        description="host: a machine's address; bmc: its BMC's; vip: the cluster's VIP"
+    )
     hostname: str | None
     serial: str | None
     role: str | None
@@ -98,7 +100,11 @@ def machine_out(machine: Machine) -> ClusterMachineOut:
         location=ref(machine.location, "locations.show"),
         is_first_master=machine.is_first_master,
         status=str(machine.status),
-        addresses=[ip.address for ip in sorted(machine.ip_addresses, key=_network_order)],
+        addresses=[
+            ip.address
+            for ip in sorted(machine.ip_addresses, key=_network_order)
+            if ip.purpose == "host"  # not its BMC's
+        ],
     )
 
 

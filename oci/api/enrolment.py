@@ -74,7 +74,8 @@ def enrolment_out(machine: Machine) -> EnrolmentOut:
     nics = [ipam.NicSpeed(nic.name, nic.speed_mbps, nic.physical) for nic in machine.nics]
     addresses: list[AddressOut] = []
     warnings: list[str] = []
-    for ip in sorted(machine.ip_addresses, key=_by_network):
+    hosts = [ip for ip in machine.ip_addresses if ip.purpose == "host"]  # not its BMC's
+    for ip in sorted(hosts, key=_by_network):
         network = ip.network
         interfaces = []
         for token in (network.iface1, network.iface2):

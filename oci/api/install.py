@@ -45,7 +45,9 @@ class Reach(Input):
         description="Where to SSH to; default: the address its live system reported from, "
         "or its first cluster address once installed",
     )
-    port: int | None = Field(None, ge=1, le=65535, description="SSH port; default 22")
+    port: int | None = Field(
+        None, ge=1, le=65535, description="SSH port; default: the live_ssh_port setting (22)"
+    )
 
 
 class InstallOut(Output):
@@ -105,20 +107,16 @@ def target_of(session: Session, machine: Machine, reach: Reach | LogQuery) -> re
     )
     address = reach.address
     if address is None:
-        candidates = machine_status.own_addresses(session, machine)
         newest = machine_status.newest_report_source(session, machine)
-        if machine.status in LIVE_STATES and newest:
-            address = newest
-        elif candidates - {newest}:
-            address = sorted(candidates - {newest})[0]
-        else:
-            address = newest
+        hosts = sorted(ip.address for ip in machine.ip_addresses if ip.purpose == "host")
+        # The live system answers where it reported from; an installed one at its own address.
+        address = newest if machine.status in LIVE_STATES or not hosts else hosts[0]
     if address is None:
         raise Conflict(
             f"no address is known for machine {machine.serial}: it never reported; "
             "give one with --address"
         )
-    return remote.Target(address, keys, port=reach.port or 22)
+    return remote.Target(address, keys, port=reach.port or _settings().live_ssh_port)
 
 
 @bp.post("/machines/<key>/install")

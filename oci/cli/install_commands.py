@@ -18,7 +18,11 @@ ADDRESS = click.option(
     help="SSH to this address [default: where its live system reported from; "
     "once installed, its first cluster address].",
 )
-PORT = click.option("--port", type=click.IntRange(1, 65535), help="SSH port [default: 22].")
+PORT = click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="SSH port [default: the server's live_ssh_port, 22].",
+)
 # Once the installer is done, the machine leaves these states.
 RUNNING = {"installing"}
 

@@ -127,7 +127,8 @@ MEMBERS = (
     )
     .select_from(
         Machine.__table__.join(Role.__table__, _r.id == _m.role_id)
-        .outerjoin(IpAddress.__table__, _ip.machine_id == _m.id)
+        # Host addresses only: a BMC's address (purpose bmc) is no interface's.
+        .outerjoin(IpAddress.__table__, and_(_ip.machine_id == _m.id, _ip.purpose == "host"))
         .outerjoin(Network.__table__, _n.id == _ip.network_id)
     )
     .where(

@@ -59,7 +59,8 @@ class Network(Timestamps, Base):
 
 
 class IpAddress(Base):
-    """One address of a network, held by a machine or reserved (VIP)."""
+    """One address of a network, held by a machine (host), its BMC (bmc, set up by
+    machine-ipmi-setup) or reserved (vip)."""
 
     __tablename__ = "ip_addresses"
     __table_args__ = (
@@ -74,7 +75,7 @@ class IpAddress(Base):
     machine_id: Mapped[int | None] = mapped_column(
         ForeignKey("machines.id", ondelete="CASCADE"), index=True
     )
-    purpose: Mapped[str] = mapped_column(String(16), default="host")  # host | vip
+    purpose: Mapped[str] = mapped_column(String(16), default="host")  # host | vip | bmc
 
     network: Mapped[Network] = relationship(back_populates="ip_addresses")
     machine: Mapped[Machine | None] = relationship(back_populates="ip_addresses")
