@@ -270,6 +270,7 @@ needs_loop = pytest.mark.skipif(
     reason="no loop devices",
 )
 DISK_STEPS = ["check", "disks", "wipe", "partition"]
+DEV_DISK_BEFORE = Path("/dev/disk").exists()
 
 
 def disk_images(directory: Path, count: int) -> list[Path]:
@@ -347,6 +348,8 @@ def test_disk_image_gets_gpt_ext4_and_grub(image_run, tmp_path: Path) -> None:  
     assert [body["status"] for _, body in run.posts] == ["installed"]
     assert partitions(image) == [("1", "EF02", "bios-boot"), ("2", "8300", "root")]
     assert detached(image)  # the installer let go of its loop device
+    if not DEV_DISK_BEFORE:  # no udev: the installer made /dev/disk for GRUB, and removed it
+        assert not Path("/dev/disk").exists()
     with open(image, "rb") as disk:
         mbr = disk.read(512)
         disk.seek(2048 * 512)  # the BIOS boot partition: GRUB's core image

@@ -122,6 +122,13 @@ def test_wheel_installs_and_runs_outside_the_source_tree(tmp_path: Path) -> None
     assert package.is_relative_to(venv), f"oci imported from {package}, not the fresh venv"
     assert not package.is_relative_to(REPO)
     assert where[1] == "True"
+    # the installer's scripts are read from the installed package into each bundle
+    bundle_script = run(
+        python, "-c",
+        "from oci.install import plan; print(plan._script('oci-install').decode()[:9])",
+        cwd=workdir, env=env,
+    )  # fmt: skip
+    assert bundle_script == "#!/bin/sh\n"
     assert "0001_initial_schema.py" in where[2]
 
     assert "Administer the oci server" in run(bin_dir / "oci", "--help", cwd=workdir, env=env)
