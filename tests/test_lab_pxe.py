@@ -211,7 +211,7 @@ def test_two_machines_pxe_boot_and_are_discovered_with_their_switch_ports(tmp_pa
         assert re.search(
             r"lab1: BIOS OCILAB0001 running \(pid \d+\), enrolled, live, "
             r"cl1-controller-1\.example\.com \(controller\) in zone1, rack 5 U1, "
-            r"switch dc1-r2-rack5-sw1:swp1, dc1-r2-rack5-sw2:swp1\n",
+            r"switch dc1-r2-rack5-sw1:swp1, dc1-r2-rack5-sw2:swp1, ssh 127\.0\.0\.1:\d+\n",
             status.stdout,
         ), status.stdout
         assert re.search(
