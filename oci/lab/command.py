@@ -200,6 +200,9 @@ def up(
         f"listen_port = {port}\nworkers = {4 if machines else 2}\n"
         f"live_image_dir = {json.dumps(str(boot_dir))}\n"
         f"profiles_dir = {json.dumps(str(profiles_dir))}\n"
+        # Installers and installed nodes report their status to the host as
+        # QEMU's user network shows it, not to the loopback the API listens on.
+        f'node_api_url = "http://10.0.2.2:{port}"\n'
         + "".join(f"{key} = {value}\n" for key, value in enrol.SETTINGS.items())
     )
     settings = load_settings(environ=here.server_env)

@@ -26,7 +26,9 @@ __all__ = ["LabMachine", "Wire", "fleet", "machine_spec", "switch_ports"]
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 SWITCHES = ("dc1-r2-rack5-sw1", "dc1-r2-rack5-sw2")
 PRODUCTS = (("Dell Inc.", "PowerEdge R640"), ("Dell Inc.", "PowerEdge R740xd"))
-NVME_BYTES = 4 << 30
+# The NVMe disk holds an installed system (oci-install wants >= 8 GiB); the
+# images are sparse, so only what is written takes room.
+NVME_BYTES = 12 << 30
 SATA_BYTES = 2 << 30
 
 
