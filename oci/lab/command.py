@@ -19,7 +19,7 @@ from oci.cli.client import ApiClient, ApiError
 from oci.config import load_settings
 from oci.db import make_engine, make_sessionmaker
 from oci.lab import enrol
-from oci.lab.fleet import LabMachine, fleet
+from oci.lab.fleet import SERVER_ADDRESS, LabMachine, fleet
 from oci.lab.machines import (
     SWITCH_MARKER,
     free_tcp_ports,
@@ -202,7 +202,7 @@ def up(
         f"profiles_dir = {json.dumps(str(profiles_dir))}\n"
         # Installers and installed nodes report their status to the host as
         # QEMU's user network shows it, not to the loopback the API listens on.
-        f'node_api_url = "http://10.0.2.2:{port}"\n'
+        f'node_api_url = "http://{SERVER_ADDRESS}:{port}"\n'
         + "".join(f"{key} = {value}\n" for key, value in enrol.SETTINGS.items())
     )
     settings = load_settings(environ=here.server_env)
@@ -293,7 +293,7 @@ def _start_machines(here: Lab, count: int, port: int, memory: int) -> list[LabMa
     known, _ = load_fleet(here.dir)
     stop_everything(here.dir, known)
     lab_machines = fleet(count, free_udp_ports(4 * count), ssh_ports=free_tcp_ports(count))
-    boot_url = f"http://10.0.2.2:{port}/boot/ipxe"  # the host, from QEMU's user network
+    boot_url = f"http://{SERVER_ADDRESS}:{port}/boot/ipxe"  # the host, from QEMU's user network
     save_fleet(here.dir, lab_machines, {"boot_url": boot_url, "started": time.time()})
     pid = start_switch(here.dir, lab_machines)
     switches = sorted({wire.switch for machine in lab_machines for wire in machine.wires})
