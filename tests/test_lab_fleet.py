@@ -93,7 +93,9 @@ def test_a_lab_machine_pxe_boots_from_its_first_nic(tmp_path: Path) -> None:
     ) in argv
     assert "hubport,id=hubwire0,hubid=0,netdev=wire0" in argv
     assert "socket,udp=127.0.0.1:40000,localaddr=127.0.0.1:40001,id=wire0" in argv
-    assert "virtio-net-pci,netdev=net0,mac=52:54:00:1a:01:01,bootindex=1" in argv
+    assert (
+        "virtio-net-pci,netdev=net0,mac=52:54:00:1a:01:01,bootindex=1,speed=10000,duplex=full"
+    ) in argv
     assert "e1000e,netdev=net1,mac=52:54:00:1a:01:02,romfile=" in argv
     assert "serial=OCILAB0001" in line and "if=pflash" not in line
     assert "if=pflash" in " ".join(qemu_argv(machine_spec(uefi, tmp_path, "http://x/boot/ipxe")))

@@ -155,7 +155,10 @@ def machine_spec(
                 "-netdev",
                 f"hubport,id=hubwire{index},hubid={index},netdev=wire{index}",
             ]
-            nics.append(Nic(model=wire.model, mac=wire.mac, netdev=hub, bootindex=1))
+            # 10 Gbit/s: the lab's networks ride on its first NIC as "10g1"
+            nics.append(
+                Nic(model=wire.model, mac=wire.mac, netdev=hub, bootindex=1, speed_mbps=10000)
+            )
         else:
             nics.append(Nic(model=wire.model, mac=wire.mac, netdev=socket, romfile=""))
     return MachineSpec(

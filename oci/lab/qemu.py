@@ -173,6 +173,7 @@ class Nic:
     netdev: str = "user"
     bootindex: int | None = None
     romfile: str | None = None  # "" to boot without the NIC's option ROM
+    speed_mbps: int | None = None  # virtio-net only: the link speed the guest sees (full duplex)
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,8 @@ def qemu_argv(spec: MachineSpec, qemu: str = QEMU) -> list[str]:
         device = {"netdev": f"net{index}", "mac": nic.mac, "bootindex": nic.bootindex}
         if nic.romfile is not None:
             device["romfile"] = nic.romfile
+        if nic.speed_mbps is not None:
+            device |= {"speed": nic.speed_mbps, "duplex": "full"}
         argv += ["-device", _options(nic.model, device)]
     sata_port = 0
     for index, disk in enumerate(spec.disks):
