@@ -98,6 +98,9 @@ def test_a_lab_machine_pxe_boots_from_its_first_nic(tmp_path: Path) -> None:
     ) in argv
     assert "e1000e,netdev=net1,mac=52:54:00:1a:01:02,romfile=" in argv
     assert "serial=OCILAB0001" in line and "if=pflash" not in line
+    # it reboots (into its installed disk) rather than ending QEMU, the NVMe disk next in line
+    assert "-no-reboot" not in argv
+    assert "nvme,drive=nvme0,serial=OCINVME0001,bootindex=2" in argv
     assert "if=pflash" in " ".join(qemu_argv(machine_spec(uefi, tmp_path, "http://x/boot/ipxe")))
 
 

@@ -183,6 +183,9 @@ def machine_spec(
                 image=directory / "nvme0.img",
                 size_bytes=NVME_BYTES,
                 serial=machine.nvme_serial,
+                # after the network: where the installed system boots from
+                # (BIOS drive 0x80 for iPXE's sanboot, OVMF's next entry)
+                bootindex=2,
             ),
             Disk(
                 kind="sata",
@@ -194,6 +197,7 @@ def machine_spec(
         ),
         serial="stdio",
         extra=tuple(extra),
+        reboot=True,  # machine-reboot-on-hdd/-live: the lab's machines boot again
     )
 
 

@@ -209,6 +209,9 @@ class MachineSpec:
     append: str = ""
     serial: str = "mon:stdio"  # where the serial console goes (-serial)
     extra: tuple[str, ...] = ()
+    # False: a reboot ends QEMU (-no-reboot), so a crash loop stops a test
+    # machine; True for a machine that must boot again, e.g. into its disk.
+    reboot: bool = False
 
     def __post_init__(self) -> None:
         for disk in self.disks:
@@ -238,7 +241,7 @@ def qemu_argv(spec: MachineSpec, qemu: str = QEMU) -> list[str]:
         "-m",
         str(spec.memory_mib),
         "-nodefaults",
-        "-no-reboot",
+        *([] if spec.reboot else ["-no-reboot"]),
         "-display",
         "none",
         "-serial",
