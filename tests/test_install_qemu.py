@@ -1,6 +1,6 @@
 """End to end, opt-in: one full OS installation onto a QEMU machine's disk in the lab.
 
-Slow (about 20-30 min under TCG), so it runs only with OCI_TEST_QEMU_INSTALL=1,
+Slow (about 40 min under TCG), so it runs only with OCI_TEST_QEMU_INSTALL=1,
 never in CI. The steps are the operator's:
 
 1. `oci live-image build` with the lab's data directory, so the image lets in
@@ -107,7 +107,9 @@ def test_a_lab_machine_installs_debian_on_its_disk_and_boots_it(tmp_path: Path) 
             got.raise_for_status()
             return str(got.json()["status"])
 
-        ssh = ["--port", str(machine.ssh_port)]
+        # the forwarded port on the host: the installed node's own address is not
+        # reachable from here (once installed, the server would pick it)
+        ssh = ["--address", "127.0.0.1", "--port", str(machine.ssh_port)]
         started = time.monotonic()
         log = run(
             [str(BIN / "ocicli"), "machine-install-os", machine.serial, *ssh, "--follow"],
