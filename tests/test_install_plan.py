@@ -60,6 +60,7 @@ def test_the_smallest_internal_disk_is_the_system_disk() -> None:
     env = plan.install_env(install_inputs.make())
     assert (env["OCI_DISKS"], env["OCI_DISK_SIZES"]) == ("sda", "480103981056")
     assert "mdadm" not in env["OCI_PACKAGES"].split(",")
+    assert "e2fsprogs" in env["OCI_PACKAGES"].split(",")  # the initramfs checks the root fs
 
 
 def test_software_raid_over_the_machines_raid_devices() -> None:

@@ -84,15 +84,23 @@ def test_the_fleet_alternates_firmware_and_wires_each_nic_to_its_switch() -> Non
 
 def test_a_lab_machine_pxe_boots_from_its_first_nic(tmp_path: Path) -> None:
     bios, uefi = fleet(2, list(range(40000, 40008)))
-    argv = qemu_argv(machine_spec(bios, tmp_path, "http://10.0.2.2:8080/boot/ipxe"))
+    argv = qemu_argv(machine_spec(bios, tmp_path, "http://192.168.101.1:8080/boot/ipxe"))
     line = " ".join(argv)
     assert "-kernel" not in argv and "-boot strict=on" in line
-    assert "user,id=user0,bootfile=http://10.0.2.2:8080/boot/ipxe" in argv
+    assert (
+        "user,id=user0,net=192.168.101.0/24,host=192.168.101.1,dns=192.168.101.253,"
+        "dhcpstart=192.168.101.200,bootfile=http://192.168.101.1:8080/boot/ipxe"
+    ) in argv
     assert "hubport,id=hubwire0,hubid=0,netdev=wire0" in argv
     assert "socket,udp=127.0.0.1:40000,localaddr=127.0.0.1:40001,id=wire0" in argv
-    assert "virtio-net-pci,netdev=net0,mac=52:54:00:1a:01:01,bootindex=1" in argv
+    assert (
+        "virtio-net-pci,netdev=net0,mac=52:54:00:1a:01:01,bootindex=1,speed=10000,duplex=full"
+    ) in argv
     assert "e1000e,netdev=net1,mac=52:54:00:1a:01:02,romfile=" in argv
     assert "serial=OCILAB0001" in line and "if=pflash" not in line
+    # it reboots (into its installed disk) rather than ending QEMU, the NVMe disk next in line
+    assert "-no-reboot" not in argv
+    assert "nvme,drive=nvme0,serial=OCINVME0001,bootindex=2" in argv
     assert "if=pflash" in " ".join(qemu_argv(machine_spec(uefi, tmp_path, "http://x/boot/ipxe")))
 
 

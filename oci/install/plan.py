@@ -55,6 +55,7 @@ BASE_PACKAGES = (
     "ca-certificates",
     "curl",
     "puppet-agent",
+    "e2fsprogs",  # fsck.ext4 for the root file system at boot (minbase has none)
 )
 KERNEL_PACKAGES = ("linux-image-amd64",)
 _DISK = re.compile(r"^[a-z][a-z0-9]{1,31}$")  # a kernel name: sda, nvme0n1, vdb

@@ -19,7 +19,7 @@ from oci.cli.client import ApiClient, ApiError
 from oci.config import load_settings
 from oci.db import make_engine, make_sessionmaker
 from oci.lab import enrol
-from oci.lab.fleet import LabMachine, fleet
+from oci.lab.fleet import SERVER_ADDRESS, LabMachine, fleet
 from oci.lab.machines import (
     SWITCH_MARKER,
     free_tcp_ports,
@@ -78,10 +78,12 @@ EXAMPLE = [
     ("clusters", {"name": "cl1", "domain": "example.com"}),
 ]
 # network-add: every machine gets a management address, controllers a public
-# one; the public network reserves the cluster's VIP.
+# one; the public network reserves the cluster's VIP. All on the first NIC
+# (10 Gbit/s; the other is a 1 Gbit/s e1000e): it is the one on QEMU's user
+# network, which speaks no LACP, so no bond.
 ATTACHMENTS = [
-    ("mgmt-zone1", {"cluster": "cl1", "role": "all", "iface1": "10g1", "iface2": "10g2"}),
-    ("mgmt-zone2", {"cluster": "cl1", "role": "all", "iface1": "10g1", "iface2": "10g2"}),
+    ("mgmt-zone1", {"cluster": "cl1", "role": "all", "iface1": "10g1"}),
+    ("mgmt-zone2", {"cluster": "cl1", "role": "all", "iface1": "10g1"}),
     ("public", {"cluster": "cl1", "role": "controller", "iface1": "10g1"}),
 ]
 
@@ -200,6 +202,9 @@ def up(
         f"listen_port = {port}\nworkers = {4 if machines else 2}\n"
         f"live_image_dir = {json.dumps(str(boot_dir))}\n"
         f"profiles_dir = {json.dumps(str(profiles_dir))}\n"
+        # Installers and installed nodes report their status to the host as
+        # QEMU's user network shows it, not to the loopback the API listens on.
+        f'node_api_url = "http://{SERVER_ADDRESS}:{port}"\n'
         + "".join(f"{key} = {value}\n" for key, value in enrol.SETTINGS.items())
     )
     settings = load_settings(environ=here.server_env)
@@ -290,7 +295,7 @@ def _start_machines(here: Lab, count: int, port: int, memory: int) -> list[LabMa
     known, _ = load_fleet(here.dir)
     stop_everything(here.dir, known)
     lab_machines = fleet(count, free_udp_ports(4 * count), ssh_ports=free_tcp_ports(count))
-    boot_url = f"http://10.0.2.2:{port}/boot/ipxe"  # the host, from QEMU's user network
+    boot_url = f"http://{SERVER_ADDRESS}:{port}/boot/ipxe"  # the host, from QEMU's user network
     save_fleet(here.dir, lab_machines, {"boot_url": boot_url, "started": time.time()})
     pid = start_switch(here.dir, lab_machines)
     switches = sorted({wire.switch for machine in lab_machines for wire in machine.wires})

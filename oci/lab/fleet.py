@@ -21,12 +21,23 @@ from pathlib import Path
 from oci.lab.qemu import Disk, MachineSpec, Nic, Smbios
 from oci.lab.switch import Port
 
-__all__ = ["LabMachine", "Wire", "fleet", "machine_spec", "switch_ports"]
+__all__ = ["SERVER_ADDRESS", "LabMachine", "Wire", "fleet", "machine_spec", "switch_ports"]
 
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 SWITCHES = ("dc1-r2-rack5-sw1", "dc1-r2-rack5-sw2")
 PRODUCTS = (("Dell Inc.", "PowerEdge R640"), ("Dell Inc.", "PowerEdge R740xd"))
-NVME_BYTES = 4 << 30
+# The NVMe disk holds an installed system (oci-install wants >= 8 GiB); the
+# images are sparse, so only what is written takes room.
+NVME_BYTES = 12 << 30
+# QEMU's user network is the lab's management network (mgmt-zone1, where the
+# switch rules rack every machine): the host, i.e. the server, is its first
+# address, which IPAM keeps for the gateway. An installed node, with its static
+# address there, still reaches the server; DHCP (the live system) hands out
+# addresses from .200, away from IPAM's, which start at the bottom.
+SERVER_ADDRESS = "192.168.101.1"
+USER_NETWORK = (
+    "net=192.168.101.0/24,host=192.168.101.1,dns=192.168.101.253,dhcpstart=192.168.101.200"
+)
 SATA_BYTES = 2 << 30
 
 
@@ -131,11 +142,11 @@ def machine_spec(
         socket = f"socket,udp=127.0.0.1:{wire.switch_udp},localaddr=127.0.0.1:{wire.qemu_udp}"
         if wire.boots:
             # a hub joins the NIC, QEMU's user network (DHCP, the way to the
-            # server at 10.0.2.2) and the switch port
+            # server at SERVER_ADDRESS) and the switch port
             hub = f"hubport,hubid={index}"
             extra += [
                 "-netdev",
-                f"user,id=user{index},bootfile={boot_url}"
+                f"user,id=user{index},{USER_NETWORK},bootfile={boot_url}"
                 + (f",hostfwd=tcp:127.0.0.1:{machine.ssh_port}-:22" if machine.ssh_port else ""),
                 "-netdev",
                 f"hubport,id=hubuser{index},hubid={index},netdev=user{index}",
@@ -144,7 +155,10 @@ def machine_spec(
                 "-netdev",
                 f"hubport,id=hubwire{index},hubid={index},netdev=wire{index}",
             ]
-            nics.append(Nic(model=wire.model, mac=wire.mac, netdev=hub, bootindex=1))
+            # 10 Gbit/s: the lab's networks ride on its first NIC as "10g1"
+            nics.append(
+                Nic(model=wire.model, mac=wire.mac, netdev=hub, bootindex=1, speed_mbps=10000)
+            )
         else:
             nics.append(Nic(model=wire.model, mac=wire.mac, netdev=socket, romfile=""))
     return MachineSpec(
@@ -169,6 +183,9 @@ def machine_spec(
                 image=directory / "nvme0.img",
                 size_bytes=NVME_BYTES,
                 serial=machine.nvme_serial,
+                # after the network: where the installed system boots from
+                # (BIOS drive 0x80 for iPXE's sanboot, OVMF's next entry)
+                bootindex=2,
             ),
             Disk(
                 kind="sata",
@@ -180,6 +197,7 @@ def machine_spec(
         ),
         serial="stdio",
         extra=tuple(extra),
+        reboot=True,  # machine-reboot-on-hdd/-live: the lab's machines boot again
     )
 
 

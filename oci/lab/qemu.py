@@ -173,6 +173,7 @@ class Nic:
     netdev: str = "user"
     bootindex: int | None = None
     romfile: str | None = None  # "" to boot without the NIC's option ROM
+    speed_mbps: int | None = None  # virtio-net only: the link speed the guest sees (full duplex)
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,9 @@ class MachineSpec:
     append: str = ""
     serial: str = "mon:stdio"  # where the serial console goes (-serial)
     extra: tuple[str, ...] = ()
+    # False: a reboot ends QEMU (-no-reboot), so a crash loop stops a test
+    # machine; True for a machine that must boot again, e.g. into its disk.
+    reboot: bool = False
 
     def __post_init__(self) -> None:
         for disk in self.disks:
@@ -237,7 +241,7 @@ def qemu_argv(spec: MachineSpec, qemu: str = QEMU) -> list[str]:
         "-m",
         str(spec.memory_mib),
         "-nodefaults",
-        "-no-reboot",
+        *([] if spec.reboot else ["-no-reboot"]),
         "-display",
         "none",
         "-serial",
@@ -269,6 +273,8 @@ def qemu_argv(spec: MachineSpec, qemu: str = QEMU) -> list[str]:
         device = {"netdev": f"net{index}", "mac": nic.mac, "bootindex": nic.bootindex}
         if nic.romfile is not None:
             device["romfile"] = nic.romfile
+        if nic.speed_mbps is not None:
+            device |= {"speed": nic.speed_mbps, "duplex": "full"}
         argv += ["-device", _options(nic.model, device)]
     sata_port = 0
     for index, disk in enumerate(spec.disks):
