@@ -27,10 +27,10 @@ import paramiko
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from oci import bmc, bmc_credentials, inventory, remote
+from oci import bmc, bmc_credentials, inventory, machine_status, remote
 from oci.bmc_quirks import Facts, Lan, Quirk, Step, generate_password, lan_for, pick, plan
 from oci.errors import Conflict, Invalid, OciError
-from oci.models import DiscoveryReport, IpAddress, Machine, MachineEvent, Network
+from oci.models import IpAddress, Machine, MachineEvent, Network
 from oci.models.status import MachineStatus
 from oci.topology import allocate
 from oci.vault import Vault
@@ -107,23 +107,6 @@ def _ipmi_network(session: Session, machine: Machine, name: str | None) -> Netwo
     return networks[0]
 
 
-def _target(session: Session, machine: Machine, ssh_port: int) -> remote.Target:
-    keys = tuple(k.public_key for k in machine.ssh_host_keys)
-    source = session.scalar(
-        select(DiscoveryReport.source)
-        .where(DiscoveryReport.machine_id == machine.id, DiscoveryReport.source.is_not(None))
-        .order_by(DiscoveryReport.id.desc())
-        .limit(1)
-    )
-    if not keys or not source:
-        raise Conflict(
-            f"machine {machine.serial or machine.id}'s live system has not reported "
-            f"{'its SSH host keys' if not keys else 'from any address'}: boot it on the "
-            "live image first"
-        )
-    return remote.Target(source, keys, port=ssh_port)
-
-
 def prepare(
     session: Session,
     key: str,
@@ -152,7 +135,7 @@ def prepare(
             f"network {network.name!r} is IPv6: IPMI's LAN settings take IPv4 only",
             {"fields": {"network": "an IPv4 network"}},
         )
-    target = _target(session, machine, ssh_port)
+    target = machine_status.live_target(session, machine, ssh_port)
     held = session.scalar(
         select(IpAddress).where(
             IpAddress.network_id == network.id, IpAddress.machine_id == machine.id

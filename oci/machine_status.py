@@ -5,12 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from oci import remote
 from oci.errors import Conflict, Forbidden
 from oci.inventory import machine_by_key
 from oci.models import DiscoveryReport, IpAddress, Machine, MachineEvent, MachineStatus
 from oci.models.status import InvalidTransition, check_transition
 
-__all__ = ["change_status", "newest_report_source", "own_addresses"]
+__all__ = ["change_status", "live_target", "newest_report_source", "own_addresses"]
 
 
 def own_addresses(session: Session, machine: Machine) -> set[str]:
@@ -29,10 +30,23 @@ def newest_report_source(session: Session, machine: Machine) -> str | None:
     """The address the machine's newest discovery report came from (its live system)."""
     return session.scalar(
         select(DiscoveryReport.source)
-        .where(DiscoveryReport.machine_id == machine.id)
+        .where(DiscoveryReport.machine_id == machine.id, DiscoveryReport.source.is_not(None))
         .order_by(DiscoveryReport.id.desc())
         .limit(1)
     )
+
+
+def live_target(session: Session, machine: Machine, ssh_port: int) -> remote.Target:
+    """SSH to the machine's live system: where it last reported from, its host keys pinned."""
+    keys = tuple(k.public_key for k in machine.ssh_host_keys)
+    source = newest_report_source(session, machine)
+    if not keys or not source:
+        raise Conflict(
+            f"machine {machine.serial or machine.id}'s live system has not reported "
+            f"{'its SSH host keys' if not keys else 'from any address'}: boot it on the "
+            "live image first"
+        )
+    return remote.Target(source, keys, port=ssh_port)
 
 
 def change_status(

@@ -47,13 +47,15 @@ def until(predicate, what: str, timeout: float = 30):  # type: ignore[no-untyped
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_the_installer_runs_detached_and_its_log_is_read_in_pieces(
-    live_sshd,  # noqa: F811  (the fixture imported above)
-    tmp_path: Path,
-) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def ssh(live_sshd):  # type: ignore[no-untyped-def]  # noqa: F811
+    """(target, key) of the sshd playing the live system."""
     port, host_public, key_file = live_sshd
-    target = remote.Target("127.0.0.1", (host_public,), port=port)
-    key = remote.server_key(key_file)
+    return remote.Target("127.0.0.1", (host_public,), port=port), remote.server_key(key_file)
+
+
+def test_the_installer_runs_detached_and_its_log_is_read_in_pieces(ssh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target, key = ssh
     where, log = tmp_path / "oci install", str(tmp_path / "install.log")
     (tmp_path / "oci install").mkdir()
     (tmp_path / "oci install" / "stale").write_text("from an earlier attempt")
@@ -80,13 +82,8 @@ def test_the_installer_runs_detached_and_its_log_is_read_in_pieces(
     assert "".join(pieces) == whole and whole.endswith("step 9: done\n")
 
 
-def test_a_broken_bundle_or_a_missing_log_is_a_clear_error(
-    live_sshd,  # noqa: F811  (the fixture imported above)
-    tmp_path: Path,
-) -> None:  # type: ignore[no-untyped-def]
-    port, host_public, key_file = live_sshd
-    target = remote.Target("127.0.0.1", (host_public,), port=port)
-    key = remote.server_key(key_file)
+def test_a_broken_bundle_or_a_missing_log_is_a_clear_error(ssh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target, key = ssh
     with pytest.raises(remote.RemoteError, match=r"unpacking the bundle on root@127\.0\.0\.1"):
         run.start(target, key, b"not a tar", str(tmp_path / "b"), "true", str(tmp_path / "l"))
     with pytest.raises(remote.RemoteError, match="no installer log: was machine-install-os run"):

@@ -9,23 +9,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 from pydantic import Field, StringConstraints
 
 from oci import bmc, bmc_credentials, bmc_quirks, bmc_setup, inventory, machine_status, remote
-from oci.api.common import Input, Output
+from oci.api.common import Host, Input, Output
 from oci.api.endpoint import Access, endpoint
-from oci.api.session import db, vault, write
+from oci.api.session import app_settings, db, vault, write
 from oci.models import Machine, MachineStatus
 
 bp = Blueprint("bmc", __name__)
 TAG = "bmc"
-
-Host = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Za-z0-9]([A-Za-z0-9.:-]{0,252})$"),
-    Field(description="BMC host name or IP address", examples=["10.10.0.12"]),
-]
 
 
 class IpmiSet(Input):
@@ -35,7 +29,7 @@ class IpmiSet(Input):
     password: Annotated[str, StringConstraints(min_length=1, max_length=20)] = Field(
         description="IPMI 2.0 password (20 characters at most)"
     )
-    address: Host | None = Field(None, description="Default: the address discovery saw")
+    address: Host | None = Field(None, description="The BMC's; default: the address discovery saw")
     port: int | None = Field(None, ge=1, le=65535, description="Default: 623")
 
 
@@ -88,7 +82,7 @@ def _out(machine: Machine) -> IpmiOut:
 
 def _access(key: str) -> tuple[Machine, bmc.BmcAccess]:
     machine = inventory.machine_by_key(db(), key)
-    timeout = current_app.config["OCI_SETTINGS"].bmc_timeout
+    timeout = app_settings().bmc_timeout
     return machine, bmc_credentials.access_for(machine, vault(), timeout)
 
 
@@ -244,7 +238,7 @@ class IpmiSetupOut(IpmiOut):
     response=IpmiSetupOut,
 )
 def setup_ipmi(key: str, body: IpmiSetupIn) -> IpmiSetupOut:
-    settings = current_app.config["OCI_SETTINGS"]
+    settings = app_settings()
     outcome = bmc_setup.set_up(
         write,
         key,

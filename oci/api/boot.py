@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, request, send_file
+from flask import Blueprint, Response, request, send_file
 from pydantic import Field
 from sqlalchemy import select
 
 from oci import boot
 from oci.api.common import Input
 from oci.api.endpoint import Access, endpoint
-from oci.api.session import db
-from oci.config import Settings
+from oci.api.session import app_settings, db
 from oci.errors import BadRequest, NotFound
 from oci.ingest.identity import real_serial
 from oci.live_image import OUTPUTS
@@ -40,13 +39,9 @@ class BootQuery(Input):
     platform: str | None = Field(None, max_length=16, description="${platform}: pcbios or efi")
 
 
-def _settings() -> Settings:
-    return current_app.config["OCI_SETTINGS"]
-
-
 def server_url() -> str:
     """This server as the booting machine reaches it: the setting, else the request's own URL."""
-    configured = _settings().boot_server_url
+    configured = app_settings().boot_server_url
     url = (configured or request.host_url).rstrip("/")
     if not boot.SERVER_URL.match(url):
         raise BadRequest(f"cannot tell booting machines this server's URL from {url!r}")
@@ -89,7 +84,7 @@ def _decision(found: boot.BootRequest) -> tuple[boot.BootAction, str]:
 
 
 def _image(base: str) -> boot.BootImage:
-    directory = _settings().effective_live_image_dir
+    directory = app_settings().effective_live_image_dir
     return boot.BootImage(
         base_url=f"{base}/boot/files",
         has_squashfs=(directory / "filesystem.squashfs").is_file(),
@@ -110,7 +105,7 @@ def _text(body: str) -> Response:
     query=BootQuery,
 )
 def ipxe(query: BootQuery) -> Response:
-    settings = _settings()
+    settings = app_settings()
     base = server_url()
     found = _parse(query)
     if found.mac is None and found.uuid is None and found.serial is None:
@@ -136,7 +131,7 @@ def ipxe(query: BootQuery) -> Response:
     query=BootQuery,
 )
 def grub_cfg(query: BootQuery) -> Response:
-    settings = _settings()
+    settings = app_settings()
     base = server_url()
     found = _parse(query)
     if found.platform is None:
@@ -167,7 +162,7 @@ def grub_cfg(query: BootQuery) -> Response:
 def files(name: str) -> Response:
     if name not in OUTPUTS:
         raise NotFound(f"no live image file {name!r} (there are: {', '.join(OUTPUTS)})")
-    path = Path(_settings().effective_live_image_dir) / name
+    path = Path(app_settings().effective_live_image_dir) / name
     if not path.is_file():
         raise NotFound(f"{name} is not built yet (oci live-image build)")
     return send_file(path, mimetype="application/octet-stream", conditional=True, max_age=0)

@@ -21,6 +21,13 @@ Name = Annotated[
     Field(description="1-64 characters: letters, digits, '.', '_', '-'", examples=["zone-1"]),
 ]
 
+# A host name or an IP address (v4 or v6) to reach: what fits a URL and a shell word.
+Host = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9]([A-Za-z0-9.:-]{0,252})$"),
+    Field(description="Host name or IP address", examples=["192.0.2.15"]),
+]
+
 
 class Input(BaseModel):
     """A request body: unknown fields and wrong JSON types are refused."""

@@ -8,32 +8,24 @@ marked `install-failed` with the reason and the call answers 502.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 import paramiko
-from flask import Blueprint, current_app, g
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import select
+from flask import Blueprint, g
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from oci import inventory, machine_status, remote
 from oci.api.boot import server_url
-from oci.api.common import Input, Output
+from oci.api.common import Host, Input, Output
 from oci.api.endpoint import endpoint
-from oci.api.session import db, write
-from oci.config import Settings
+from oci.api.session import app_settings, db, write
 from oci.errors import Conflict
 from oci.install import inputs, plan, run
-from oci.models import Machine, MachineStatus, SshHostKey
+from oci.models import Machine, MachineStatus
 
 bp = Blueprint("install", __name__)
 TAG = "install"
-
-Host = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Za-z0-9]([A-Za-z0-9.:-]{0,252})$"),
-    Field(description="Host name or address", examples=["192.0.2.15"]),
-]
 
 # States in which the live system runs (its DHCP address is where it reported from).
 LIVE_STATES = {MachineStatus.LIVE, MachineStatus.INSTALLING, MachineStatus.INSTALL_FAILED}
@@ -87,36 +79,24 @@ class RebootOut(Output):
     reached: str
 
 
-def _settings() -> Settings:
-    return current_app.config["OCI_SETTINGS"]
-
-
 def _server_key() -> paramiko.PKey:
-    return remote.server_key(_settings().ssh_key_file)
+    return remote.server_key(app_settings().ssh_key_file)
+
+
+def _caller() -> str:
+    """Who asked, for the events (the route needs an admin's credentials)."""
+    return g.caller.login if g.get("caller") is not None else "?"
 
 
 def target_of(session: Session, machine: Machine, reach: Reach | LogQuery) -> remote.Target:
-    """How to SSH to the machine: its pinned host keys, at the address it last
-    reported from while live, else its first cluster address."""
-    keys = tuple(
-        session.scalars(
-            select(SshHostKey.public_key)
-            .where(SshHostKey.machine_id == machine.id)
-            .order_by(SshHostKey.id)
-        )
-    )
-    address = reach.address
-    if address is None:
-        newest = machine_status.newest_report_source(session, machine)
-        hosts = sorted(ip.address for ip in machine.ip_addresses if ip.purpose == "host")
-        # The live system answers where it reported from; an installed one at its own address.
-        address = newest if machine.status in LIVE_STATES or not hosts else hosts[0]
-    if address is None:
-        raise Conflict(
-            f"no address is known for machine {machine.serial}: it never reported; "
-            "give one with --address"
-        )
-    return remote.Target(address, keys, port=reach.port or _settings().live_ssh_port)
+    """How to SSH to the machine: where its live system reported from, or once
+    installed its first host address; its host keys pinned either way."""
+    port = reach.port or app_settings().live_ssh_port
+    hosts = sorted(ip.address for ip in machine.ip_addresses if ip.purpose == "host")
+    if reach.address is None and (machine.status in LIVE_STATES or not hosts):
+        return machine_status.live_target(session, machine, port)
+    keys = tuple(k.public_key for k in machine.ssh_host_keys)
+    return remote.Target(reach.address or hosts[0], keys, port=port)
 
 
 @bp.post("/machines/<key>/install")
@@ -129,8 +109,8 @@ def target_of(session: Session, machine: Machine, reach: Reach | LogQuery) -> re
     status=202,
 )
 def install(key: str, body: Reach) -> InstallOut:
-    settings = _settings()
-    who = g.caller.login if g.get("caller") is not None else "?"
+    settings = app_settings()
+    who = _caller()
 
     def begin(session: Session) -> tuple[bytes, remote.Target, int]:
         machine = inventory.machine_by_key(session, key)
@@ -195,7 +175,7 @@ def install_log(key: str, query: LogQuery) -> LogOut:
     response=RebootOut,
 )
 def reboot(key: str, body: RebootIn) -> RebootOut:
-    who = g.caller.login if g.get("caller") is not None else "?"
+    who = _caller()
 
     def decide(session: Session) -> tuple[remote.Target, RebootOut]:
         machine = inventory.machine_by_key(session, key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 from pydantic import Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 from oci import automation, matching, profile_store, racking
 from oci.api.common import Input, ListQuery, Output, Page
 from oci.api.endpoint import endpoint
-from oci.api.session import db, write
-from oci.config import Settings
+from oci.api.session import app_settings, db, write
 from oci.errors import Conflict, Invalid
 from oci.inventory import machine_by_key
 from oci.machine_view import from_row
@@ -24,12 +23,8 @@ bp = Blueprint("profiles", __name__)
 TAG = "profiles"
 
 
-def _settings() -> Settings:
-    return current_app.config["OCI_SETTINGS"]
-
-
 def _catalogue(session: Session) -> profile_store.Catalogue:
-    return profile_store.load(session, _settings())
+    return profile_store.load(session, app_settings())
 
 
 class ProfileBrief(Output):
@@ -138,7 +133,7 @@ def _brief(stored: profile_store.StoredProfile, files: bool) -> dict[str, Any]:
 
 
 def _from_files(stored: profile_store.StoredProfile) -> bool:
-    folder = _settings().profiles_dir
+    folder = app_settings().profiles_dir
     return folder is not None and stored.source.startswith(str(folder))
 
 
@@ -153,7 +148,7 @@ def list_(query: ListQuery) -> Page[ProfileBrief]:
     catalogue = _catalogue(db())
     ordered = [c.profile.name for c in catalogue.compiled]
     rows = [catalogue.profile(name) for name in ordered]
-    limit = query.limit or _settings().page_size_max
+    limit = query.limit or app_settings().page_size_max
     page = rows[query.offset : query.offset + limit]
     return Page[ProfileBrief](
         items=[ProfileBrief(**_brief(s, _from_files(s))) for s in page],
@@ -174,7 +169,7 @@ def show(name: str) -> ProfileOut:
 @bp.delete("/profiles/<name>")
 @endpoint("Delete a hardware profile imported through the API", tag=TAG, status=204)
 def delete(name: str) -> tuple[str, int]:
-    write(lambda s: profile_store.delete_profile(s, name, _settings()))
+    write(lambda s: profile_store.delete_profile(s, name, app_settings()))
     return "", 204
 
 
@@ -198,7 +193,7 @@ def _parse(body: FileIn) -> Any:
 def import_(body: FileIn) -> ImportOut:
     document = _parse(body)
     names, rules = write(
-        lambda s: profile_store.import_document(s, document, body.source, _settings())
+        lambda s: profile_store.import_document(s, document, body.source, app_settings())
     )
     return ImportOut(profiles=names, switch_rules=rules)
 
@@ -357,7 +352,7 @@ def guess_racking_all(query: RackingQuery) -> Page[RackingOut]:
         out = racking_out(machine, racking.guess(from_row(machine), rules))
         if query.flagged is None or query.flagged != out.placed:
             items.append(out)
-    limit = query.limit or _settings().page_size_max
+    limit = query.limit or app_settings().page_size_max
     return Page[RackingOut](
         items=items[query.offset : query.offset + limit],
         total=len(items),

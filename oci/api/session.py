@@ -9,6 +9,7 @@ from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from oci import transactions
+from oci.config import Settings
 from oci.pki import Pki
 from oci.vault import Vault
 
@@ -24,6 +25,10 @@ def db() -> Session:
 def write(work: Callable[[Session], T]) -> T:
     """``work`` in a transaction of its own, retried if it loses a race (oci.transactions)."""
     return transactions.run(current_app.extensions["oci_sessionmaker"], work)
+
+
+def app_settings() -> Settings:
+    return current_app.config["OCI_SETTINGS"]
 
 
 def vault() -> Vault:

@@ -23,6 +23,13 @@ PORT = click.option(
     type=click.IntRange(1, 65535),
     help="SSH port [default: the server's live_ssh_port, 22].",
 )
+INTERVAL = click.option(
+    "--interval",
+    type=click.FloatRange(0.2, 60),
+    default=2.0,
+    show_default=True,
+    help="Seconds between two reads of the log when following it.",
+)
 # Once the installer is done, the machine leaves these states.
 RUNNING = {"installing"}
 
@@ -73,7 +80,7 @@ def follow_log(
 @ADDRESS
 @PORT
 @click.option("--follow", is_flag=True, help="Then print the installer's log until it ends.")
-@click.option("--interval", type=click.FloatRange(0.2, 60), default=2.0, show_default=True)
+@INTERVAL
 @output_options()
 @click.pass_context
 def machine_install_os(
@@ -117,7 +124,7 @@ def machine_install_os(
 @ADDRESS
 @PORT
 @click.option("--follow", "-f", is_flag=True, help="Keep printing until the install ends.")
-@click.option("--interval", type=click.FloatRange(0.2, 60), default=2.0, show_default=True)
+@INTERVAL
 @click.option("--offset", type=click.IntRange(0), default=0, help="Start at this byte.")
 @click.pass_context
 def machine_install_log(

@@ -38,25 +38,20 @@ __all__ = [
 
 
 def free_udp_ports(count: int) -> list[int]:
-    """Ports nothing listens on now (held open together so they differ)."""
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+    """UDP ports nothing listens on now (the switch's cables)."""
+    return _free_ports(count, socket.SOCK_DGRAM)
 
 
 def free_tcp_ports(count: int) -> list[int]:
-    """TCP ports nothing listens on now, for QEMU to forward (held open together so they differ)."""
-    sockets = []
+    """TCP ports nothing listens on now, for QEMU to forward."""
+    return _free_ports(count, socket.SOCK_STREAM)
+
+
+def _free_ports(count: int, kind: socket.SocketKind) -> list[int]:
+    sockets = []  # held open together, so that they differ
     try:
         for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock = socket.socket(socket.AF_INET, kind)
             sock.bind(("127.0.0.1", 0))
             sockets.append(sock)
         return [sock.getsockname()[1] for sock in sockets]
