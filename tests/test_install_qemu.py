@@ -1,19 +1,24 @@
-"""End to end, opt-in: one full OS installation onto a QEMU machine's disk in the lab.
+"""End to end, opt-in: full OS installations onto QEMU machines' disks in the lab.
 
-Slow (about 40 min under TCG), so it runs only with OCI_TEST_QEMU_INSTALL=1,
-never in CI. The steps are the operator's:
+Slow (about 50 min under TCG), so it runs only with OCI_TEST_QEMU_INSTALL=1,
+never in CI. The steps are the operator's, for two machines at once:
 
 1. `oci live-image build` with the lab's data directory, so the image lets in
    the SSH key the lab server logs in with (live-build in
    OCI_TEST_LIVE_BUILD_WORK, default /var/cache/oci/live-build, as root);
-2. `oci lab up --machines 1 --live-image DIR`: a BIOS machine PXE-boots the
-   full live image and is enrolled hands-free into cl1;
-3. `ocicli machine-install-os SERIAL --port PORT --follow`: the bundle over
-   SSH (host keys pinned from discovery), real debootstrap from the Debian
-   mirror onto the machine's NVMe disk, GRUB; ends on `installed`;
-4. `ocicli machine-reboot-on-hdd`: the boot service answers "local disk", the
+2. `oci lab up --machines 2 --live-image DIR`: lab1 (BIOS) and lab2 (UEFI)
+   PXE-boot the full live image and are enrolled hands-free into cl1;
+3. `ocicli machine-set lab2 --install-on-raid yes --raid-type 1 --raid-dev
+   nvme0n1 --raid-dev sda`: lab2 goes on software RAID 1 over both its disks;
+4. `ocicli machine-install-os SERIAL --port PORT --follow`, both at once: the
+   bundle over SSH (host keys pinned from discovery), real debootstrap from
+   the Debian mirror, GRUB for BIOS on lab1's NVMe disk, GRUB for UEFI (an ESP
+   on each RAID member) on lab2; each ends on `installed`;
+5. `ocicli machine-reboot-on-hdd`: the boot service answers "local disk", the
    installed Debian boots and its first-boot unit reports `firstboot` (then
-   `puppet-running` and, with no Puppet server in the lab, `puppet-failure`).
+   `puppet-running` and, with no Puppet server in the lab, `puppet-failure`);
+6. over SSH into the installed systems: lab1 booted BIOS from its disk, lab2
+   booted UEFI with / on a clean two-disk md RAID 1.
 
 `oci lab down` must leave nothing running. Each step's time is printed.
 """
@@ -29,6 +34,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from oci import remote
+from oci.lab.fleet import LabMachine
 from oci.lab.machines import load_fleet
 from tests.conftest import free_port
 from tests.test_lab import read_env_file
@@ -39,13 +46,17 @@ ENABLED = os.environ.get("OCI_TEST_QEMU_INSTALL") == "1"
 WORK = Path(os.environ.get("OCI_TEST_LIVE_BUILD_WORK", "/var/cache/oci/live-build"))
 # Where the installed system may be: firstboot reached means the disk booted.
 BOOTED = {"firstboot", "puppet-running", "puppet-success", "puppet-failure"}
+# lab2: / on RAID 1 over its two disks, as an operator sets it
+RAID = [
+    "--install-on-raid", "yes", "--raid-type", "1", "--raid-dev", "nvme0n1", "--raid-dev", "sda"
+]  # fmt: skip
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not ENABLED, reason="one full install under TCG: set OCI_TEST_QEMU_INSTALL=1")
+@pytest.mark.skipif(not ENABLED, reason="full installs under TCG: set OCI_TEST_QEMU_INSTALL=1")
 @pytest.mark.skipif(os.geteuid() != 0, reason="live-build runs as root")
 @pytest.mark.skipif(bool(_missing()), reason=f"missing: {_missing()}")
-def test_a_lab_machine_installs_debian_on_its_disk_and_boots_it(tmp_path: Path) -> None:
+def test_lab_machines_install_debian_bios_and_uefi_raid_and_boot_it(tmp_path: Path) -> None:
     lab = tmp_path / "lab"
     image = tmp_path / "live"
     port = free_port()
@@ -86,61 +97,106 @@ def test_a_lab_machine_installs_debian_on_its_disk_and_boots_it(tmp_path: Path) 
         started = time.monotonic()
         up = run(
             [str(BIN / "oci"), "lab", "up", "--dir", str(lab), "--port", str(port),
-             "--machines", "1", "--live-image", str(image), "--timeout", "900"],
-            timeout=1200,
+             "--machines", "2", "--live-image", str(image), "--timeout", "1200"],
+            timeout=1500,
         )  # fmt: skip
         assert "lab1 BIOS: power-on to discovered" in up, up
-        step("power-on to enrolled", started)
+        assert "lab2 UEFI: power-on to discovered" in up, up
+        step("power-on to enrolled (2 machines)", started)
 
-        [machine], _ = load_fleet(lab)
-        assert machine.ssh_port is not None
+        bios, uefi = load_fleet(lab)[0]
+        assert bios.ssh_port is not None and uefi.ssh_port is not None
+        assert (bios.uefi, uefi.uefi) == (False, True)
         api = read_env_file(lab / "env")
         headers = {"Authorization": f"Bearer {api['OCI_API_TOKEN']}"}
         ocicli_env = {"OCI_API_URL": api["OCI_API_URL"], "OCI_API_TOKEN": api["OCI_API_TOKEN"]}
 
-        def status() -> str:
+        def machine(serial: str) -> dict[str, object]:
             got = requests.get(
-                f"{api['OCI_API_URL']}/api/v1/machines/{machine.serial}",
-                headers=headers,
-                timeout=10,
+                f"{api['OCI_API_URL']}/api/v1/machines/{serial}", headers=headers, timeout=10
             )
             got.raise_for_status()
-            return str(got.json()["status"])
+            return dict(got.json())
 
-        # the forwarded port on the host: the installed node's own address is not
-        # reachable from here (once installed, the server would pick it)
-        ssh = ["--address", "127.0.0.1", "--port", str(machine.ssh_port)]
-        started = time.monotonic()
-        log = run(
-            [str(BIN / "ocicli"), "machine-install-os", machine.serial, *ssh, "--follow"],
-            timeout=2700,
-            extra=ocicli_env,
-        )
-        assert f"machine {machine.serial}: installed" in log, log[-3000:]
-        assert status() == "installed"
-        step("install (bundle, debootstrap, GRUB)", started)
+        def ssh(lab_machine: LabMachine) -> list[str]:
+            # the forwarded port on the host: the installed node's own address is
+            # not reachable from here (once installed, the server would pick it)
+            return ["--address", "127.0.0.1", "--port", str(lab_machine.ssh_port)]
+
+        run([str(BIN / "ocicli"), "machine-set", uefi.serial, *RAID], timeout=60, extra=ocicli_env)
 
         started = time.monotonic()
-        run(
-            [str(BIN / "ocicli"), "machine-reboot-on-hdd", machine.serial, *ssh],
-            timeout=120,
-            extra=ocicli_env,
-        )
+        installs = {
+            m.serial: subprocess.Popen(
+                [str(BIN / "ocicli"), "machine-install-os", m.serial, *ssh(m), "--follow"],
+                env=env | ocicli_env,
+                stdin=subprocess.DEVNULL,
+                # a file each: neither waits on a full pipe while the other is read
+                stdout=(tmp_path / f"{m.name}-install.log").open("w"),
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for m in (bios, uefi)
+        }
+        for proc in installs.values():
+            proc.wait(timeout=3600)
+        logs = {m.serial: (tmp_path / f"{m.name}-install.log").read_text() for m in (bios, uefi)}
+        for serial, proc in installs.items():
+            assert proc.returncode == 0, f"{serial}:\n{logs[serial][-6000:]}"
+            assert f"machine {serial}: installed" in logs[serial], logs[serial][-3000:]
+            assert machine(serial)["status"] == "installed"
+        assert "bios firmware" in logs[bios.serial], logs[bios.serial][-3000:]
+        assert "uefi firmware" in logs[uefi.serial], logs[uefi.serial][-3000:]
+        assert "] raid" in logs[uefi.serial], logs[uefi.serial][-3000:]
+        step("install both (bundle, debootstrap, GRUB; lab2 on RAID 1)", started)
+
+        started = time.monotonic()
+        for m in (bios, uefi):
+            run([str(BIN / "ocicli"), "machine-reboot-on-hdd", m.serial, *ssh(m)],
+                timeout=120, extra=ocicli_env)  # fmt: skip
         deadline = time.monotonic() + 900
-        while status() not in BOOTED:
-            assert time.monotonic() < deadline, f"no firstboot within 900 s: {status()}"
-            time.sleep(5)
-        step("reboot to firstboot", started)
-        events = requests.get(
-            f"{api['OCI_API_URL']}/api/v1/events",
-            params={"machine": machine.serial, "kind": "status-changed", "limit": 100},
-            headers=headers,
-            timeout=10,
-        ).json()["items"]
-        moves = [(e["details"]["from"], e["details"]["to"]) for e in reversed(events)]
-        assert ("installing", "installed") in moves, moves
-        assert ("installed", "firstboot") in moves, moves
+        for m in (bios, uefi):
+            while machine(m.serial)["status"] not in BOOTED:
+                got = machine(m.serial)["status"]
+                assert time.monotonic() < deadline, f"{m.name}: no firstboot within 900 s: {got}"
+                time.sleep(5)
+        step("reboot to firstboot (both)", started)
+
+        for m in (bios, uefi):
+            events = requests.get(
+                f"{api['OCI_API_URL']}/api/v1/events",
+                params={"machine": m.serial, "kind": "status-changed", "limit": 100},
+                headers=headers,
+                timeout=10,
+            ).json()["items"]
+            moves = [(e["details"]["from"], e["details"]["to"]) for e in reversed(events)]
+            assert ("installing", "installed") in moves, moves
+            assert ("installed", "firstboot") in moves, moves
+
+        # Inside the installed systems, as the server logs in (pinned host keys:
+        # the installed system keeps the live system's).
+        key = remote.server_key(lab / "data" / "ssh" / "id_ed25519")
+        facts = {}
+        for m in (bios, uefi):
+            keys = tuple(str(k) for k in machine(m.serial)["ssh_host_keys"])  # type: ignore[attr-defined]
+            target = remote.Target("127.0.0.1", keys, port=int(m.ssh_port or 0))
+            with remote.session(target, key) as client:
+                result = remote.run(
+                    client,
+                    "test -e /run/live && echo live || echo disk; "
+                    "test -d /sys/firmware/efi && echo uefi || echo bios; "
+                    "findmnt -n -o SOURCE /; cat /proc/mdstat 2>/dev/null || true",
+                    timeout=60,
+                )
+            facts[m.name] = result.stdout
+        print(facts, flush=True)
+        assert facts["lab1"].splitlines()[:2] == ["disk", "bios"], facts
+        assert facts["lab1"].splitlines()[2].startswith("/dev/nvme0n1"), facts
+        assert facts["lab2"].splitlines()[:3] == ["disk", "uefi", "/dev/md0"], facts
+        assert "raid1" in facts["lab2"] and "[UU]" in facts["lab2"], facts
     finally:
+        for proc in locals().get("installs", {}).values():
+            proc.kill()
         subprocess.run(
             [str(BIN / "oci"), "lab", "down", "--dir", str(lab)],
             env=env,

@@ -38,7 +38,7 @@ SERVER_ADDRESS = "192.168.101.1"
 USER_NETWORK = (
     "net=192.168.101.0/24,host=192.168.101.1,dns=192.168.101.253,dhcpstart=192.168.101.200"
 )
-SATA_BYTES = 2 << 30
+SATA_BYTES = NVME_BYTES  # a RAID 1 member next to the NVMe disk (sparse too)
 
 
 @dataclass(frozen=True)
