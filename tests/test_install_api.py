@@ -124,6 +124,16 @@ def test_install_refused_by_the_installer_is_followed_to_install_failed(
     tail = token_cli("machine-install-log", SERIAL, "--port", str(live_machine), "--offset", "10")
     assert tail == whole[10:]
 
+    # Following the log of an install that is over ends at once, on its status.
+    followed = token_cli.run("machine-install-log", SERIAL, "--port", str(live_machine), "-f")
+    assert followed.returncode == 1
+    assert followed.stdout == whole + f"machine {SERIAL}: install-failed\n"
+    # Its live system gone (SSH refused): the status still ends the follow.
+    gone = token_cli.run("machine-install-log", SERIAL, "--port", "1", "-f", "--interval", "0.2")
+    assert gone.returncode == 1, gone.stderr
+    assert "the machine is install-failed)" in gone.stderr and "retrying" not in gone.stderr
+    assert gone.stdout == f"machine {SERIAL}: install-failed\n"
+
 
 def test_the_log_of_a_machine_never_installed_is_a_clear_error(
     token_cli: Command, live_machine

@@ -56,7 +56,15 @@ def follow_log(
             chunk = api.get(path, offset=offset, **reach)
         except ApiError as exc:
             # The live system reboots at the end, or is busy: say so, keep going a while.
-            if not follow or exc.status not in (502, 504) or misses >= 5:
+            if not follow or exc.status not in (502, 504):
+                raise
+            # Unreadable because the install is over (the installer rebooted the
+            # machine, or failed and it went away): that status is the answer.
+            status = str(api.get(P("machines", machine))["status"])
+            if status not in RUNNING:
+                click.echo(f"(log not readable now: {exc}; the machine is {status})", err=True)
+                return status
+            if misses >= 5:
                 raise
             misses += 1
             click.echo(f"(log not readable now: {exc}; retrying)", err=True)
@@ -138,6 +146,10 @@ def machine_install_log(
 ) -> None:
     """Print the installer's log on MACHINE (read over SSH from its live system).
 
+    With --follow it keeps printing until MACHINE leaves `installing`, then
+    prints its status and exits 0 on `installed`, 1 otherwise. If the log
+    cannot be read any more because the install is over, the status says why.
+
     \b
     Examples:
       ocicli machine-install-log 5KXY123
@@ -153,6 +165,8 @@ def machine_install_log(
     )
     if follow:
         click.echo(f"machine {machine}: {status}")
+        if status != "installed":
+            sys.exit(1)
 
 
 def _reboot_command(name: str, boot: str, what: str) -> None:
