@@ -111,8 +111,13 @@ def by_host_number() -> tuple[Any, ...]:
 
 
 def _release(session: Session, machine: Machine) -> None:
-    """Take ``machine`` out of its cluster: addresses freed, first master handed over."""
-    session.execute(delete(IpAddress).where(IpAddress.machine_id == machine.id))
+    """Take ``machine`` out of its cluster: addresses freed, first master handed over.
+
+    Its BMC's address stays: the BMC keeps answering there (machine-ipmi-setup
+    set it on the hardware), so power control outlives the cluster."""
+    session.execute(
+        delete(IpAddress).where(IpAddress.machine_id == machine.id, IpAddress.purpose != "bmc")
+    )
     if machine.is_first_master:
         # The controller with the lowest number: controller-2 before controller-10.
         successor = session.scalar(
@@ -149,6 +154,7 @@ def destroy_machine(session: Session, serial: str) -> None:
     machine = machine_by_serial(session, serial, lock=True)
     if machine.cluster_id is not None:
         _release(session, machine)
+    session.execute(delete(IpAddress).where(IpAddress.machine_id == machine.id))
     session.delete(machine)
     session.flush()
 

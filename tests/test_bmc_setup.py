@@ -199,6 +199,20 @@ def test_setup_from_the_live_system_then_login_over_the_network(
     assert newer != password
     assert sim.lanplus(address, "oci", password, "power", "status").returncode != 0
     assert sim.lanplus(address, "oci", newer, "power", "status").returncode == 0
+
+    # machine-remove frees its host addresses, not its BMC's: the BMC still
+    # answers there, so power control goes on; machine-destroy frees it too.
+    removed = client.delete(f"/api/v1/machines/{SERIAL}/enrolment", headers=admin.bearer)
+    assert removed.status_code == 204
+    with database.sessions() as s:
+        held = s.execute(select(IpAddress.address, IpAddress.purpose)).all()
+    assert [tuple(h) for h in held] == [(address, "bmc")]
+    status = client.get(f"/api/v1/machines/{SERIAL}/power", headers=admin.bearer)
+    assert status.status_code == 200 and status.get_json()["power"] == "off"
+    destroyed = client.delete(f"/api/v1/machines/{SERIAL}", headers=admin.bearer)
+    assert destroyed.status_code == 204
+    with database.sessions() as s:
+        assert s.scalars(select(IpAddress)).all() == []
     app.extensions["oci_engine"].dispose()
 
 

@@ -148,7 +148,8 @@ def show(serial: str) -> EnrolmentOut:
 
 @bp.delete("/machines/<serial>/enrolment")
 @endpoint(
-    "Take a machine out of its cluster (machine-remove); its addresses are freed",
+    "Take a machine out of its cluster (machine-remove); its addresses are freed, "
+    "its BMC's address kept",
     tag=TAG,
     status=204,
 )

@@ -80,7 +80,12 @@ def machine_add(
 @click.argument("serial", shell_complete=completer("machines", "serial"))
 @click.pass_context
 def machine_remove(ctx: click.Context, serial: str) -> None:
-    """Take machine SERIAL out of its cluster; its addresses are freed."""
+    """Take machine SERIAL out of its cluster; its addresses are freed.
+
+    The address of its BMC (from machine-ipmi-setup) is kept, as the BMC
+    itself keeps it: machine-power and the other BMC commands still work.
+    machine-destroy frees it too.
+    """
     client_from(ctx).delete(P("machines", serial, "enrolment"))
     click.echo(f"removed machine {serial} from its cluster")
 
