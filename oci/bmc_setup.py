@@ -3,7 +3,10 @@
 1. `prepare` (one short transaction): check the machine (live, enrolled, host
    keys pinned), pick its vendor's quirks and the cluster's `ipmi` network in
    its location, and hold the BMC's address there (an IpAddress of purpose
-   "bmc", so no other machine can be given it meanwhile).
+   "bmc", so no other machine can be given it meanwhile). It also marks the
+   machine as having a set-up running, until the latest time this run can
+   end: a second run meanwhile is refused (two would create the same user
+   with two passwords), and a server that died mid-run blocks nobody for long.
 2. `configure` (no database): over SSH to the live system, with the host keys
    its report pinned, run ipmitool in-band: a user with a password generated
    here, then the static address. The password never is an argument on the
@@ -12,7 +15,7 @@
    the new credentials (pyghmi, bounded by `bmc_timeout`).
 3. Only then `save` the credentials (encrypted) and the address; a failure
    instead `release`s the address this run held: nothing is kept, and the
-   error names the step that failed.
+   error names the step that failed. Both end the run's mark.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import ipaddress
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import paramiko
@@ -32,6 +36,7 @@ from oci.bmc_quirks import Facts, Lan, Quirk, Step, generate_password, lan_for, 
 from oci.errors import Conflict, Invalid, OciError
 from oci.models import IpAddress, Machine, MachineEvent, Network
 from oci.models.status import MachineStatus
+from oci.models.types import utcnow
 from oci.topology import allocate
 from oci.vault import Vault
 
@@ -107,6 +112,23 @@ def _ipmi_network(session: Session, machine: Machine, name: str | None) -> Netwo
     return networks[0]
 
 
+def _longest_run(quirk: Quirk, lan: Lan, target: remote.Target, bmc_timeout: float) -> timedelta:
+    """How long `configure` may take at worst: SSH log-in, every ipmitool step,
+    the settle time and the login over the network, with a margin."""
+    steps = len(plan(quirk, "x" * quirk.password_length, lan))
+    worst = 2 * target.timeout + steps * quirk.command_timeout
+    return timedelta(seconds=worst + quirk.settle_seconds + bmc_timeout + 30)
+
+
+def _refuse_if_running(machine: Machine, serial: str) -> None:
+    until = machine.bmc_setup_until
+    if until is not None and until > utcnow():
+        raise Conflict(
+            f"a BMC set-up of machine {serial} is already running (it ends by "
+            f"{until:%H:%M:%S} UTC at the latest): wait for it, then check machine-show"
+        )
+
+
 def prepare(
     session: Session,
     key: str,
@@ -115,9 +137,13 @@ def prepare(
     network_name: str | None,
     port: int | None,
     ssh_port: int,
+    bmc_timeout: float,
 ) -> Prepared:
     machine = inventory.machine_by_key(session, key)
+    # Locked: two requests at once see each other's mark.
+    session.refresh(machine, with_for_update=True)
     serial = machine.serial or str(machine.id)
+    _refuse_if_running(machine, serial)
     if machine.status != MachineStatus.LIVE:
         raise Conflict(
             f"machine {serial} is {machine.status}, not in its live system: "
@@ -158,14 +184,18 @@ def prepare(
         assert held is not None
     b = machine.bmc
     facts = Facts(machine.manufacturer, machine.product_name, b.manufacturer if b else None)
+    quirk = pick(quirks, facts)
+    lan = lan_for(held.address, ip_network, network.vlan)
+    machine.bmc_setup_until = utcnow() + _longest_run(quirk, lan, target, bmc_timeout)
+    session.flush()
     return Prepared(
         machine_id=machine.id,
         serial=serial,
         target=target,
-        quirk=pick(quirks, facts),
+        quirk=quirk,
         network=network.name,
         network_id=network.id,
-        lan=lan_for(held.address, ip_network, network.vlan),
+        lan=lan,
         port=port or (b.ipmi_port if b and b.ipmi_port else bmc_credentials.IPMI_PORT),
         address_id=held.id,
         held_here=held_here,
@@ -273,6 +303,7 @@ def save(session: Session, prepared: Prepared, password: str, vault: Vault) -> N
                 purpose=PURPOSE,
             )
         )
+    machine.bmc_setup_until = None
     # A BMC has one address: any other network's hold of it is stale.
     session.execute(
         delete(IpAddress).where(
@@ -307,6 +338,9 @@ def save(session: Session, prepared: Prepared, password: str, vault: Vault) -> N
 
 def release(session: Session, prepared: Prepared) -> None:
     """Undo `prepare`: the address it held goes back to the network."""
+    machine = session.get(Machine, prepared.machine_id, with_for_update=True)
+    if machine is not None:
+        machine.bmc_setup_until = None
     if prepared.held_here:
         session.execute(
             delete(IpAddress).where(
@@ -331,7 +365,15 @@ def set_up(
 ) -> Outcome:
     """The whole set-up; `write` runs a function in a transaction of its own."""
     prepared: Prepared = write(
-        lambda s: prepare(s, key, quirks, network_name=network_name, port=port, ssh_port=ssh_port)
+        lambda s: prepare(
+            s,
+            key,
+            quirks,
+            network_name=network_name,
+            port=port,
+            ssh_port=ssh_port,
+            bmc_timeout=bmc_timeout,
+        )
     )
     password = generate_password(prepared.quirk)
     try:

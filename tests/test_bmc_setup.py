@@ -11,6 +11,7 @@ import os
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from oci.app import create_app
 from oci.config import Settings
 from oci.models import Bmc, IpAddress, Machine, MachineEvent
 from oci.models.status import MachineStatus
+from oci.models.types import utcnow
 from tests import ipmisim
 from tests.conftest import free_port, serve
 from tests.factories import machine
@@ -133,6 +135,7 @@ def _snapshot(database) -> dict[str, Any]:  # type: ignore[no-untyped-def]
                 select(Bmc.ipmi_address, Bmc.ipmi_port, Bmc.ipmi_username, Bmc.ipmi_password)
             ).all(),
             "events": s.scalar(select(func.count()).select_from(MachineEvent)),
+            "running": s.scalars(select(Machine.bmc_setup_until)).all(),
         }
 
 
@@ -158,6 +161,8 @@ def test_setup_from_the_live_system_then_login_over_the_network(
     assert [s["step"] for s in out["steps"]] == STEPS
     assert all(s["ok"] for s in out["steps"])
     assert out["steps"][-1]["detail"] == "power is off"
+    with database.sessions() as s:  # the run is over: the next one may start
+        assert s.scalars(select(Machine.bmc_setup_until)).all() == [None]
 
     password = client.get(
         f"/api/v1/machines/{SERIAL}/ipmi/password", headers=admin.bearer
@@ -316,6 +321,21 @@ def test_bad_requests_are_refused_and_change_nothing(
     with database.sessions() as s, s.begin():
         s.scalar(select(Machine).where(Machine.serial == SERIAL)).status = MachineStatus.INSTALLED
     refused(SERIAL, {}, 409, "is installed, not in its live system")
+
+    # One set-up at a time: while another run may still be going, refused;
+    # a mark past its time (that run's server died) blocks nothing.
+    def running_until(seconds: float) -> None:
+        with database.sessions() as s, s.begin():
+            row = s.scalar(select(Machine).where(Machine.serial == SERIAL))
+            row.status = MachineStatus.LIVE
+            row.bmc_setup_until = utcnow() + timedelta(seconds=seconds)
+
+    running_until(120)
+    refused(
+        SERIAL, {"network": "ipmi1"}, 409, f"a BMC set-up of machine {SERIAL} is already running"
+    )
+    running_until(-1)
+    refused(SERIAL, {"network": "ipmi1"}, 422, "'ipmi1' is not an ipmi network of cluster 'cl1'")
 
     # A broken quirks file is the server's configuration: a 500 that says what.
     bad = tmp_path / "quirks.yaml"

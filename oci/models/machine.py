@@ -95,6 +95,9 @@ class Machine(Timestamps, Base):
     discovery_count: Mapped[int] = mapped_column(default=0)
     first_seen: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_seen: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # While machine-ipmi-setup runs on this machine: when that run ends at the
+    # latest. A second run is refused until then (two would fight over the BMC).
+    bmc_setup_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     cluster: Mapped[Cluster | None] = relationship(back_populates="machines")
     role: Mapped[Role | None] = relationship()
