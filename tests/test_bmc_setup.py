@@ -402,8 +402,14 @@ def test_ocicli_machine_ipmi_setup_through_a_served_oci(admin, database, tmp_pat
             assert uploaded.status_code == 201, uploaded.text
             cli("machine-add", SERIAL, "cl1", "compute", "zone1")
 
-            refused = cli.fails("machine-ipmi-setup", SERIAL, "--network", "nope")
-            assert "'nope' is not an ipmi network of cluster 'cl1'" in refused
+            refused = cli.run("machine-ipmi-setup", SERIAL, "--network", "nope")
+            assert refused.returncode == 1
+            start, error = refused.stderr.splitlines()
+            assert start == (
+                f"setting up the BMC of {SERIAL} from its live system "
+                "(SSH, ipmitool, then a login over the network)..."
+            )
+            assert "'nope' is not an ipmi network of cluster 'cl1'" in error
 
             result = cli.run("machine-ipmi-setup", SERIAL, "-f", "json")
             assert result.returncode == 0, result.stderr
@@ -415,7 +421,8 @@ def test_ocicli_machine_ipmi_setup_through_a_served_oci(admin, database, tmp_pat
                 "chan2",
             )
             progress = result.stderr.splitlines()
-            assert progress[1] == "ok   user name  ipmitool user set name 7 oci"
+            assert progress[0] == start
+            assert progress[2] == "ok   user name  ipmitool user set name 7 oci"
             assert "ok   cipher suites  ipmitool lan set 2 cipher_privs XaaaXXaaaXXaaXX" in (
                 progress
             )

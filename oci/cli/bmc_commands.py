@@ -134,6 +134,12 @@ def machine_ipmi_setup(
         body["network"] = network
     if port is not None:
         body["port"] = port
+    # The server answers only at the end (up to minutes): say what is going on.
+    click.echo(
+        f"setting up the BMC of {machine} from its live system "
+        "(SSH, ipmitool, then a login over the network)...",
+        err=True,
+    )
     try:
         result = api.post(P("machines", machine, "ipmi", "setup"), body)
     except ApiError as exc:
