@@ -288,11 +288,14 @@ def check_network_role(session: Session, role: str) -> str:
 
 
 def _holders(session: Session, network: Network) -> list[Machine]:
+    """The machines of the network's cluster holding an address in it. A machine
+    that left the cluster may still hold its BMC's address here (machine-remove
+    keeps it): that does not hold the network, it goes with it."""
     return list(
         session.scalars(
             select(Machine)
             .join(IpAddress, IpAddress.machine_id == Machine.id)
-            .where(IpAddress.network_id == network.id)
+            .where(IpAddress.network_id == network.id, Machine.cluster_id == network.cluster_id)
             .order_by(Machine.hostname)
         )
     )
