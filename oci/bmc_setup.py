@@ -24,7 +24,7 @@ import ipaddress
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import paramiko
@@ -74,6 +74,7 @@ class Prepared:
     port: int
     address_id: int
     held_here: bool  # this run took the address: released if it fails
+    until: datetime  # this run's mark on the machine (bmc_setup_until)
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,8 @@ def _longest_run(quirk: Quirk, lan: Lan, target: remote.Target, bmc_timeout: flo
     """How long `configure` may take at worst: SSH log-in, every ipmitool step,
     the settle time and the login over the network, with a margin."""
     steps = len(plan(quirk, "x" * quirk.password_length, lan))
-    worst = 2 * target.timeout + steps * quirk.command_timeout
+    # paramiko may spend its timeout connecting, then on the banner, then on auth.
+    worst = 3 * target.timeout + steps * quirk.command_timeout
     return timedelta(seconds=worst + quirk.settle_seconds + bmc_timeout + 30)
 
 
@@ -186,7 +188,9 @@ def prepare(
     facts = Facts(machine.manufacturer, machine.product_name, b.manufacturer if b else None)
     quirk = pick(quirks, facts)
     lan = lan_for(held.address, ip_network, network.vlan)
-    machine.bmc_setup_until = utcnow() + _longest_run(quirk, lan, target, bmc_timeout)
+    # Whole seconds: the same value reads back from every database.
+    until = (utcnow() + _longest_run(quirk, lan, target, bmc_timeout)).replace(microsecond=0)
+    machine.bmc_setup_until = until
     session.flush()
     return Prepared(
         machine_id=machine.id,
@@ -199,6 +203,7 @@ def prepare(
         port=port or (b.ipmi_port if b and b.ipmi_port else bmc_credentials.IPMI_PORT),
         address_id=held.id,
         held_here=held_here,
+        until=until,
     )
 
 
@@ -281,6 +286,13 @@ def save(session: Session, prepared: Prepared, password: str, vault: Vault) -> N
     machine = session.get(Machine, prepared.machine_id, with_for_update=True)
     if machine is None:
         raise Conflict(f"machine {prepared.serial} was deleted during its BMC set-up")
+    if machine.bmc_setup_until != prepared.until:
+        # This run outlasted its mark and another one started: that one's
+        # password is the BMC's now, or will be. Keep nothing of this one.
+        raise Conflict(
+            f"another BMC set-up of machine {prepared.serial} started while this one "
+            "was running late: nothing of this one was saved"
+        )
     held = session.get(IpAddress, prepared.address_id)
     if held is None or held.machine_id != machine.id:
         # Released meanwhile (machine-remove): hold it again if it is still free.
@@ -337,10 +349,12 @@ def save(session: Session, prepared: Prepared, password: str, vault: Vault) -> N
 
 
 def release(session: Session, prepared: Prepared) -> None:
-    """Undo `prepare`: the address it held goes back to the network."""
+    """Undo `prepare`: the address it held goes back to the network, unless
+    another run has the machine now (this one outlasted its mark)."""
     machine = session.get(Machine, prepared.machine_id, with_for_update=True)
-    if machine is not None:
-        machine.bmc_setup_until = None
+    if machine is None or machine.bmc_setup_until != prepared.until:
+        return
+    machine.bmc_setup_until = None
     if prepared.held_here:
         session.execute(
             delete(IpAddress).where(

@@ -19,7 +19,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from oci import bmc
+from oci import bmc, bmc_setup
 from oci.app import create_app
 from oci.config import Settings
 from oci.models import Bmc, IpAddress, Machine, MachineEvent
@@ -141,7 +141,7 @@ def _snapshot(database) -> dict[str, Any]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.slow
 def test_setup_from_the_live_system_then_login_over_the_network(
-    live: Live, admin, database
+    live: Live, admin, database, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     app, client = _app_client(live.settings)
     _enrol_live(client, admin.bearer, live)
@@ -152,8 +152,30 @@ def test_setup_from_the_live_system_then_login_over_the_network(
     with pytest.raises(bmc.BmcTimeout):
         bmc.power_state(bmc.BmcAccess(address, 623, "oci", "whatever", 1))
 
+    # While the set-up runs, the machine is marked until the run's latest end,
+    # and a second set-up of it is refused.
+    configure = bmc_setup.configure
+    seen: dict[str, Any] = {}
+
+    def configure_seen(prepared: bmc_setup.Prepared, *args: Any) -> Any:
+        with database.sessions() as s:
+            seen["until"] = s.scalar(select(Machine.bmc_setup_until))
+        seen["prepared"] = prepared.until
+        second = client.post(f"/api/v1/machines/{SERIAL}/ipmi/setup", json={}, headers=admin.bearer)
+        seen["second"] = (second.status_code, second.get_json()["error"]["message"])
+        return configure(prepared, *args)
+
+    monkeypatch.setattr(bmc_setup, "configure", configure_seen)
+    started = utcnow()
     response = client.post(f"/api/v1/machines/{SERIAL}/ipmi/setup", json={}, headers=admin.bearer)
+    monkeypatch.undo()
     assert response.status_code == 200, response.get_json()
+    # SSH 3 x 15 s, each ipmitool step 60 s, settle 10 s, bmc_timeout 3 s, margin 30 s
+    longest = 3 * 15 + (len(STEPS) - 2) * 60 + 10 + 3 + 30
+    assert seen["until"] == seen["prepared"]
+    assert longest - 2 <= (seen["until"] - started).total_seconds() <= longest + 5
+    assert seen["second"][0] == 409
+    assert f"a BMC set-up of machine {SERIAL} is already running" in seen["second"][1]
     out = response.get_json()
     assert (out["address"], out["port"], out["username"]) == (address, 623, "oci")
     assert out["password_set"] is True and out["network"] == "ipmi1"
@@ -205,8 +227,29 @@ def test_setup_from_the_live_system_then_login_over_the_network(
     assert sim.lanplus(address, "oci", password, "power", "status").returncode != 0
     assert sim.lanplus(address, "oci", newer, "power", "status").returncode == 0
 
+    # A run that outlasted its mark, another one having started since: it
+    # saves nothing (the other run's password is the BMC's) and frees nothing.
+    def overtaken(prepared: bmc_setup.Prepared, *args: Any) -> Any:
+        with database.sessions() as s, s.begin():
+            s.scalar(select(Machine)).bmc_setup_until = prepared.until + timedelta(minutes=1)
+        return []  # its steps "done" (not run: the BMC keeps the password saved above)
+
+    monkeypatch.setattr(bmc_setup, "configure", overtaken)
+    late = client.post(f"/api/v1/machines/{SERIAL}/ipmi/setup", json={}, headers=admin.bearer)
+    monkeypatch.undo()
+    assert late.status_code == 409
+    assert "started while this one was running late" in late.get_json()["error"]["message"]
+    kept = client.get(f"/api/v1/machines/{SERIAL}/ipmi/password", headers=admin.bearer)
+    assert kept.get_json()["password"] == newer
+    with database.sessions() as s:
+        assert s.scalar(select(Machine.bmc_setup_until)) is not None  # the other run's
+        assert s.scalars(select(IpAddress.address)).all() == [address]
+
+    with database.sessions() as s, s.begin():  # that other run ends
+        s.scalar(select(Machine)).bmc_setup_until = None
+
     # machine-remove frees its host addresses, not its BMC's: the BMC still
-    # answers there, so power control goes on; machine-destroy frees it too.
+    # answers there, so power control goes on.
     removed = client.delete(f"/api/v1/machines/{SERIAL}/enrolment", headers=admin.bearer)
     assert removed.status_code == 204
     with database.sessions() as s:
@@ -214,6 +257,20 @@ def test_setup_from_the_live_system_then_login_over_the_network(
     assert [tuple(h) for h in held] == [(address, "bmc")]
     status = client.get(f"/api/v1/machines/{SERIAL}/power", headers=admin.bearer)
     assert status.status_code == 200 and status.get_json()["power"] == "off"
+    # That address does not keep the network in its cluster: it goes with it.
+    attachment = "/api/v1/networks/ipmi1/attachment"
+    assert client.delete(attachment, headers=admin.bearer).status_code == 200
+    with database.sessions() as s:
+        assert s.scalars(select(IpAddress)).all() == []
+
+    # Back in the cluster, set up again: machine-destroy frees the BMC's address.
+    attach = {"cluster": "cl1", "role": "ipmi", "iface1": "eno1"}
+    assert client.post(attachment, json=attach, headers=admin.bearer).status_code == 200
+    enrol = {"cluster": "cl1", "role": "compute", "location": "zone1"}
+    readded = client.post(f"/api/v1/machines/{SERIAL}/enrolment", json=enrol, headers=admin.bearer)
+    assert readded.status_code == 201, readded.get_json()
+    third = client.post(f"/api/v1/machines/{SERIAL}/ipmi/setup", json={}, headers=admin.bearer)
+    assert third.status_code == 200 and third.get_json()["address"] == address
     destroyed = client.delete(f"/api/v1/machines/{SERIAL}", headers=admin.bearer)
     assert destroyed.status_code == 204
     with database.sessions() as s:
