@@ -18,7 +18,12 @@ def own_addresses(session: Session, machine: Machine) -> set[str]:
     """Where the machine itself calls from: its cluster addresses and the
     source of its newest discovery report (the live system's DHCP address)."""
     addresses = set(
-        session.scalars(select(IpAddress.address).where(IpAddress.machine_id == machine.id))
+        session.scalars(
+            # Not its BMC's address: the BMC is not the machine's operating system.
+            select(IpAddress.address).where(
+                IpAddress.machine_id == machine.id, IpAddress.purpose == "host"
+            )
+        )
     )
     newest = newest_report_source(session, machine)
     if newest:

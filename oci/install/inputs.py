@@ -114,7 +114,11 @@ def _hosts(session: Session, machine: Machine) -> tuple[HostEntry, ...]:
         .join(Role, Machine.role_id == Role.id)
         .join(IpAddress, IpAddress.machine_id == Machine.id)
         .join(Network, IpAddress.network_id == Network.id)
-        .where(Machine.cluster_id == machine.cluster_id, Role.name.in_(LISTED_ROLES))
+        .where(
+            Machine.cluster_id == machine.cluster_id,
+            Role.name.in_(LISTED_ROLES),
+            IpAddress.purpose == "host",  # not their BMCs'
+        )
         .order_by(Machine.hostname, Network.id)
     ).all()
     by_machine: dict[str, list[tuple[Network, str]]] = {}
