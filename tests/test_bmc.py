@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +52,8 @@ class Sim:
         return bmc.BmcAccess("127.0.0.1", self.port, "admin", password, timeout)
 
 
-@pytest.fixture
-def sim(tmp_path: Path) -> Iterator[Sim]:
+@contextmanager
+def simulated_bmc(tmp_path: Path, *options: str) -> Iterator[Sim]:
     port = free_port()
     password_file = tmp_path / "bmc.pass"
     password_file.write_text(PASSWORD + "\n")
@@ -63,6 +66,7 @@ def sim(tmp_path: Path) -> Iterator[Sim]:
             str(port),
             "--password-file",
             str(password_file),
+            *options,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -75,6 +79,12 @@ def sim(tmp_path: Path) -> Iterator[Sim]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def sim(tmp_path: Path) -> Iterator[Sim]:
+    with simulated_bmc(tmp_path) as running:
+        yield running
 
 
 def test_power_and_boot_device_through_pyghmi_seen_by_ipmitool(sim: Sim) -> None:
@@ -96,6 +106,72 @@ def test_power_and_boot_device_through_pyghmi_seen_by_ipmitool(sim: Sim) -> None
     shown = sim.ipmitool("chassis", "bootparam", "get", "5")
     assert "Force Boot from default Hard-Drive" in shown
     assert "Options apply to only next boot" in shown
+
+
+def _started(pid_file: Path, other_than: int = 0) -> int:
+    """The pid the powered-on command wrote, once it is a new one that runs."""
+    for _ in range(100):
+        text = pid_file.read_text().strip() if pid_file.exists() else ""
+        if text and int(text) != other_than and _alive(int(text)):
+            return int(text)
+        time.sleep(0.1)
+    raise AssertionError(f"nothing new started: {pid_file}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _gone(pid: int) -> bool:
+    for _ in range(100):
+        if not _alive(pid):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_the_lab_bmc_starts_its_machine_at_power_on_and_ends_it_at_power_off(
+    tmp_path: Path,
+) -> None:
+    # The lab's BMC runs QEMU at power-on (oci/lab/machines.py); a shell that
+    # says it boots and then waits plays the machine here.
+    pid_file, console = tmp_path / "machine.pid", tmp_path / "console.log"
+    machine_command = shlex.join(
+        ["sh", "-c", 'echo "$$" > "$1"; echo firmware starts; exec sleep 600', "sh", str(pid_file)]
+    )
+    options = ("--on-power-on", machine_command, "--console", str(console))
+    with simulated_bmc(tmp_path, *options) as sim:
+        access = sim.access()
+        assert bmc.power_state(access) == "off" and not pid_file.exists()
+        assert bmc.power(access, "on") == "on"
+        first = _started(pid_file)
+        assert "Chassis Power is on" in sim.ipmitool("power", "status")
+        assert bmc.power(access, "on") == "on"  # already on: the same machine runs on
+        assert _started(pid_file) == first
+
+        assert "Chassis Power Control: Cycle" in sim.ipmitool("power", "cycle")
+        assert _gone(first)
+        second = _started(pid_file, other_than=first)
+        assert console.read_text().count("firmware starts") == 2
+
+        assert bmc.power(access, "off") == "off"
+        assert _gone(second)
+        assert "Chassis Power is off" in sim.ipmitool("power", "status")
+
+        # a machine that powers itself off (the guest's poweroff) is off for its BMC
+        assert "Chassis Power Control: Up/On" in sim.ipmitool("power", "on")
+        third = _started(pid_file, other_than=second)
+        os.kill(third, signal.SIGTERM)
+        assert _gone(third)
+        assert bmc.power_state(access) == "off"
+        assert bmc.power(access, "cycle") == "on"
+        fourth = _started(pid_file, other_than=third)
+    # a BMC that is stopped takes its machine with it (oci lab down)
+    assert _gone(fourth)
 
 
 def test_a_wrong_password_and_a_dead_bmc_are_clear_errors(sim: Sim) -> None:

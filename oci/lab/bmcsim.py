@@ -1,12 +1,14 @@
 """A simulated BMC on pyghmi's server side: what the lab's machines answer IPMI with.
 
     python -m oci.lab.bmcsim --port 6230 --user admin --password-file F \
-        [--address 127.0.0.1] [--on-power-on CMD] [--on-power-off CMD]
+        [--address 127.0.0.1] [--on-power-on CMD [--console FILE]] [--on-power-off CMD]
 
 It keeps a power state and a boot device, answers `ipmitool -I lanplus` and
-pyghmi clients, and can run a command when powered on or off (the lab starts
-and stops a QEMU machine that way). One BMC per process: pyghmi's session
-machinery is process-wide.
+pyghmi clients, and can run a command when powered on or off: the lab's
+machines are QEMU guests that their BMC starts at power-on (their serial
+console appended to FILE) and ends at power-off, so a power-off or cycle
+through IPMI really stops or restarts the machine. One BMC per process:
+pyghmi's session machinery is process-wide.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class SimulatedBmc(bmc.Bmc):
         address: str,
         on_power_on: str | None = None,
         on_power_off: str | None = None,
+        console: Path | None = None,
     ) -> None:
         super().__init__(authdata, port=port, address=address)
         self.power = "off"
@@ -59,11 +62,19 @@ class SimulatedBmc(bmc.Bmc):
         self.boot_flags = 0
         self.on_power_on = on_power_on
         self.on_power_off = on_power_off
+        self.console = console
         self.child: subprocess.Popen[bytes] | None = None
 
     def _run(self, command: str | None) -> None:
-        if command:
+        if not command:
+            return
+        if self.console is None:
             self.child = subprocess.Popen(shlex.split(command), stdin=subprocess.DEVNULL)
+            return
+        with open(self.console, "ab") as out:
+            self.child = subprocess.Popen(
+                shlex.split(command), stdin=subprocess.DEVNULL, stdout=out, stderr=out
+            )
 
     def get_power_state(self) -> str:
         if self.child is not None and self.child.poll() is not None:
@@ -81,7 +92,11 @@ class SimulatedBmc(bmc.Bmc):
         self.power = "off"
         if self.child is not None:
             self.child.terminate()
-            self.child.wait(timeout=30)
+            try:
+                self.child.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # pulling the plug
+                self.child.kill()
+                self.child.wait()
             self.child = None
         self._run(self.on_power_off)
 
@@ -132,10 +147,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--password-file", type=Path, required=True)
     parser.add_argument("--on-power-on", help="command run when powered on")
     parser.add_argument("--on-power-off", help="command run when powered off")
+    parser.add_argument(
+        "--console", type=Path, help="file the power-on command's output is appended to"
+    )
     args = parser.parse_args(argv)
     password = args.password_file.read_text().strip()
     sim = SimulatedBmc(
-        {args.user: password}, args.port, args.address, args.on_power_on, args.on_power_off
+        {args.user: password},
+        args.port,
+        args.address,
+        args.on_power_on,
+        args.on_power_off,
+        args.console,
     )
 
     def stop(*_: object) -> None:
