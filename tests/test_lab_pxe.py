@@ -23,12 +23,15 @@ import re
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import requests
 
 from oci.lab.fleet import NVME_BYTES, SATA_BYTES, fleet
+from oci.lab.machines import load_fleet
 from tests.conftest import free_port
 from tests.test_lab import read_env_file
 
@@ -211,7 +214,8 @@ def test_two_machines_pxe_boot_and_are_discovered_with_their_switch_ports(tmp_pa
         assert re.search(
             r"lab1: BIOS OCILAB0001 running \(pid \d+\), enrolled, live, "
             r"cl1-controller-1\.example\.com \(controller\) in zone1, rack 5 U1, "
-            r"switch dc1-r2-rack5-sw1:swp1, dc1-r2-rack5-sw2:swp1, ssh 127\.0\.0\.1:\d+\n",
+            r"switch dc1-r2-rack5-sw1:swp1, dc1-r2-rack5-sw2:swp1, ssh 127\.0\.0\.1:\d+, "
+            r"bmc 127\.0\.0\.1:\d+\n",
             status.stdout,
         ), status.stdout
         assert re.search(
@@ -224,6 +228,8 @@ def test_two_machines_pxe_boot_and_are_discovered_with_their_switch_ports(tmp_pa
         assert "GET /boot/ipxe?mac=52-54-00-1a-01-01&" in log and "platform=pcbios" in log
         assert "GET /boot/ipxe?mac=52-54-00-1a-02-01&" in log and "platform=efi" in log
         assert json.loads((lab / "fleet.json").read_text())["machines"][1]["uefi"] is True
+
+        _power_through_the_bmc(lab, env | values, api, headers)
     finally:
         down = oci("down")
     assert down.returncode == 0, down.stderr
@@ -232,3 +238,83 @@ def test_two_machines_pxe_boot_and_are_discovered_with_their_switch_ports(tmp_pa
     assert [pid for pid in pids if alive(pid)] == []
     assert processes_mentioning(str(lab)) == []  # no QEMU, no server worker
     assert not list(lab.glob("**/*.pid"))
+
+
+def _power_through_the_bmc(
+    lab: Path, env: dict[str, str], api: str, headers: dict[str, str]
+) -> None:
+    """The lab powered each machine on through its BMC and registered the BMC:
+    ocicli powers lab2 off and on again through the server (pyghmi), ipmitool
+    sees the same, and the machine PXE-boots again and reports."""
+    lab2 = load_fleet(lab)[0][1]
+    serial, boot_mac = lab2.serial, lab2.wires[0].mac.replace(":", "-")
+    qemu_pid = lab / "machines" / "lab2" / "qemu.pid"
+
+    def ocicli(*args: str) -> str:
+        done = subprocess.run(
+            [str(BIN / "ocicli"), *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout.strip()
+
+    def ipmitool(*args: str) -> str:
+        argv = ["ipmitool", "-I", "lanplus", "-H", "127.0.0.1", "-p", str(lab2.bmc_port)]
+        argv += ["-U", "admin", "-f", str(lab / "machines" / "lab2" / "bmc-password"), *args]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def record() -> dict[str, object]:
+        got = requests.get(f"{api}/machines/{serial}", headers=headers, timeout=10)
+        return dict(got.json())
+
+    def boots() -> int:  # the machine's requests to the boot service, one per PXE boot
+        return (lab / "server.log").read_text().count(f"/boot/ipxe?mac={boot_mac}&")
+
+    def until(what: str, done: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 180
+        while not done():
+            assert time.monotonic() < deadline, f"lab2: {what} not within 180 s of power-on"
+            time.sleep(1)
+
+    assert ocicli("machine-power", serial, "status", "-f", "value", "-c", "power") == "on"
+    assert "Chassis Power is on" in ipmitool("power", "status")
+    first = int(qemu_pid.read_text())
+    booted = boots()
+
+    assert ocicli("machine-power", serial, "off", "-f", "value", "-c", "power") == "off"
+    assert not alive(first)  # QEMU ended: pulled the plug
+    assert "Chassis Power is off" in ipmitool("power", "status")
+    status = subprocess.run(
+        [str(BIN / "oci"), "lab", "status", "--dir", str(lab)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert re.search(r"lab2: UEFI OCILAB0002 powered off, ", status.stdout), status.stdout
+
+    assert ocicli("machine-power", serial, "on", "-f", "value", "-c", "power") == "on"
+
+    def restarted() -> bool:
+        text = qemu_pid.read_text().strip() if qemu_pid.exists() else ""
+        return text.isdigit() and int(text) != first and alive(int(text))
+
+    until("QEMU", restarted)  # its BMC started it again
+    # a new boot through iPXE and the boot service, then its agent's report
+    until("PXE boot", lambda: boots() == booted + 1)
+    reports = record()["discovery_count"]
+    until("a report", lambda: record()["discovery_count"] != reports)
+    assert record()["status"] == "live"
+    events = requests.get(
+        f"{api}/events",
+        params={"machine": serial, "kind": "status-changed"},
+        headers=headers,
+        timeout=10,
+    ).json()["items"]
+    assert events == []  # powered off and on: still enrolled, still live

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from oci import migrate, templates, users
+from oci import bmc, migrate, templates, users
 from oci.cli.client import ApiClient, ApiError
 from oci.config import load_settings
 from oci.db import make_engine, make_sessionmaker
@@ -22,6 +22,8 @@ from oci.lab import enrol
 from oci.lab.fleet import SERVER_ADDRESS, LabMachine, fleet
 from oci.lab.machines import (
     SWITCH_MARKER,
+    bmc_access,
+    bmc_password_file,
     free_tcp_ports,
     free_udp_ports,
     load_fleet,
@@ -240,7 +242,9 @@ def up(
         click.echo(f"[6/{steps}] {machines} machine(s) PXE-booting from {here.api_url}/boot/ipxe")
         memory = 2048 if live_image else 1024
         lab_machines = _start_machines(here, machines, port, memory)
-        if not no_wait:
+        if no_wait:
+            _set_ipmi_commands(here, lab_machines)
+        else:
             times = watch(here.dir, here.log_file, client, lab_machines, timeout, click.echo)
             for machine in lab_machines:
                 took = times[machine.name]
@@ -248,6 +252,7 @@ def up(
                     f"      {machine.name} {machine.firmware}: power-on to discovered with LLDP "
                     f"in {_seconds(took.located)}, to enrolled in {_seconds(took.enrolled)}"
                 )
+            _register_bmcs(here, client, lab_machines)
     click.echo(
         templates.render(
             "lab-welcome.txt.j2",
@@ -291,23 +296,64 @@ def _fill_example(client: ApiClient) -> None:
 
 
 def _start_machines(here: Lab, count: int, port: int, memory: int) -> list[LabMachine]:
-    """The switch, then each machine; machines the lab already knew are powered off first."""
+    """The switch, then each machine, powered on through its BMC; machines the
+    lab already knew are powered off first."""
     known, _ = load_fleet(here.dir)
     stop_everything(here.dir, known)
-    lab_machines = fleet(count, free_udp_ports(4 * count), ssh_ports=free_tcp_ports(count))
+    udp = free_udp_ports(5 * count)  # in one call, so that they differ
+    lab_machines = fleet(
+        count, udp[: 4 * count], ssh_ports=free_tcp_ports(count), bmc_ports=udp[4 * count :]
+    )
     boot_url = f"http://{SERVER_ADDRESS}:{port}/boot/ipxe"  # the host, from QEMU's user network
     save_fleet(here.dir, lab_machines, {"boot_url": boot_url, "started": time.time()})
     pid = start_switch(here.dir, lab_machines)
     switches = sorted({wire.switch for machine in lab_machines for wire in machine.wires})
     click.echo(f"      switch (pid {pid}): {', '.join(switches)}")
     for machine in lab_machines:
-        pid = start_machine(here.dir, machine, boot_url, memory)
+        try:
+            pid = start_machine(here.dir, machine, boot_url, memory)
+        except (OSError, RuntimeError, bmc.BmcError) as exc:
+            raise click.ClickException(f"cannot power {machine.name} on: {exc}") from exc
         wires = ", ".join(f"{w.mac}->{w.switch}:{w.port}" for w in machine.wires)
         click.echo(
             f"      {machine.name} (pid {pid}) {machine.firmware} {machine.product} "
-            f"serial {machine.serial}: {wires}, ssh 127.0.0.1:{machine.ssh_port}"
+            f"serial {machine.serial}: {wires}, ssh 127.0.0.1:{machine.ssh_port}, "
+            f"powered on through its BMC at 127.0.0.1:{machine.bmc_port}"
         )
     return lab_machines
+
+
+def _register_bmcs(here: Lab, client: ApiClient, machines: list[LabMachine]) -> None:
+    """Tell the server how to reach each machine's BMC, as an operator does with
+    machine-set-ipmi: then machine-power, -bootdev and -ipmi-reboot-on-* work."""
+    for machine in machines:
+        access = bmc_access(here.dir, machine)
+        body = {
+            "username": access.username,
+            "password": access.password,
+            "address": access.address,
+            "port": access.port,
+        }
+        try:
+            client.put(ApiClient.path("machines", machine.serial, "ipmi"), body)
+        except ApiError as exc:
+            raise click.ClickException(f"{machine.name}: BMC not registered: {exc}") from exc
+        click.echo(
+            f"      {machine.name}: BMC {access.where} registered "
+            f"(ocicli machine-power {machine.serial} status)"
+        )
+
+
+def _set_ipmi_commands(here: Lab, machines: list[LabMachine]) -> None:
+    """--no-wait: the machines are not in the inventory yet; how to register their BMCs."""
+    for machine in machines:
+        access = bmc_access(here.dir, machine)
+        argv = [
+            "ocicli", "machine-set-ipmi", machine.serial, "--username", access.username,
+            "--address", access.address, "--port", str(access.port),
+            "--password-file", str(bmc_password_file(here.dir, machine)),
+        ]  # fmt: skip
+        click.echo(f"      once {machine.name} is discovered: {shlex.join(argv)}")
 
 
 def _ensure_admin(url: str, here: Lab) -> str:
@@ -450,6 +496,7 @@ def status(directory: str) -> None:
         place = f", {placed}" if placed else ""
         place += f", switch {record['switch']}" if record and record.get("switch") else ""
         place += f", ssh 127.0.0.1:{machine.ssh_port}" if machine.ssh_port else ""
+        place += f", bmc 127.0.0.1:{machine.bmc_port}" if machine.bmc_port else ""
         click.echo(
             f"{machine.name}: {machine.firmware} {machine.serial} {power}, {state}"
             f"{', ' + record['status'] if record else ''}{place}"

@@ -68,6 +68,8 @@ class LabMachine:
     sata_serial: str
     # Host port QEMU forwards to the live system's SSH (ocicli machine-install-os --port).
     ssh_port: int | None = None
+    # UDP port on 127.0.0.1 of its simulated BMC (IPMI over LAN), which powers it on.
+    bmc_port: int | None = None
 
     @property
     def firmware(self) -> str:
@@ -83,9 +85,11 @@ def fleet(
     udp_ports: list[int],
     uefi: list[bool] | None = None,
     ssh_ports: list[int] | None = None,
+    bmc_ports: list[int] | None = None,
 ) -> list[LabMachine]:
     """`count` machines; udp_ports gives 4 free ports per machine (2 per NIC),
-    `ssh_ports` one free TCP port each for their SSH (none: not forwarded).
+    `ssh_ports` one free TCP port each for their SSH (none: not forwarded),
+    `bmc_ports` one free UDP port each for their BMC (none: no BMC).
 
     `uefi[i]` overrides machine i's firmware (default: odd machines UEFI)."""
     if len(udp_ports) < 4 * count:
@@ -119,6 +123,7 @@ def fleet(
                 nvme_serial=f"OCINVME{number:04d}",
                 sata_serial=f"OCISATA{number:04d}",
                 ssh_port=ssh_ports[i] if ssh_ports else None,
+                bmc_port=bmc_ports[i] if bmc_ports else None,
             )
         )
     return machines

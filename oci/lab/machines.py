@@ -1,16 +1,22 @@
 """The lab's processes: the emulated switch and the QEMU machines, started and stopped.
 
 Everything lives in the lab directory: `fleet.json` (what was started),
-`switch.pid`/`switch.log`, and per machine `machines/NAME/` with `qemu.pid`,
-`console.log` (its serial console), its disk images and UEFI variables. A
-pid file is trusted only if /proc says that pid still runs the expected
-command, so a reused pid is never killed.
+`switch.pid`/`switch.log`, and per machine `machines/NAME/` with its BMC
+(`bmc.pid`, `bmc.log`, `bmc-password`), `qemu.pid`, `console.log` (its
+serial console), its disk images and UEFI variables. Each machine is powered
+on through its BMC, a simulated one (oci/lab/bmcsim.py) on a UDP port of
+127.0.0.1 that starts QEMU at power-on and stops it at power-off, so
+`ocicli machine-power` and `ipmitool` drive the lab's machines as they
+would real ones. A pid file is trusted only if /proc says that pid still
+runs the expected command, so a reused pid is never killed.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -21,11 +27,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 
+from oci import bmc
 from oci.lab.fleet import LabMachine, Wire, firmware_files, machine_spec, switch_ports
 from oci.lab.initramfs import DEFAULT_TOOLS, LLDP_TOOLS, build_initramfs, fetch_debian_kernel
 from oci.lab.qemu import create_disk_images, qemu_argv
 
 __all__ = [
+    "BMC_USER",
+    "bmc_access",
+    "bmc_password_file",
     "free_tcp_ports",
     "free_udp_ports",
     "load_fleet",
@@ -120,8 +130,48 @@ def qemu_marker(machine: LabMachine) -> str:
     return f"-name {machine.name} "
 
 
+BMC_MARKER = "oci.lab.bmcsim"
+BMC_USER = "admin"
+# How long a lab BMC may take to listen, and QEMU to start once powered on.
+START_SECONDS = 20.0
+
+
+def bmc_marker(machine: LabMachine) -> str:
+    return f"{BMC_MARKER} --port {machine.bmc_port} "
+
+
+def bmc_password_file(lab_dir: Path, machine: LabMachine) -> Path:
+    return machine_dir(lab_dir, machine) / "bmc-password"
+
+
+def bmc_access(lab_dir: Path, machine: LabMachine, timeout: float = 10.0) -> bmc.BmcAccess:
+    """How to reach the machine's BMC (what `ocicli machine-set-ipmi` is given)."""
+    if machine.bmc_port is None:
+        raise ValueError(f"{machine.name} has no BMC")
+    password = bmc_password_file(lab_dir, machine).read_text().strip()
+    return bmc.BmcAccess("127.0.0.1", machine.bmc_port, BMC_USER, password, timeout)
+
+
+def _text(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
+def _wait_for(found: Callable[[], int | bool | None], what: str, log: Path) -> int | bool:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        result = found()
+        if result:
+            return result
+        time.sleep(0.1)
+    tail = _text(log)[-2000:]
+    raise RuntimeError(f"{what} within {START_SECONDS:g} s; {log}:\n{tail}")
+
+
 def start_machine(lab_dir: Path, machine: LabMachine, boot_url: str, memory_mib: int) -> int:
-    """Power the machine on: fresh disks and UEFI variables, then QEMU in the background."""
+    """Rack the machine (fresh disks and UEFI variables), start its BMC and
+    power it on through IPMI, as an operator would: QEMU's pid."""
+    if machine.bmc_port is None:
+        raise ValueError(f"{machine.name} has no BMC port")
     directory = machine_dir(lab_dir, machine)
     if directory.exists():
         shutil.rmtree(directory)
@@ -130,7 +180,25 @@ def start_machine(lab_dir: Path, machine: LabMachine, boot_url: str, memory_mib:
         shutil.copyfile(source, directory / name)
     spec = machine_spec(machine, directory, boot_url, memory_mib=memory_mib)
     create_disk_images(spec)
-    return _spawn(qemu_argv(spec), directory / "console.log", directory / "qemu.pid")
+    qemu_pid = directory / "qemu.pid"
+    password_file = bmc_password_file(lab_dir, machine)
+    fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(12) + "\n")  # 16 characters: IPMI 2.0 takes 20
+    argv = [
+        sys.executable, "-m", BMC_MARKER, "--port", str(machine.bmc_port),
+        "--user", BMC_USER, "--password-file", str(password_file),
+        "--on-power-on", shlex.join([*qemu_argv(spec), "-pidfile", str(qemu_pid)]),
+        "--console", str(directory / "console.log"),
+    ]  # fmt: skip
+    log = directory / "bmc.log"
+    _spawn(argv, log, directory / "bmc.pid")
+    _wait_for(lambda: "listening" in _text(log), "its BMC did not listen", log)
+    bmc.power(bmc_access(lab_dir, machine), "on")
+    console = directory / "console.log"
+    return int(
+        _wait_for(lambda: running(qemu_pid, qemu_marker(machine)), "QEMU did not start", console)
+    )
 
 
 def save_fleet(lab_dir: Path, machines: list[LabMachine], info: dict[str, object]) -> None:
@@ -150,18 +218,27 @@ def load_fleet(lab_dir: Path) -> tuple[list[LabMachine], dict[str, object]]:
     return machines, data.get("info", {})
 
 
-def _stop(pid: int, still_running: Callable[[], int | None]) -> None:
+def _signal(pid: int, number: int) -> bool:
+    """Signal pid's process group (a BMC's holds its QEMU), else pid alone
+    (a QEMU its BMC started leads no group); False if it is gone."""
     try:
-        os.killpg(pid, signal.SIGTERM)
+        os.killpg(pid, number)
     except ProcessLookupError:
+        try:
+            os.kill(pid, number)
+        except ProcessLookupError:
+            return False
+    return True
+
+
+def _stop(pid: int, still_running: Callable[[], int | None]) -> None:
+    if not _signal(pid, signal.SIGTERM):
         return
     for _ in range(100):
         if still_running() is None:
             return
         time.sleep(0.1)
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
+    if not _signal(pid, signal.SIGKILL):
         return
     for _ in range(50):
         if still_running() is None:
@@ -170,16 +247,27 @@ def _stop(pid: int, still_running: Callable[[], int | None]) -> None:
 
 
 def stop_everything(lab_dir: Path, machines: Iterable[LabMachine]) -> list[str]:
-    """Stop every machine, then the switch; what was stopped, for the operator."""
+    """Stop every machine and its BMC, then the switch; what was stopped, for
+    the operator. A BMC goes first (its process group holds QEMU too), so
+    nothing powers a machine on again meanwhile."""
     stopped = []
     for machine in machines:
-        pid_file = machine_dir(lab_dir, machine) / "qemu.pid"
-        marker = qemu_marker(machine)
-        pid = running(pid_file, marker)
-        if pid is not None:
-            _stop(pid, lambda f=pid_file, m=marker: running(f, m))
-            stopped.append(f"machine {machine.name} (pid {pid})")
-        pid_file.unlink(missing_ok=True)
+        directory = machine_dir(lab_dir, machine)
+        qemu_pid_file = directory / "qemu.pid"
+        qemu = qemu_marker(machine)
+        qemu_pid = running(qemu_pid_file, qemu)
+        bmc_pid_file = directory / "bmc.pid"
+        bmc_command = bmc_marker(machine)
+        bmc_pid = running(bmc_pid_file, bmc_command) if machine.bmc_port else None
+        if bmc_pid is not None:
+            _stop(bmc_pid, lambda f=bmc_pid_file, m=bmc_command: running(f, m))
+        if qemu_pid is not None:
+            _stop(qemu_pid, lambda f=qemu_pid_file, m=qemu: running(f, m))
+            stopped.append(f"machine {machine.name} (pid {qemu_pid})")
+        if bmc_pid is not None:
+            stopped.append(f"BMC of {machine.name} (pid {bmc_pid})")
+        qemu_pid_file.unlink(missing_ok=True)
+        bmc_pid_file.unlink(missing_ok=True)
     pid_file = lab_dir / "switch.pid"
     pid = running(pid_file, SWITCH_MARKER)
     if pid is not None:
