@@ -114,3 +114,21 @@ def resolve_interface(token: str, nics: Sequence[NicSpeed]) -> str | None:
     )
     index = int(match["index"])
     return fast[index - 1] if index <= len(fast) else None
+
+
+def resolve_interfaces(
+    tokens: Iterable[str | None], nics: Sequence[NicSpeed]
+) -> tuple[list[str], list[str]]:
+    """A network's iface1 and iface2 on a machine: the NIC names they designate,
+    and the tokens that designate none (which the caller refuses or warns of)."""
+    found: list[str] = []
+    missing: list[str] = []
+    for token in tokens:
+        if token is None:
+            continue
+        nic = resolve_interface(token, nics)
+        if nic is None:
+            missing.append(token)
+        else:
+            found.append(nic)
+    return found, missing

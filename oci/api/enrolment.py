@@ -77,15 +77,8 @@ def enrolment_out(machine: Machine) -> EnrolmentOut:
     hosts = [ip for ip in machine.ip_addresses if ip.purpose == "host"]  # not its BMC's
     for ip in sorted(hosts, key=_by_network):
         network = ip.network
-        interfaces = []
-        for token in (network.iface1, network.iface2):
-            if token is None:
-                continue
-            nic = ipam.resolve_interface(token, nics)
-            if nic is None:
-                warnings.append(f"network {network.name}: no NIC of this machine is {token!r}")
-            else:
-                interfaces.append(nic)
+        interfaces, missing = ipam.resolve_interfaces((network.iface1, network.iface2), nics)
+        warnings += [f"network {network.name}: no NIC of this machine is {t!r}" for t in missing]
         network_ref = ref(network, "networks.show")
         assert network_ref is not None
         addresses.append(AddressOut(network=network_ref, address=ip.address, interfaces=interfaces))

@@ -67,18 +67,13 @@ def _networks(session: Session, machine: Machine, role: str) -> tuple[NetworkInp
             address = None
         else:
             continue
-        interfaces = []
-        for token in (network.iface1, network.iface2):
-            if token is None:
-                continue
-            nic = ipam.resolve_interface(token, nics)
-            if nic is None:
-                names = ", ".join(n.name for n in nics) or "none"
-                raise Conflict(
-                    f"network {network.name} uses {token!r}, which designates no NIC of "
-                    f"{machine.hostname} (its NICs: {names}); fix it with network-set"
-                )
-            interfaces.append(nic)
+        interfaces, missing = ipam.resolve_interfaces((network.iface1, network.iface2), nics)
+        if missing:
+            names = ", ".join(n.name for n in nics) or "none"
+            raise Conflict(
+                f"network {network.name} uses {missing[0]!r}, which designates no NIC of "
+                f"{machine.hostname} (its NICs: {names}); fix it with network-set"
+            )
         result.append(
             NetworkInput(
                 name=network.name,
