@@ -23,6 +23,7 @@ from oci.models import Bmc, Machine, MachineStatus
 from tests.commands import Command
 from tests.conftest import free_port
 from tests.factories import machine
+from tests.test_lab_pxe import alive
 
 PASSWORD = "s3cret-Pw:#'\""  # characters a shell or a YAML would trip on
 
@@ -112,23 +113,15 @@ def _started(pid_file: Path, other_than: int = 0) -> int:
     """The pid the powered-on command wrote, once it is a new one that runs."""
     for _ in range(100):
         text = pid_file.read_text().strip() if pid_file.exists() else ""
-        if text and int(text) != other_than and _alive(int(text)):
+        if text and int(text) != other_than and alive(int(text)):
             return int(text)
         time.sleep(0.1)
     raise AssertionError(f"nothing new started: {pid_file}")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def _gone(pid: int) -> bool:
     for _ in range(100):
-        if not _alive(pid):
+        if not alive(pid):
             return True
         time.sleep(0.1)
     return False
