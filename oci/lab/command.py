@@ -178,12 +178,14 @@ def up(
     and the image the machines boot (the small lab initramfs by default, the
     full live image with --live-image). Each machine is a QEMU guest under
     TCG with its own SMBIOS serial and product, an NVMe and a SATA disk, two
-    NICs wired to an emulated switch that sends LLDP frames, and PXE-boots
+    NICs wired to an emulated switch that sends LLDP frames, and a simulated
+    BMC (IPMI on a UDP port of 127.0.0.1) that powers it on; it PXE-boots
     through its NIC's iPXE ROM. The server enrols them hands-free on their
     first report: the lab's hardware profiles (DIR/profiles/lab.yaml) give
     each its role in cluster cl1, the switch rules its rack and
     availability zone from LLDP. Progress shows each machine's stage until
-    it is enrolled.
+    it is enrolled; then the lab gives the server each BMC (machine-set-ipmi),
+    so `ocicli machine-power SERIAL off|on|cycle` drives the machine.
 
     \b
     Examples:
