@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 import requests
 from sqlalchemy import select
 
+from oci import machine_status
 from oci.models import Machine, MachineEvent, MachineStatus
-from tests.commands import Command
+from tests.commands import BIN, Command
 from tests.reports import archive, machine_files
 from tests.test_remote import live_sshd  # noqa: F401  (a fixture)
 
@@ -74,6 +78,21 @@ def live_machine(token_cli: Command, live_server, live_sshd):  # type: ignore[no
     return port
 
 
+def enrol(token_cli: Command) -> None:
+    token_cli("swift-region-create", "region1")
+    token_cli("location-create", "zone1", "region1")
+    token_cli("network-create", "mgmt", "192.168.90.0", "24", "zone1", "no")
+    token_cli("cluster-create", "cl9", "example.com")
+    token_cli("network-add", "mgmt", "cl9", "all", "eno1")
+    token_cli("machine-add", SERIAL, "cl9", "compute", "zone1")
+
+
+def reported(live_server, status: MachineStatus) -> None:  # type: ignore[no-untyped-def]
+    """What the installer's own report to the status endpoint does."""
+    with live_server.database.sessions() as session, session.begin():
+        machine_status.change_status(session, SERIAL, status, message="oci-install")
+
+
 def test_not_enrolled_is_refused_and_nothing_changes(
     token_cli: Command, live_server, live_machine
 ) -> None:  # type: ignore[no-untyped-def]
@@ -88,12 +107,7 @@ def test_not_enrolled_is_refused_and_nothing_changes(
 def test_install_refused_by_the_installer_is_followed_to_install_failed(
     token_cli: Command, live_server, live_machine
 ) -> None:  # type: ignore[no-untyped-def]
-    token_cli("swift-region-create", "region1")
-    token_cli("location-create", "zone1", "region1")
-    token_cli("network-create", "mgmt", "192.168.90.0", "24", "zone1", "no")
-    token_cli("cluster-create", "cl9", "example.com")
-    token_cli("network-add", "mgmt", "cl9", "all", "eno1")
-    token_cli("machine-add", SERIAL, "cl9", "compute", "zone1")
+    enrol(token_cli)
 
     # An SSH port nothing listens on: the install is not started, and says why.
     dead = token_cli.run("machine-install-os", SERIAL, "--port", "1")
@@ -143,3 +157,35 @@ def test_the_log_of_a_machine_never_installed_is_a_clear_error(
     missing = token_cli.run("machine-install-log", SERIAL, "--port", str(live_machine))
     assert missing.returncode == 1
     assert "no installer log: was machine-install-os run?" in missing.stderr
+
+
+def test_following_keeps_asking_while_the_live_system_and_the_server_are_slow(
+    token_cli: Command, live_server, live_machine
+) -> None:  # type: ignore[no-untyped-def]
+    enrol(token_cli)
+    reported(live_server, MachineStatus.INSTALLING)
+    # A live system too busy installing to say a word: SSH connections are
+    # taken and left unanswered, so the server's log read outlasts ocicli's
+    # --timeout of 1 s. A follow keeps asking; the installer's own report of
+    # its end is what ends it.
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        argv = ["--timeout", "1", "machine-install-log", SERIAL, "-f", "--interval", "0.2"]
+        follow = subprocess.Popen(
+            [str(BIN / "ocicli"), *argv, "--port", str(busy.getsockname()[1])],
+            env=token_cli.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            time.sleep(6)
+            assert follow.poll() is None, follow.communicate()
+            reported(live_server, MachineStatus.INSTALL_FAILED)
+        finally:
+            busy.close()  # the server's waiting logins now fail at once
+            out, err = follow.communicate(timeout=90)
+    assert follow.returncode == 1, err
+    assert err.count("did not answer in time; retrying") >= 2, err
+    assert "the machine is install-failed)" in err
+    assert out == f"machine {SERIAL}: install-failed\n"

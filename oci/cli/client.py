@@ -25,6 +25,12 @@ class ApiError(Exception):
         self.code = code
         self.details = details or {}
 
+    @property
+    def passing(self) -> bool:
+        """No answer in time, no connection, or a gateway's 502/503/504 (the server
+        could not reach a machine): worth asking again, where waiting makes sense."""
+        return self.status in (502, 503, 504) or self.code in ("timeout", "unreachable")
+
 
 @dataclass
 class ApiClient:
@@ -57,10 +63,13 @@ class ApiClient:
         except requests.ConnectionError as exc:
             raise ApiError(
                 f"cannot reach the oci server at {self.base_url} (is it running? "
-                "set --api-url or OCI_API_URL)"
+                "set --api-url or OCI_API_URL)",
+                code="unreachable",
             ) from exc
         except requests.Timeout as exc:
-            raise ApiError(f"the oci server at {self.base_url} did not answer in time") from exc
+            raise ApiError(
+                f"the oci server at {self.base_url} did not answer in time", code="timeout"
+            ) from exc
         except requests.RequestException as exc:  # a bad URL: no scheme, bad port, ...
             raise ApiError(f"cannot use the server URL {self.base_url!r}: {exc}") from exc
         if response.ok:

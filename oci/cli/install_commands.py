@@ -32,10 +32,24 @@ INTERVAL = click.option(
 )
 # Once the installer is done, the machine leaves these states.
 RUNNING = {"installing"}
+# How long --follow keeps asking while neither the log nor the server can be
+# read (a live system busy installing under load, a server restarting): the
+# installer runs on regardless and reports its end itself.
+PATIENCE = 600.0
 
 
 def _reach(address: str | None, port: int | None) -> dict[str, Any]:
     return {k: v for k, v in (("address", address), ("port", port)) if v is not None}
+
+
+def _status(api: ApiClient, machine: str) -> str | None:
+    """The machine's status, or None if the server cannot say right now."""
+    try:
+        return str(api.get(P("machines", machine))["status"])
+    except ApiError as exc:
+        if exc.passing:
+            return None
+        raise
 
 
 def follow_log(
@@ -46,31 +60,33 @@ def follow_log(
     follow: bool,
     interval: float,
     offset: int = 0,
+    patience: float = PATIENCE,
 ) -> str:
     """Print the installer's log from `offset`; with `follow`, until the machine
     leaves `installing`. Returns the machine's last known status."""
     path = P("machines", machine, "install-log")
-    misses = 0
+    failing_since: float | None = None
     while True:
         try:
             chunk = api.get(path, offset=offset, **reach)
         except ApiError as exc:
-            # The live system reboots at the end, or is busy: say so, keep going a while.
-            if not follow or exc.status not in (502, 504):
+            if not follow or not exc.passing:
                 raise
             # Unreadable because the install is over (the installer rebooted the
             # machine, or failed and it went away): that status is the answer.
-            status = str(api.get(P("machines", machine))["status"])
-            if status not in RUNNING:
+            status = _status(api, machine)
+            if status is not None and status not in RUNNING:
                 click.echo(f"(log not readable now: {exc}; the machine is {status})", err=True)
                 return status
-            if misses >= 5:
-                raise
-            misses += 1
+            # Else busy, or the server is: keep asking, a while.
+            now = time.monotonic()
+            failing_since = failing_since or now
+            if now - failing_since > patience:
+                raise ApiError(f"{exc} (for {patience:g} s: giving up following)") from exc
             click.echo(f"(log not readable now: {exc}; retrying)", err=True)
             time.sleep(interval)
             continue
-        misses = 0
+        failing_since = None
         if chunk["text"]:
             sys.stdout.write(chunk["text"])
             sys.stdout.flush()
@@ -148,7 +164,9 @@ def machine_install_log(
 
     With --follow it keeps printing until MACHINE leaves `installing`, then
     prints its status and exits 0 on `installed`, 1 otherwise. If the log
-    cannot be read any more because the install is over, the status says why.
+    cannot be read any more because the install is over, the status says why;
+    while the live system or the server is too busy to answer (--timeout), it
+    keeps asking for up to 10 minutes: the installer runs on regardless.
 
     \b
     Examples:
