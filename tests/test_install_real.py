@@ -29,7 +29,7 @@ import pytest
 from oci.api.status import StatusIn
 from oci.install import plan
 from oci.install.network import plan_network
-from oci.install.spec import InstallInputs, NetworkInput
+from oci.install.spec import DiskInput, InstallInputs, NetworkInput
 from oci.pki import Pki
 from tests import install_inputs
 from tests.install_inputs import HOSTNAME
@@ -100,7 +100,12 @@ class Run:
 
 
 def install(
-    work: Path, inputs: InstallInputs, server: StatusServer, cache: Path, *args: str
+    work: Path,
+    inputs: InstallInputs,
+    server: StatusServer,
+    cache: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
 ) -> Run:
     bundle = work / "bundle"
     bundle.mkdir()
@@ -112,7 +117,9 @@ def install(
     before = len(server.posts)
     started = time.monotonic()
     argv = [*shlex.split(plan.command(str(bundle))), "--cache-dir", str(cache), *args]
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        argv, capture_output=True, text=True, timeout=900, env=os.environ | (env or {})
+    )
     seconds = time.monotonic() - started
     print(f"oci-install {' '.join(args)}: {seconds:.0f} s")  # shown with -s / in the log
     return Run(inputs, bundle, result.returncode, result.stdout + result.stderr, seconds,
@@ -261,6 +268,36 @@ def test_a_failing_step_is_reported(
     [(_, body)] = run.posts
     assert body["status"] == "install-failed"
     assert body["message"].startswith("oci-install: step debootstrap failed: exit ")
+
+
+def test_the_live_system_s_agent_pauses_while_installing_and_resumes_on_failure(
+    tmp_path: Path, status_server: StatusServer, node_pki: Pki, debs: Path
+) -> None:
+    # systemd's stand-in (none in this container): the live image's
+    # oci-agent.service is active; what the installer asks of it is recorded.
+    tools, calls = tmp_path / "bin", tmp_path / "systemctl.calls"
+    tools.mkdir()
+    (tools / "systemctl").write_text(f'#!/bin/sh\necho "$*" >> {shlex.quote(str(calls))}\n')
+    (tools / "systemctl").chmod(0o755)
+    # Disk mode on no disk of this host: it stops at the disks step, touching nothing.
+    inputs = real_inputs(
+        node_pki,
+        status_server.url,
+        serial="",  # no serial check: this host has none to match
+        disks=(DiskInput("ocinosuchdisk0", 480_103_981_056, "sata"),),
+    )
+    path = f"{tools}:{os.environ['PATH']}"
+    run = install(tmp_path, inputs, status_server, debs, env={"PATH": path})
+    assert run.returncode != 0
+    assert "discovery agent paused" in run.output
+    assert "no disk /dev/ocinosuchdisk0" in run.output
+    assert calls.read_text().splitlines() == [
+        "is-active --quiet oci-agent.service",
+        "stop oci-agent.service",
+        "start oci-agent.service",
+    ]
+    [(_, body)] = run.posts
+    assert body["message"].startswith("oci-install: step disks failed: no disk")
 
 
 # --- disk images through loop devices ------------------------------------------
