@@ -22,8 +22,6 @@ from oci.lab import enrol
 from oci.lab.fleet import SERVER_ADDRESS, LabMachine, fleet
 from oci.lab.machines import (
     SWITCH_MARKER,
-    bmc_access,
-    bmc_password_file,
     free_tcp_ports,
     free_udp_ports,
     load_fleet,
@@ -245,7 +243,8 @@ def up(
         memory = 2048 if live_image else 1024
         lab_machines = _start_machines(here, machines, port, memory)
         if no_wait:
-            _set_ipmi_commands(here, lab_machines)
+            for line in enrol.set_ipmi_commands(here.dir, lab_machines):
+                click.echo(f"      {line}")
         else:
             times = watch(here.dir, here.log_file, client, lab_machines, timeout, click.echo)
             for machine in lab_machines:
@@ -254,7 +253,10 @@ def up(
                     f"      {machine.name} {machine.firmware}: power-on to discovered with LLDP "
                     f"in {_seconds(took.located)}, to enrolled in {_seconds(took.enrolled)}"
                 )
-            _register_bmcs(here, client, lab_machines)
+            try:
+                enrol.register_bmcs(client, here.dir, lab_machines, click.echo)
+            except ApiError as exc:
+                raise click.ClickException(f"a BMC was not registered: {exc}") from exc
     click.echo(
         templates.render(
             "lab-welcome.txt.j2",
@@ -323,39 +325,6 @@ def _start_machines(here: Lab, count: int, port: int, memory: int) -> list[LabMa
             f"powered on through its BMC at 127.0.0.1:{machine.bmc_port}"
         )
     return lab_machines
-
-
-def _register_bmcs(here: Lab, client: ApiClient, machines: list[LabMachine]) -> None:
-    """Tell the server how to reach each machine's BMC, as an operator does with
-    machine-set-ipmi: then machine-power, -bootdev and -ipmi-reboot-on-* work."""
-    for machine in machines:
-        access = bmc_access(here.dir, machine)
-        body = {
-            "username": access.username,
-            "password": access.password,
-            "address": access.address,
-            "port": access.port,
-        }
-        try:
-            client.put(ApiClient.path("machines", machine.serial, "ipmi"), body)
-        except ApiError as exc:
-            raise click.ClickException(f"{machine.name}: BMC not registered: {exc}") from exc
-        click.echo(
-            f"      {machine.name}: BMC {access.where} registered "
-            f"(ocicli machine-power {machine.serial} status)"
-        )
-
-
-def _set_ipmi_commands(here: Lab, machines: list[LabMachine]) -> None:
-    """--no-wait: the machines are not in the inventory yet; how to register their BMCs."""
-    for machine in machines:
-        access = bmc_access(here.dir, machine)
-        argv = [
-            "ocicli", "machine-set-ipmi", machine.serial, "--username", access.username,
-            "--address", access.address, "--port", str(access.port),
-            "--password-file", str(bmc_password_file(here.dir, machine)),
-        ]  # fmt: skip
-        click.echo(f"      once {machine.name} is discovered: {shlex.join(argv)}")
 
 
 def _ensure_admin(url: str, here: Lab) -> str:

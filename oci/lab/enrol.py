@@ -8,17 +8,30 @@ oci/automation.py: the winning profile's settings, the rack from LLDP, and
 machine-add to the profile's cluster with its role, in the location the
 switch rules give. The lab never calls machine-add itself; the watcher
 (oci/lab/watch.py) only reads the inventory, and `held()` says why a
-machine is waiting when the policy left it out.
+machine is waiting when the policy left it out. Once they are enrolled the
+lab gives the server their BMCs (`register_bmcs`), as an operator would.
 """
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
 from oci.cli.client import ApiClient
+from oci.lab.fleet import LabMachine
+from oci.lab.machines import bmc_access, bmc_password_file
 
-__all__ = ["PROFILES_FILE", "SETTINGS", "held", "install_profiles", "lab_profiles_text"]
+__all__ = [
+    "PROFILES_FILE",
+    "SETTINGS",
+    "held",
+    "install_profiles",
+    "lab_profiles_text",
+    "register_bmcs",
+    "set_ipmi_commands",
+]
 
 PROFILES_FILE = "lab.yaml"
 # Apply the profile, rack and add on the first report: the lab's machines are
@@ -51,3 +64,38 @@ def held(client: ApiClient, serial: str) -> str | None:
     )
     items = page.get("items") or []
     return str(items[0]["message"]) if items else None
+
+
+def register_bmcs(
+    client: ApiClient, lab_dir: Path, machines: list[LabMachine], show: Callable[[str], None]
+) -> None:
+    """Tell the server how to reach each machine's BMC, as an operator does with
+    machine-set-ipmi: then machine-power, -bootdev and -ipmi-reboot-on-* work."""
+    for machine in machines:
+        access = bmc_access(lab_dir, machine)
+        body = {
+            "username": access.username,
+            "password": access.password,
+            "address": access.address,
+            "port": access.port,
+        }
+        client.put(ApiClient.path("machines", machine.serial, "ipmi"), body)
+        show(
+            f"      {machine.name}: BMC {access.where} registered "
+            f"(ocicli machine-power {machine.serial} status)"
+        )
+
+
+def set_ipmi_commands(lab_dir: Path, machines: list[LabMachine]) -> list[str]:
+    """For `up --no-wait` (the machines are not in the inventory yet): how to
+    register each BMC once its machine is discovered."""
+    lines = []
+    for machine in machines:
+        access = bmc_access(lab_dir, machine)
+        argv = [
+            "ocicli", "machine-set-ipmi", machine.serial, "--username", access.username,
+            "--address", access.address, "--port", str(access.port),
+            "--password-file", str(bmc_password_file(lab_dir, machine)),
+        ]  # fmt: skip
+        lines.append(f"once {machine.name} is discovered: {shlex.join(argv)}")
+    return lines
