@@ -189,3 +189,21 @@ def test_following_keeps_asking_while_the_live_system_and_the_server_are_slow(
     assert err.count("did not answer in time; retrying") >= 2, err
     assert "the machine is install-failed)" in err
     assert out == f"machine {SERIAL}: install-failed\n"
+
+
+def test_following_with_no_server_at_the_url_fails_at_once(tmp_path: Path) -> None:
+    from tests.test_cli import clean_env
+
+    env = clean_env(tmp_path) | {"OCI_API_URL": "http://127.0.0.1:1", "OCI_API_TOKEN": "x"}
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(BIN / "ocicli"), "machine-install-log", SERIAL, "-f"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "cannot reach the oci server at http://127.0.0.1:1" in result.stderr
+    assert "retrying" not in result.stderr and time.monotonic() - started < 30

@@ -61,16 +61,19 @@ def follow_log(
     interval: float,
     offset: int = 0,
     patience: float = PATIENCE,
+    answered: bool = False,
 ) -> str:
     """Print the installer's log from `offset`; with `follow`, until the machine
-    leaves `installing`. Returns the machine's last known status."""
+    leaves `installing`. Returns the machine's last known status. `answered`:
+    the server has answered already (no server at the URL is a mistake to say
+    at once, not a pause to wait out)."""
     path = P("machines", machine, "install-log")
     failing_since: float | None = None
     while True:
         try:
             chunk = api.get(path, offset=offset, **reach)
         except ApiError as exc:
-            if not follow or not exc.passing:
+            if not follow or not exc.passing or (exc.code == "unreachable" and not answered):
                 raise
             # Unreadable because the install is over (the installer rebooted the
             # machine, or failed and it went away): that status is the answer.
@@ -86,7 +89,7 @@ def follow_log(
             click.echo(f"(log not readable now: {exc}; retrying)", err=True)
             time.sleep(interval)
             continue
-        failing_since = None
+        failing_since, answered = None, True
         if chunk["text"]:
             sys.stdout.write(chunk["text"])
             sys.stdout.flush()
@@ -137,7 +140,7 @@ def machine_install_os(
         emit_object(result, fmt, columns)
         return
     click.echo(f"installer started on {result['reached']} ({result['hostname']}); its log:")
-    status = follow_log(api, machine, reach, follow=True, interval=interval)
+    status = follow_log(api, machine, reach, follow=True, interval=interval, answered=True)
     click.echo(f"machine {machine}: {status}")
     if status != "installed":
         sys.exit(1)

@@ -33,6 +33,7 @@ from oci.lab.machines import (
     start_machine,
     start_switch,
     stop_everything,
+    write_private,
 )
 from oci.lab.progress import stage, where
 from oci.lab.watch import watch
@@ -317,7 +318,9 @@ def _start_machines(here: Lab, count: int, port: int, memory: int) -> list[LabMa
         try:
             pid = start_machine(here.dir, machine, boot_url, memory)
         except (OSError, RuntimeError, bmc.BmcError) as exc:
-            raise click.ClickException(f"cannot power {machine.name} on: {exc}") from exc
+            raise click.ClickException(
+                f"cannot power {machine.name} on: {exc}\n(`oci lab down` stops what started)"
+            ) from exc
         wires = ", ".join(f"{w.mac}->{w.switch}:{w.port}" for w in machine.wires)
         click.echo(
             f"      {machine.name} (pid {pid}) {machine.firmware} {machine.product} "
@@ -348,11 +351,11 @@ def _ensure_admin(url: str, here: Lab) -> str:
                 else:
                     users.add_user(session, LOGIN, password, admin=True)
                 token = users.create_token(session, users.get_user(session, LOGIN))
-                _write_private(here.password_file, password + "\n")
+                write_private(here.password_file, password + "\n")
     finally:
         engine.dispose()
     venv_bin = Path(sys.executable).parent
-    _write_private(
+    write_private(
         here.env_file,
         "# oci lab: source this file to use ocicli against the lab\n"
         f"export OCI_API_URL={shlex.quote(here.api_url)}\n"
@@ -363,12 +366,6 @@ def _ensure_admin(url: str, here: Lab) -> str:
         f'export PATH={shlex.quote(str(venv_bin))}:"$PATH"\n',
     )
     return token
-
-
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
 
 
 def _read_env(path: Path) -> dict[str, str]:

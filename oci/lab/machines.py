@@ -44,6 +44,8 @@ __all__ = [
     "start_machine",
     "start_switch",
     "stop_everything",
+    "text_of",
+    "write_private",
 ]
 
 
@@ -152,8 +154,16 @@ def bmc_access(lab_dir: Path, machine: LabMachine, timeout: float = 10.0) -> bmc
     return bmc.BmcAccess("127.0.0.1", machine.bmc_port, BMC_USER, password, timeout)
 
 
-def _text(path: Path) -> str:
+def text_of(path: Path) -> str:
+    """A log or console file as it is now ("" before it exists)."""
     return path.read_text(errors="replace") if path.exists() else ""
+
+
+def write_private(path: Path, text: str) -> None:
+    """A file only its owner may read (passwords, tokens)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
 
 
 def _wait_for(found: Callable[[], int | bool | None], what: str, log: Path) -> int | bool:
@@ -163,7 +173,7 @@ def _wait_for(found: Callable[[], int | bool | None], what: str, log: Path) -> i
         if result:
             return result
         time.sleep(0.1)
-    tail = _text(log)[-2000:]
+    tail = text_of(log)[-2000:]
     raise RuntimeError(f"{what} within {START_SECONDS:g} s; {log}:\n{tail}")
 
 
@@ -182,9 +192,7 @@ def start_machine(lab_dir: Path, machine: LabMachine, boot_url: str, memory_mib:
     create_disk_images(spec)
     qemu_pid = directory / "qemu.pid"
     password_file = bmc_password_file(lab_dir, machine)
-    fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_urlsafe(12) + "\n")  # 16 characters: IPMI 2.0 takes 20
+    write_private(password_file, secrets.token_urlsafe(12) + "\n")  # 16 characters of IPMI's 20
     argv = [
         sys.executable, "-m", BMC_MARKER, "--port", str(machine.bmc_port),
         "--user", BMC_USER, "--password-file", str(password_file),
@@ -193,7 +201,13 @@ def start_machine(lab_dir: Path, machine: LabMachine, boot_url: str, memory_mib:
     ]  # fmt: skip
     log = directory / "bmc.log"
     _spawn(argv, log, directory / "bmc.pid")
-    _wait_for(lambda: "listening" in _text(log), "its BMC did not listen", log)
+
+    def listening() -> bool:
+        if running(directory / "bmc.pid", bmc_marker(machine)) is None:  # its port taken, say
+            raise RuntimeError(f"its BMC exited; {log}:\n{text_of(log)[-2000:]}")
+        return "listening" in text_of(log)
+
+    _wait_for(listening, "its BMC did not listen", log)
     bmc.power(bmc_access(lab_dir, machine), "on")
     console = directory / "console.log"
     return int(
@@ -231,6 +245,16 @@ def _signal(pid: int, number: int) -> bool:
     return True
 
 
+def _empty_group(pgid: int) -> None:
+    """Kill what is left of a process group, until none of it remains."""
+    for _ in range(50):
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+
+
 def _stop(pid: int, still_running: Callable[[], int | None]) -> None:
     if not _signal(pid, signal.SIGTERM):
         return
@@ -261,6 +285,7 @@ def stop_everything(lab_dir: Path, machines: Iterable[LabMachine]) -> list[str]:
         bmc_pid = running(bmc_pid_file, bmc_command) if machine.bmc_port else None
         if bmc_pid is not None:
             _stop(bmc_pid, lambda f=bmc_pid_file, m=bmc_command: running(f, m))
+            _empty_group(bmc_pid)  # a QEMU it started as it was told to stop
         if qemu_pid is not None:
             _stop(qemu_pid, lambda f=qemu_pid_file, m=qemu: running(f, m))
             stopped.append(f"machine {machine.name} (pid {qemu_pid})")

@@ -23,7 +23,7 @@ import click
 from oci.cli.client import ApiClient, ApiError
 from oci.lab.enrol import held
 from oci.lab.fleet import LabMachine
-from oci.lab.machines import machine_dir, qemu_marker, running
+from oci.lab.machines import machine_dir, qemu_marker, running, text_of
 from oci.lab.progress import detail, reached
 
 __all__ = ["Times", "watch"]
@@ -41,10 +41,6 @@ class Times:
     def done(self) -> bool:
         """Enrolled, and every NIC heard the switch port the lab cabled it to."""
         return self.located is not None and self.enrolled is not None
-
-
-def _read(path: Path) -> str:
-    return path.read_text(errors="replace") if path.exists() else ""
 
 
 @dataclass
@@ -68,7 +64,7 @@ class _Watch:
         records = {m["serial"]: m for m in self.client.iterate(ApiClient.path("machines"))}
         for machine in self.machines:
             took = self.times.setdefault(machine.name, Times())
-            console = _read(machine_dir(self.lab_dir, machine) / "console.log")
+            console = text_of(machine_dir(self.lab_dir, machine) / "console.log")
             record = records.get(machine.serial)
             shown = self.shown.setdefault(machine.name, [])
             new = [s for s in reached(machine, log, console, record) if s not in shown]
@@ -122,7 +118,7 @@ def watch(
     while True:
         elapsed = time.monotonic() - started
         try:
-            state.look(_read(server_log), elapsed)
+            state.look(text_of(server_log), elapsed)
         except ApiError as exc:
             raise click.ClickException(f"the lab server stopped answering: {exc}") from exc
         late = state.late()
