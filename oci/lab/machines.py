@@ -83,7 +83,9 @@ def running(pid_file: Path, marker: str) -> int | None:
     return pid if marker in cmdline and state != "Z" else None
 
 
-def _spawn(argv: list[str], log: Path, pid_file: Path, env: dict[str, str] | None = None) -> int:
+def _spawn(
+    argv: list[str], log: Path, pid_file: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     with open(log, "ab") as out:
         process = subprocess.Popen(
             argv,
@@ -94,7 +96,7 @@ def _spawn(argv: list[str], log: Path, pid_file: Path, env: dict[str, str] | Non
             env=env,
         )
     pid_file.write_text(f"{process.pid}\n")
-    return process.pid
+    return process
 
 
 def prepare_boot_image(directory: Path, cache: Path, show: Callable[[str], None]) -> Path:
@@ -121,7 +123,7 @@ SWITCH_MARKER = "oci.lab.switch"
 def start_switch(lab_dir: Path, machines: list[LabMachine], interval: float = 1.0) -> int:
     argv = [sys.executable, "-m", SWITCH_MARKER, "--interval", str(interval)]
     argv += [port.spec() for port in switch_ports(machines)]
-    return _spawn(argv, lab_dir / "switch.log", lab_dir / "switch.pid")
+    return _spawn(argv, lab_dir / "switch.log", lab_dir / "switch.pid").pid
 
 
 def machine_dir(lab_dir: Path, machine: LabMachine) -> Path:
@@ -200,11 +202,14 @@ def start_machine(lab_dir: Path, machine: LabMachine, boot_url: str, memory_mib:
         "--console", str(directory / "console.log"),
     ]  # fmt: skip
     log = directory / "bmc.log"
-    _spawn(argv, log, directory / "bmc.pid")
+    process = _spawn(argv, log, directory / "bmc.pid")
 
     def listening() -> bool:
-        if running(directory / "bmc.pid", bmc_marker(machine)) is None:  # its port taken, say
-            raise RuntimeError(f"its BMC exited; {log}:\n{text_of(log)[-2000:]}")
+        # (not /proc: a process just forked shows an empty command line a while)
+        if process.poll() is not None:  # its port taken, say
+            raise RuntimeError(
+                f"its BMC exited ({process.returncode}); {log}:\n{text_of(log)[-2000:]}"
+            )
         return "listening" in text_of(log)
 
     _wait_for(listening, "its BMC did not listen", log)
