@@ -3,6 +3,7 @@ checked with Debian's ipmitool as a second, independent client."""
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import signal
@@ -201,6 +202,9 @@ def test_operator_commands_end_to_end(cli: Command, sim: Sim, live_server, tmp_p
     )  # fmt: skip
     assert stored["password_set"] is True and "password" not in stored
     assert PASSWORD not in cli("machine-show", "BMC1", "-f", "json")
+    shown = cli.json("machine-ipmi-show", "BMC1")
+    assert (shown["address"], shown["port"], shown["username"]) == ("127.0.0.1", sim.port, "admin")
+    assert shown["password_set"] is True and PASSWORD not in json.dumps(shown)
     with live_server.database.sessions() as session:
         kept = session.scalar(select(Bmc.ipmi_password))
         assert kept and PASSWORD not in kept

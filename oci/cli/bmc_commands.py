@@ -83,6 +83,16 @@ def machine_set_ipmi(
     emit_object(client_from(ctx).put(P("machines", machine, "ipmi"), body), fmt, columns)
 
 
+@main.command("machine-ipmi-show")
+@MACHINE
+@output_options()
+@click.pass_context
+def machine_ipmi_show(ctx: click.Context, machine: str, fmt: str, columns: tuple[str, ...]) -> None:
+    """Show how oci reaches MACHINE's BMC: address, port, user, whether a
+    password is stored (never the password), and the address discovery saw."""
+    emit_object(client_from(ctx).get(P("machines", machine, "ipmi")), fmt, columns)
+
+
 # ipmitool in the live system, then a login to a BMC whose network restarts:
 # minutes on slow BMCs. The server bounds every step; this only waits for it.
 SETUP_WAIT = 900.0
