@@ -7,7 +7,9 @@ caller gets a clear `BmcError` after `timeout` seconds at the most.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -70,21 +72,41 @@ def _login(access: BmcAccess) -> Any:
     from pyghmi.ipmi import command
     from pyghmi.ipmi.private.session import Session
 
-    # pyghmi shares one session per BMC and credentials within the process.
-    session = command.Command(
-        bmc=access.address,
-        userid=access.username,
-        password=access.password,
-        port=access.port,
-        keepalive=False,
-    )
-    # After falling back from SHA-256 to SHA-1 (older BMCs, and pyghmi's own
-    # simulator), pyghmi leaves the login in its table of logins in progress,
-    # and the next Command for this BMC waits on it forever.
-    Session.initting_sessions.pop(
-        (access.address, access.username, access.password, access.port, None), None
-    )
-    return session
+    try:
+        return command.Command(
+            bmc=access.address,
+            userid=access.username,
+            password=access.password,
+            port=access.port,
+        )
+    finally:
+        # pyghmi can leave a login in its process-wide table of logins in
+        # progress (after a refused password; after falling back from SHA-256
+        # to SHA-1, as older BMCs and pyghmi's own simulator make it), and the
+        # next login with the same BMC and credentials waits on it for ever.
+        Session.initting_sessions.pop(
+            (access.address, access.username, access.password, access.port, None), None
+        )
+
+
+# One call at a time per BMC in this process: pyghmi hands every caller of the
+# same BMC and credentials one shared session, which a logout would end under
+# the other caller. A BMC has few session slots, so a queue is kind to it too.
+_LOCKS: dict[tuple[str, int], threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_of(access: BmcAccess) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault((access.address, access.port), threading.Lock())
+
+
+def _logout(session: Any) -> None:
+    """Close the BMC session: otherwise pyghmi keeps it in its process-wide
+    tables and alive for ever (Command does not pass `keepalive` on), one of
+    the BMC's few session slots per BMC the server ever talked to."""
+    with contextlib.suppress(Exception):  # the BMC drops it on its own time-out
+        session.ipmi_session.logout()
 
 
 def _call(access: BmcAccess, what: str, operation: Callable[[Any], T]) -> T:
@@ -92,21 +114,37 @@ def _call(access: BmcAccess, what: str, operation: Callable[[Any], T]) -> T:
     (the thread of a BMC that never answers is left behind, not the caller)."""
     from pyghmi import exceptions
 
+    deadline = time.monotonic() + access.timeout
     outcome: dict[str, Any] = {}
+    answered, abandoned = threading.Event(), threading.Event()
 
     def run() -> None:
+        lock = _lock_of(access)
+        if not lock.acquire(timeout=access.timeout):
+            return  # an earlier call to this BMC still waits on it
+        session = None
         try:
-            outcome["result"] = operation(_login(access))
+            if abandoned.is_set():  # too late: the caller was told it timed out
+                return
+            session = _login(access)
+            outcome["result"] = operation(session)
         except BaseException as exc:  # handed to the caller's thread
             outcome["error"] = exc
+        finally:
+            answered.set()
+            if session is not None:
+                _logout(session)
+            lock.release()
 
     worker = threading.Thread(target=run, name=f"bmc {access.where}", daemon=True)
     worker.start()
-    worker.join(access.timeout)
-    if worker.is_alive():
+    if not answered.wait(access.timeout):
+        abandoned.set()
         raise BmcTimeout(
             f"the BMC at {access.where} did not answer {what} within {access.timeout:g} s"
         )
+    # the logout, within what is left of the deadline (a CLI may exit next)
+    worker.join(max(0.0, deadline - time.monotonic()))
     error = outcome.get("error")
     if isinstance(error, exceptions.IpmiException):
         reason = str(error) if str(error) not in ("", "None") else ""
