@@ -193,6 +193,8 @@ def test_lab_up_use_down(tmp_path: Path) -> None:
 
         # Up again on another port: the data and the credentials stay, the env file follows.
         port2 = free_port()
+        first_log = (lab / "server.log").read_text()
+        assert f"Listening at: http://127.0.0.1:{port} (" in first_log
         edited = profiles_file.read_text() + "# the operator's edit\n"
         profiles_file.write_text(edited)
         welcome = ok(run("oci", "lab", "up", "--dir", str(lab), "--port", str(port2), env=env))
@@ -200,6 +202,11 @@ def test_lab_up_use_down(tmp_path: Path) -> None:
         assert "kept network public attached (already there)" in welcome
         assert f"{profiles_file} (kept: already there)" in welcome
         assert profiles_file.read_text() == edited
+        # A new server log (the progress shown reads it); the last one beside it.
+        assert (lab / "server.log.1").read_text() == first_log
+        second_log = (lab / "server.log").read_text()
+        assert f"Listening at: http://127.0.0.1:{port2} (" in second_log
+        assert f"http://127.0.0.1:{port} (" not in second_log
         values2 = read_env_file(env_file)
         assert values2["OCI_API_URL"] == f"http://127.0.0.1:{port2}"
         assert values2["OCI_API_TOKEN"] == values["OCI_API_TOKEN"]

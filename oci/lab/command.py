@@ -379,6 +379,10 @@ def _read_env(path: Path) -> dict[str, str]:
 
 
 def _start_server(here: Lab, port: int) -> None:
+    if here.log_file.exists():
+        # The progress shown reads this log: an earlier run's requests are not
+        # this run's boots. The last run's log stays beside it.
+        here.log_file.replace(here.log_file.with_name(here.log_file.name + ".1"))
     log = open(here.log_file, "ab")  # noqa: SIM115  (handed to the child process)
     oci_bin = Path(sys.executable).parent / "oci"
     command = [str(oci_bin), "serve", "--host", "127.0.0.1", "--port", str(port)]
