@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -65,3 +67,62 @@ def test_usage_errors() -> None:
     assert report("http://x", "Not A Status").returncode == 2
     missing = subprocess.run(["sh", str(SCRIPT), "installed"], capture_output=True, text=True)
     assert missing.returncode == 2 and "no status URL" in missing.stderr
+
+
+def test_first_boot_reports_how_it_booted_then_puppet(live_server, admin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    files = machine_files("FIRST1", macs=("00:1b:21:50:00:0a",))
+    answer = requests.post(
+        live_server.url + "/api/v1/discovery/reports",
+        data=archive(files),
+        headers={"Content-Type": "application/gzip"},
+        timeout=30,
+    )
+    assert answer.status_code == 201, answer.text
+    url = live_server.url + "/api/v1/machines/FIRST1/status"
+    for status in ("installing", "installed"):
+        assert report(url, status).returncode == 0
+    env = tmp_path / "firstboot.env"
+    env.write_text(plan.env_text({"OCI_STATUS_URL": url, "OCI_STATUS_CACERT": ""}))
+    # Puppet as the node runs it: changes applied (exit 2) count as a success.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "puppet").write_text('#!/bin/sh\necho puppet "$@"\nexit 2\n')
+    (bin_dir / "puppet").chmod(0o755)
+    # installed as the bundle installs it: executable (the package's copy is not)
+    reporter = bin_dir / "oci-report-status"
+    shutil.copyfile(SCRIPT, reporter)
+    reporter.chmod(0o755)
+    marker = tmp_path / "state" / "firstboot.done"
+    ran = subprocess.run(
+        ["sh", str(SCRIPT.with_name("oci-firstboot"))],
+        env={
+            "PATH": f"{bin_dir}:/usr/sbin:/usr/bin:/sbin:/bin",
+            "OCI_FIRSTBOOT_ENV": str(env),
+            "OCI_FIRSTBOOT_MARKER": str(marker),
+            "OCI_REPORT_STATUS": str(reporter),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "could not report" not in ran.stdout, ran.stdout + ran.stderr
+    assert "puppet agent --onetime --no-daemonize" in ran.stdout
+    assert marker.exists()
+    events = requests.get(
+        live_server.url + "/api/v1/events",
+        params={"machine": "FIRST1", "kind": "status-changed"},
+        headers=admin.bearer,
+        timeout=30,
+    ).json()["items"]
+    messages = [e["message"] for e in reversed(events)]
+    firmware = "uefi" if Path("/sys/firmware/efi").is_dir() else "bios"
+    root = subprocess.run(
+        ["findmnt", "-n", "-o", "SOURCE", "/"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    kernel = os.uname().release
+    assert messages[2:] == [
+        f"status installed -> firstboot: booted {kernel}: {firmware} firmware, / on {root}",
+        "status firstboot -> puppet-running: puppet agent --onetime",
+        "status puppet-running -> puppet-success: puppet agent exit 2",
+    ]
