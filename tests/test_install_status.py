@@ -23,17 +23,21 @@ def report(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_a_node_walks_its_lifecycle_through_the_script(live_server, admin) -> None:  # type: ignore[no-untyped-def]
-    # Discovered from 127.0.0.1: the server takes that address as the machine's own.
-    files = machine_files("INST1", macs=("00:1b:21:50:00:09",))
+def discovered(server_url: str, serial: str, mac: str) -> str:
+    """Report a machine from 127.0.0.1 (the server takes that address as the
+    machine's own); its status URL."""
     answer = requests.post(
-        live_server.url + "/api/v1/discovery/reports",
-        data=archive(files),
+        server_url + "/api/v1/discovery/reports",
+        data=archive(machine_files(serial, macs=(mac,))),
         headers={"Content-Type": "application/gzip"},
         timeout=30,
     )
     assert answer.status_code == 201, answer.text
-    url = live_server.url + "/api/v1/machines/INST1/status"
+    return f"{server_url}/api/v1/machines/{serial}/status"
+
+
+def test_a_node_walks_its_lifecycle_through_the_script(live_server, admin) -> None:  # type: ignore[no-untyped-def]
+    url = discovered(live_server.url, "INST1", "00:1b:21:50:00:09")
     for status in ("installing", "installed", "firstboot", "puppet-running", "puppet-success"):
         # quotes, a backslash, a newline and non-ASCII: still one JSON string
         done = report(url, status, f'{status}: "x"\\ done\nnext é')
@@ -70,15 +74,7 @@ def test_usage_errors() -> None:
 
 
 def test_first_boot_reports_how_it_booted_then_puppet(live_server, admin, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    files = machine_files("FIRST1", macs=("00:1b:21:50:00:0a",))
-    answer = requests.post(
-        live_server.url + "/api/v1/discovery/reports",
-        data=archive(files),
-        headers={"Content-Type": "application/gzip"},
-        timeout=30,
-    )
-    assert answer.status_code == 201, answer.text
-    url = live_server.url + "/api/v1/machines/FIRST1/status"
+    url = discovered(live_server.url, "FIRST1", "00:1b:21:50:00:0a")
     for status in ("installing", "installed"):
         assert report(url, status).returncode == 0
     env = tmp_path / "firstboot.env"
