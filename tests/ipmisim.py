@@ -19,6 +19,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import random
+import secrets
 import shutil
 import subprocess
 import sys
@@ -125,7 +126,10 @@ def _free_subnet() -> ipaddress.IPv4Network:
 
 
 def _ip(*args: str) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True)
+    done = subprocess.run(["ip", *args], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        # The kernel's reason (RTNETLINK answers: ...) is the only clue on a CI log.
+        raise RuntimeError(f"ip {' '.join(args)}: exit {done.returncode}: {done.stderr.strip()}")
 
 
 @contextmanager
@@ -133,7 +137,9 @@ def simulated_bmc(workdir: Path, *, channel: int = 1) -> Iterator[SimulatedBmc]:
     """ipmi_sim (manufacturer Dell's IANA number, as the captured fixtures) with its
     LAN on `channel`, in a namespace of its own."""
     workdir.mkdir(parents=True, exist_ok=True)
-    tag = f"{os.getpid() % 10000:04d}{random.randrange(16**3):03x}"
+    # 28 random bits: names stay unique even while a deleted namespace's veth
+    # is still being torn down by the kernel (that happens after `netns del`).
+    tag = secrets.token_hex(4)[:7]
     netns, outside, inside = f"oci-bmc-{tag}", f"obh{tag}", f"obb{tag}"
     subnet = _free_subnet()
     gateway = str(next(subnet.hosts()))
@@ -237,4 +243,7 @@ def simulated_bmc(workdir: Path, *, channel: int = 1) -> Iterator[SimulatedBmc]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+        # Deleting our end takes its peer with it at once; `netns del` alone
+        # leaves the pair to the kernel's asynchronous namespace clean-up.
+        subprocess.run(["ip", "link", "del", outside], check=False, capture_output=True)
         subprocess.run(["ip", "netns", "del", netns], check=False, capture_output=True)
