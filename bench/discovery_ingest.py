@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oci import migrate
-from oci.app import create_app
+from oci.api.app import create_app
 from oci.config import Settings
 from tests.reports import archive, machine_files
 

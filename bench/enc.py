@@ -33,13 +33,15 @@ from flask import Flask, Response
 from gunicorn.app.base import BaseApplication
 from sqlalchemy import insert, select
 
-from oci import migrate, topology, users
+from oci import migrate
+from oci.api.app import create_app
 from oci.api.endpoint import Access, endpoint
-from oci.app import create_app
 from oci.config import Settings
 from oci.db import make_engine, make_sessionmaker
+from oci.enrolment import clusters
 from oci.models import IpAddress, Machine, Network, Role
-from oci.vault import Vault
+from oci.security import users
+from oci.security.vault import Vault
 
 SMALL = {
     "controller": 3,
@@ -58,22 +60,22 @@ def inventory(url: str, key: Path, total: int) -> list[str]:
     engine = make_engine(url)
     with make_sessionmaker(engine)() as s:
         vault = Vault.from_file(key)
-        topology.create_swift_region(s, "region1")
-        topology.create_location(s, "zone1", "region1")
-        topology.create_cluster(s, "bench", "example.com", vault)
+        clusters.create_swift_region(s, "region1")
+        clusters.create_location(s, "zone1", "region1")
+        clusters.create_cluster(s, "bench", "example.com", vault)
         for name, cidr, public, role in (
             ("mgmt", "10.0.0.0/18", False, "all"),
             ("public", "192.0.2.0/24", True, "controller"),
             ("ceph", "10.1.0.0/20", False, "ceph-cluster"),
         ):
             net = ipaddress.ip_network(cidr)
-            topology.create_network(
+            clusters.create_network(
                 s, name, str(net.network_address), net.prefixlen, "zone1", public
             )
-            topology.attach_network(s, name, "bench", role, "eno1", None)
+            clusters.attach_network(s, name, "bench", role, "eno1", None)
         s.flush()
-        cluster = topology.by_name(s, topology.Cluster, "bench", "cluster")
-        location = topology.by_name(s, topology.Location, "zone1", "location")
+        cluster = clusters.by_name(s, clusters.Cluster, "bench", "cluster")
+        location = clusters.by_name(s, clusters.Location, "zone1", "location")
         roles = dict(s.execute(select(Role.name, Role.id)).all())
         rest = total - sum(SMALL.values())
         counts = SMALL | {

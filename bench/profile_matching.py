@@ -30,13 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, select
 
 from oci import migrate
-from oci.automation import COMPONENTS
 from oci.db import make_engine, make_sessionmaker
+from oci.enrolment.automation import COMPONENTS
 from oci.ingest.report import parse_report
-from oci.machine_view import MachineView, from_facts, from_row
-from oci.matching import Matcher, compile_profiles, match
+from oci.inventory.view import MachineView, from_facts, from_row
+from oci.matching.match import Matcher, compile_profiles, match
+from oci.matching.profiles import Profile, example_text, load_text
 from oci.models import Bmc, Disk, LldpNeighbour, Machine, Nic, PciDevice
-from oci.profiles import Profile, example_text, load_text
 from tests.reports import fixture_files
 from tests.test_matching import CASES
 

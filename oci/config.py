@@ -55,7 +55,7 @@ class Settings(BaseModel):
     bmc_quirks_file: Path | None = Field(
         None,
         description="Vendor quirks of BMC set-up (machine-ipmi-setup: user slot, LAN "
-        "channel, password rules...), replacing oci's own oci/data/bmc-quirks.yaml.",
+        "channel, password rules...), replacing oci's own oci/bmc/quirks.yaml.",
     )
     live_ssh_port: int = Field(
         22, ge=1, le=65535, description="Port of the live systems' sshd (oci/remote.py)."
@@ -193,7 +193,7 @@ class Settings(BaseModel):
 
     @property
     def pki_dir(self) -> Path:
-        """The cluster PKI's CAs, node and API certificates (oci/pki.py)."""
+        """The cluster PKI's CAs, node and API certificates (oci/security/pki.py)."""
         return self.data_dir / "pki"
 
 

@@ -1,4 +1,5 @@
-"""Jinja2 templates shipped in oci/templates, rendered in a sandbox.
+"""Jinja2 templates, rendered in a sandbox: oci/templates, and the boot templates of
+pxe/ (shipped as `oci.pxe`) under the prefix ``pxe/``.
 
 StrictUndefined turns a missing variable into an error instead of an empty
 string; the sandbox keeps a template from reaching Python internals.
@@ -9,11 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from jinja2 import PackageLoader, StrictUndefined
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 _env = ImmutableSandboxedEnvironment(
-    loader=PackageLoader("oci", "templates"),
+    loader=ChoiceLoader(
+        [
+            PrefixLoader({"pxe": PackageLoader("oci.pxe", ".")}),
+            PackageLoader("oci", "templates"),
+        ]
+    ),
     undefined=StrictUndefined,
     autoescape=False,
     keep_trailing_newline=True,

@@ -19,10 +19,11 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from oci import migrate, users
-from oci.app import create_app
+from oci import migrate
+from oci.api.app import create_app
 from oci.config import Settings
 from oci.db import Base, make_engine, make_sessionmaker
+from oci.security import users
 from tests.backends import recreate_database, select_backends
 
 BACKENDS, SKIPPED = select_backends()

@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oci import enrolment, topology
 from oci.enc import document, loader
+from oci.enrolment import clusters as topology
+from oci.enrolment import machines as enrolment
 from oci.models import Location, SwiftRegion
-from oci.vault import Vault
+from oci.security.vault import Vault
 from tests import factories
 
 # The reference cluster of the ENC issue, and the Swift-only cluster linked to it.

@@ -120,7 +120,7 @@ def test_credentials_in_the_query_string_are_refused(client, admin, param) -> No
 
 
 def test_a_deleted_user_token_stops_working(client, database, admin) -> None:  # type: ignore[no-untyped-def]
-    from oci import users
+    from oci.security import users
 
     assert client.get("/api/v1/roles", headers=admin.bearer).status_code == 200
     with database.sessions() as s, s.begin():
@@ -129,8 +129,8 @@ def test_a_deleted_user_token_stops_working(client, database, admin) -> None:  #
 
 
 def test_trusted_source_networks_are_a_setting(app, settings) -> None:  # type: ignore[no-untyped-def]
+    from oci.api.app import create_app
     from oci.api.auth import source_is_trusted
-    from oci.app import create_app
 
     with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
         assert source_is_trusted()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from oci.app import create_app
+from oci.api.app import create_app
+from oci.matching.profiles import example_text
 from oci.models import HardwareProfile, Machine, MachineEvent, SwitchRule
-from oci.profiles import example_text
 from tests import factories
 
 SWITCHES = r"""

@@ -306,7 +306,7 @@ def test_timestamps_keep_their_fractions(topology) -> None:  # type: ignore[no-u
 
 
 def test_the_default_page_is_the_servers_page_size(settings, admin) -> None:  # type: ignore[no-untyped-def]
-    from oci.app import create_app
+    from oci.api.app import create_app
 
     app = create_app(settings.model_copy(update={"page_size_max": 5}))
     client = app.test_client()

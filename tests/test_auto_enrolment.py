@@ -14,9 +14,9 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from oci.app import create_app
+from oci.api.app import create_app
 from oci.models import Location, Machine, MachineEvent, RoleCounter
-from oci.pki import Pki
+from oci.security.pki import Pki
 from tests.conftest import Database, LiveServer, serve
 from tests.reports import archive, lldpctl_json, machine_files
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from oci import bmc
-from oci.app import create_app
+from oci.api.app import create_app
+from oci.bmc import ipmi as bmc
 from oci.models import Bmc, Machine, MachineStatus
 from tests.commands import Command
 from tests.conftest import free_port

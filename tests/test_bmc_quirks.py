@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from oci import bmc_quirks as q
+from oci.bmc import quirks as q
 from oci.ingest.dmidecode import parse_dmidecode
 from tests.reports import FIXTURES
 

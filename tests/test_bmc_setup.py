@@ -19,8 +19,9 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from oci import bmc, bmc_setup
-from oci.app import create_app
+from oci.api.app import create_app
+from oci.bmc import ipmi as bmc
+from oci.bmc import setup as bmc_setup
 from oci.config import Settings
 from oci.models import Bmc, IpAddress, Machine, MachineEvent
 from oci.models.status import MachineStatus

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from oci import boot
-from oci.app import create_app
+from oci.api.app import create_app
+from oci.boot import scripts as boot
 from oci.models import MachineStatus
 from tests import factories
 

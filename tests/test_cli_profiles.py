@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from oci.profiles import example_text
+from oci.matching.profiles import example_text
 from tests import factories
 from tests.commands import Command
 from tests.conftest import Credentials, LiveServer

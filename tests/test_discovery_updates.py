@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from oci import inventory
 from oci.ingest.archive import unpack_report
 from oci.ingest.report import parse_report
+from oci.inventory import machines as inventory
 from oci.models import DiscoveryReport, Disk, Machine, MachineEvent
 from tests.reports import FIXTURES, archive, ip_link, machine_files
 

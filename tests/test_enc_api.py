@@ -5,8 +5,8 @@ from __future__ import annotations
 import yaml
 from sqlalchemy import select
 
-from oci import topology
 from oci.enc import secrets as role_secrets
+from oci.enrolment import clusters
 from oci.models import Cluster, Machine
 from tests import enc_clusters as ec
 
@@ -51,7 +51,7 @@ def test_every_role_of_the_reference_cluster_gets_only_its_own_clusters_secrets(
     built = build_reference(app, database)
     with database.sessions() as s:
         clear = {
-            c.name: topology.reveal_secrets(c, app_vault(app)) for c in s.scalars(select(Cluster))
+            c.name: clusters.reveal_secrets(c, app_vault(app)) for c in s.scalars(select(Cluster))
         }
     for cluster, roles in built.items():
         other = next(name for name in clear if name != cluster)

@@ -8,9 +8,9 @@ import pytest
 import yaml
 from cryptography.fernet import Fernet
 
-from oci.app import create_app
+from oci.api.app import create_app
 from oci.enc.overrides import OverrideError
-from oci.vault import Vault
+from oci.security.vault import Vault
 from tests import enc_clusters as ec
 
 FQDN = "cl1-compute-1.example.com"

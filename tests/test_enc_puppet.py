@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from oci import topology
-from oci.vault import Vault
+from oci.enrolment import clusters
+from oci.security.vault import Vault
 from tests import enc_clusters as ec
 from tests import puppet
 from tests.commands import BIN
@@ -146,7 +146,7 @@ def test_every_machine_of_the_reference_cluster_compiles(live_server, admin, tmp
     with live_server.database.sessions() as s:
         built = ec.reference(s, server_vault(live_server))
         # The Swift-only cluster peers by BGP: the Oci::Bgp shape is compiled too.
-        topology.set_cluster_options(s, "swift1", {"bgp_to_host": True})
+        clusters.set_cluster_options(s, "swift1", {"bgp_to_host": True})
         s.commit()
     hosts = [fqdn for roles in built.values() for names in roles.values() for fqdn in names]
     assert len(hosts) == 30

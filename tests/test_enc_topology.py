@@ -9,11 +9,12 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from oci import enrolment, topology
 from oci.enc import secrets as role_secrets
+from oci.enrolment import clusters as topology
+from oci.enrolment import machines as enrolment
 from oci.errors import Invalid
 from oci.models import Cluster, Machine, MachineStatus
-from oci.vault import Vault
+from oci.security.vault import Vault
 from tests import enc_clusters as ec
 
 

@@ -21,7 +21,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from oci import machine_status
+from oci.inventory import status as machine_status
 from oci.models import Machine, MachineEvent, MachineStatus
 from tests.commands import BIN, Command
 from tests.reports import archive, machine_files

@@ -9,14 +9,14 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from oci import enrolment
+from oci.enrolment import machines as enrolment
 from oci.errors import Conflict
 from oci.ingest.agentinfo import parse_agent_txt
 from oci.ingest.report import parse_report
 from oci.install import plan
 from oci.install.inputs import gather
 from oci.models import DiscoveryReport, Machine, Nic
-from oci.pki import Pki
+from oci.security.pki import Pki
 from tests import factories
 from tests.reports import archive
 from tests.test_enrolment import add, attach, network, ok

@@ -30,7 +30,7 @@ from oci.api.status import StatusIn
 from oci.install import plan
 from oci.install.network import plan_network
 from oci.install.spec import DiskInput, InstallInputs, NetworkInput
-from oci.pki import Pki
+from oci.security.pki import Pki
 from tests import install_inputs
 from tests.install_inputs import HOSTNAME
 

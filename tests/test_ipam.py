@@ -6,8 +6,8 @@ import ipaddress
 
 import pytest
 
-from oci import ipam
-from oci.ipam import NicSpeed
+from oci.enrolment import ipam
+from oci.enrolment.ipam import NicSpeed
 
 NICS = [
     NicSpeed("eno1", 1000),

@@ -1,4 +1,4 @@
-"""The lab's profiles (oci/data/profiles/lab.yaml) fit the lab's machines and cluster.
+"""The lab's profiles (oci/matching/examples/lab.yaml) fit the lab's machines and cluster.
 
 Matched and racked without booting: each fleet machine's view is what QEMU is
 asked for (oci/lab/fleet.py), with the disk kinds a real QEMU guest reported
@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from oci import matching, racking
 from oci.ingest.report import parse_report
+from oci.inventory.view import DiskView, MachineView, NeighbourView, NicView, from_facts
 from oci.lab import enrol
 from oci.lab.command import ATTACHMENTS, EXAMPLE
 from oci.lab.fleet import LabMachine, fleet, machine_spec
-from oci.machine_view import DiskView, MachineView, NeighbourView, NicView, from_facts
-from oci.profiles import example_text, load_text
+from oci.matching import match as matching
+from oci.matching import racking
+from oci.matching.profiles import example_text, load_text
 from tests.reports import fixture_files
 
 LAB = load_text(enrol.lab_profiles_text(), "lab.yaml")

@@ -5,7 +5,7 @@ QEMU's DHCP, fetches its script, kernel and initrd from the lab server, boots
 the lab initramfs (Debian kernel, busybox, the real tools, lldpd) and runs the
 agent. Both NICs of each machine hear real LLDP frames from the emulated
 switch process. The server's hands-free enrolment, configured by the lab with
-its profiles (oci/data/profiles/lab.yaml), enrols them on their first report.
+its profiles (oci/matching/examples/lab.yaml), enrols them on their first report.
 The test then reads the inventory through the API: exact serial, product,
 UUID, disks (NVMe included), MACs and, per NIC, the switch name and port it
 was wired to; and the state the profiles give: profile, cluster, role, host
@@ -137,7 +137,7 @@ def test_two_machines_pxe_boot_and_are_discovered_with_their_switch_ports(tmp_pa
         headers = {"Authorization": f"Bearer {values['OCI_API_TOKEN']}"}
         api = values["OCI_API_URL"] + "/api/v1"
         expected = fleet(2, list(range(4 * 2)))  # the same machines (ports aside)
-        # what the lab's profiles and switch rules give each (oci/data/profiles/lab.yaml)
+        # what the lab's profiles and switch rules give each (oci/matching/examples/lab.yaml)
         enrolled = {
             "OCILAB0001": ("lab-controller", "controller", {"serial_console": "ttyS0"}),
             "OCILAB0002": (

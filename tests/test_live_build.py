@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from oci import live_image
+from oci.boot import live_image
 from tests.commands import Command
 
 CONFIG = live_image.config_source()

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from oci import migrate
-from oci.app import create_app
+from oci.api.app import create_app
 from oci.config import Settings
 from tests.backends import ADMIN_DATABASE, SERVER_URLS, reachable, recreate_database
 from tests.commands import Command

@@ -14,9 +14,9 @@ import dataclasses
 import pytest
 
 from oci.ingest.report import parse_report
-from oci.machine_view import DiskView, GpuView, MachineView, NicView, from_facts
-from oci.matching import compile_profiles, match
-from oci.profiles import example_text, load_text
+from oci.inventory.view import DiskView, GpuView, MachineView, NicView, from_facts
+from oci.matching.match import compile_profiles, match
+from oci.matching.profiles import example_text, load_text
 from tests.reports import fixture_files
 
 EXAMPLES = compile_profiles(load_text(example_text(), "examples.yaml").profiles)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+import oci
 from oci import migrate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -67,7 +68,7 @@ def test_wheel_installs_and_runs_outside_the_source_tree(tmp_path: Path) -> None
     assert "oci/migrations/env.py" in names
     assert "oci/migrations/script.py.mako" in names
     # the boot templates and the live image's live-build configuration
-    assert {"oci/templates/boot/ipxe.j2", "oci/templates/boot/dnsmasq.conf.j2"} <= names
+    assert {"oci/pxe/ipxe.j2", "oci/pxe/dnsmasq.conf.j2"} <= names
     assert "oci/live_build/auto/config" in names
     assert "oci/live_build/config/package-lists/oci.list.chroot" in names
     assert "oci/live_build/config/includes.chroot/etc/systemd/system/oci-agent.service" in names
@@ -132,7 +133,7 @@ def test_wheel_installs_and_runs_outside_the_source_tree(tmp_path: Path) -> None
     assert "0001_initial_schema.py" in where[2]
 
     assert "Administer the oci server" in run(bin_dir / "oci", "--help", cwd=workdir, env=env)
-    assert "0.1.0" in run(bin_dir / "oci", "--version", cwd=workdir, env=env)
+    assert oci.__version__ in run(bin_dir / "oci", "--version", cwd=workdir, env=env)
     dry = run(
         bin_dir / "oci", "live-image", "build", "--dry-run", "--work", workdir / "lb",
         "--output", workdir / "live", cwd=workdir, env=env,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from oci.errors import Invalid
-from oci.pki import Pki
+from oci.security.pki import Pki
 from tests.commands import Command
 from tests.test_enrolment import add, make_cluster, ok
 from tests.test_manage import base_env

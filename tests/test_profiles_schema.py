@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from oci.profiles import ProfileError, example_text, load_directory, load_text
-from oci.units import parse_size, parse_size_range, parse_speed
+from oci.matching.profiles import ProfileError, example_text, load_directory, load_text
+from oci.matching.units import parse_size, parse_size_range, parse_speed
 
 ISSUE_EXAMPLE = r"""
 profiles:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from oci.boot import dhcp, tftp
 from oci.models import MachineStatus
-from oci.pxe import dhcp, tftp
 from tests.commands import Command
 
 NETWORKS = [
@@ -195,14 +195,14 @@ def test_the_tftp_tree_says_which_package_is_missing(tmp_path: Path) -> None:
 @needs_dnsmasq
 @needs_kea
 def test_dhcp_config_command_serves_our_networks(database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from oci import topology
+    from oci.enrolment import clusters
 
     with database.sessions() as session, session.begin():
-        topology.create_swift_region(session, "r1")
-        topology.create_location(session, "z1", "r1")
-        topology.create_network(session, "mgmt", "192.168.101.0", 24, "z1", is_public=False)
-        topology.create_network(session, "pub", "203.0.113.0", 28, "z1", is_public=True)
-        topology.create_network(session, "v6", "2001:db8::", 64, "z1", is_public=False)
+        clusters.create_swift_region(session, "r1")
+        clusters.create_location(session, "z1", "r1")
+        clusters.create_network(session, "mgmt", "192.168.101.0", 24, "z1", is_public=False)
+        clusters.create_network(session, "pub", "203.0.113.0", 28, "z1", is_public=True)
+        clusters.create_network(session, "v6", "2001:db8::", 64, "z1", is_public=False)
     env = {k: v for k, v in os.environ.items() if not k.startswith("OCI_")}
     env |= {
         "OCI_DATABASE_URL": database.url,

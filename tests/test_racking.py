@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from oci.ingest.report import parse_report
-from oci.machine_view import MachineView, NeighbourView, NicView, from_facts
-from oci.profiles import load_text
-from oci.racking import Place, compile_rules, guess
+from oci.inventory.view import MachineView, NeighbourView, NicView, from_facts
+from oci.matching.profiles import load_text
+from oci.matching.racking import Place, compile_rules, guess
 from tests.reports import fixture_files
 
 RULES_TEXT = r"""

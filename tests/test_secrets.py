@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from oci.db import Base
-from oci.vault import Vault, VaultError, load_or_create_key
+from oci.security.vault import Vault, VaultError, load_or_create_key
 
 
 @pytest.fixture

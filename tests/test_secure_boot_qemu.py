@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from oci.boot import tftp
 from oci.lab.fleet import fleet, machine_spec
 from oci.lab.initramfs import DEFAULT_TOOLS, build_initramfs, fetch_debian_kernel
 from oci.lab.qemu import Nic, create_disk_images, qemu_argv
-from oci.pxe import tftp
 
 SECBOOT_CODE = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd"
 MS_VARS = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd"

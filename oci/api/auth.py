@@ -13,7 +13,7 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from oci.api.endpoint import Access, spec_of
 from oci.api.session import db
 from oci.errors import BadRequest, Forbidden, Unauthorized
-from oci.users import check_password, check_token
+from oci.security.users import check_password, check_token
 
 # Parameter names that would put a credential in a URL, where proxies and
 # server logs keep it. They are refused outright rather than ignored.

@@ -1,7 +1,7 @@
 """/api/v1/machines/<key>/ipmi, /ipmi/setup, /power, /bootdev: a machine's BMC.
 
 Every call that reaches a BMC is bounded by the `bmc_timeout` setting (see
-oci/bmc.py): a dead BMC is a 504 with its address, a refusing one a 502 with
+oci/bmc/ipmi.py): a dead BMC is a 504 with its address, a refusing one a 502 with
 its reason, and the server never waits longer.
 """
 
@@ -12,10 +12,16 @@ from typing import Annotated, Literal
 from flask import Blueprint
 from pydantic import Field, StringConstraints
 
-from oci import bmc, bmc_credentials, bmc_quirks, bmc_setup, inventory, machine_status, remote
+from oci import remote
 from oci.api.common import Host, Input, Output
 from oci.api.endpoint import Access, endpoint
 from oci.api.session import app_settings, db, vault, write
+from oci.bmc import credentials as bmc_credentials
+from oci.bmc import ipmi as bmc
+from oci.bmc import quirks as bmc_quirks
+from oci.bmc import setup as bmc_setup
+from oci.inventory import machines as inventory
+from oci.inventory import status as machine_status
 from oci.models import Machine, MachineStatus
 
 bp = Blueprint("bmc", __name__)

@@ -14,13 +14,13 @@ from flask import Blueprint, Response, request, send_file
 from pydantic import Field
 from sqlalchemy import select
 
-from oci import boot
 from oci.api.common import Input
 from oci.api.endpoint import Access, endpoint
 from oci.api.session import app_settings, db
+from oci.boot import scripts as boot
+from oci.boot.live_image import OUTPUTS
 from oci.errors import BadRequest, NotFound
 from oci.ingest.identity import real_serial
-from oci.live_image import OUTPUTS
 from oci.models import Machine, Nic
 
 bp = Blueprint("boot", __name__)
@@ -29,7 +29,8 @@ TEXT = "text/plain; charset=utf-8"
 
 
 class BootQuery(Input):
-    """What iPXE's `${...}` settings expand to; every one optional, checked in oci/boot.py."""
+    """What iPXE's `${...}` settings expand to; every one optional, checked in
+    oci/boot/scripts.py."""
 
     model_config = {"strict": False}
     mac: str | None = Field(None, max_length=32, description="${netX/mac} (colons or hyphens)")

@@ -9,14 +9,14 @@ from flask import Blueprint
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from oci import inventory
 from oci.api.common import Output
 from oci.api.endpoint import endpoint
 from oci.api.session import db, pki
+from oci.enrolment.clusters import by_name
 from oci.errors import NotFound
+from oci.inventory import machines as inventory
 from oci.models import Cluster
-from oci.pki import CertificateInfo
-from oci.topology import by_name
+from oci.security.pki import CertificateInfo
 
 bp = Blueprint("certificates", __name__)
 TAG = "pki"

@@ -10,13 +10,14 @@ from pydantic import Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from oci import enrolment, topology
 from oci.api import networks
 from oci.api.common import Input, ListQuery, Output, Page, Ref, paginate, patch_of, ref
 from oci.api.endpoint import Access, endpoint
 from oci.api.session import db, vault, write
+from oci.enrolment import clusters as topology
+from oci.enrolment import machines as enrolment
+from oci.enrolment.options import ClusterOptions
 from oci.models import Cluster, IpAddress, Machine, Network, Role
-from oci.options import ClusterOptions
 
 bp = Blueprint("clusters", __name__)
 TAG = "clusters"

@@ -8,12 +8,13 @@ from typing import Any
 from flask import Blueprint, current_app, request, url_for
 from pydantic import Field
 
-from oci import automation, inventory
 from oci.api.common import Output
 from oci.api.endpoint import Access, endpoint, raw_body
+from oci.enrolment import automation
 from oci.errors import Invalid
 from oci.ingest.archive import ReportRejected, unpack_report
 from oci.ingest.report import parse_report
+from oci.inventory import machines as inventory
 
 bp = Blueprint("discovery", __name__)
 TAG = "discovery"

@@ -7,12 +7,13 @@ from typing import Annotated, Any
 from flask import Blueprint
 from pydantic import Field, StringConstraints
 
-from oci import enrolment, ipam
 from oci.api.common import Input, Name, Output, Ref, patch_of, ref
 from oci.api.endpoint import endpoint
 from oci.api.session import db, pki, write
+from oci.enrolment import ipam
+from oci.enrolment import machines as enrolment
+from oci.enrolment.options import Label, MachineSettings
 from oci.models import IpAddress, Machine
-from oci.options import Label, MachineSettings
 
 bp = Blueprint("enrolment", __name__)
 TAG = "machines"

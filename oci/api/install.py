@@ -15,13 +15,15 @@ from flask import Blueprint, g
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from oci import inventory, machine_status, remote
+from oci import remote
 from oci.api.boot import server_url
 from oci.api.common import Host, Input, Output
 from oci.api.endpoint import endpoint
 from oci.api.session import app_settings, db, write
 from oci.errors import Conflict
 from oci.install import inputs, plan, run
+from oci.inventory import machines as inventory
+from oci.inventory import status as machine_status
 from oci.models import Machine, MachineStatus
 
 bp = Blueprint("install", __name__)

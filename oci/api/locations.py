@@ -8,10 +8,10 @@ from flask import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from oci import topology
 from oci.api.common import Input, ListQuery, Name, Output, Page, Ref, paginate, ref
 from oci.api.endpoint import endpoint
 from oci.api.session import db
+from oci.enrolment import clusters
 from oci.models import Location
 
 bp = Blueprint("locations", __name__)
@@ -56,7 +56,7 @@ def list_(query: ListQuery) -> Page[LocationOut]:
 )
 def create(body: LocationCreate) -> LocationOut:
     session = db()
-    location = topology.create_location(session, body.name, body.swift_region)
+    location = clusters.create_location(session, body.name, body.swift_region)
     session.commit()
     return out(location)
 
@@ -64,13 +64,13 @@ def create(body: LocationCreate) -> LocationOut:
 @bp.get("/locations/<name>")
 @endpoint("Show a location", tag=TAG, response=LocationOut)
 def show(name: str) -> LocationOut:
-    return out(topology.by_name(db(), Location, name, "location"))
+    return out(clusters.by_name(db(), Location, name, "location"))
 
 
 @bp.delete("/locations/<name>")
 @endpoint("Delete a location that no network or machine uses", tag=TAG, status=204)
 def delete(name: str) -> tuple[str, int]:
     session = db()
-    topology.delete_location(session, name)
+    clusters.delete_location(session, name)
     session.commit()
     return "", 204

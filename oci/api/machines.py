@@ -10,12 +10,14 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from oci import inventory, profile_store, racking, summary
 from oci.api.common import ListQuery, Output, Page, Ref, paginate, ref
 from oci.api.endpoint import endpoint
 from oci.api.session import db
 from oci.errors import OciError
-from oci.machine_view import from_row
+from oci.inventory import machines as inventory
+from oci.inventory import summary
+from oci.inventory.view import from_row
+from oci.matching import racking, store
 from oci.models import Cluster, DiscoveryReport, Location, Machine, MachineStatus, Role
 
 bp = Blueprint("machines", __name__)
@@ -175,7 +177,7 @@ class MachineOut(MachineBrief):
 def _racking_rules(session: Session) -> racking.Rules | str:
     """The switch rules in effect, or why they cannot be read (the list must still work)."""
     try:
-        return profile_store.load(session, current_app.config["OCI_SETTINGS"]).rules
+        return store.load(session, current_app.config["OCI_SETTINGS"]).rules
     except OciError as exc:
         return f"switch rules unusable: {exc.message}"
 

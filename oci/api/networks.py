@@ -10,10 +10,11 @@ from pydantic import AfterValidator, Field
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from oci import ipam, topology
 from oci.api.common import Input, ListQuery, Name, Output, Page, PatchInput, Ref, paginate, ref
 from oci.api.endpoint import endpoint
 from oci.api.session import db, write
+from oci.enrolment import clusters as topology
+from oci.enrolment import ipam
 from oci.models import Cluster, Location, Network
 
 bp = Blueprint("networks", __name__)

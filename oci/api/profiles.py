@@ -9,22 +9,24 @@ from pydantic import Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oci import automation, matching, profile_store, racking
 from oci.api.common import Input, ListQuery, Output, Page
 from oci.api.endpoint import endpoint
 from oci.api.session import app_settings, db, write
+from oci.enrolment import automation
 from oci.errors import Conflict, Invalid
-from oci.inventory import machine_by_key
-from oci.machine_view import from_row
+from oci.inventory.machines import machine_by_key
+from oci.inventory.view import from_row
+from oci.matching import match as matching
+from oci.matching import racking, store
+from oci.matching.profiles import ProfileError, load_text
 from oci.models import Machine
-from oci.profiles import ProfileError, load_text
 
 bp = Blueprint("profiles", __name__)
 TAG = "profiles"
 
 
-def _catalogue(session: Session) -> profile_store.Catalogue:
-    return profile_store.load(session, app_settings())
+def _catalogue(session: Session) -> store.Catalogue:
+    return store.load(session, app_settings())
 
 
 class ProfileBrief(Output):
@@ -119,7 +121,7 @@ class RackingOut(Output):
     applied: bool = Field(False, description="This request put the machine there")
 
 
-def _brief(stored: profile_store.StoredProfile, files: bool) -> dict[str, Any]:
+def _brief(stored: store.StoredProfile, files: bool) -> dict[str, Any]:
     p = stored.profile
     return {
         "name": p.name,
@@ -132,7 +134,7 @@ def _brief(stored: profile_store.StoredProfile, files: bool) -> dict[str, Any]:
     }
 
 
-def _from_files(stored: profile_store.StoredProfile) -> bool:
+def _from_files(stored: store.StoredProfile) -> bool:
     folder = app_settings().profiles_dir
     return folder is not None and stored.source.startswith(str(folder))
 
@@ -169,7 +171,7 @@ def show(name: str) -> ProfileOut:
 @bp.delete("/profiles/<name>")
 @endpoint("Delete a hardware profile imported through the API", tag=TAG, status=204)
 def delete(name: str) -> tuple[str, int]:
-    write(lambda s: profile_store.delete_profile(s, name, app_settings()))
+    write(lambda s: store.delete_profile(s, name, app_settings()))
     return "", 204
 
 
@@ -192,9 +194,7 @@ def _parse(body: FileIn) -> Any:
 )
 def import_(body: FileIn) -> ImportOut:
     document = _parse(body)
-    names, rules = write(
-        lambda s: profile_store.import_document(s, document, body.source, app_settings())
-    )
+    names, rules = write(lambda s: store.import_document(s, document, body.source, app_settings()))
     return ImportOut(profiles=names, switch_rules=rules)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint
 from sqlalchemy import select
 
-from oci import topology
 from oci.api.common import ListQuery, Output, Page, paginate
 from oci.api.endpoint import endpoint
 from oci.api.session import db
+from oci.enrolment import clusters
 from oci.models import Role
 
 bp = Blueprint("roles", __name__)
@@ -34,4 +34,4 @@ def list_(query: ListQuery) -> Page[RoleOut]:
 @bp.get("/roles/<name>")
 @endpoint("Show a role", tag=TAG, response=RoleOut)
 def show(name: str) -> RoleOut:
-    return out(topology.get_role(db(), name))
+    return out(clusters.get_role(db(), name))

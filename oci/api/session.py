@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from oci import transactions
 from oci.config import Settings
-from oci.pki import Pki
-from oci.vault import Vault
+from oci.security.pki import Pki
+from oci.security.vault import Vault
 
 T = TypeVar("T")
 

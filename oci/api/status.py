@@ -8,11 +8,11 @@ from typing import Annotated
 from flask import Blueprint, g, request
 from pydantic import Field, StringConstraints
 
-from oci import machine_status
 from oci.api.common import Input, Output
 from oci.api.endpoint import Access, endpoint
 from oci.api.session import write
 from oci.errors import Forbidden
+from oci.inventory import status as machine_status
 from oci.models import MachineStatus
 
 bp = Blueprint("status", __name__)

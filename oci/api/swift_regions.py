@@ -7,10 +7,10 @@ from datetime import datetime
 from flask import Blueprint
 from sqlalchemy import select
 
-from oci import topology
 from oci.api.common import Input, ListQuery, Name, Output, Page, paginate
 from oci.api.endpoint import endpoint
 from oci.api.session import db
+from oci.enrolment import clusters
 from oci.models import SwiftRegion
 
 bp = Blueprint("swift_regions", __name__)
@@ -43,7 +43,7 @@ def list_(query: ListQuery) -> Page[SwiftRegionOut]:
 )
 def create(body: SwiftRegionCreate) -> SwiftRegionOut:
     session = db()
-    region = topology.create_swift_region(session, body.name)
+    region = clusters.create_swift_region(session, body.name)
     session.commit()
     return out(region)
 
@@ -51,13 +51,13 @@ def create(body: SwiftRegionCreate) -> SwiftRegionOut:
 @bp.get("/swift-regions/<name>")
 @endpoint("Show a Swift region", tag=TAG, response=SwiftRegionOut)
 def show(name: str) -> SwiftRegionOut:
-    return out(topology.by_name(db(), SwiftRegion, name, "Swift region"))
+    return out(clusters.by_name(db(), SwiftRegion, name, "Swift region"))
 
 
 @bp.delete("/swift-regions/<name>")
 @endpoint("Delete a Swift region that no location uses", tag=TAG, status=204)
 def delete(name: str) -> tuple[str, int]:
     session = db()
-    topology.delete_swift_region(session, name)
+    clusters.delete_swift_region(session, name)
     session.commit()
     return "", 204

@@ -1,95 +1,30 @@
-"""``ocicli``: the operator's command line. It talks HTTP to the oci server only."""
+"""``ocicli``: the operator's command line. It talks HTTP to the oci server only.
+
+The commands live in one module per noun; this one assembles them under ``main``.
+"""
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
-from click.core import ParameterSource
-from click.shell_completion import CompletionItem
 
-from oci.cli.client import ApiClient, ApiError
-from oci.cli.output import FORMATS, check_columns, render_list, render_object
-
-DEFAULT_API_URL = "http://127.0.0.1:8080"
-CONFIG_KEYS = ("api_url", "login", "password", "token")
-
-
-def _config_file(explicit: str | None) -> dict[str, Any]:
-    candidates = (
-        [Path(explicit)]
-        if explicit
-        else [
-            Path.home() / ".config" / "oci" / "ocicli.toml",
-            Path("/etc/oci/ocicli.toml"),
-        ]
-    )
-    for path in candidates:
-        if path.is_file():
-            try:
-                values = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-                raise click.ClickException(f"cannot read {path}: {exc}") from exc
-            unknown = sorted(set(values) - set(CONFIG_KEYS))
-            if unknown:
-                raise click.ClickException(
-                    f"{path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(CONFIG_KEYS)}"
-                )
-            return values
-        if explicit:
-            raise click.ClickException(f"configuration file {path} does not exist")
-    return {}
-
-
-def client_from(ctx: click.Context) -> ApiClient:
-    """The API client for the root options, env variables and config file of ``ctx``."""
-    root = ctx.find_root()
-    params = root.params
-    cache = root.meta.setdefault("ocicli.client", {})
-    if "client" not in cache:
-        stored = _config_file(params.get("config"))
-        url = params.get("api_url") or stored.get("api_url") or DEFAULT_API_URL
-        login, password, token = _credentials(root, stored)
-        cache["client"] = ApiClient(
-            base_url=url,
-            login=login,
-            password=password,
-            token=token,
-            timeout=params.get("timeout") or 30.0,
-        )
-    return cache["client"]
-
-
-def _credentials(
-    root: click.Context, stored: dict[str, Any]
-) -> tuple[str | None, str | None, str | None]:
-    """(login, password, token) from the one source that ranks first.
-
-    Options beat variables, which beat the file, as a whole: a password given
-    on the command line is never overridden by a token left in the environment.
-    Within one source, a token and a password together are ambiguous.
-    """
-    levels: list[dict[str, Any]] = [{}, {}]
-    for name in ("login", "password", "token"):
-        value = root.params.get(name)
-        if value is None:
-            continue
-        source = root.get_parameter_source(name)
-        levels[0 if source is ParameterSource.COMMANDLINE else 1][name] = value
-    levels.append({k: v for k, v in stored.items() if k in ("login", "password", "token")})
-    names = ("options", "environment (OCI_PASSWORD and OCI_API_TOKEN)", "configuration file")
-    for level, where in zip(levels, names, strict=True):
-        if "token" in level and "password" in level:
-            raise click.UsageError(
-                f"both a token and a password come from the {where}; give only one"
-            )
-        if "token" in level or "password" in level:
-            login = level.get("login") or root.params.get("login") or stored.get("login")
-            return login, level.get("password"), level.get("token")
-    return None, None, None
+from oci.cli import (
+    bmc,
+    certificates,
+    clusters,
+    discovery,
+    enc,
+    install,
+    locations,
+    machines,
+    networks,
+    profiles,
+    regions,
+    roles,
+)
+from oci.cli.client import ApiError
+from oci.cli.context import DEFAULT_API_URL
 
 
 class OciGroup(click.Group):
@@ -103,70 +38,6 @@ class OciGroup(click.Group):
             if exc.status == 401 and "OCI_API_TOKEN" not in message:
                 message += " [set OCI_LOGIN and OCI_PASSWORD, or OCI_API_TOKEN]"
             raise click.ClickException(message) from exc
-
-
-def completer(resource: str, field: str = "name") -> Callable[..., list[CompletionItem]]:
-    """Complete names of ``resource`` from the server; nothing if it cannot be reached."""
-
-    def complete(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[Any]:
-        try:
-            client = client_from(ctx)
-            client.timeout = 3.0
-            values = (item.get(field) for item in client.iterate(ApiClient.path(resource)))
-            return [CompletionItem(v) for v in values if v and str(v).startswith(incomplete)]
-        except (ApiError, click.ClickException):
-            return []
-
-    return complete
-
-
-def output_options(default_columns: tuple[str, ...] = ()) -> Callable[[Any], Any]:
-    def wrap(fn: Any) -> Any:
-        fn = click.option(
-            "-c",
-            "--column",
-            "columns",
-            multiple=True,
-            help="Show only this field (repeatable). Names are the API's JSON keys.",
-        )(fn)
-        fn = click.option(
-            "-f",
-            "--format",
-            "fmt",
-            type=click.Choice(FORMATS),
-            default="table",
-            show_default=True,
-            help="Output format.",
-        )(fn)
-        fn.default_columns = default_columns
-        return fn
-
-    return wrap
-
-
-def list_and_emit(
-    ctx: click.Context,
-    resource: str | tuple[str, ...],
-    fmt: str,
-    columns: tuple[str, ...],
-    default: tuple[str, ...],
-    **filters: Any,
-) -> None:
-    """Fetch every item of ``resource`` (a path's parts) and print them as asked."""
-    client = client_from(ctx)
-    path = ApiClient.path(*((resource,) if isinstance(resource, str) else resource))
-    items = list(client.iterate(path, **filters))
-    if columns and not items:
-        # No item to check -c against: the API's own schema says which fields exist,
-        # so a typo in a script fails today, not when the first item appears.
-        check_columns(columns, client.list_fields(path))
-    text = render_list(items, fmt, columns, default)
-    if text:
-        click.echo(text)
-
-
-def emit_object(obj: dict[str, Any], fmt: str, columns: tuple[str, ...]) -> None:
-    click.echo(render_object(obj, fmt, columns))
 
 
 @click.group(cls=OciGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -232,16 +103,19 @@ def completion(shell: str) -> None:
     click.echo(comp.source())
 
 
-# The subcommands attach themselves to ``main`` when imported.
-from oci.cli import (  # noqa: E402, F401
-    bmc_commands,
-    cluster_commands,
-    commands,
-    discovery_commands,
-    enc_commands,
-    install_commands,
-    machine_enrolment,
-    network_commands,
-    pki_commands,
-    profile_commands,
-)
+for module in (
+    machines,
+    clusters,
+    networks,
+    locations,
+    regions,
+    roles,
+    profiles,
+    bmc,
+    install,
+    discovery,
+    enc,
+    certificates,
+):
+    for command in module.commands:
+        main.add_command(command)

@@ -17,7 +17,7 @@ from oci.enc import overrides, secrets
 from oci.enc.facts import Topology
 from oci.enc.roles import ROLES
 from oci.enc.snapshot import ClusterView, Member, Node, Snapshot
-from oci.options import ClusterOptions
+from oci.enrolment.options import ClusterOptions
 
 
 def node_parameters(snapshot: Snapshot) -> dict[str, Any]:

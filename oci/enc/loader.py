@@ -19,11 +19,12 @@ from sqlalchemy import and_, bindparam, exists, or_, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from oci import topology as topology_writes
 from oci.enc import secrets as role_secrets
 from oci.enc.snapshot import LISTED_ROLES, ClusterView, Member, NetworkView, Node, Snapshot
+from oci.enrolment import clusters as topology_writes
+from oci.enrolment.ipam import NicSpeed
+from oci.enrolment.options import ClusterOptions
 from oci.errors import NotFound
-from oci.ipam import NicSpeed
 from oci.models import (
     Cluster,
     ClusterSecret,
@@ -35,8 +36,7 @@ from oci.models import (
     Role,
     SwiftRegion,
 )
-from oci.options import ClusterOptions
-from oci.vault import Vault
+from oci.security.vault import Vault
 
 _NUMBER = re.compile(r"-(\d+)\.")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from oci import ipam
 from oci.enc import secrets
 from oci.enc.facts import Topology
 from oci.enc.snapshot import ClusterView, Member, Snapshot
+from oci.enrolment import ipam
 
 PKI_DIR = "/etc/oci/pki"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"

@@ -14,7 +14,7 @@ from oci.enc import backends, parameters
 from oci.enc.facts import Topology
 from oci.enc.parameters import ceph, common, hostnames, openstack, swift
 from oci.enc.snapshot import Snapshot
-from oci.options import MachineSettings, effective_vfio_ids
+from oci.enrolment.options import MachineSettings, effective_vfio_ids
 
 Params = dict[str, Any]
 LVM_VOLUME_GROUP = "cinder-volumes"

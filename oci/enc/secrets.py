@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from oci.cluster_secrets import MESSAGING_SERVICES
 from oci.enc.facts import Topology
+from oci.enrolment.secrets import MESSAGING_SERVICES
 
 
 def _service(*services: str) -> tuple[str, ...]:

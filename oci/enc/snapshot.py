@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from oci.ipam import NicSpeed
-from oci.options import ClusterOptions
+from oci.enrolment.ipam import NicSpeed
+from oci.enrolment.options import ClusterOptions
 
 # Roles whose members are listed in documents (host names, addresses). Computes,
 # Ceph OSD nodes and Swift stores can be thousands: documents only say whether

@@ -1,6 +1,6 @@
 """The normalised facts of one discovery report: what the parsers return.
 
-Plain data, no database: `oci.inventory` turns it into rows. Every field is
+Plain data, no database: `oci.inventory.machines` turns it into rows. Every field is
 optional because any tool may be missing on a given machine; a parser that
 cannot read its input leaves the field empty and records a `problem`.
 """

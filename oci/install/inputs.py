@@ -13,18 +13,18 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oci import ipam
 from oci.config import Settings
 from oci.enc.snapshot import LISTED_ROLES
-from oci.enrolment import effective_settings
+from oci.enrolment import ipam
+from oci.enrolment.clusters import cluster_options
+from oci.enrolment.machines import effective_settings
 from oci.errors import Conflict
 from oci.ingest.agentinfo import parse_agent_txt
 from oci.ingest.archive import ReportRejected, unpack_report
 from oci.ingest.contract import AGENT_FILE
 from oci.install.spec import DiskInput, HostEntry, InstallInputs, NetworkInput
 from oci.models import DiscoveryReport, IpAddress, Machine, Network, Role
-from oci.pki import Pki
-from oci.topology import cluster_options
+from oci.security.pki import Pki
 
 __all__ = ["InstallInputs", "gather"]
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from oci import bmc, migrate, templates, users
+from oci import migrate, templates
+from oci.bmc import ipmi as bmc
 from oci.cli.client import ApiClient, ApiError
 from oci.config import load_settings
 from oci.db import make_engine, make_sessionmaker
@@ -37,6 +38,7 @@ from oci.lab.machines import (
 )
 from oci.lab.progress import stage, where
 from oci.lab.watch import watch
+from oci.security import users
 
 LOGIN = "admin"
 

@@ -2,9 +2,9 @@
 
 `oci lab up` configures its server as an operator would: a profiles
 directory holding the lab's profiles and switch rules
-(oci/data/profiles/lab.yaml), and enrolment on the first report
+(oci/matching/examples/lab.yaml), and enrolment on the first report
 (`SETTINGS`). Every report the agent posts then runs the policy of
-oci/automation.py: the winning profile's settings, the rack from LLDP, and
+oci/enrolment/automation.py: the winning profile's settings, the rack from LLDP, and
 machine-add to the profile's cluster with its role, in the location the
 switch rules give. The lab never calls machine-add itself; the watcher
 (oci/lab/watch.py) only reads the inventory, and `held()` says why a
@@ -40,7 +40,7 @@ SETTINGS = {"auto_apply_after": 1, "auto_add_after": 1}
 
 
 def lab_profiles_text() -> str:
-    return resources.files("oci").joinpath(f"data/profiles/{PROFILES_FILE}").read_text("utf-8")
+    return resources.files("oci.matching").joinpath(f"examples/{PROFILES_FILE}").read_text("utf-8")
 
 
 def install_profiles(directory: Path) -> bool:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 
-from oci import bmc
+from oci.bmc import ipmi as bmc
 from oci.lab.fleet import LabMachine, Wire, firmware_files, machine_spec, switch_ports
 from oci.lab.initramfs import DEFAULT_TOOLS, LLDP_TOOLS, build_initramfs, fetch_debian_kernel
 from oci.lab.qemu import create_disk_images, qemu_argv

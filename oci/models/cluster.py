@@ -35,7 +35,7 @@ class Cluster(Timestamps, Base):
 
 
 class ClusterSecret(Base):
-    """One generated secret of a cluster, encrypted with the server's key (oci.vault)."""
+    """One generated secret of a cluster, encrypted with the server's key (oci.security.vault)."""
 
     __tablename__ = "cluster_secrets"
     __table_args__ = (UniqueConstraint("cluster_id", "name"),)

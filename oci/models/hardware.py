@@ -124,7 +124,7 @@ class Bmc(Base):
 
     # How oci reaches it (machine-set-ipmi), apart from what discovery saw: the
     # address may be a static one on an ipmi network. The password is a Fernet
-    # token (oci.vault): never stored, printed or logged in clear.
+    # token (oci.security.vault): never stored, printed or logged in clear.
     ipmi_address: Mapped[str | None] = mapped_column(String(253))
     ipmi_port: Mapped[int | None]
     ipmi_username: Mapped[str | None] = mapped_column(String(64))

@@ -15,7 +15,7 @@ __all__ = ["HardwareProfile", "SwitchRule"]
 
 
 class HardwareProfile(Timestamps, Base):
-    """One profile as validated by oci.profiles.Profile, kept in its JSON form."""
+    """One profile as validated by oci.matching.profiles.Profile, kept in its JSON form."""
 
     __tablename__ = "hardware_profiles"
 

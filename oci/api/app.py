@@ -1,0 +1,84 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+from flask import Flask
+
+from oci.api import (
+    bmc,
+    boot,
+    certificates,
+    clusters,
+    discovery,
+    enc,
+    enrolment,
+    events,
+    install,
+    locations,
+    machines,
+    meta,
+    networks,
+    profiles,
+    roles,
+    status,
+    swift_regions,
+)
+from oci.api.auth import enforce_access
+from oci.api.errors import register_error_handlers
+from oci.api.session import init_sessions
+from oci.config import Settings, load_settings
+from oci.db import make_engine, make_sessionmaker
+from oci.security.pki import Pki
+from oci.security.vault import Vault
+
+API_PREFIX = "/api/v1"
+BLUEPRINTS = (
+    meta,
+    machines,
+    enrolment,
+    bmc,
+    certificates,
+    status,
+    install,
+    events,
+    discovery,
+    enc,
+    clusters,
+    swift_regions,
+    locations,
+    networks,
+    roles,
+    profiles,
+)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app from ``settings`` (default: defaults < file < environment)."""
+    settings = settings or load_settings()
+    logging.basicConfig(level=settings.log_level)
+    app = Flask("oci")
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config.update(
+        OCI_SETTINGS=settings,
+        OCI_TRUSTED_NETWORKS=[ipaddress.ip_network(n) for n in settings.trusted_networks],
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+    )
+    engine = make_engine(settings.effective_database_url)
+    app.extensions["oci_engine"] = engine
+    app.extensions["oci_sessionmaker"] = make_sessionmaker(engine)
+    # The key that encrypts cluster secrets: read (or created) once, at start.
+    app.extensions["oci_vault"] = Vault.from_file(settings.effective_secret_key_file)
+    # The CAs are created on first use (the first machine-add), not at start.
+    app.extensions["oci_pki"] = Pki(settings.pki_dir)
+    init_sessions(app)
+    register_error_handlers(app)
+    app.url_map.strict_slashes = False
+    # Every route, present and future, passes the access check (fail closed).
+    app.before_request(enforce_access)
+    for module in BLUEPRINTS:
+        app.register_blueprint(module.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(boot.bp)  # /boot: what firmware fetches, outside the API
+    return app

@@ -1,0 +1,234 @@
+"""ocicli: the machines: list, show, add to a cluster, remove, destroy, set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from oci.choices import CPU_MODELS, GPU_DEVICE_TYPES, RAID_LEVELS, SERIAL_CONSOLES
+from oci.cli.client import ApiClient
+from oci.cli.context import (
+    CommandSet,
+    client_from,
+    completer,
+    emit_object,
+    list_and_emit,
+    output_options,
+)
+from oci.cli.setters import YES_NO, SetCommand, patch_body, reset_option
+
+commands = CommandSet()
+
+MACHINE_COLUMNS = (
+    "serial",
+    "product_name",
+    "cpu_model",
+    "ram",
+    "disks",
+    "nics",
+    "gpus",
+    "switch",
+    "racking",
+    "location",
+    "hostname",
+    "status",
+    "last_seen",
+    "id",  # finds machines whose firmware has no serial: machine-show ID
+)
+
+
+@commands.command("machine-list")
+@click.option("--status", help="Only machines in this state (live, installing, ...).")
+@click.option("--cluster", shell_complete=completer("clusters"), help="Only this cluster's.")
+@click.option("--role", shell_complete=completer("roles"), help="Only this role's.")
+@click.option("--location", shell_complete=completer("locations"), help="Only this location's.")
+@click.option("--product", help="Only this exact DMI product name.")
+@click.option("--manufacturer", help="Only this exact manufacturer.")
+@click.option(
+    "--conflicts",
+    "conflict",
+    flag_value="true",
+    default=None,
+    help="Only machines whose reports discovery refused to merge (see machine-show).",
+)
+@output_options()
+@click.pass_context
+def machine_list(ctx: click.Context, fmt: str, columns: tuple[str, ...], **filters: Any) -> None:
+    """List discovered machines with a summary of their hardware.
+
+    \b
+    Examples:
+      ocicli machine-list
+      ocicli machine-list --status live -c serial -c product_name -c disks
+      ocicli machine-list --conflicts
+      ocicli machine-list -f value -c serial     # for $(...) in scripts
+    """
+    list_and_emit(ctx, "machines", fmt, columns, MACHINE_COLUMNS, **filters)
+
+
+@commands.command("machine-show")
+@click.argument("machine", shell_complete=completer("machines", "serial"))
+@output_options()
+@click.pass_context
+def machine_show(ctx: click.Context, machine: str, fmt: str, columns: tuple[str, ...]) -> None:
+    """Show everything known of MACHINE (serial, host name, system UUID or id).
+
+    Hardware, LLDP neighbours, BMC, SSH host keys, and the problems of the
+    newest report (tools missing or failed). History: ocicli event-list --machine M.
+    """
+    emit_object(client_from(ctx).get(P("machines", machine)), fmt, columns)
+
+
+P = ApiClient.path
+
+GPU_KEYS = {"name": "name", "vendor": "vendor_id", "product": "product_id", "type": "device_type"}
+
+
+class GpuType(click.ParamType):
+    """``name=t4,vendor=10de,product=1eb8[,type=type-PF][,vfio=10de:1eb8+10de:1af1]``."""
+
+    name = "GPU"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, dict):
+            return value
+        gpu: dict[str, Any] = {}
+        for part in str(value).split(","):
+            key, sep, text = part.partition("=")
+            if not sep or key not in (*GPU_KEYS, "vfio"):
+                self.fail(
+                    f"{part!r}: expected KEY=VALUE with KEY one of "
+                    f"{', '.join((*GPU_KEYS, 'vfio'))}",
+                    param,
+                    ctx,
+                )
+            if key == "vfio":
+                gpu["vfio_ids"] = [v for v in text.split("+") if v]
+            else:
+                gpu[GPU_KEYS[key]] = text
+        missing = [k for k in ("name", "vendor", "product") if GPU_KEYS[k] not in gpu]
+        if missing:
+            self.fail(f"{value!r} lacks {', '.join(missing)}", param, ctx)
+        if "device_type" in gpu and gpu["device_type"] not in GPU_DEVICE_TYPES:
+            self.fail(f"type must be one of {', '.join(GPU_DEVICE_TYPES)}", param, ctx)
+        return gpu
+
+
+@commands.command("machine-add")
+@click.argument("serial", shell_complete=completer("machines", "serial"))
+@click.argument("cluster", shell_complete=completer("clusters"))
+@click.argument("role", shell_complete=completer("roles"))
+@click.argument("location", shell_complete=completer("locations"))
+@output_options()
+@click.pass_context
+def machine_add(
+    ctx: click.Context,
+    serial: str,
+    cluster: str,
+    role: str,
+    location: str,
+    fmt: str,
+    columns: tuple[str, ...],
+) -> None:
+    """Add machine SERIAL to CLUSTER as ROLE in LOCATION.
+
+    The machine gets the host name CLUSTER-ROLE-N.DOMAIN and the first free
+    address of every network of CLUSTER in LOCATION that serves ROLE; the
+    first controller becomes the first master.
+
+    \b
+    Example: ocicli machine-add CZ2041XYZ7 cl1 controller zone1
+    """
+    body = {"cluster": cluster, "role": role, "location": location}
+    added = client_from(ctx).post(P("machines", serial, "enrolment"), body)
+    emit_object(added, fmt, columns)
+
+
+@commands.command("machine-remove")
+@click.argument("serial", shell_complete=completer("machines", "serial"))
+@click.pass_context
+def machine_remove(ctx: click.Context, serial: str) -> None:
+    """Take machine SERIAL out of its cluster; its addresses are freed.
+
+    The address of its BMC (from machine-ipmi-setup) is kept, as the BMC
+    itself keeps it: machine-power and the other BMC commands still work.
+    machine-destroy frees it too.
+    """
+    client_from(ctx).delete(P("machines", serial, "enrolment"))
+    click.echo(f"removed machine {serial} from its cluster")
+
+
+@commands.command("machine-destroy")
+@click.argument("serial", shell_complete=completer("machines", "serial"))
+@click.pass_context
+def machine_destroy(ctx: click.Context, serial: str) -> None:
+    """Forget machine SERIAL entirely; it comes back if it reports again."""
+    client_from(ctx).delete(P("machines", serial))
+    click.echo(f"destroyed machine {serial}")
+
+
+SETTINGS = (
+    "install_on_raid",
+    "raid_type",
+    "raid_devices",
+    "serial_console",
+    "use_ceph_if_available",
+    "cpu_model",
+    "gpus",
+    "datacenter",
+    "row",
+    "rack",
+    "u_position",
+)
+
+
+@commands.command("machine-set", cls=SetCommand)
+@click.argument("serial", shell_complete=completer("machines", "serial"))
+@click.option("--install-on-raid", type=YES_NO, help="Install the OS on software RAID.")
+@click.option("--raid-type", type=click.Choice(RAID_LEVELS), help="RAID level.")
+@click.option(
+    "--raid-dev", "raid_devices", multiple=True, metavar="DISK", help="RAID member (repeatable)."
+)
+@click.option("--serial-console", type=click.Choice(SERIAL_CONSOLES), help="Serial console.")
+@click.option("--use-ceph", "use_ceph_if_available", type=YES_NO, help="Use Ceph for disks.")
+@click.option("--cpu-model", type=click.Choice(CPU_MODELS), help="Override the cluster's.")
+@click.option(
+    "--gpu",
+    "gpus",
+    multiple=True,
+    type=GpuType(),
+    help="A GPU type to pass through (repeatable): "
+    "name=t4,vendor=10de,product=1eb8[,type=type-PF][,vfio=10de:1eb8+10de:1af1]. "
+    "Replaces the machine's list.",
+)
+@click.option("--dc", "datacenter", metavar="NAME", help="Datacenter.")
+@click.option("--row", metavar="NAME", help="Row of racks.")
+@click.option("--rack", metavar="NAME", help="Rack.")
+@click.option("--u-position", type=click.IntRange(1, 64), help="Lowest U of the machine.")
+@reset_option(SETTINGS)
+@output_options()
+@click.pass_context
+def machine_set(
+    ctx: click.Context,
+    serial: str,
+    reset: tuple[str, ...],
+    fmt: str,
+    columns: tuple[str, ...],
+    **values: Any,
+) -> None:
+    """Set options of machine SERIAL; prints them afterwards.
+
+    \b
+    Examples:
+      ocicli machine-set S1 --install-on-raid yes --raid-type 1 --raid-dev sda --raid-dev sdb
+      ocicli machine-set S1 --dc dc1 --row b --rack r5 --u-position 12
+      ocicli machine-set S1 --gpu name=t4,vendor=10de,product=1eb8 --cpu-model EPYC-Rome
+      ocicli machine-set S1 --reset gpus
+    """
+    values["gpus"] = list(values["gpus"]) or None
+    values["raid_devices"] = list(values["raid_devices"]) or None
+    body = patch_body(values, reset, ("install_on_raid", "use_ceph_if_available"))
+    shown = client_from(ctx).patch(P("machines", serial, "settings"), body)
+    settings = shown.pop("settings")
+    emit_object(shown | settings, fmt, columns)

@@ -1,0 +1,171 @@
+"""ocicli: networks: create, list, show, delete, attach to a cluster, set, detach."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from click.shell_completion import CompletionItem
+
+from oci.choices import NETWORK_SPECIAL_ROLES
+from oci.cli.client import ApiClient
+from oci.cli.context import (
+    CommandSet,
+    client_from,
+    completer,
+    emit_object,
+    list_and_emit,
+    output_options,
+)
+from oci.cli.setters import SetCommand, patch_body, reset_option
+
+commands = CommandSet()
+
+NETWORK_COLUMNS = ("name", "cidr", "location", "is_public", "cluster", "role", "vlan", "mtu")
+
+
+@commands.command("network-create")
+@click.argument("name")
+@click.argument("ip", metavar="IP")
+@click.argument("cidr", metavar="CIDR", type=click.IntRange(1, 128))
+@click.argument("location", shell_complete=completer("locations"))
+@click.argument("public", metavar="PUBLIC", type=click.Choice(["yes", "no"]))
+@output_options()
+@click.pass_context
+def network_create(
+    ctx: click.Context,
+    name: str,
+    ip: str,
+    cidr: int,
+    location: str,
+    public: str,
+    fmt: str,
+    columns: tuple[str, ...],
+) -> None:
+    """Create network NAME = IP/CIDR in LOCATION; PUBLIC is yes or no.
+
+    \b
+    Example: ocicli network-create mgmt 192.168.101.0 24 zone1 no
+    IPv6 works the same: ocicli network-create v6 2001:db8:1:: 64 zone1 no
+    """
+    body = {
+        "name": name,
+        "address": ip,
+        "prefix_length": cidr,
+        "location": location,
+        "is_public": public == "yes",
+    }
+    emit_object(client_from(ctx).post(P("networks"), body), fmt, columns)
+
+
+@commands.command("network-list")
+@click.option("--location", shell_complete=completer("locations"), help="Only this location's.")
+@click.option("--cluster", shell_complete=completer("clusters"), help="Only this cluster's.")
+@output_options()
+@click.pass_context
+def network_list(ctx: click.Context, fmt: str, columns: tuple[str, ...], **filters: Any) -> None:
+    """List networks."""
+    list_and_emit(ctx, "networks", fmt, columns, NETWORK_COLUMNS, **filters)
+
+
+@commands.command("network-show")
+@click.argument("name", shell_complete=completer("networks"))
+@output_options()
+@click.pass_context
+def network_show(ctx: click.Context, name: str, fmt: str, columns: tuple[str, ...]) -> None:
+    """Show network NAME."""
+    emit_object(client_from(ctx).get(P("networks", name)), fmt, columns)
+
+
+@commands.command("network-delete")
+@click.argument("name", shell_complete=completer("networks"))
+@click.pass_context
+def network_delete(ctx: click.Context, name: str) -> None:
+    """Delete network NAME (no cluster may use it, no machine hold an address in it)."""
+    client_from(ctx).delete(P("networks", name))
+    click.echo(f"deleted network {name}")
+
+
+P = ApiClient.path
+_machine_roles = completer("roles")
+
+
+def network_roles(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """The special network roles, then the machine roles the server knows."""
+    special = [CompletionItem(r) for r in NETWORK_SPECIAL_ROLES if r.startswith(incomplete)]
+    return special + _machine_roles(ctx, param, incomplete)
+
+
+@commands.command("network-add")
+@click.argument("network", shell_complete=completer("networks"))
+@click.argument("cluster", shell_complete=completer("clusters"))
+@click.argument("role", shell_complete=network_roles)
+@click.argument("iface1")
+@click.argument("iface2", required=False)
+@output_options()
+@click.pass_context
+def network_add(
+    ctx: click.Context,
+    network: str,
+    cluster: str,
+    role: str,
+    iface1: str,
+    iface2: str | None,
+    fmt: str,
+    columns: tuple[str, ...],
+) -> None:
+    """Attach NETWORK to CLUSTER for ROLE on IFACE1 (and IFACE2: a bond).
+
+    ROLE is a machine role (controller, compute, ...) or all, vm-net,
+    ovs-bridge, ceph-cluster, ipmi. Interfaces are names (eno1) or speed
+    classes: 10g1 is the first NIC of at least 10 Gbit/s, 10g2 the second.
+    A public network reserves the cluster's VIP.
+
+    \b
+    Examples:
+      ocicli network-add mgmt cl1 all 10g1 10g2
+      ocicli network-add pub cl1 controller eno1
+    """
+    body = {"cluster": cluster, "role": role, "iface1": iface1}
+    if iface2 is not None:
+        body["iface2"] = iface2
+    emit_object(client_from(ctx).post(P("networks", network, "attachment"), body), fmt, columns)
+
+
+@commands.command("network-set", cls=SetCommand)
+@click.argument("network", shell_complete=completer("networks"))
+@click.option("--mtu", type=click.IntRange(576, 9216), help="MTU (IPv6: at least 1280).")
+@click.option("--vlan", type=click.IntRange(1, 4094), help="802.1Q VLAN ID.")
+@click.option("--bridge-name", metavar="NAME", help="Bridge the interface joins.")
+@click.option("--role", help="Machine role, or all, vm-net, ovs-bridge, ceph-cluster, ipmi.")
+@click.option("--iface1", metavar="IFACE", help="First interface: name or speed class.")
+@click.option("--iface2", metavar="IFACE", help="Second interface (bond).")
+@reset_option(("mtu", "vlan", "bridge_name", "iface2"))
+@output_options()
+@click.pass_context
+def network_set(
+    ctx: click.Context,
+    network: str,
+    reset: tuple[str, ...],
+    fmt: str,
+    columns: tuple[str, ...],
+    **values: Any,
+) -> None:
+    """Change NETWORK's MTU, VLAN, bridge, role or interfaces.
+
+    \b
+    Examples:
+      ocicli network-set mgmt --mtu 9000 --vlan 101
+      ocicli network-set mgmt --reset vlan
+    """
+    body = patch_body(values, reset)
+    emit_object(client_from(ctx).patch(P("networks", network), body), fmt, columns)
+
+
+@commands.command("network-remove")
+@click.argument("network", shell_complete=completer("networks"))
+@click.pass_context
+def network_remove(ctx: click.Context, network: str) -> None:
+    """Detach NETWORK from its cluster (no machine may hold an address in it)."""
+    client_from(ctx).delete(P("networks", network, "attachment"))
+    click.echo(f"removed network {network} from its cluster")

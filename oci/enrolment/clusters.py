@@ -1,0 +1,364 @@
+# Writes: Swift regions, locations, networks, clusters and their secrets.
+"""Writes to the cluster topology: Swift regions, locations, networks and clusters.
+
+Each function checks what it can first and raises a domain error with a clear
+message; the unique constraints catch what a concurrent request slips past.
+Callers own the transaction.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from oci.choices import NETWORK_SPECIAL_ROLES
+from oci.db import Base
+from oci.enrolment import ipam
+from oci.enrolment import secrets as cluster_secrets
+from oci.enrolment.ipam import allocate
+from oci.enrolment.options import ClusterOptions
+from oci.errors import Conflict, Invalid, NotFound
+from oci.models import (
+    Cluster,
+    ClusterSecret,
+    IpAddress,
+    Location,
+    Machine,
+    Network,
+    Role,
+    SwiftRegion,
+)
+from oci.security.vault import Vault
+
+M = TypeVar("M", bound=Base)
+
+
+def by_name(session: Session, model: type[M], name: str, what: str) -> M:
+    """The row of ``model`` named ``name``, or NotFound naming what was asked for."""
+    row = session.scalar(select(model).where(model.name == name))  # type: ignore[attr-defined]
+    if row is None:
+        raise NotFound(f"no {what} named {name!r}")
+    return row
+
+
+def reference(session: Session, model: type[M], name: str, what: str, field: str) -> M:
+    """``by_name`` for a name given in a request body: a 422 naming the field, not a 404."""
+    try:
+        return by_name(session, model, name, what)
+    except NotFound as exc:
+        raise Invalid(exc.message, {"fields": {field: f"no {what} {name!r}"}}) from exc
+
+
+def _ensure_new(session: Session, model: type[Base], name: str, what: str) -> None:
+    if session.scalar(select(model.id).where(model.name == name)) is not None:  # type: ignore[attr-defined]
+        raise Conflict(f"a {what} named {name!r} already exists")
+
+
+def _names(session: Session, column: Any, condition: Any, limit: int = 10) -> str:
+    names = list(session.scalars(select(column).where(condition).order_by(column).limit(limit)))
+    return ", ".join(str(n) for n in names)
+
+
+def create_swift_region(session: Session, name: str) -> SwiftRegion:
+    _ensure_new(session, SwiftRegion, name, "Swift region")
+    region = SwiftRegion(name=name)
+    session.add(region)
+    session.flush()
+    return region
+
+
+def delete_swift_region(session: Session, name: str) -> None:
+    region = by_name(session, SwiftRegion, name, "Swift region")
+    users = _names(session, Location.name, Location.swift_region_id == region.id)
+    if users:
+        raise Conflict(f"Swift region {name!r} still has locations: {users}; delete them first")
+    session.delete(region)
+
+
+def create_location(session: Session, name: str, swift_region: str) -> Location:
+    _ensure_new(session, Location, name, "location")
+    region = reference(session, SwiftRegion, swift_region, "Swift region", "swift_region")
+    location = Location(name=name, swift_region=region)
+    session.add(location)
+    session.flush()
+    return location
+
+
+def delete_location(session: Session, name: str) -> None:
+    location = by_name(session, Location, name, "location")
+    networks = _names(session, Network.name, Network.location_id == location.id)
+    if networks:
+        raise Conflict(f"location {name!r} still has networks: {networks}; delete them first")
+    machines = _names(session, Machine.hostname, Machine.location_id == location.id)
+    if machines:
+        raise Conflict(f"location {name!r} still has machines: {machines}")
+    session.delete(location)
+
+
+def create_cluster(session: Session, name: str, domain: str, vault: Vault) -> Cluster:
+    """A new cluster with every secret it will need, generated now and stored encrypted."""
+    _ensure_new(session, Cluster, name, "cluster")
+    cluster = Cluster(name=name, domain=domain, options={})
+    cluster.secrets = [
+        ClusterSecret(name=key, ciphertext=vault.encrypt(value))
+        for key, value in cluster_secrets.generate(name).items()
+    ]
+    session.add(cluster)
+    session.flush()
+    return cluster
+
+
+def cluster_options(cluster: Cluster) -> ClusterOptions:
+    """The cluster's options with the defaults filled in."""
+    options = ClusterOptions.model_validate(cluster.options or {})
+    if options.vip_hostname is None:
+        options = options.model_copy(
+            update={"vip_hostname": f"{cluster.name}-api.{cluster.domain}"}
+        )
+    return options
+
+
+def set_cluster_options(session: Session, name: str, changes: dict[str, Any]) -> Cluster:
+    """Apply cluster-set ``changes`` (option -> value; None resets it to its default)."""
+    # Locked: two concurrent cluster-sets both land, neither overwrites the other.
+    cluster = session.scalar(select(Cluster).where(Cluster.name == name).with_for_update())
+    if cluster is None:
+        raise NotFound(f"no cluster named {name!r}")
+    stored = dict(cluster.options or {})
+    for key, value in changes.items():
+        if value is None:
+            stored.pop(key, None)
+        else:
+            stored[key] = value
+    ClusterOptions.model_validate(stored)  # the API validated each value already
+    remote = changes.get("remote_swift_cluster")
+    if remote is not None:
+        _check_remote_swift(session, cluster, remote)
+    cluster.options = stored
+    session.flush()
+    return cluster
+
+
+def _check_remote_swift(session: Session, cluster: Cluster, remote: str) -> None:
+    """The linked Swift-only cluster must exist and be another cluster."""
+    field = {"fields": {"remote_swift_cluster": f"no other cluster {remote!r}"}}
+    if remote == cluster.name:
+        raise Invalid(f"cluster {remote!r} cannot store into its own Swift as a remote", field)
+    if session.scalar(select(Cluster.id).where(Cluster.name == remote)) is None:
+        raise Invalid(f"no cluster named {remote!r}", field)
+
+
+def reveal_secrets(cluster: Cluster, vault: Vault) -> dict[str, str]:
+    return {s.name: vault.decrypt(s.ciphertext) for s in sorted(cluster.secrets, key=_by_name)}
+
+
+def _by_name(row: ClusterSecret) -> str:
+    return row.name
+
+
+def delete_cluster(session: Session, name: str) -> None:
+    cluster = by_name(session, Cluster, name, "cluster")
+    machines = _names(session, Machine.hostname, Machine.cluster_id == cluster.id)
+    if machines:
+        raise Conflict(f"cluster {name!r} still has machines: {machines}; remove them first")
+    networks = _names(session, Network.name, Network.cluster_id == cluster.id)
+    if networks:
+        raise Conflict(f"cluster {name!r} still uses networks: {networks}; remove them first")
+    session.delete(cluster)
+
+
+def create_network(
+    session: Session,
+    name: str,
+    address: str,
+    prefix_length: int,
+    location: str,
+    is_public: bool,
+) -> Network:
+    _ensure_new(session, Network, name, "network")
+    network = parse_network(address, prefix_length)
+    place = reference(session, Location, location, "location", "location")
+    for other in session.scalars(select(Network).where(Network.ip_version == network.version)):
+        if network.overlaps(other.ip_network):
+            raise Conflict(f"{network} overlaps network {other.name!r} ({other.cidr})")
+    row = Network(
+        name=name,
+        address=str(network.network_address),
+        prefix_length=network.prefixlen,
+        ip_version=network.version,
+        location=place,
+        is_public=is_public,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def parse_network(text: str, prefix_length: int) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError as exc:
+        raise Invalid(
+            f"{text!r} is not an IPv4 or IPv6 address",
+            {"fields": {"address": "not an IP address"}},
+        ) from exc
+    if getattr(address, "scope_id", None):
+        raise Invalid(
+            f"{text!r} has a zone ID; a network address has none",
+            {"fields": {"address": "zone IDs (%...) are not allowed"}},
+        )
+    limit = address.max_prefixlen
+    if not 1 <= prefix_length <= limit:
+        raise Invalid(
+            f"prefix length {prefix_length} is out of range for IPv{address.version} (1-{limit})",
+            {"fields": {"prefix_length": f"between 1 and {limit}"}},
+        )
+    try:
+        return ipaddress.ip_network(f"{address}/{prefix_length}", strict=True)
+    except ValueError as exc:
+        base = ipaddress.ip_network(f"{address}/{prefix_length}", strict=False).network_address
+        raise Invalid(
+            f"{address}/{prefix_length} has host bits set; did you mean {base}?",
+            {"fields": {"address": f"not the network address of a /{prefix_length}"}},
+        ) from exc
+
+
+def delete_network(session: Session, name: str) -> None:
+    network = by_name(session, Network, name, "network")
+    if network.cluster_id is not None:
+        raise Conflict(
+            f"network {name!r} is attached to cluster {network.cluster.name!r}; remove it first"
+        )
+    used = session.scalar(
+        select(func.count()).where(
+            IpAddress.network_id == network.id, IpAddress.machine_id.isnot(None)
+        )
+    )
+    if used:
+        raise Conflict(f"network {name!r} still has {used} address(es) held by machines")
+    session.delete(network)
+
+
+def get_role(session: Session, name: str) -> Role:
+    return by_name(session, Role, name, "role")
+
+
+# -- network attachment: network-add, network-set, network-remove -------------------------
+
+
+def _locked_network(session: Session, name: str) -> Network:
+    network = session.scalar(select(Network).where(Network.name == name).with_for_update())
+    if network is None:
+        raise NotFound(f"no network named {name!r}")
+    return network
+
+
+def check_network_role(session: Session, role: str) -> str:
+    if role in NETWORK_SPECIAL_ROLES or session.scalar(select(Role.id).where(Role.name == role)):
+        return role
+    roles = ", ".join(
+        [*NETWORK_SPECIAL_ROLES, *session.scalars(select(Role.name).order_by(Role.name))]
+    )
+    raise Invalid(
+        f"no network role {role!r}; choose one of: {roles}",
+        {"fields": {"role": f"one of: {roles}"}},
+    )
+
+
+def _holders(session: Session, network: Network) -> list[Machine]:
+    """The machines of the network's cluster holding an address in it. A machine
+    that left the cluster may still hold its BMC's address here (machine-remove
+    keeps it): that does not hold the network, it goes with it."""
+    return list(
+        session.scalars(
+            select(Machine)
+            .join(IpAddress, IpAddress.machine_id == Machine.id)
+            .where(IpAddress.network_id == network.id, Machine.cluster_id == network.cluster_id)
+            .order_by(Machine.hostname)
+        )
+    )
+
+
+def attach_network(
+    session: Session, name: str, cluster: str, role: str, iface1: str, iface2: str | None
+) -> Network:
+    """network-add: ``cluster``'s machines of ``role`` get addresses in it from now on.
+
+    A public network also reserves the cluster's VIP, its first free address.
+    """
+    network = _locked_network(session, name)
+    target = reference(session, Cluster, cluster, "cluster", "cluster")
+    if network.cluster_id is not None:
+        raise Conflict(
+            f"network {name!r} is already attached to cluster {network.cluster.name!r}; "
+            "network-remove it first"
+        )
+    network.cluster_id = target.id
+    network.role = check_network_role(session, role)
+    network.iface1 = iface1
+    network.iface2 = iface2
+    if network.is_public:
+        allocate(session, network, "vip", None)
+    session.flush()
+    session.refresh(network)
+    return network
+
+
+def detach_network(session: Session, name: str) -> Network:
+    """network-remove: the network leaves its cluster, with its VIP."""
+    network = _locked_network(session, name)
+    if network.cluster_id is None:
+        raise Conflict(f"network {name!r} is attached to no cluster")
+    holders = _holders(session, network)
+    if holders:
+        names = ", ".join(str(m.hostname) for m in holders[:10])
+        raise Conflict(
+            f"machines still hold addresses in network {name!r}: {names}; machine-remove them first"
+        )
+    session.execute(delete(IpAddress).where(IpAddress.network_id == network.id))
+    network.cluster_id = None
+    network.role = None
+    network.iface1 = None
+    network.iface2 = None
+    network.bridge_name = None
+    session.flush()
+    session.refresh(network)
+    return network
+
+
+def set_network(session: Session, name: str, changes: dict[str, Any]) -> Network:
+    """network-set: MTU, VLAN, bridge name, role, interfaces (None clears a value)."""
+    network = _locked_network(session, name)
+    if network.cluster_id is None and {"role", "iface1", "iface2"} & changes.keys():
+        raise Conflict(f"network {name!r} is attached to no cluster; network-add it first")
+    if "role" in changes:
+        role = changes["role"]
+        if role is None:
+            raise Invalid(
+                "an attached network needs a role", {"fields": {"role": "cannot be null"}}
+            )
+        check_network_role(session, role)
+        lost = [
+            m.hostname
+            for m in _holders(session, network)
+            if m.role is not None and not ipam.serves(role, m.role.name)
+        ]
+        if lost:
+            raise Conflict(
+                f"role {role!r} would not serve machines holding addresses in {name!r}: "
+                f"{', '.join(str(h) for h in lost[:10])}; machine-remove them first"
+            )
+    if "iface1" in changes and changes["iface1"] is None:
+        raise Invalid("an attached network needs iface1", {"fields": {"iface1": "cannot be null"}})
+    if network.ip_version == 6 and (changes.get("mtu") or 1280) < 1280:
+        raise Invalid(
+            "IPv6 needs an MTU of at least 1280", {"fields": {"mtu": "at least 1280 for IPv6"}}
+        )
+    for key, value in changes.items():
+        setattr(network, key, value)
+    session.flush()
+    session.refresh(network)
+    return network

@@ -1,0 +1,164 @@
+# Writes: IP addresses (allocate only; the rest is pure).
+"""Addresses and names of enrolment: host names, which networks serve a role, free
+addresses and NIC speed classes (pure), and `allocate`, its one write: holding a
+network's first free address in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oci.errors import Conflict
+from oci.models import IpAddress, Machine, Network
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+MAX_HOSTNAME = 253
+
+# Network roles whose networks carry a host address for these machine roles.
+_ROLE_GROUPS: dict[str, frozenset[str]] = {
+    "vm-net": frozenset({"compute", "network", "controller"}),
+    "ceph-cluster": frozenset({"cephosd"}),
+    "ovs-bridge": frozenset(),  # a bridge for VM traffic: no host address
+    "ipmi": frozenset(),  # BMC addresses, set up with IPMI, not by machine-add
+}
+
+SPEED_CLASS = re.compile(r"^(?P<gbits>[1-9][0-9]{0,2})g(?P<index>[1-9][0-9]?)$")
+# A Linux interface name (IFNAMSIZ: at most 15 characters).
+INTERFACE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,14}$")
+
+
+def host_name(cluster: str, role: str, number: int, domain: str) -> str:
+    """OCI's host names: CLUSTER-ROLE-N.DOMAIN."""
+    return f"{cluster}-{role}-{number}.{domain}"
+
+
+def serves(network_role: str | None, machine_role: str) -> bool:
+    """Does a network attached with ``network_role`` give a ``machine_role`` an address?"""
+    if network_role is None:
+        return False
+    if network_role == "all":
+        return True
+    if network_role in _ROLE_GROUPS:
+        return machine_role in _ROLE_GROUPS[network_role]
+    return network_role == machine_role
+
+
+def usable_hosts(network: IPNetwork) -> Iterable[IPAddress]:
+    """Addresses a machine or a VIP may take: the first host address is the gateway's."""
+    hosts = iter(network.hosts())
+    if network.num_addresses > 2:
+        next(hosts, None)
+    return hosts
+
+
+def usable_count(network: IPNetwork) -> int:
+    """How many addresses ``usable_hosts`` yields."""
+    if network.num_addresses <= 2:  # /31, /32, /127, /128: every address is a host
+        return network.num_addresses
+    # IPv4 loses its network and broadcast addresses, IPv6 its subnet-router
+    # anycast address; both lose the gateway.
+    return network.num_addresses - (3 if network.version == 4 else 2)
+
+
+def first_free(network: IPNetwork, taken: Collection[str]) -> IPAddress | None:
+    """The lowest usable address of ``network`` not in ``taken``; None when it is full."""
+    used = {ipaddress.ip_address(a) for a in taken}
+    if len(used) >= usable_count(network):
+        return None
+    for address in usable_hosts(network):
+        if address not in used:
+            return address
+    return None
+
+
+def check_interface(token: str) -> str:
+    """``token`` if it is an interface name or a speed class (``10g1``), else ValueError."""
+    if SPEED_CLASS.match(token) or INTERFACE_NAME.match(token):
+        return token
+    raise ValueError(
+        f"{token!r} is neither an interface name (eno1, ens1f0) "
+        "nor a speed class (10g1: the first NIC of at least 10 Gbit/s)"
+    )
+
+
+@dataclass(frozen=True)
+class NicSpeed:
+    name: str
+    speed_mbps: int | None
+    # Speed classes count network cards only: a bond reports its members'
+    # summed speed, a BMC USB NIC is no data port.
+    physical: bool = True
+
+
+def _natural(name: str) -> list[object]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def resolve_interface(token: str, nics: Sequence[NicSpeed]) -> str | None:
+    """The NIC name that ``token`` designates on a machine with ``nics``.
+
+    A name designates itself if the machine has it. ``NgK`` designates the K-th
+    NIC (in natural name order: eno2 before eno10) of at least N Gbit/s.
+    """
+    match = SPEED_CLASS.match(token)
+    if match is None:
+        return token if any(nic.name == token for nic in nics) else None
+    floor = int(match["gbits"]) * 1000
+    fast = sorted(
+        (
+            nic.name
+            for nic in nics
+            if nic.physical and nic.speed_mbps is not None and nic.speed_mbps >= floor
+        ),
+        key=_natural,
+    )
+    index = int(match["index"])
+    return fast[index - 1] if index <= len(fast) else None
+
+
+def resolve_interfaces(
+    tokens: Iterable[str | None], nics: Sequence[NicSpeed]
+) -> tuple[list[str], list[str]]:
+    """A network's iface1 and iface2 on a machine: the NIC names they designate,
+    and the tokens that designate none (which the caller refuses or warns of)."""
+    found: list[str] = []
+    missing: list[str] = []
+    for token in tokens:
+        if token is None:
+            continue
+        nic = resolve_interface(token, nics)
+        if nic is None:
+            missing.append(token)
+        else:
+            found.append(nic)
+    return found, missing
+
+
+def allocate(session: Session, network: Network, purpose: str, machine: Machine | None) -> str:
+    """The first free address of ``network`` (locked by the caller), now held."""
+    taken = session.scalars(select(IpAddress.address).where(IpAddress.network_id == network.id))
+    address = first_free(network.ip_network, list(taken))
+    if address is None:
+        for_what = machine.serial if machine is not None else "a VIP"
+        raise Conflict(
+            f"network {network.name!r} ({network.cidr}) has no free address left "
+            f"for {for_what}; nothing was changed",
+            {"network": network.name},
+        )
+    session.add(
+        IpAddress(
+            network_id=network.id,
+            address=str(address),
+            machine_id=None if machine is None else machine.id,
+            purpose=purpose,
+        )
+    )
+    return str(address)

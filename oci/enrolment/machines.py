@@ -1,0 +1,201 @@
+# Writes: machines' cluster, role, host name, addresses and options.
+"""Writes of machine enrolment: machine-add, machine-remove, machine-destroy, machine-set.
+
+machine-add does everything in one transaction: the role counter gives the
+host name, every network of the cluster that serves the role in the
+machine's location gives an address, and the first controller becomes the
+first master. Run it through oci.transactions.run: the rows it locks and the
+unique constraints make concurrent machine-adds safe across processes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from oci.enrolment import ipam
+from oci.enrolment.clusters import reference
+from oci.enrolment.ipam import allocate
+from oci.enrolment.options import MachineSettings
+from oci.errors import Conflict, Invalid, NotFound
+from oci.models import Cluster, IpAddress, Location, Machine, Network, Role, RoleCounter
+
+FIRST_MASTER_ROLE = "controller"
+# machine-set options kept in machine columns rather than in ``settings``.
+PLACE_FIELDS = ("datacenter", "row", "rack", "u_position")
+
+
+def machine_by_serial(session: Session, serial: str, *, lock: bool = False) -> Machine:
+    stmt = select(Machine).where(Machine.serial == serial)
+    if lock:
+        stmt = stmt.with_for_update()
+    machine = session.scalar(stmt)
+    if machine is None:
+        raise NotFound(f"no machine with serial {serial!r}")
+    return machine
+
+
+def _next_number(session: Session, cluster: Cluster, role: Role) -> int:
+    """Take the next N of CLUSTER-ROLE-N, holding the counter's row lock until commit."""
+    counter = session.scalar(
+        select(RoleCounter)
+        .where(RoleCounter.cluster_id == cluster.id, RoleCounter.role_id == role.id)
+        .with_for_update()
+    )
+    if counter is None:
+        # Two first machines of a role may both get here: the unique constraint
+        # makes one of them fail, and its transaction is retried.
+        counter = RoleCounter(cluster_id=cluster.id, role_id=role.id, next_number=1)
+        session.add(counter)
+        session.flush()
+    number = counter.next_number
+    counter.next_number = number + 1
+    return number
+
+
+def add_machine(session: Session, serial: str, cluster: str, role: str, location: str) -> Machine:
+    machine = machine_by_serial(session, serial, lock=True)
+    return enrol(session, machine, cluster, role, location)
+
+
+def enrol(session: Session, machine: Machine, cluster: str, role: str, location: str) -> Machine:
+    """machine-add of ``machine``, whose row the caller has locked (FOR UPDATE)."""
+    serial = machine.serial or str(machine.id)
+    if machine.cluster_id is not None:
+        raise Conflict(
+            f"machine {serial!r} is already {machine.hostname} in cluster "
+            f"{machine.cluster.name!r}; machine-remove it first"
+        )
+    the_cluster = reference(session, Cluster, cluster, "cluster", "cluster")
+    the_role = reference(session, Role, role, "role", "role")
+    the_location = reference(session, Location, location, "location", "location")
+
+    number = _next_number(session, the_cluster, the_role)
+    hostname = ipam.host_name(the_cluster.name, the_role.name, number, the_cluster.domain)
+    if len(hostname) > ipam.MAX_HOSTNAME:
+        raise Invalid(
+            f"host name {hostname!r} would be longer than {ipam.MAX_HOSTNAME} characters",
+            {"fields": {"cluster": "cluster name and domain too long for a host name"}},
+        )
+    if the_role.name == FIRST_MASTER_ROLE:
+        # The controller counter's lock, held above, serialises this check.
+        master = session.scalar(
+            select(Machine.id).where(
+                Machine.cluster_id == the_cluster.id, Machine.is_first_master.is_(True)
+            )
+        )
+        machine.is_first_master = master is None
+
+    networks = session.scalars(
+        select(Network)
+        .where(Network.cluster_id == the_cluster.id, Network.location_id == the_location.id)
+        .order_by(Network.id)
+        .with_for_update()
+    ).all()
+    for network in networks:
+        if ipam.serves(network.role, the_role.name):
+            allocate(session, network, "host", machine)
+
+    machine.cluster_id = the_cluster.id
+    machine.role_id = the_role.id
+    machine.location_id = the_location.id
+    machine.hostname = hostname
+    session.flush()
+    session.refresh(machine)
+    return machine
+
+
+def by_host_number() -> tuple[Any, ...]:
+    """ORDER BY terms that sort CLUSTER-ROLE-N host names by role, then by N as a number."""
+    return (Machine.role_id, func.length(Machine.hostname), Machine.hostname)
+
+
+def _release(session: Session, machine: Machine) -> None:
+    """Take ``machine`` out of its cluster: addresses freed, first master handed over.
+
+    Its BMC's address stays: the BMC keeps answering there (machine-ipmi-setup
+    set it on the hardware), so power control outlives the cluster."""
+    session.execute(
+        delete(IpAddress).where(IpAddress.machine_id == machine.id, IpAddress.purpose != "bmc")
+    )
+    if machine.is_first_master:
+        # The controller with the lowest number: controller-2 before controller-10.
+        successor = session.scalar(
+            select(Machine)
+            .join(Machine.role)
+            .where(
+                Machine.cluster_id == machine.cluster_id,
+                Machine.id != machine.id,
+                Role.name == FIRST_MASTER_ROLE,
+            )
+            .order_by(*by_host_number())
+            .limit(1)
+            .with_for_update()
+        )
+        if successor is not None:
+            successor.is_first_master = True
+    machine.is_first_master = False
+    machine.cluster_id = None
+    machine.role_id = None
+    machine.location_id = None
+    machine.hostname = None
+    session.flush()
+
+
+def remove_machine(session: Session, serial: str) -> None:
+    machine = machine_by_serial(session, serial, lock=True)
+    if machine.cluster_id is None:
+        raise Conflict(f"machine {serial!r} is in no cluster")
+    _release(session, machine)
+
+
+def destroy_machine(session: Session, serial: str) -> None:
+    """Forget the machine: it comes back as a new machine when it reports again."""
+    machine = machine_by_serial(session, serial, lock=True)
+    if machine.cluster_id is not None:
+        _release(session, machine)
+    session.execute(delete(IpAddress).where(IpAddress.machine_id == machine.id))
+    session.delete(machine)
+    session.flush()
+
+
+def effective_settings(machine: Machine) -> MachineSettings:
+    return MachineSettings.model_validate(machine.settings or {})
+
+
+def set_machine(session: Session, serial: str, changes: dict[str, Any]) -> Machine:
+    """Apply machine-set ``changes`` (option -> value; None resets it to its default)."""
+    machine = machine_by_serial(session, serial, lock=True)
+    return set_options(session, machine, changes)
+
+
+def set_options(session: Session, machine: Machine, changes: dict[str, Any]) -> Machine:
+    """machine-set on ``machine``, whose row the caller has locked."""
+    serial = machine.serial or str(machine.id)
+    stored = dict(machine.settings or {})
+    for name, value in changes.items():
+        if name in PLACE_FIELDS:
+            setattr(machine, name, value)
+        elif value is None:
+            stored.pop(name, None)
+        else:
+            stored[name] = value
+    try:
+        MachineSettings.model_validate(stored)
+    except ValueError as exc:
+        raise Invalid(
+            f"machine-set {serial}: {_first_error(exc)}", {"fields": {"settings": str(exc)}}
+        ) from exc
+    machine.settings = stored
+    session.flush()
+    return machine
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        return str(first["msg"]).removeprefix("Value error, ")
+    return str(exc)

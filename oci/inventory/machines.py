@@ -1,0 +1,490 @@
+# Writes: machine rows and their hardware, reports, host keys and events.
+"""Discovery reports into machine rows: the one place discovery writes.
+
+A report is matched to a machine by identity (`oci.ingest.identity`): serial,
+then system UUID, then the physical NICs' MACs. A report that points at two
+different machines at once is an identity conflict: both are flagged and an
+event says why, nothing is merged. Concurrent reports of one new machine race
+on the unique serial / UUID / MAC columns; the loser retries its whole
+transaction (oci.transactions) and then finds the winner's row, so one server
+is one machine on every backend without any process-local lock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from oci import transactions
+from oci.errors import Conflict, Invalid, NotFound
+from oci.ingest.changes import Change, hardware_changes
+from oci.ingest.facts import Facts
+from oci.ingest.identity import Identity, identity_of, universally_administered
+from oci.models import (
+    Bmc,
+    DiscoveryReport,
+    Disk,
+    LldpNeighbour,
+    Machine,
+    MachineEvent,
+    MemoryModule,
+    Nic,
+    PciDevice,
+    SshHostKey,
+)
+from oci.models.types import utcnow
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+__all__ = ["IdentityConflict", "Outcome", "Upload", "apply_report", "machine_by_key", "reparse"]
+
+# Which report files a component comes from. When none of them arrived intact
+# (tool missing, failed or unreadable), the machine keeps what it had: a report
+# without lsblk must not make every disk disappear.
+SOURCES = {
+    "system": ("dmidecode.txt",),
+    "cpu": ("lscpu.json", "lscpu.txt", "dmidecode.txt"),
+    "memory": ("meminfo.txt", "dmidecode.txt"),
+    "dimms": ("dmidecode.txt",),
+    "disks": ("lsblk.json", "nvme-list.json"),
+    "nics": ("ip-link.json",),
+    "pci_devices": ("lspci-nnmm.txt", "lspci-vmmnnk.txt"),
+    "lldp": ("lldpctl.json", "lldpctl.txt"),
+    "bmc": ("ipmitool-lan.txt", "ipmitool-mc-info.txt"),
+    "ssh_host_keys": ("ssh-host-keys.txt",),
+}
+REPORTS_KEPT = 10
+# An unchanged re-report still stores its raw upload this often, so the kept
+# reports show the machine is alive without storing every 30-second report.
+STORE_UNCHANGED_EVERY = timedelta(hours=1)
+
+
+class IdentityConflict(Conflict):
+    def __init__(self, message: str, machine_ids: Iterable[int]) -> None:
+        super().__init__(message, {"machines": sorted(set(machine_ids))})
+        self.machine_ids = sorted(set(machine_ids))
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One report as received: the raw bytes, their files, and their parsed facts."""
+
+    archive: bytes
+    files: Mapping[str, str]
+    facts: Facts
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    machine_id: int
+    serial: str | None
+    created: bool
+    changes: tuple[Change, ...]
+    stored: bool  # was the raw report kept
+
+
+def machine_by_key(session: Session, key: str, *options: Any) -> Machine:
+    """A machine by serial, host name or system UUID, in that order; then by
+    its number, for machines whose firmware gives no usable serial."""
+    stmt = select(Machine).options(*options)
+    for column in (Machine.serial, Machine.hostname, Machine.system_uuid):
+        machine = session.scalar(stmt.where(column == key))
+        if machine is not None:
+            return machine
+    if key.isdigit() and len(key) < 10:
+        machine = session.scalar(stmt.where(Machine.id == int(key)))
+        if machine is not None:
+            return machine
+    raise NotFound(f"no machine with serial, host name, UUID or id {key!r}")
+
+
+# --- identity ---------------------------------------------------------------
+
+
+def _who(machine: Machine) -> str:
+    return f"machine {machine.id} (serial {machine.serial or 'unknown'})"
+
+
+def _find(session: Session, ident: Identity) -> Machine | None:
+    """The machine this identity names; IdentityConflict when it names several."""
+    by_serial = by_uuid = None
+    if ident.serial:
+        by_serial = session.scalar(select(Machine).where(Machine.serial == ident.serial))
+    if ident.system_uuid:
+        by_uuid = session.scalar(select(Machine).where(Machine.system_uuid == ident.system_uuid))
+    by_mac: list[Machine] = []
+    if ident.macs:
+        found = session.scalars(
+            select(Machine).join(Nic).where(Nic.identity_mac.in_(sorted(ident.macs)))
+        )
+        by_mac = sorted(set(found), key=lambda m: m.id)
+    if by_serial and by_uuid and by_serial is not by_uuid:
+        raise IdentityConflict(
+            f"serial {ident.serial} is {_who(by_serial)} but UUID {ident.system_uuid} is "
+            f"{_who(by_uuid)}",
+            [by_serial.id, by_uuid.id],
+        )
+    target = by_serial or by_uuid
+    others = [m for m in by_mac if m is not target]
+    if target is None and len(others) == 1:
+        target, others = others[0], []
+    if others:
+        owners = ", ".join(_who(m) for m in others)
+        ids = [m.id for m in others] + ([target.id] if target else [])
+        claimed = f"{_who(target)} by its serial/UUID" if target else "no machine by serial/UUID"
+        raise IdentityConflict(
+            f"the report's NIC MACs belong to {owners}, while it is {claimed}", ids
+        )
+    if target is not None:
+        for field, reported in (("serial", ident.serial), ("system_uuid", ident.system_uuid)):
+            known = getattr(target, field)
+            if known and reported and known != reported:
+                raise IdentityConflict(
+                    f"the report ({ident.describe()}) matches {_who(target)}, whose "
+                    f"{field.replace('_', ' ')} is {known}, not {reported}",
+                    [target.id],
+                )
+    return target
+
+
+def flag_conflict(
+    factory: sessionmaker[Session], conflict: IdentityConflict, source: str | None
+) -> None:
+    """Mark every machine in the conflict, in a transaction of its own."""
+
+    def work(session: Session) -> None:
+        for machine in session.scalars(select(Machine).where(Machine.id.in_(conflict.machine_ids))):
+            if machine.identity_conflict != conflict.message[:1024]:
+                machine.identity_conflict = conflict.message[:1024]
+                session.add(
+                    MachineEvent(
+                        machine=machine,
+                        kind="identity-conflict",
+                        message=conflict.message,
+                        details={"source": source, "machines": conflict.machine_ids},
+                    )
+                )
+
+    transactions.run(factory, work)
+
+
+# --- facts into rows --------------------------------------------------------
+
+
+def _fit(model: type[Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values clamped to their columns' lengths: an agent's 300-character
+    product name must not turn into a database error."""
+    columns = model.__table__.c
+    fitted = {}
+    for name, value in values.items():
+        length = getattr(columns[name].type, "length", None)
+        if isinstance(value, str) and length and len(value) > length:
+            value = value[:length]
+        fitted[name] = value
+    return fitted
+
+
+def _arrived(upload: Upload, component: str) -> bool:
+    failed = {c.name for c in upload.facts.commands if c.exit_code != 0}
+    unusable = failed | upload.facts.unreadable
+    return any(name in upload.files and name not in unusable for name in SOURCES[component])
+
+
+def _sync(
+    session: Session,
+    rows: list[Any],
+    model: type[Any],
+    items: Iterable[Mapping[str, Any]],
+    key: str,
+) -> None:
+    """Make the machine's `rows` equal `items`: unchanged rows stay as they are,
+    changed ones are replaced. Deletes reach the database before inserts, so a
+    MAC or disk name moving between rows never trips a unique constraint."""
+    wanted: dict[Any, dict[str, Any]] = {}
+    for item in items:
+        wanted.setdefault(item[key], _fit(model, item))
+    current = {getattr(row, key): row for row in rows}
+    keep = {
+        k
+        for k, row in current.items()
+        if k in wanted and all(getattr(row, f) == v for f, v in wanted[k].items())
+    }
+    for k, row in current.items():
+        if k not in keep:
+            rows.remove(row)
+    session.flush()
+    for k, item in wanted.items():
+        if k not in keep:
+            rows.append(model(**item))
+
+
+def _nic_items(facts: Facts) -> list[dict[str, Any]]:
+    items, seen = [], set()
+    for nic in facts.nics:
+        item = dataclasses.asdict(nic)
+        identifies = nic.physical and universally_administered(nic.mac) and nic.mac not in seen
+        # Bond members can show one MAC twice; only the first identifies.
+        item["identity_mac"] = nic.mac if identifies else None
+        seen.add(nic.mac)
+        items.append(item)
+    return items
+
+
+def _apply_facts(session: Session, machine: Machine, upload: Upload, ident: Identity) -> None:
+    facts = upload.facts
+    system, cpu = facts.system, facts.cpu
+    columns: dict[str, Any] = {}
+    if _arrived(upload, "system"):
+        columns |= {
+            "manufacturer": system.manufacturer,
+            "product_name": system.product_name,
+            "sku": system.sku,
+            "bios_version": system.bios_version,
+            "bios_date": system.bios_date,
+        }
+    if ident.serial:
+        columns["serial"] = ident.serial
+    if ident.system_uuid:
+        columns["system_uuid"] = ident.system_uuid
+    if system.architecture:
+        columns["architecture"] = system.architecture
+    if _arrived(upload, "cpu"):
+        columns |= {
+            "cpu_model": cpu.model,
+            "cpu_vendor": cpu.vendor,
+            "cpu_sockets": cpu.sockets,
+            "cpu_cores": cpu.cores,
+            "cpu_threads": cpu.threads,
+        }
+    if _arrived(upload, "memory") and facts.memory_bytes:
+        columns["memory_bytes"] = facts.memory_bytes
+    for name, value in _fit(Machine, columns).items():
+        setattr(machine, name, value)
+
+    dump = dataclasses.asdict
+    if _arrived(upload, "dimms"):
+        _sync(session, machine.memory_modules, MemoryModule, map(dump, facts.dimms), "locator")
+    if _arrived(upload, "disks"):
+        _sync(session, machine.disks, Disk, map(dump, facts.disks), "name")
+    if _arrived(upload, "nics"):
+        _sync(session, machine.nics, Nic, _nic_items(facts), "name")
+    if _arrived(upload, "pci_devices"):
+        _sync(session, machine.pci_devices, PciDevice, map(dump, facts.pci_devices), "address")
+    if _arrived(upload, "lldp"):
+        # Merge, not replace: lldpd needs up to 30 s to hear a switch, so an
+        # early report without neighbours must not forget the known ones.
+        # Neighbours of NICs the machine no longer has do go.
+        seen = {item.interface: dump(item) for item in facts.lldp}
+        names = {nic.name for nic in machine.nics}
+        kept = [
+            {c: getattr(row, c) for c in _component_columns(LldpNeighbour)}
+            for row in machine.lldp_neighbours
+            if row.interface not in seen and row.interface in names
+        ]
+        _sync(session, machine.lldp_neighbours, LldpNeighbour, [*kept, *seen.values()], "interface")
+    if _arrived(upload, "bmc") and facts.bmc is not None:
+        values = _fit(Bmc, dump(facts.bmc))
+        if machine.bmc is None:
+            machine.bmc = Bmc(**values)
+        else:
+            for name, value in values.items():
+                setattr(machine.bmc, name, value)
+    if _arrived(upload, "ssh_host_keys"):
+        keys = [{"key_type": line.split()[0], "public_key": line} for line in facts.ssh_host_keys]
+        _sync(session, machine.ssh_host_keys, SshHostKey, keys, "key_type")
+
+
+def _component_columns(model: type[Any]) -> list[str]:
+    return [c.name for c in model.__table__.c if c.name not in ("id", "machine_id")]
+
+
+def facts_digest(facts: Facts) -> str:
+    """A fingerprint of what the report says: the hardware, and which tools
+    failed, to spot a re-report that changes nothing."""
+    data = dataclasses.asdict(facts)
+    for raw in ("commands", "problems", "unreadable"):
+        data.pop(raw)
+    data["problems"] = report_problems(facts)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _old_view(machine: Machine) -> SimpleNamespace:
+    return SimpleNamespace(
+        disks=list(machine.disks),
+        nics=[nic for nic in machine.nics if nic.physical],
+        pci_devices=list(machine.pci_devices),
+        memory_bytes=machine.memory_bytes,
+        cpu_model=machine.cpu_model,
+    )
+
+
+def _new_view(upload: Upload, old: SimpleNamespace) -> SimpleNamespace:
+    """The machine as it will be after this report: what did not arrive stays."""
+    facts = upload.facts
+    return SimpleNamespace(
+        disks=facts.disks if _arrived(upload, "disks") else old.disks,
+        nics=[n for n in facts.nics if n.physical] if _arrived(upload, "nics") else old.nics,
+        pci_devices=facts.pci_devices if _arrived(upload, "pci_devices") else old.pci_devices,
+        memory_bytes=facts.memory_bytes if _arrived(upload, "memory") else old.memory_bytes,
+        cpu_model=facts.cpu.model if _arrived(upload, "cpu") else old.cpu_model,
+    )
+
+
+def _changes(machine: Machine, upload: Upload) -> list[Change]:
+    old = _old_view(machine)
+    return hardware_changes(old, _new_view(upload, old))
+
+
+def report_problems(facts: Facts) -> list[str]:
+    """Parser problems and tools that failed, one sentence each."""
+    problems = list(facts.problems)
+    for command in facts.commands:
+        if command.exit_code == 127:
+            problems.append(f"{command.name}: the tool is not installed")
+        elif command.exit_code != 0:
+            detail = f": {command.error}" if command.error else ""
+            problems.append(f"{command.name}: the tool failed (exit {command.exit_code}){detail}")
+    return problems
+
+
+def _store(session: Session, machine: Machine, upload: Upload, keep: int) -> None:
+    session.add(
+        DiscoveryReport(
+            machine=machine,
+            source=upload.source,
+            size_bytes=len(upload.archive),
+            sha256=hashlib.sha256(upload.archive).hexdigest(),
+            archive=upload.archive,
+            problems=report_problems(upload.facts),
+        )
+    )
+    session.flush()
+    old = select(DiscoveryReport.id).where(DiscoveryReport.machine_id == machine.id)
+    old = old.order_by(DiscoveryReport.id.desc()).offset(keep)
+    stale = list(session.scalars(old))
+    if stale:
+        session.execute(delete(DiscoveryReport).where(DiscoveryReport.id.in_(stale)))
+
+
+def _record(
+    session: Session, machine: Machine, changes: Iterable[Change], source: str | None
+) -> None:
+    for change in changes:
+        session.add(
+            MachineEvent(
+                machine=machine,
+                kind=change.kind,
+                message=change.message,
+                details={"source": source},
+            )
+        )
+
+
+def apply_report(
+    factory: sessionmaker[Session], upload: Upload, *, keep: int = REPORTS_KEPT
+) -> Outcome:
+    """Record one report: find or create its machine, update it, keep the raw
+    upload. IdentityConflict (409) after flagging the machines involved."""
+    ident = identity_of(upload.facts)
+    if ident.empty:
+        raise Invalid(
+            "the report identifies no machine: no serial number, system UUID or physical "
+            "NIC MAC in it (dmidecode.txt and ip-link.json are needed)"
+        )
+    digest = facts_digest(upload.facts)
+
+    def work(session: Session) -> Outcome:
+        now = utcnow()
+        machine = _find(session, ident)
+        if machine is None:
+            machine = Machine(first_seen=now, discovery_count=0)
+            session.add(machine)
+            what = upload.facts.system.product_name or "unknown product"
+            changes = [Change("discovered", f"discovered: {what}, {ident.describe()}")]
+            created = True
+        else:
+            # Reports of one machine take turns from here (a row lock on
+            # PostgreSQL and MariaDB; SQLite has one writer anyway), and see
+            # what the previous one wrote.
+            machine = session.scalars(
+                select(Machine)
+                .where(Machine.id == machine.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).one()
+            last_stored = session.scalar(
+                select(func.max(DiscoveryReport.received_at)).where(
+                    DiscoveryReport.machine_id == machine.id
+                )
+            )
+            fresh = last_stored is not None and now - last_stored < STORE_UNCHANGED_EVERY
+            if machine.facts_digest == digest and fresh:
+                # The common case: a live machine re-reporting every 30 s.
+                machine.last_seen = now
+                machine.discovery_count += 1
+                return Outcome(machine.id, machine.serial, False, (), stored=False)
+            changes = _changes(machine, upload)
+            created = False
+        machine.last_seen = now
+        machine.discovery_count = (machine.discovery_count or 0) + 1
+        _apply_facts(session, machine, upload, ident)
+        machine.facts_digest = digest
+        session.flush()
+        _store(session, machine, upload, keep)
+        _record(session, machine, changes, upload.source)
+        reported = tuple(c for c in changes if c.kind != "discovered")
+        return Outcome(machine.id, machine.serial, created, reported, stored=True)
+
+    try:
+        return transactions.run(factory, work)
+    except IdentityConflict as conflict:
+        flag_conflict(factory, conflict, upload.source)
+        raise
+
+
+def reparse(
+    factory: sessionmaker[Session],
+    machine_id: int,
+    parse: Callable[[bytes], tuple[Mapping[str, str], Facts]],
+) -> tuple[Change, ...] | None:
+    """Apply today's parsers to the machine's newest raw report; None without one."""
+
+    def work(session: Session) -> tuple[Change, ...] | None:
+        machine = session.get(Machine, machine_id)
+        report = session.scalar(
+            select(DiscoveryReport)
+            .where(DiscoveryReport.machine_id == machine_id)
+            .order_by(DiscoveryReport.id.desc())
+            .limit(1)
+        )
+        if machine is None or report is None:
+            return None
+        files, facts = parse(report.archive)
+        upload = Upload(report.archive, files, facts, report.source)
+        ident = identity_of(facts)
+        found = _find(session, ident)
+        if found is not None and found is not machine:
+            raise IdentityConflict(
+                f"reparsed, {_who(machine)}'s report now names {_who(found)}",
+                [machine.id, found.id],
+            )
+        changes = _changes(machine, upload)
+        _apply_facts(session, machine, upload, ident)
+        machine.facts_digest = facts_digest(facts)
+        report.problems = report_problems(facts)
+        _record(session, machine, changes, "reparse")
+        return tuple(changes)
+
+    return transactions.run(factory, work)

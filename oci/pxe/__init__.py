@@ -1,1 +1,0 @@
-"""PXE infrastructure an operator deploys: the TFTP tree and DHCP configurations."""
