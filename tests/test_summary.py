@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace as NS
 
-from oci.inventory import summary
+from oci.ingest import summary
 
 
 def test_disks_grouped_by_kind_and_vendor_size() -> None:

@@ -14,8 +14,8 @@ from oci.api.common import ListQuery, Output, Page, Ref, paginate, ref
 from oci.api.endpoint import endpoint
 from oci.api.session import db
 from oci.errors import OciError
+from oci.ingest import summary
 from oci.inventory import machines as inventory
-from oci.inventory import summary
 from oci.inventory.view import from_row
 from oci.matching import racking, store
 from oci.models import Cluster, DiscoveryReport, Location, Machine, MachineStatus, Role

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from oci.inventory.summary import binary_size, decimal_size, is_gpu
+from oci.ingest.summary import binary_size, decimal_size, is_gpu
 
 __all__ = ["Change", "hardware_changes"]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from oci.ingest.facts import Facts
-from oci.inventory.summary import is_gpu
+from oci.ingest.summary import is_gpu
 
 __all__ = [
     "DiskView",
