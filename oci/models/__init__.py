@@ -1,4 +1,9 @@
-"""Every model, imported here so that Base.metadata knows them all."""
+"""Every model, imported here so that Base.metadata knows them all.
+
+Typed SQLAlchemy 2.0 models, one file per domain concept. May import oci.db
+and each other (relationships make the only import circles of the tree). The
+stage packages write rows; nothing here writes by itself.
+"""
 
 from oci.models.cluster import Cluster, ClusterSecret, RoleCounter
 from oci.models.discovery import DiscoveryReport, MachineEvent, SshHostKey
