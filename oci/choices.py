@@ -1,18 +1,24 @@
-"""Fixed vocabularies shared by the server and ``ocicli`` (plain constants, no imports).
+"""Fixed vocabularies shared by the server and ``ocicli`` (plain constants, no imports
+but ``typing``).
 
 The CLI offers these as choices in ``--help``; the API validates against the
-same tuples and lists them when a value is refused.
+same tuples and lists them when a value is refused. Each vocabulary is written
+once, as a ``Literal`` type (what the API's models and mypy check), and its
+tuple is read from it.
 """
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 # OpenStack releases Debian packages (oldest first); the default is Debian 13's.
-OPENSTACK_RELEASES = ("zed", "antelope", "bobcat", "caracal", "dalmatian", "epoxy", "flamingo")
-DEFAULT_OPENSTACK_RELEASE = "epoxy"
+OpenStackRelease = Literal["zed", "antelope", "bobcat", "caracal", "dalmatian", "epoxy", "flamingo"]
+OPENSTACK_RELEASES: tuple[OpenStackRelease, ...] = get_args(OpenStackRelease)
+DEFAULT_OPENSTACK_RELEASE: OpenStackRelease = "epoxy"
 
 # libvirt CPU models offered to instances: pass the host through, or a named model
 # common to every compute (mixed hardware needs a model all of them can run).
-CPU_MODELS = (
+CpuModel = Literal[
     "host-passthrough",
     "host-model",
     "Haswell-noTSX-IBRS",
@@ -26,11 +32,15 @@ CPU_MODELS = (
     "EPYC-Rome",
     "EPYC-Milan",
     "EPYC-Genoa",
-)
+]
+CPU_MODELS: tuple[CpuModel, ...] = get_args(CpuModel)
 
-SERIAL_CONSOLES = ("none", "ttyS0", "ttyS1", "ttyS2", "ttyS3")
-RAID_LEVELS = ("0", "1", "5", "6", "10")
-GPU_DEVICE_TYPES = ("type-PCI", "type-PF", "type-VF")
+SerialConsole = Literal["none", "ttyS0", "ttyS1", "ttyS2", "ttyS3"]
+SERIAL_CONSOLES: tuple[SerialConsole, ...] = get_args(SerialConsole)
+RaidLevel = Literal["0", "1", "5", "6", "10"]
+RAID_LEVELS: tuple[RaidLevel, ...] = get_args(RaidLevel)
+GpuDeviceType = Literal["type-PCI", "type-PF", "type-VF"]
+GPU_DEVICE_TYPES: tuple[GpuDeviceType, ...] = get_args(GpuDeviceType)
 
 # network-add ROLE: a machine role, or one of these.
 #   all           every machine of the cluster in the network's location gets an address

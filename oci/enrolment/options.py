@@ -7,17 +7,17 @@ with the valid choices listed.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from oci.choices import (
-    CPU_MODELS,
     DEFAULT_OPENSTACK_RELEASE,
-    GPU_DEVICE_TYPES,
-    OPENSTACK_RELEASES,
-    RAID_LEVELS,
-    SERIAL_CONSOLES,
+    CpuModel,
+    GpuDeviceType,
+    OpenStackRelease,
+    RaidLevel,
+    SerialConsole,
 )
 
 HostName = Annotated[
@@ -41,12 +41,6 @@ ClusterName = Annotated[
     Field(description="A cluster name", examples=["swift1"]),
 ]
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-
-OpenStackRelease = Literal[OPENSTACK_RELEASES]  # type: ignore[valid-type]
-CpuModel = Literal[CPU_MODELS]  # type: ignore[valid-type]
-SerialConsole = Literal[SERIAL_CONSOLES]  # type: ignore[valid-type]
-RaidLevel = Literal[RAID_LEVELS]  # type: ignore[valid-type]
-GpuDeviceType = Literal[GPU_DEVICE_TYPES]  # type: ignore[valid-type]
 
 
 class Options(BaseModel):
@@ -88,10 +82,10 @@ class ClusterOptions(Options):
     swift_proxy_hostname: HostName | None = Field(
         None, description="Public host name of the Swift proxies"
     )
-    cpu_model: CpuModel = Field(  # type: ignore[valid-type]
+    cpu_model: CpuModel = Field(
         "host-passthrough", description="CPU model of instances (computes may override)"
     )
-    openstack_release: OpenStackRelease = Field(  # type: ignore[valid-type]
+    openstack_release: OpenStackRelease = Field(
         DEFAULT_OPENSTACK_RELEASE, description="OpenStack release to install"
     )
     monitoring_host: HostName | None = Field(None, description="Monitoring server")
@@ -130,7 +124,7 @@ class Gpu(BaseModel):
     name: Label = Field(description="Alias used by flavors: pci_passthrough:alias=NAME:N")
     vendor_id: HexId
     product_id: HexId
-    device_type: GpuDeviceType = "type-PCI"  # type: ignore[valid-type]
+    device_type: GpuDeviceType = "type-PCI"
     vfio_ids: list[VfioId] = Field(
         default_factory=list, description="IDs vfio-pci claims; default vendor:product"
     )
@@ -141,13 +135,13 @@ DiskName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{1,31}$")]
 
 class MachineSettings(Options):
     install_on_raid: bool = Field(False, description="Install the OS on software RAID")
-    raid_type: RaidLevel | None = None  # type: ignore[valid-type]
+    raid_type: RaidLevel | None = None
     raid_devices: list[DiskName] = Field(
         default_factory=list, description="Disks of the RAID, e.g. sda sdb"
     )
-    serial_console: SerialConsole = "ttyS0"  # type: ignore[valid-type]
+    serial_console: SerialConsole = "ttyS0"
     use_ceph_if_available: bool = Field(False, description="Use Ceph for this compute's disks")
-    cpu_model: CpuModel | None = Field(  # type: ignore[valid-type]
+    cpu_model: CpuModel | None = Field(
         None, description="Overrides the cluster's CPU model on this compute"
     )
     gpus: list[Gpu] = Field(default_factory=list, description="GPU types to pass through")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import string
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import (
@@ -26,7 +26,8 @@ from pydantic import (
     model_validator,
 )
 
-from oci.enrolment.options import CpuModel, Gpu, Label, SerialConsole
+from oci.choices import CpuModel, SerialConsole
+from oci.enrolment.options import Gpu, Label
 from oci.matching.units import parse_size, parse_size_range, parse_speed
 from oci.models.role import BUILTIN_ROLES
 
@@ -41,7 +42,8 @@ __all__ = [
     "load_text",
 ]
 
-DISK_KINDS = ("hdd", "ssd", "nvme", "other", "any")
+DiskKind = Literal["hdd", "ssd", "nvme", "other", "any"]
+DISK_KINDS: tuple[DiskKind, ...] = get_args(DiskKind)
 
 
 class ProfileError(ValueError):
@@ -154,7 +156,7 @@ class Match(Strict):
     architecture: Globs | None = None
     cpu: Cpu | None = None
     ram: Ram | None = None
-    disks: dict[Literal[DISK_KINDS], DiskCondition] | None = None  # type: ignore[valid-type]
+    disks: dict[DiskKind, DiskCondition] | None = None
     nics: Nics | None = None
     gpus: Gpus | None = None
     bmc: bool | None = Field(None, description="A BMC was found (true) or not (false)")
@@ -176,9 +178,9 @@ class Apply(Strict):
     """What the winner sets on the machine: the options ``machine-set`` takes."""
 
     raid: Raid | None = None
-    serial_console: SerialConsole | None = None  # type: ignore[valid-type]
+    serial_console: SerialConsole | None = None
     use_ceph_if_available: bool | None = None
-    cpu_model: CpuModel | None = None  # type: ignore[valid-type]
+    cpu_model: CpuModel | None = None
     gpus: list[Gpu] | None = None
 
 
