@@ -115,7 +115,8 @@ def _call(access: BmcAccess, what: str, operation: Callable[[Any], T]) -> T:
     from pyghmi import exceptions
 
     deadline = time.monotonic() + access.timeout
-    outcome: dict[str, Any] = {}
+    results: list[T] = []  # operation's answer, once
+    errors: list[BaseException] = []  # or what it raised
     answered, abandoned = threading.Event(), threading.Event()
 
     def run() -> None:
@@ -127,9 +128,9 @@ def _call(access: BmcAccess, what: str, operation: Callable[[Any], T]) -> T:
             if abandoned.is_set():  # too late: the caller was told it timed out
                 return
             session = _login(access)
-            outcome["result"] = operation(session)
+            results.append(operation(session))
         except BaseException as exc:  # handed to the caller's thread
-            outcome["error"] = exc
+            errors.append(exc)
         finally:
             answered.set()
             if session is not None:
@@ -145,7 +146,7 @@ def _call(access: BmcAccess, what: str, operation: Callable[[Any], T]) -> T:
         )
     # the logout, within what is left of the deadline (a CLI may exit next)
     worker.join(max(0.0, deadline - time.monotonic()))
-    error = outcome.get("error")
+    error = errors[0] if errors else None
     if isinstance(error, exceptions.IpmiException):
         reason = str(error) if str(error) not in ("", "None") else ""
         if not reason:
@@ -157,7 +158,7 @@ def _call(access: BmcAccess, what: str, operation: Callable[[Any], T]) -> T:
         ) from error
     if error is not None:
         raise error
-    return outcome["result"]
+    return results[0]
 
 
 def _checked(response: Any, access: BmcAccess, what: str) -> Any:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TextIO
 
 __all__ = ["OUTPUTS", "BuildResult", "build", "config_source", "prepare", "stage_of"]
 
@@ -87,8 +88,8 @@ class BuildResult:
 
 
 def _run_logged(
-    argv: Sequence[str], work: Path, log, show: Callable[[str], None], env: dict[str, str]
-) -> None:  # type: ignore[no-untyped-def]
+    argv: Sequence[str], work: Path, log: TextIO, show: Callable[[str], None], env: dict[str, str]
+) -> None:
     process = subprocess.Popen(
         argv,
         cwd=work,

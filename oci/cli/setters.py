@@ -24,9 +24,12 @@ class SetCommand(click.Command):
                 for name in param.opts
                 if name.startswith("--") and name != "--help"
             )
-            exc.message = f"no such option: {exc.option_name}; valid options: {', '.join(valid)}"
-            exc.possibilities = None
-            raise
+            # click's exceptions declare their message Final: a new one says it.
+            raise click.NoSuchOption(
+                exc.option_name,
+                message=f"no such option: {exc.option_name}; valid options: {', '.join(valid)}",
+                ctx=exc.ctx,
+            ) from exc
 
 
 def yes_no(value: str | None) -> bool | None:

@@ -176,8 +176,8 @@ def parse_dmidecode(text: str) -> DmiResult:
     by_type: dict[int, list[DmiRecord]] = {}
     for record in records:
         by_type.setdefault(record.type, []).append(record)
-    bios = (by_type.get(0) or [None])[0]
-    system = (by_type.get(1) or [None])[0]
+    bios = next(iter(by_type.get(0, [])), None)
+    system = next(iter(by_type.get(1, [])), None)
     processors = by_type.get(4, [])
     dimms = tuple(d for d in (_dimm(r) for r in by_type.get(17, [])) if d is not None)
     if system is None:

@@ -103,7 +103,8 @@ def parse_lldp_keyvalue(text: str) -> LldpResult:
         last = (neighbour, path)
     if text.strip() and not neighbours:
         raise ParseError("no 'lldp.<interface>.via=' line: not `lldpctl -f keyvalue` output")
-    facts, speeds = [], {}
+    facts: list[LldpFacts] = []
+    speeds: dict[str, int] = {}
     for n in neighbours:
         chassis = next((k for k in _ID_SUBTYPES if f"chassis.{k}" in n.values), None)
         port = next((k for k in _ID_SUBTYPES if f"port.{k}" in n.values), None)
@@ -166,7 +167,8 @@ def parse_lldp_json(text: str) -> LldpResult:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ParseError(f"not JSON (line {error.lineno}: {error.msg})") from None
-    facts, speeds = [], {}
+    facts: list[LldpFacts] = []
+    speeds: dict[str, int] = {}
     for name, body in _interfaces(data):
         chassis = _first(body.get("chassis")) or {}
         switch_name = _value(chassis.get("name"))

@@ -75,7 +75,8 @@ def parse_lspci_nnmm(text: str) -> list[PciFacts]:
         # Bare ones after the address are options (-r01 -p00).
         quoted = [q for q, bare in tokens[1:] if not bare.startswith("-")]
         quoted += [""] * (5 - len(quoted))
-        device = _device(address, *quoted[:5], driver="")
+        klass, vendor, product, svendor, sdevice = quoted[:5]
+        device = _device(address, klass, vendor, product, svendor, sdevice, driver="")
         if device is None:
             bad += 1
         else:

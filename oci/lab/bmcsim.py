@@ -18,6 +18,7 @@ import shlex
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,10 @@ from pyghmi.ipmi.private import serversession
 # BMCs without SHA-256 do; ipmitool proposes SHA-1 already.
 _SHA256 = 3
 _INVALID_AUTH_ALGORITHM = 0x11
-_respond = serversession.ServerSession.create_open_session_response
+# pyghmi is untyped: the signature its server side gives this method.
+_respond: Callable[[Any, bytearray], bytearray] = (
+    serversession.ServerSession.create_open_session_response
+)
 
 
 def _open_session_response(self: Any, request: bytearray) -> bytearray:
@@ -45,7 +49,7 @@ def _open_session_response(self: Any, request: bytearray) -> bytearray:
 serversession.ServerSession.create_open_session_response = _open_session_response
 
 
-class SimulatedBmc(bmc.Bmc):
+class SimulatedBmc(bmc.Bmc):  # type: ignore[misc]  # pyghmi is untyped: bmc.Bmc is Any
     def __init__(
         self,
         authdata: dict[str, str],
@@ -122,7 +126,8 @@ class SimulatedBmc(bmc.Bmc):
 
     def get_system_boot_options(self, request: dict[str, Any], session: Any) -> None:
         if request["data"][0] != 5:
-            return super().get_system_boot_options(request, session)
+            super().get_system_boot_options(request, session)
+            return
         device = ipmicommand.boot_devices.get(self.bootdevice, 0)
         device = device if isinstance(device, int) else 0
         session.send_ipmi_response(

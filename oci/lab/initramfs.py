@@ -40,6 +40,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "CAPTURE_BEGIN",
@@ -214,7 +215,7 @@ class Kernel:
         return self.root / "lib" / "modules" / self.version
 
 
-def _run(argv: Sequence[str], **kwargs) -> subprocess.CompletedProcess:
+def _run(argv: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, check=True, capture_output=True, text=True, **kwargs)
 
 

@@ -13,6 +13,7 @@ runs the expected command, so a reused pid is never killed.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -289,10 +290,10 @@ def stop_everything(lab_dir: Path, machines: Iterable[LabMachine]) -> list[str]:
         bmc_command = bmc_marker(machine)
         bmc_pid = running(bmc_pid_file, bmc_command) if machine.bmc_port else None
         if bmc_pid is not None:
-            _stop(bmc_pid, lambda f=bmc_pid_file, m=bmc_command: running(f, m))
+            _stop(bmc_pid, functools.partial(running, bmc_pid_file, bmc_command))
             _empty_group(bmc_pid)  # a QEMU it started as it was told to stop
         if qemu_pid is not None:
-            _stop(qemu_pid, lambda f=qemu_pid_file, m=qemu: running(f, m))
+            _stop(qemu_pid, functools.partial(running, qemu_pid_file, qemu))
             stopped.append(f"machine {machine.name} (pid {qemu_pid})")
         if bmc_pid is not None:
             stopped.append(f"BMC of {machine.name} (pid {bmc_pid})")

@@ -284,11 +284,11 @@ def qemu_argv(spec: MachineSpec, qemu: str = QEMU) -> list[str]:
             _options("", {"file": str(disk.image), "if": "none", "id": drive_id, "format": "raw"}),
         ]
         if disk.kind == "nvme":
-            device = _options(
+            disk_device = _options(
                 "nvme", {"drive": drive_id, "serial": disk.serial, "bootindex": disk.bootindex}
             )
         elif disk.kind == "sata":
-            device = _options(
+            disk_device = _options(
                 "ide-hd",
                 {
                     "drive": drive_id,
@@ -300,11 +300,11 @@ def qemu_argv(spec: MachineSpec, qemu: str = QEMU) -> list[str]:
             )
             sata_port += 1
         else:
-            device = _options(
+            disk_device = _options(
                 "virtio-blk-pci",
                 {"drive": drive_id, "serial": disk.serial, "bootindex": disk.bootindex},
             )
-        argv += ["-device", device]
+        argv += ["-device", disk_device]
     if spec.kernel is not None:
         argv += ["-kernel", str(spec.kernel)]
         if spec.initrd is not None:
