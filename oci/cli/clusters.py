@@ -148,6 +148,7 @@ OPTIONS = (
 @click.pass_context
 def cluster_set(
     ctx: click.Context,
+    /,
     name: str,
     reset: tuple[str, ...],
     fmt: str,

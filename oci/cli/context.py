@@ -50,7 +50,7 @@ def client_from(ctx: click.Context) -> ApiClient:
     """The API client for the root options, env variables and config file of ``ctx``."""
     root = ctx.find_root()
     params = root.params
-    cache = root.meta.setdefault("ocicli.client", {})
+    cache: dict[str, ApiClient] = root.meta.setdefault("ocicli.client", {})
     if "client" not in cache:
         stored = _config_file(params.get("config"))
         url = params.get("api_url") or stored.get("api_url") or DEFAULT_API_URL
@@ -161,9 +161,11 @@ def emit_object(obj: dict[str, Any], fmt: str, columns: tuple[str, ...]) -> None
 class CommandSet(list[click.Command]):
     """The commands of one noun module, made with ``@commands.command(NAME)``."""
 
-    def command(self, name: str, **attrs: Any) -> Callable[[Callable[..., Any]], click.Command]:
+    def command(
+        self, name: str, cls: type[click.Command] = click.Command, **attrs: Any
+    ) -> Callable[[Callable[..., Any]], click.Command]:
         def decorator(function: Callable[..., Any]) -> click.Command:
-            made = click.command(name, **attrs)(function)
+            made = click.command(name, cls, **attrs)(function)
             self.append(made)
             return made
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -54,7 +54,7 @@ MACHINE_COLUMNS = (
 )
 @output_options()
 @click.pass_context
-def machine_list(ctx: click.Context, fmt: str, columns: tuple[str, ...], **filters: Any) -> None:
+def machine_list(ctx: click.Context, /, fmt: str, columns: tuple[str, ...], **filters: Any) -> None:
     """List discovered machines with a summary of their hardware.
 
     \b
@@ -85,12 +85,22 @@ P = ApiClient.path
 GPU_KEYS = {"name": "name", "vendor": "vendor_id", "product": "product_id", "type": "device_type"}
 
 
-class GpuType(click.ParamType):
+if TYPE_CHECKING:
+    # Recent click types a ParamType by the value it converts to; the older
+    # click this project still supports cannot subscript it at run time.
+    _DictParamType = click.ParamType[dict[str, Any]]
+else:
+    _DictParamType = click.ParamType
+
+
+class GpuType(_DictParamType):
     """``name=t4,vendor=10de,product=1eb8[,type=type-PF][,vfio=10de:1eb8+10de:1af1]``."""
 
     name = "GPU"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dict[str, Any]:
         if isinstance(value, dict):
             return value
         gpu: dict[str, Any] = {}
@@ -211,6 +221,7 @@ SETTINGS = (
 @click.pass_context
 def machine_set(
     ctx: click.Context,
+    /,
     serial: str,
     reset: tuple[str, ...],
     fmt: str,

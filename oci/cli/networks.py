@@ -63,7 +63,7 @@ def network_create(
 @click.option("--cluster", shell_complete=completer("clusters"), help="Only this cluster's.")
 @output_options()
 @click.pass_context
-def network_list(ctx: click.Context, fmt: str, columns: tuple[str, ...], **filters: Any) -> None:
+def network_list(ctx: click.Context, /, fmt: str, columns: tuple[str, ...], **filters: Any) -> None:
     """List networks."""
     list_and_emit(ctx, "networks", fmt, columns, NETWORK_COLUMNS, **filters)
 
@@ -145,6 +145,7 @@ def network_add(
 @click.pass_context
 def network_set(
     ctx: click.Context,
+    /,
     network: str,
     reset: tuple[str, ...],
     fmt: str,

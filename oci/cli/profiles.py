@@ -24,6 +24,7 @@ commands = CommandSet()
 P = ApiClient.path
 
 PROFILE_COLUMNS = ("name", "role", "priority", "cluster", "location", "source")
+PROFILE_TEST_COLUMNS = ("serial", "hostname", "status", "profile", "role", "candidates")
 RACKING_COLUMNS = (
     "serial",
     "placed",
@@ -107,7 +108,7 @@ def profile_export(ctx: click.Context, output: str | None) -> None:
 
 @commands.command("profile-test")
 @click.argument("file", type=click.Path(dir_okay=False))
-@output_options(("serial", "hostname", "status", "profile", "role", "candidates"))
+@output_options(PROFILE_TEST_COLUMNS)
 @click.pass_context
 def profile_test(ctx: click.Context, file: str, fmt: str, columns: tuple[str, ...]) -> None:
     """Match the profiles FILE against every machine, without saving it.
@@ -119,7 +120,7 @@ def profile_test(ctx: click.Context, file: str, fmt: str, columns: tuple[str, ..
     if fmt in ("json", "yaml"):
         emit_object(result, fmt, columns)
         return
-    text = render_list(result["items"], fmt, columns, profile_test.default_columns)
+    text = render_list(result["items"], fmt, columns, PROFILE_TEST_COLUMNS)
     if text:
         click.echo(text)
     if fmt == "table":
@@ -197,7 +198,7 @@ def machine_guess_racking(
     """
     if every == (serial is not None):
         raise click.UsageError("give a SERIAL or --all")
-    if every:
+    if serial is None:  # --all
         _rack_all(ctx, False, fmt, columns)
     else:
         emit_object(client_from(ctx).get(P("machines", serial, "racking")), fmt, columns)
@@ -218,7 +219,7 @@ def machine_auto_rack(
     """
     if every == (serial is not None):
         raise click.UsageError("give a SERIAL or --all")
-    if every:
+    if serial is None:  # --all
         _rack_all(ctx, True, fmt, columns)
     else:
         emit_object(client_from(ctx).post(P("machines", serial, "racking"), {}), fmt, columns)
