@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from flask import Blueprint
 from pydantic import Field, StringConstraints
+from sqlalchemy.orm import Session
 
 from oci import remote
 from oci.api.common import Host, Input, Output
@@ -102,7 +103,7 @@ def _access(key: str) -> tuple[Machine, bmc.BmcAccess]:
 def set_ipmi(key: str, body: IpmiSet) -> IpmiOut:
     the_vault = vault()
 
-    def work(session):  # type: ignore[no-untyped-def]
+    def work(session: Session) -> IpmiOut:
         machine = inventory.machine_by_key(session, key)
         bmc_credentials.set_credentials(
             session,

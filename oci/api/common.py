@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, overload
 
 from flask import current_app, url_for
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from oci.db import Base
 from oci.errors import BadRequest
 
 T = TypeVar("T")
@@ -106,7 +107,15 @@ class ListQuery(BaseModel):
     offset: int = Field(0, ge=0, le=2**31 - 1)
 
 
+@overload
+def ref(obj: None, endpoint: str, key: str = "name") -> None: ...
+@overload
+def ref(obj: Base, endpoint: str, key: str = "name") -> Ref: ...
+@overload
+def ref(obj: Base | None, endpoint: str, key: str = "name") -> Ref | None: ...
 def ref(obj: Any, endpoint: str, key: str = "name") -> Ref | None:
+    """A reference to a row (its id, name and URL); None for no row, as a nullable
+    relationship gives."""
     if obj is None:
         return None
     name = getattr(obj, key)

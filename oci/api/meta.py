@@ -44,7 +44,7 @@ def health() -> HealthOut:
 @bp.get("/openapi.json")
 @endpoint("This OpenAPI document", tag=TAG, access=Access.PUBLIC)
 def document() -> dict[str, Any]:
-    cache = current_app.extensions.setdefault("oci_openapi", {})
+    cache: dict[str, dict[str, Any]] = current_app.extensions.setdefault("oci_openapi", {})
     if "doc" not in cache:
         cache["doc"] = openapi.build(current_app)
     return cache["doc"]

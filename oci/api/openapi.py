@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 import oci
 from oci.api.common import ErrorOut
@@ -44,11 +44,13 @@ def build(app: Flask) -> dict[str, Any]:
     for _, _, spec in operations:
         if spec is not None:
             models.update(m for m in (spec.body, spec.query, spec.response) if m is not None)
+    modes: dict[type[BaseModel], JsonSchemaMode] = {
+        m: "validation" if m is not ErrorOut else "serialization" for m in models
+    }
     keyed, schemas = models_json_schema(
-        [(m, "validation" if m is not ErrorOut else "serialization") for m in models],
-        ref_template="#/components/schemas/{model}",
+        list(modes.items()), ref_template="#/components/schemas/{model}"
     )
-    refs = {model: keyed[(model, mode)] for (model, mode) in keyed}
+    refs = {model: keyed[(model, mode)] for model, mode in modes.items()}
     components = schemas.get("$defs", {})
 
     paths: dict[str, dict[str, Any]] = {}

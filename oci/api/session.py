@@ -1,4 +1,8 @@
-"""One database session per request, closed when the request ends."""
+"""One database session per request, closed when the request ends.
+
+Flask keeps what the app was made with in untyped stores (``g``,
+``app.extensions``, ``app.config``); these accessors give it back typed.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,8 @@ T = TypeVar("T")
 def db() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["oci_sessionmaker"]()
-    return g.db_session
+    session: Session = g.db_session
+    return session
 
 
 def write(work: Callable[[Session], T]) -> T:
@@ -28,15 +33,18 @@ def write(work: Callable[[Session], T]) -> T:
 
 
 def app_settings() -> Settings:
-    return current_app.config["OCI_SETTINGS"]
+    settings: Settings = current_app.config["OCI_SETTINGS"]
+    return settings
 
 
 def vault() -> Vault:
-    return current_app.extensions["oci_vault"]
+    the_vault: Vault = current_app.extensions["oci_vault"]
+    return the_vault
 
 
 def pki() -> Pki:
-    return current_app.extensions["oci_pki"]
+    the_pki: Pki = current_app.extensions["oci_pki"]
+    return the_pki
 
 
 def init_sessions(app: Flask) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from flask import Blueprint, g, request
 from pydantic import Field, StringConstraints
+from sqlalchemy.orm import Session
 
 from oci.api.common import Input, Output
 from oci.api.endpoint import Access, endpoint
@@ -48,7 +49,7 @@ def set_status(key: str, body: StatusIn) -> StatusOut:
         raise Forbidden(f"user {caller.login!r} may only read; this needs an admin")
     address = request.remote_addr if caller is None else None
 
-    def work(session):  # type: ignore[no-untyped-def]
+    def work(session: Session) -> StatusOut:
         machine = machine_status.change_status(
             session, key, body.status, caller_address=address, message=body.message
         )
