@@ -19,6 +19,7 @@ lab-down:
 lint: bootstrap
 	$(VENV)/bin/ruff check oci tests migrations bench
 	$(VENV)/bin/ruff format --check oci tests migrations bench
+	$(VENV)/bin/mypy
 
 ## The whole test suite: lint, then pytest on SQLite, PostgreSQL and MariaDB.
 test: lint
