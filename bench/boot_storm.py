@@ -1,7 +1,7 @@
 """A boot storm against the real server, next to a no-op route in the same run.
 
 Starts `oci serve` (gunicorn, 2 workers) on a SQLite file, then N simulated
-machines (16 client threads, loopback; tests/storm.py) each:
+machines (16 client threads, loopback; tests/helpers/storm.py) each:
   no-op:   GET /api/v1/health           (the baseline: HTTP + routing only)
   script:  GET /boot/ipxe?mac=...       (look the machine up, render its script)
   report:  POST /api/v1/discovery/reports (parse, create the machine, keep the report)
@@ -24,7 +24,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oci import migrate
-from tests import storm
+from tests.helpers import storm
 
 BIN = Path(sys.executable).parent
 

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from oci import migrate
 from oci.api.app import create_app
 from oci.config import Settings
-from tests.reports import archive, machine_files
+from tests.helpers.reports import archive, machine_files
 
 HEADERS = {"Content-Type": "application/gzip"}
 

@@ -37,14 +37,14 @@ from oci.inventory.view import MachineView, from_facts, from_row
 from oci.matching.match import Matcher, compile_profiles, match
 from oci.matching.profiles import Profile, example_text, load_text
 from oci.models import Bmc, Disk, LldpNeighbour, Machine, Nic, PciDevice
-from tests.reports import fixture_files
-from tests.test_matching import CASES
+from tests.helpers.reports import fixture_files
+from tests.unit.test_matching import CASES
 
 TB = 10**12
 
 
 def shapes() -> list[MachineView]:
-    """The fixture machines with their components, as in tests/test_matching.py."""
+    """The fixture machines with their components, as in tests/unit/test_matching.py."""
     views = []
     for folder, parts, _winner, _why in CASES:
         view = from_facts(parse_report(fixture_files(folder)))

@@ -20,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 # MariaDB compares text ignoring case and trailing spaces by default
 # ('Zone1 ' = 'zone1'), unlike SQLite and PostgreSQL: a binary, no-pad
 # collation makes names, serials and lookups behave the same on every
-# backend. Every table must carry it (tests/test_migrations.py checks).
+# backend. Every table must carry it (tests/api/test_migrations.py checks).
 MYSQL_TABLE = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_nopad_bin"}
 
 

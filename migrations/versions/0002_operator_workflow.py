@@ -15,7 +15,7 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# As in 0001: a binary, no-pad collation on MariaDB (tests/test_migrations.py checks).
+# As in 0001: a binary, no-pad collation on MariaDB (tests/api/test_migrations.py checks).
 MYSQL_TABLE = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_nopad_bin"}
 
 

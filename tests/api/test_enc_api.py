@@ -1,0 +1,106 @@
+"""GET /api/v1/enc/<fqdn>: who may call it, what it answers, which secrets it holds."""
+
+from __future__ import annotations
+
+import yaml
+from sqlalchemy import select
+
+from oci.enc import secrets as role_secrets
+from oci.enrolment import clusters
+from oci.models import Cluster, Machine
+from tests.helpers import enc_clusters as ec
+
+
+def app_vault(app):  # type: ignore[no-untyped-def]
+    return app.extensions["oci_vault"]
+
+
+def build_reference(app, database) -> dict:  # type: ignore[no-untyped-def]
+    with database.sessions() as s:
+        return ec.reference(s, app_vault(app))
+
+
+def enc(api, fqdn: str) -> dict:  # type: ignore[no-untyped-def]
+    response = api.get(f"/api/v1/enc/{fqdn}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/yaml"
+    assert response.headers["Cache-Control"] == "no-store"
+    return yaml.safe_load(response.get_data(as_text=True))
+
+
+def test_only_admins_get_documents(app, client, api, database, reader) -> None:  # type: ignore[no-untyped-def]
+    with database.sessions() as s:
+        ec.cluster(s, app_vault(app), "cl1")
+        (fqdn,) = ec.enrol(s, "cl1", "compute", 1)
+        s.commit()
+    assert client.get(f"/api/v1/enc/{fqdn}").status_code == 401
+    # Documents hold secrets: a read-only user is refused.
+    assert client.get(f"/api/v1/enc/{fqdn}", headers=reader.bearer).status_code == 403
+    assert "oci::compute" in enc(api, fqdn)["classes"]
+
+
+def test_an_unknown_node_is_a_404(api) -> None:  # type: ignore[no-untyped-def]
+    response = api.get("/api/v1/enc/nobody.example.com")
+    assert response.status_code == 404
+    assert "nobody.example.com" in response.get_json()["error"]["message"]
+
+
+def test_every_role_of_the_reference_cluster_gets_only_its_own_clusters_secrets(
+    app, api, database
+) -> None:  # type: ignore[no-untyped-def]
+    built = build_reference(app, database)
+    with database.sessions() as s:
+        clear = {
+            c.name: clusters.reveal_secrets(c, app_vault(app)) for c in s.scalars(select(Cluster))
+        }
+    for cluster, roles in built.items():
+        other = next(name for name in clear if name != cluster)
+        foreign = [v for v in clear[other].values() if len(v) >= 16]
+        for role, hosts in roles.items():
+            for fqdn in hosts:
+                text = api.get(f"/api/v1/enc/{fqdn}").get_data(as_text=True)
+                params = yaml.safe_load(text)["classes"][f"oci::{role}"]
+                got = params["secrets"]
+                assert got.keys() <= role_secrets.maximum(role), (fqdn, role)
+                assert role_secrets.always(role) <= got.keys(), (fqdn, role)
+                assert all(clear[cluster][name] == value for name, value in got.items())
+                leaked = [v for v in foreign if v in text]
+                assert leaked == [], f"{fqdn} holds secrets of cluster {other}"
+    # A compute never receives the control plane's database or admin passwords.
+    cpu = enc(api, built["cl1"]["compute"][0])["classes"]["oci::compute"]["secrets"]
+    assert "keystone_admin_password" not in cpu
+    assert not [name for name in cpu if name.endswith("_db_password")]
+
+
+def test_adding_a_gpu_setting_changes_the_document_on_the_next_call(app, api, database) -> None:  # type: ignore[no-untyped-def]
+    with database.sessions() as s:
+        ec.cluster(s, app_vault(app), "cl1")
+        (fqdn,) = ec.enrol(s, "cl1", "compute", 1)
+        serial = ec.serial_of(s, fqdn)
+        s.commit()
+    assert enc(api, fqdn)["classes"]["oci::compute"]["gpus"] == []
+    body = {"gpus": [ec.GPUS[0]]}
+    assert api.patch(f"/api/v1/machines/{serial}/settings", json=body).status_code == 200
+    params = enc(api, fqdn)["classes"]["oci::compute"]
+    assert [gpu["name"] for gpu in params["gpus"]] == ["t4"]
+    assert params["vfio_pci_ids"] == ["10de:1eb8"]
+
+
+NASTY = "a: b # c - 'd' \"e\"\n!!python/object/apply:os.system ['true']\n- [x]"
+
+
+def test_yaml_special_characters_come_out_as_plain_strings(app, api, database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with database.sessions() as s:
+        ec.cluster(s, app_vault(app), "cl1")
+        (fqdn,) = ec.enrol(s, "cl1", "compute", 1)
+        machine = s.scalar(select(Machine).where(Machine.hostname == fqdn))
+        machine.compute_aggregate = NASTY
+        machine.datacenter = "!!python/object:__main__.X"
+        s.commit()
+    text = api.get(f"/api/v1/enc/{fqdn}").get_data(as_text=True)
+    doc = yaml.safe_load(text)  # safe: would raise on a Python tag
+    assert doc["parameters"]["oci_compute_aggregate"] == NASTY
+    assert doc["parameters"]["oci_datacenter"] == "!!python/object:__main__.X"
+    assert doc["classes"]["oci::compute"]["compute_aggregate"] == NASTY
+    # The full loader too reads them as strings: no tag survives unquoted.
+    assert yaml.load(text, Loader=yaml.FullLoader) == doc

@@ -1,0 +1,135 @@
+"""Operator overrides: per role, cluster, cluster+role, node, cluster+node, in that order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from cryptography.fernet import Fernet
+
+from oci.api.app import create_app
+from oci.enc.overrides import OverrideError
+from oci.security.vault import Vault
+from tests.helpers import enc_clusters as ec
+
+FQDN = "cl1-compute-1.example.com"
+
+
+@pytest.fixture
+def vault() -> Vault:
+    return Vault(Fernet.generate_key())
+
+
+@pytest.fixture
+def compute(session, vault) -> str:  # type: ignore[no-untyped-def]
+    ec.cluster(session, vault, "cl1")
+    ec.enrol(session, "cl1", "controller", 1)
+    (fqdn,) = ec.enrol(session, "cl1", "compute", 1)
+    session.commit()
+    assert fqdn == FQDN
+    return fqdn
+
+
+def write(root: Path, relative: str, data: object) -> Path:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data) if not isinstance(data, str) else data)
+    return path
+
+
+LAYERS = [
+    "roles/compute.yaml",
+    "clusters/cl1.yaml",
+    "clusters/cl1/roles/compute.yaml",
+    f"nodes/{FQDN}.yaml",
+    f"clusters/cl1/nodes/{FQDN}.yaml",
+]
+
+
+def test_layers_merge_in_order_key_by_key(session, vault, compute, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def cpu_model() -> str:
+        return ec.enc(session, vault, compute, tmp_path)["classes"]["oci::compute"][
+            "nova_cpu_model"
+        ]
+
+    assert cpu_model() == "host-passthrough"
+    models = ["EPYC", "EPYC-IBPB", "EPYC-Rome", "EPYC-Milan", "EPYC-Genoa"]
+    for layer, model in zip(LAYERS, models, strict=True):
+        write(tmp_path, layer, {"oci::compute::nova_cpu_model": model})
+        assert cpu_model() == model, layer  # each layer beats the ones before
+    # A lower layer sets another key: both apply.
+    write(
+        tmp_path,
+        "roles/compute.yaml",
+        {"oci::compute::nova_cpu_model": "EPYC", "oci::compute::dhcp_agent": False},
+    )
+    params = ec.enc(session, vault, compute, tmp_path)["classes"]["oci::compute"]
+    assert (params["nova_cpu_model"], params["dhcp_agent"]) == ("EPYC-Genoa", False)
+    # Keys for other roles in a cluster file apply to those roles only.
+    write(tmp_path, "clusters/cl1.yaml", {"oci::controller::time_server": "ntp.example.com"})
+    params = ec.enc(session, vault, compute, tmp_path)["classes"]["oci::compute"]
+    assert params["time_server"] == "0.debian.pool.ntp.org"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ({"oci::compute::nova_cpu_modle": "EPYC"}, "has no parameter 'nova_cpu_modle'"),
+        ({"oci::controler::time_server": "x"}, "no role 'controler'"),
+        ({"nova_cpu_model": "EPYC"}, "is not oci::ROLE::PARAMETER"),
+        ({"oci::compute::dhcp_agent": "no"}, "expected Boolean, got String"),
+        ({"oci::controller::glance_backnd": "ceph"}, "class oci::controller has no parameter"),
+        ({"oci::compute::secrets": {}}, "secrets come from the cluster only"),
+        ("- a list", "must be a mapping"),
+        ("key: [unclosed", "cannot read it"),
+    ],
+)
+def test_a_typo_is_an_error_naming_the_file(
+    session, vault, compute, tmp_path, content, message
+) -> None:  # type: ignore[no-untyped-def]
+    path = write(tmp_path, "clusters/cl1/roles/compute.yaml", content)
+    with pytest.raises(OverrideError) as caught:
+        ec.enc(session, vault, compute, tmp_path)
+    assert str(path) in caught.value.message
+    assert message in caught.value.message
+
+
+def test_override_values_stay_plain_strings(session, vault, compute, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    nasty = "ntp: 1 # x - 'y' \"z\"\n!!python/object/apply:os.system ['true']"
+    write(tmp_path, f"nodes/{FQDN}.yaml", {"oci::compute::time_server": nasty})
+    from oci.enc import document
+
+    text = document.dump(ec.enc(session, vault, compute, tmp_path))
+    assert yaml.safe_load(text)["classes"]["oci::compute"]["time_server"] == nasty
+
+
+def test_the_route_fails_loudly_on_a_bad_override_file(settings, database, admin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    overrides = tmp_path / "overrides"
+    app = create_app(settings.model_copy(update={"enc_overrides_dir": overrides}))
+    try:
+        with database.sessions() as s:
+            ec.cluster(s, app.extensions["oci_vault"], "cl1")
+            (fqdn,) = ec.enrol(s, "cl1", "compute", 1)
+            s.commit()
+        client = app.test_client()
+        write(overrides, "roles/compute.yaml", {"oci::compute::compute_aggregate": "gpu"})
+        ok = client.get(f"/api/v1/enc/{fqdn}", headers=admin.bearer)
+        assert yaml.safe_load(ok.data)["classes"]["oci::compute"]["compute_aggregate"] == "gpu"
+        path = write(overrides, "roles/compute.yaml", {"oci::compute::gpu": []})
+        response = client.get(f"/api/v1/enc/{fqdn}", headers=admin.bearer)
+        assert response.status_code == 500
+        error = response.get_json()["error"]
+        assert error["code"] == "enc_override_invalid"
+        assert str(path) in error["message"]
+    finally:
+        app.extensions["oci_engine"].dispose()
+
+
+def test_the_overrides_directory_is_a_setting(tmp_path) -> None:
+    from oci.config import load_settings
+
+    assert load_settings({}).enc_overrides_dir == Path("/etc/oci/enc-overrides")
+    env = {"OCI_CONFIG": str(tmp_path / "absent"), "OCI_ENC_OVERRIDES_DIR": "/srv/enc"}
+    (tmp_path / "absent").write_text("")
+    assert load_settings(env).enc_overrides_dir == Path("/srv/enc")

@@ -1,0 +1,313 @@
+"""machine-add and friends through the API: host names, addresses, VIPs, first master.
+
+Every refused request must leave the inventory exactly as it was.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from oci.db import Base
+from oci.models import Machine
+from tests.helpers.enrolment import add, attach, make_cluster, network, ok
+
+
+def _counts(database) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    with database.sessions() as s:
+        return {
+            t.name: s.scalar(select(func.count()).select_from(t))
+            for t in Base.metadata.sorted_tables
+            if t.name not in ("users", "api_tokens")
+        }
+
+
+def _snapshot(database) -> dict:  # type: ignore[no-untyped-def]
+    """Row counts plus every machine's enrolment and every counter: what a refusal must keep."""
+    with database.sessions() as s:
+        machines = [
+            (m.serial, m.hostname, m.cluster_id, m.is_first_master, m.settings)
+            for m in s.scalars(select(Machine).order_by(Machine.serial))
+        ]
+        counters = s.execute(Base.metadata.tables["role_counters"].select()).all()
+        networks = s.execute(Base.metadata.tables["networks"].select()).all()
+    return {
+        "counts": _counts(database),
+        "machines": machines,
+        "counters": counters,
+        "nets": networks,
+    }
+
+
+def refused(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.get_json()
+    return response.get_json()["error"]
+
+
+@pytest.fixture
+def cluster(api, session):  # type: ignore[no-untyped-def]
+    return make_cluster(api, session)
+
+
+def test_machine_add_computes_names_addresses_and_first_master(cluster) -> None:  # type: ignore[no-untyped-def]
+    api = cluster
+    first = ok(add(api, "S1"), 201)
+    assert first["hostname"] == "cl1-controller-1.example.com"
+    assert first["is_first_master"] is True
+    assert first["cluster"]["name"] == "cl1" and first["location"]["name"] == "zone1"
+    # .1 is the gateway; the public network's first free address went to the VIP.
+    assert {a["network"]["name"]: a["address"] for a in first["addresses"]} == {
+        "mgmt": "192.168.101.2",
+        "pub": "203.0.113.3",
+        "vmnet": "2001:db8:7::2",
+    }
+    # Interfaces by speed class resolve to this machine's NICs (eno1: 25 Gbit/s);
+    # a class it has no NIC for is a warning to see before installing.
+    interfaces = {a["network"]["name"]: a["interfaces"] for a in first["addresses"]}
+    assert interfaces == {"mgmt": ["eno1"], "pub": ["eno1"], "vmnet": ["eno1"]}
+    assert first["warnings"] == ["network mgmt: no NIC of this machine is '10g2'"]
+    second = ok(add(api, "S2"), 201)
+    assert second["hostname"] == "cl1-controller-2.example.com"
+    assert second["is_first_master"] is False
+    compute = ok(add(api, "S3", role="compute"), 201)
+    assert compute["hostname"] == "cl1-compute-1.example.com"
+    assert {a["network"]["name"]: a["address"] for a in compute["addresses"]} == {
+        "mgmt": "192.168.101.4",
+        "vmnet": "2001:db8:7::4",
+    }
+    store = ok(add(api, "S4", role="swiftstore", location="zone2"), 201)
+    assert store["hostname"] == "cl1-swiftstore-1.example.com"
+    assert [(a["network"]["name"], a["address"]) for a in store["addresses"]] == [
+        ("mgmt2", "192.168.102.2")
+    ]
+    assert ok(api.get("/api/v1/machines/S4/enrolment")) == store
+    ok(api.post("/api/v1/locations", json={"name": "zone3", "swift_region": "region1"}), 201)
+    lonely = ok(add(api, "S5", role="compute", location="zone3"), 201)
+    assert lonely["addresses"] == []
+    assert lonely["warnings"] == [
+        "no address: no network of cluster cl1 in location zone3 serves role compute "
+        "(see network-add)"
+    ]
+    assert api.delete("/api/v1/machines/S5/enrolment").status_code == 204
+
+    ips = ok(api.get("/api/v1/clusters/cl1/ips"))
+    vips = [(i["network"]["name"], i["address"]) for i in ips["items"] if i["purpose"] == "vip"]
+    assert vips == [("pub", "203.0.113.2")]
+    held = {(i["hostname"], i["address"]) for i in ips["items"] if i["purpose"] == "host"}
+    assert ("cl1-controller-1.example.com", "203.0.113.3") in held and len(held) == 9
+
+    machines = ok(api.get("/api/v1/clusters/cl1/machines"))["items"]
+    assert [(m["hostname"], m["role"], m["is_first_master"]) for m in machines] == [
+        ("cl1-compute-1.example.com", "compute", False),
+        ("cl1-controller-1.example.com", "controller", True),
+        ("cl1-controller-2.example.com", "controller", False),
+        ("cl1-swiftstore-1.example.com", "swiftstore", False),
+    ]
+    networks = ok(api.get("/api/v1/clusters/cl1/networks"))["items"]
+    assert [(n["name"], n["role"], n["iface1"], n["iface2"]) for n in networks] == [
+        ("bridge", "ovs-bridge", "eno2", None),
+        ("mgmt", "all", "10g1", "10g2"),
+        ("mgmt2", "all", "eno1", None),
+        ("pub", "controller", "eno1", None),
+        ("vmnet", "vm-net", "25g1", None),
+    ]
+
+
+def test_refused_machine_adds_change_nothing(cluster, database) -> None:  # type: ignore[no-untyped-def]
+    api = cluster
+    ok(add(api, "S1"), 201)
+    before = _snapshot(database)
+    assert "already cl1-controller-1.example.com" in refused(add(api, "S1"), 409)["message"]
+    assert refused(add(api, "NOPE"), 404)["message"] == "no machine with serial 'NOPE'"
+    error = refused(add(api, "S2", cluster="cl9"), 422)
+    assert error["details"]["fields"] == {"cluster": "no cluster 'cl9'"}
+    assert "role" in refused(add(api, "S2", role="wizard"), 422)["details"]["fields"]
+    assert "location" in refused(add(api, "S2", location="zone9"), 422)["details"]["fields"]
+    assert _snapshot(database) == before
+
+
+def test_an_exhausted_network_names_itself_and_changes_nothing(cluster, database) -> None:  # type: ignore[no-untyped-def]
+    api = cluster
+    # pub is a /28: 14 hosts, less the gateway and the VIP: 12 controllers.
+    for n in range(1, 9):
+        ok(add(api, f"S{n}"), 201)
+    for n in range(9, 13):
+        ok(add(api, f"S{n}"), 201)
+    before = _snapshot(database)
+    error = refused(add(api, "S13"), 409)
+    assert error["message"] == (
+        "network 'pub' (203.0.113.0/28) has no free address left for S13; nothing was changed"
+    )
+    assert error["details"] == {"network": "pub"}
+    assert _snapshot(database) == before
+    # A compute needs no public address: it still fits.
+    assert ok(add(api, "S13", role="compute"), 201)["hostname"] == "cl1-compute-1.example.com"
+
+
+def test_remove_frees_addresses_and_hands_over_first_master(cluster, database) -> None:  # type: ignore[no-untyped-def]
+    api = cluster
+    for serial in ("S1", "S2", "S3"):
+        ok(add(api, serial), 201)
+    assert api.delete("/api/v1/machines/S1/enrolment").status_code == 204
+    machines = ok(api.get("/api/v1/clusters/cl1/machines"))["items"]
+    assert [(m["hostname"], m["is_first_master"]) for m in machines] == [
+        ("cl1-controller-2.example.com", True),
+        ("cl1-controller-3.example.com", False),
+    ]
+    assert refused(api.delete("/api/v1/machines/S1/enrolment"), 409)["message"] == (
+        "machine 'S1' is in no cluster"
+    )
+    # Host numbers are never reused; freed addresses are.
+    again = ok(add(api, "S1"), 201)
+    assert again["hostname"] == "cl1-controller-4.example.com"
+    assert again["is_first_master"] is False
+    assert {a["address"] for a in again["addresses"]} >= {"192.168.101.2", "203.0.113.3"}
+
+    assert api.delete("/api/v1/machines/S2").status_code == 204
+    assert refused(api.get("/api/v1/machines/S2/enrolment"), 404)
+    machines = ok(api.get("/api/v1/clusters/cl1/machines"))["items"]
+    assert [(m["hostname"], m["is_first_master"]) for m in machines] == [
+        ("cl1-controller-3.example.com", True),
+        ("cl1-controller-4.example.com", False),
+    ]
+    assert _counts(database)["machines"] == 13
+
+
+def test_network_add_set_remove(cluster, database) -> None:  # type: ignore[no-untyped-def]
+    api = cluster
+    network(api, "spare", "10.50.0.0", 24, "zone1")
+    before = _snapshot(database)
+    error = refused(attach(api, "spare", "cl1", "wizard"), 422)
+    assert "vm-net" in error["message"] and "controller" in error["message"]
+    error = refused(attach(api, "spare", "cl1", "all", "not an iface!"), 422)
+    assert "iface1" in error["details"]["fields"]
+    assert "already attached" in refused(attach(api, "mgmt", "cl1", "all"), 409)["message"]
+    assert refused(attach(api, "nope", "cl1", "all"), 404)["message"] == "no network named 'nope'"
+    assert _snapshot(database) == before
+
+    ok(add(api, "S1", role="compute"), 201)
+    response = api.patch("/api/v1/networks/mgmt", json={"mtu": 9000, "vlan": 101})
+    assert (ok(response)["mtu"], ok(response)["vlan"]) == (9000, 101)
+    bad = [
+        ({"vlan": 4095}, "vlan"),
+        ({"mtu": 100}, "mtu"),
+        ({"colour": "red"}, "body"),
+    ]
+    before = _snapshot(database)
+    for body, field in bad:
+        assert (
+            field
+            in refused(api.patch("/api/v1/networks/mgmt", json=body), 422)["details"]["fields"]
+        )
+    error = refused(api.patch("/api/v1/networks/vmnet", json={"mtu": 1000}), 422)
+    assert error["message"] == "IPv6 needs an MTU of at least 1280"
+    # The compute holds an address in mgmt: a role that would not serve it is refused.
+    error = refused(api.patch("/api/v1/networks/mgmt", json={"role": "controller"}), 409)
+    assert "cl1-compute-1.example.com" in error["message"]
+    error = refused(api.delete("/api/v1/networks/mgmt/attachment"), 409)
+    assert "cl1-compute-1.example.com" in error["message"]
+    assert _snapshot(database) == before
+
+    assert ok(api.patch("/api/v1/networks/mgmt", json={"vlan": None}))["vlan"] is None
+    detached = ok(api.delete("/api/v1/networks/pub/attachment"))
+    assert (detached["cluster"], detached["role"]) == (None, None)
+    ips = ok(api.get("/api/v1/clusters/cl1/ips"))["items"]
+    assert not [i for i in ips if i["purpose"] == "vip"]
+    assert api.delete("/api/v1/networks/pub").status_code == 204
+
+
+def test_cluster_set_options(cluster, database) -> None:  # type: ignore[no-untyped-def]
+    api = cluster
+    body = {
+        "time_server": "ntp.example.com",
+        "swift_part_power": 20,
+        "self_signed_api_cert": False,
+        "cpu_model": "EPYC-Rome",
+        "openstack_release": "dalmatian",
+        "notification_email": "ops@example.com",
+    }
+    options = ok(api.patch("/api/v1/clusters/cl1", json=body))["options"]
+    assert {k: options[k] for k in body} == body
+    assert options["swift_replicas"] == 3  # untouched, default
+    reset = ok(api.patch("/api/v1/clusters/cl1", json={"time_server": None}))["options"]
+    assert reset["time_server"] == "0.debian.pool.ntp.org"
+    assert reset["swift_part_power"] == 20
+
+    before = _snapshot(database)
+    error = refused(api.patch("/api/v1/clusters/cl1", json={"colour": "red"}), 422)
+    assert "unknown option(s) colour; valid options: time_server, vip_hostname" in error["message"]
+    error = refused(api.patch("/api/v1/clusters/cl1", json={"openstack_release": "grizzly"}), 422)
+    assert "'epoxy'" in error["message"] and "openstack_release" in error["details"]["fields"]
+    error = refused(api.patch("/api/v1/clusters/cl1", json={"swift_replicas": 0}), 422)
+    assert "swift_replicas" in error["details"]["fields"]
+    assert refused(api.patch("/api/v1/clusters/nope", json={}), 404)
+    assert _snapshot(database) == before
+
+
+def test_machine_set_options(cluster, database) -> None:  # type: ignore[no-untyped-def]
+    api = cluster
+    gpus = [
+        {"name": "t4", "vendor_id": "10de", "product_id": "1eb8"},
+        {
+            "name": "a100",
+            "vendor_id": "10de",
+            "product_id": "20b5",
+            "device_type": "type-PF",
+            "vfio_ids": ["10de:20b5", "10de:1af1"],
+        },
+    ]
+    body = {
+        "gpus": gpus,
+        "cpu_model": "EPYC-Milan",
+        "serial_console": "ttyS1",
+        "use_ceph_if_available": True,
+        "install_on_raid": True,
+        "raid_type": "1",
+        "raid_devices": ["sda", "sdb"],
+        "datacenter": "dc1",
+        "row": "b",
+        "rack": "r5",
+        "u_position": 12,
+    }
+    shown = ok(api.patch("/api/v1/machines/S1/settings", json=body))
+    assert (shown["datacenter"], shown["row"], shown["rack"], shown["u_position"]) == (
+        "dc1",
+        "b",
+        "r5",
+        12,
+    )
+    settings = shown["settings"]
+    assert [g["name"] for g in settings["gpus"]] == ["t4", "a100"]
+    assert settings["gpus"][0]["device_type"] == "type-PCI"
+    assert settings["gpus"][1]["vfio_ids"] == ["10de:20b5", "10de:1af1"]
+    assert (settings["cpu_model"], settings["raid_type"]) == ("EPYC-Milan", "1")
+    assert ok(api.get("/api/v1/machines/S1/settings")) == shown
+
+    before = _snapshot(database)
+    for body, words in [
+        ({"raid_devices": ["sda"]}, "RAID 1 needs at least 2 raid_devices"),
+        ({"gpus": [gpus[0], gpus[0]]}, "two GPU types have the same name"),
+        ({"serial_console": "ttyUSB0"}, "'ttyS0'"),
+        ({"gpus": [{"name": "x", "vendor_id": "NVDA", "product_id": "1eb8"}]}, "gpus.0.vendor_id"),
+        ({"turbo": True}, "valid options: install_on_raid"),
+    ]:
+        assert (
+            words in refused(api.patch("/api/v1/machines/S1/settings", json=body), 422)["message"]
+        )
+    assert refused(api.patch("/api/v1/machines/NOPE/settings", json={}), 404)
+    assert _snapshot(database) == before
+    cleared = ok(api.patch("/api/v1/machines/S1/settings", json={"gpus": None, "rack": None}))
+    assert (cleared["settings"]["gpus"], cleared["rack"]) == ([], None)
+
+
+def test_first_master_goes_to_the_lowest_numbered_controller(cluster) -> None:  # type: ignore[no-untyped-def]
+    api = cluster
+    for n in range(1, 12):
+        ok(add(api, f"S{n}"), 201)
+    assert api.delete("/api/v1/machines/S1/enrolment").status_code == 204
+    machines = ok(api.get("/api/v1/clusters/cl1/machines"))["items"]
+    # Listed by number, not as text: controller-10 after controller-9.
+    assert [m["hostname"].split(".")[0] for m in machines] == [
+        f"cl1-controller-{n}" for n in range(2, 12)
+    ]
+    assert [m["is_first_master"] for m in machines] == [True] + [False] * 9

@@ -1,0 +1,1 @@
+"""The oci and ocicli console scripts, run as an operator runs them."""
