@@ -1,5 +1,5 @@
 # The two commands of the README: `make lab` and `make test`.
-.PHONY: lab lab-down test lint bootstrap
+.PHONY: lab lab-down test test-fast lint bootstrap
 
 VENV ?= .venv
 # QEMU machines `make lab` PXE-boots (even ones BIOS, odd ones UEFI).
@@ -24,3 +24,7 @@ lint: bootstrap
 ## The whole test suite: lint, then pytest on SQLite, PostgreSQL and MariaDB.
 test: lint
 	$(VENV)/bin/python -m pytest
+
+## The pure tests alone (tests/unit: no database, server or subprocess), in seconds.
+test-fast:
+	$(VENV)/bin/python -m pytest -q tests/unit
