@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -62,7 +63,7 @@ def pki_renew(cluster: str) -> None:
                 IpAddress.purpose == "vip", IpAddress.network.has(cluster_id=the_cluster.id)
             )
         ).all()
-    with click.progressbar(nodes, label="renewing", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(nodes, label="renewing", file=sys.stderr) as bar:
         for hostname, addresses in bar:
             the_pki.issue_node(hostname, addresses)
     if options.self_signed_api_cert and options.vip_hostname:

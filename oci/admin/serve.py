@@ -12,7 +12,7 @@ from oci.config import Settings
 from oci.security.vault import Vault, VaultError
 
 
-class _Server(BaseApplication):  # type: ignore[misc]
+class _Server(BaseApplication):
     def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
         self.settings = settings
         self.options = options

@@ -78,7 +78,8 @@ class BootRequest:
     def parse(cls, values: Mapping[str, str | None]) -> BootRequest:
         """Validate the raw parameters; empty strings (unset iPXE settings) are None."""
         raw = {key: (value or "").strip() or None for key, value in values.items()}
-        mac = canonical_mac(raw["mac"]) if raw.get("mac") else None
+        raw_mac = raw.get("mac")
+        mac = canonical_mac(raw_mac) if raw_mac else None
         uuid = None
         if raw.get("uuid"):
             try:

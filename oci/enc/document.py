@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -67,10 +67,14 @@ def build(snapshot: Snapshot, overrides_dir: Path | None = None) -> dict[str, An
 
 # libyaml's emitter when PyYAML has it (Debian's does): 5x faster than the Python one,
 # with the same safe representer and resolver, so the same quoting.
-_SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+# (mypy checks against SafeDumper: the stubs do not make CSafeDumper one.)
+if TYPE_CHECKING:
+    _SafeDumper = yaml.SafeDumper
+else:
+    _SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-class _Dumper(_SafeDumper):  # type: ignore[valid-type,misc]
+class _Dumper(_SafeDumper):
     """safe_dump without anchors: Puppet's YAML loader refuses aliases."""
 
     def ignore_aliases(self, data: Any) -> bool:

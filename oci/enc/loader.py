@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, or_, select, true
+from sqlalchemy import BindParameter, and_, bindparam, exists, or_, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -90,7 +90,7 @@ _places = (
     .join(Location.__table__, _l.id == _m.location_id)
     .join(SwiftRegion.__table__, _sr.id == _l.swift_region_id)
 )
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter[int] = bindparam("ids", expanding=True)  # cluster ids
 
 NODE = (
     select(

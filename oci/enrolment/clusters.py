@@ -9,13 +9,12 @@ Callers own the transaction.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapped, Session
 
 from oci.choices import NETWORK_SPECIAL_ROLES
-from oci.db import Base
 from oci.enrolment import ipam
 from oci.enrolment import secrets as cluster_secrets
 from oci.enrolment.ipam import allocate
@@ -33,12 +32,21 @@ from oci.models import (
 )
 from oci.security.vault import Vault
 
-M = TypeVar("M", bound=Base)
+
+class Named(Protocol):
+    """A model whose rows have a unique name: what ``by_name`` looks up. (ClassVar:
+    the columns are read on the model, where they are SQL expressions.)"""
+
+    id: ClassVar[Mapped[int]]
+    name: ClassVar[Mapped[str]]
+
+
+M = TypeVar("M", bound=Named)
 
 
 def by_name(session: Session, model: type[M], name: str, what: str) -> M:
     """The row of ``model`` named ``name``, or NotFound naming what was asked for."""
-    row = session.scalar(select(model).where(model.name == name))  # type: ignore[attr-defined]
+    row = session.scalar(select(model).where(model.name == name))
     if row is None:
         raise NotFound(f"no {what} named {name!r}")
     return row
@@ -52,8 +60,8 @@ def reference(session: Session, model: type[M], name: str, what: str, field: str
         raise Invalid(exc.message, {"fields": {field: f"no {what} {name!r}"}}) from exc
 
 
-def _ensure_new(session: Session, model: type[Base], name: str, what: str) -> None:
-    if session.scalar(select(model.id).where(model.name == name)) is not None:  # type: ignore[attr-defined]
+def _ensure_new(session: Session, model: type[Named], name: str, what: str) -> None:
+    if session.scalar(select(model.id).where(model.name == name)) is not None:
         raise Conflict(f"a {what} named {name!r} already exists")
 
 
@@ -229,6 +237,7 @@ def parse_network(text: str, prefix_length: int) -> ipaddress.IPv4Network | ipad
 def delete_network(session: Session, name: str) -> None:
     network = by_name(session, Network, name, "network")
     if network.cluster_id is not None:
+        assert network.cluster is not None  # the foreign key holds
         raise Conflict(
             f"network {name!r} is attached to cluster {network.cluster.name!r}; remove it first"
         )
@@ -292,6 +301,7 @@ def attach_network(
     network = _locked_network(session, name)
     target = reference(session, Cluster, cluster, "cluster", "cluster")
     if network.cluster_id is not None:
+        assert network.cluster is not None  # the foreign key holds
         raise Conflict(
             f"network {name!r} is already attached to cluster {network.cluster.name!r}; "
             "network-remove it first"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -53,7 +53,7 @@ def serves(network_role: str | None, machine_role: str) -> bool:
 
 def usable_hosts(network: IPNetwork) -> Iterable[IPAddress]:
     """Addresses a machine or a VIP may take: the first host address is the gateway's."""
-    hosts = iter(network.hosts())
+    hosts: Iterator[IPAddress] = iter(network.hosts())
     if network.num_addresses > 2:
         next(hosts, None)
     return hosts

@@ -64,6 +64,7 @@ def enrol(session: Session, machine: Machine, cluster: str, role: str, location:
     """machine-add of ``machine``, whose row the caller has locked (FOR UPDATE)."""
     serial = machine.serial or str(machine.id)
     if machine.cluster_id is not None:
+        assert machine.cluster is not None  # the foreign key holds
         raise Conflict(
             f"machine {serial!r} is already {machine.hostname} in cluster "
             f"{machine.cluster.name!r}; machine-remove it first"

@@ -118,12 +118,14 @@ def _hosts(session: Session, machine: Machine) -> tuple[HostEntry, ...]:
     ).all()
     by_machine: dict[str, list[tuple[Network, str]]] = {}
     for _id, hostname, network, address in rows:
+        if hostname is None:  # not enrolled: every machine of a cluster has its name
+            continue
         by_machine.setdefault(hostname, []).append((network, address))
     entries = []
     for hostname, addresses in by_machine.items():
-        address = _management(addresses)
-        if address is not None and hostname != machine.hostname:
-            entries.append(HostEntry(address, hostname))
+        management = _management(addresses)
+        if management is not None and hostname != machine.hostname:
+            entries.append(HostEntry(management, hostname))
     vip = session.scalar(
         select(IpAddress.address)
         .join(Network, IpAddress.network_id == Network.id)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from typing import TypedDict, Unpack
 
 from oci.errors import Conflict
 from oci.install.spec import NetworkInput
@@ -55,6 +56,14 @@ class _Device:
     addresses: list[tuple[NetworkInput, str | None]] = field(default_factory=list)
     children: list[str] = field(default_factory=list)  # VLANs on it
     used_by: list[str] = field(default_factory=list)  # network names, for messages
+
+
+class _DeviceFields(TypedDict, total=False):
+    """What a new _Device may be given beyond its name and kind."""
+
+    members: tuple[str, ...]
+    parent: str
+    vlan: int
 
 
 @dataclass(frozen=True)
@@ -99,12 +108,14 @@ class _Builder:
         self.nic_owner: dict[str, str] = {}  # NIC -> what uses it: itself or a bond
         self.packages: set[str] = set()
 
-    def _device(self, name: str, kind: str, network: str, **fields: object) -> _Device:
+    def _device(
+        self, name: str, kind: str, network: str, **fields: Unpack[_DeviceFields]
+    ) -> _Device:
         if not INTERFACE_NAME.match(name):
             raise Conflict(f"network {network}: {name!r} is not an interface name ifupdown takes")
         device = self.devices.get(name)
         if device is None:
-            device = self.devices[name] = _Device(name, kind, **fields)  # type: ignore[arg-type]
+            device = self.devices[name] = _Device(name, kind, **fields)
         device.used_by.append(network)
         return device
 

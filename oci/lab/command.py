@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -44,7 +45,7 @@ LOGIN = "admin"
 
 # The example the README tour walks through: one region, two locations, a
 # management and a public network, and a cluster.
-EXAMPLE = [
+EXAMPLE: list[tuple[str, dict[str, Any]]] = [
     ("swift-regions", {"name": "region1"}),
     ("locations", {"name": "zone1", "swift_region": "region1"}),
     ("locations", {"name": "zone2", "swift_region": "region1"}),
@@ -84,7 +85,7 @@ EXAMPLE = [
 # one; the public network reserves the cluster's VIP. All on the first NIC
 # (10 Gbit/s; the other is a 1 Gbit/s e1000e): it is the one on QEMU's user
 # network, which speaks no LACP, so no bond.
-ATTACHMENTS = [
+ATTACHMENTS: list[tuple[str, dict[str, Any]]] = [
     ("mgmt-zone1", {"cluster": "cl1", "role": "all", "iface1": "10g1"}),
     ("mgmt-zone2", {"cluster": "cl1", "role": "all", "iface1": "10g1"}),
     ("public", {"cluster": "cl1", "role": "controller", "iface1": "10g1"}),
@@ -452,7 +453,7 @@ def status(directory: str) -> None:
         return
     switch = running(here.dir / "switch.pid", SWITCH_MARKER)
     click.echo(f"switch: {f'running (pid {switch})' if switch else 'stopped'}")
-    records: dict[str, dict] = {}
+    records: dict[str, dict[str, Any]] = {}
     try:
         client = ApiClient(api_url, token=values.get("OCI_API_TOKEN"), timeout=10)
         records = {m["serial"]: m for m in client.iterate(ApiClient.path("machines"))}

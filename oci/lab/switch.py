@@ -120,8 +120,9 @@ def serve(ports: list[Port], interval: float, stop: list[bool]) -> None:
                     sock.sendto(frame, peer)
             next_send = now + interval
         for key, _ in selector.select(timeout=max(0.0, next_send - time.monotonic())):
-            with contextlib.suppress(OSError):
-                key.fileobj.recv(65536)  # type: ignore[union-attr]
+            if isinstance(key.fileobj, socket.socket):  # all it watches: the wires
+                with contextlib.suppress(OSError):
+                    key.fileobj.recv(65536)
     for sock, _, _ in wires:
         sock.close()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 import operator
 import re
 from collections import Counter
@@ -19,7 +20,15 @@ from typing import Any
 
 from oci.inventory.view import MachineView
 from oci.matching.profiles import Count, Counted, Profile
-from oci.matching.units import binary, decimal, parse_size, parse_size_range, parse_speed, speed
+from oci.matching.units import (
+    SizeRange,
+    binary,
+    decimal,
+    parse_size,
+    parse_size_range,
+    parse_speed,
+    speed,
+)
 
 __all__ = [
     "Check",
@@ -227,7 +236,7 @@ def _cpu_checks(profile: Profile) -> list[CheckFn]:
         ("cpu.threads", "cpu_threads", cpu.min_threads),
     ):
         if least is not None:
-            checks.append((attribute, lambda v, f=field, n=least: _minimum(f, v, n, str)))
+            checks.append((attribute, functools.partial(_minimum, field, least=least, show=str)))
     return checks
 
 
@@ -255,7 +264,12 @@ def _disk_checks(profile: Profile) -> list[CheckFn]:
         asked = _count_text(low, high) + (f" of {sizes.text}" if sizes else "")
 
         def check(
-            disks: frozenset[Any], kind: str = kind, sizes=sizes, low=low, high=high, asked=asked
+            disks: frozenset[Any],
+            kind: str = kind,
+            sizes: SizeRange | None = sizes,
+            low: int | None = low,
+            high: int | None = high,
+            asked: str = asked,
         ) -> Check:
             field = f"disks.{kind}"
             found = [
