@@ -6,6 +6,7 @@ import ipaddress
 import logging
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from oci.api import (
     bmc,
@@ -55,12 +56,16 @@ BLUEPRINTS = (
 )
 
 
+class _JsonProvider(DefaultJSONProvider):
+    sort_keys = False  # answers keep the order of the models' fields
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app from ``settings`` (default: defaults < file < environment)."""
     settings = settings or load_settings()
     logging.basicConfig(level=settings.log_level)
     app = Flask("oci")
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = _JsonProvider(app)
     app.config.update(
         OCI_SETTINGS=settings,
         OCI_TRUSTED_NETWORKS=[ipaddress.ip_network(n) for n in settings.trusted_networks],

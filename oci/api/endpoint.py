@@ -136,7 +136,8 @@ def endpoint(
             return result
 
         # Built once here, not per request: the spec for safe methods, then the rest.
-        run.oci_specs = tuple(  # type: ignore[attr-defined]
+        # (A function attribute, set through __dict__: mypy types functions without any.)
+        run.__dict__["oci_specs"] = tuple(
             EndpointSpec(summary, access or default, body, query, response, status, tag, upload)
             for default in (Access.READ, Access.WRITE)
         )

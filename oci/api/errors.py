@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from oci.errors import OciError
 
@@ -60,8 +60,8 @@ def register_error_handlers(app: Flask) -> None:
         elif status == 404:
             message = "no such API route; see /api/v1/openapi.json"
         response, status = error_response(status, _HTTP_CODES.get(status, "http_error"), message)
-        if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
-            response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        if status == 405 and isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response, status
 
     @app.errorhandler(Exception)
