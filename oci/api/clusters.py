@@ -14,7 +14,7 @@ from oci.api import networks
 from oci.api.common import Input, ListQuery, Output, Page, Ref, paginate, patch_of, ref
 from oci.api.endpoint import Access, endpoint
 from oci.api.session import db, vault, write
-from oci.enrolment import clusters as topology
+from oci.enrolment import clusters
 from oci.enrolment import machines as enrolment
 from oci.enrolment.options import ClusterOptions
 from oci.models import Cluster, IpAddress, Machine, Network, Role
@@ -88,7 +88,7 @@ def out(cluster: Cluster) -> ClusterOut:
         id=cluster.id,
         name=cluster.name,
         domain=cluster.domain,
-        options=topology.cluster_options(cluster).model_dump(mode="json"),
+        options=clusters.cluster_options(cluster).model_dump(mode="json"),
         created_at=cluster.created_at,
     )
 
@@ -136,20 +136,20 @@ def list_(query: ListQuery) -> Page[ClusterOut]:
 def create(body: ClusterCreate) -> ClusterOut:
     """Every secret the cluster needs is generated now and stored encrypted."""
     the_vault = vault()
-    return write(lambda s: out(topology.create_cluster(s, body.name, body.domain, the_vault)))
+    return write(lambda s: out(clusters.create_cluster(s, body.name, body.domain, the_vault)))
 
 
 @bp.get("/clusters/<name>")
 @endpoint("Show a cluster", tag=TAG, response=ClusterOut)
 def show(name: str) -> ClusterOut:
-    return out(topology.by_name(db(), Cluster, name, "cluster"))
+    return out(clusters.by_name(db(), Cluster, name, "cluster"))
 
 
 @bp.delete("/clusters/<name>")
 @endpoint("Delete a cluster that has no machines and no networks", tag=TAG, status=204)
 def delete(name: str) -> tuple[str, int]:
     session = db()
-    topology.delete_cluster(session, name)
+    clusters.delete_cluster(session, name)
     session.commit()
     return "", 204
 
@@ -162,7 +162,7 @@ def delete(name: str) -> tuple[str, int]:
     response=ClusterOut,
 )
 def set_options(name: str, body: Any) -> ClusterOut:
-    return write(lambda s: out(topology.set_cluster_options(s, name, body.changes())))
+    return write(lambda s: out(clusters.set_cluster_options(s, name, body.changes())))
 
 
 @bp.get("/clusters/<name>/secrets")
@@ -173,8 +173,8 @@ def set_options(name: str, body: Any) -> ClusterOut:
     response=ClusterSecretsOut,
 )
 def secrets(name: str) -> ClusterSecretsOut:
-    cluster = topology.by_name(db(), Cluster, name, "cluster")
-    return ClusterSecretsOut(name=cluster.name, secrets=topology.reveal_secrets(cluster, vault()))
+    cluster = clusters.by_name(db(), Cluster, name, "cluster")
+    return ClusterSecretsOut(name=cluster.name, secrets=clusters.reveal_secrets(cluster, vault()))
 
 
 @bp.get("/clusters/<name>/machines")
@@ -183,7 +183,7 @@ def secrets(name: str) -> ClusterSecretsOut:
 )
 def machines(name: str, query: ListQuery) -> Page[ClusterMachineOut]:
     session = db()
-    cluster = topology.by_name(session, Cluster, name, "cluster")
+    cluster = clusters.by_name(session, Cluster, name, "cluster")
     stmt = (
         select(Machine)
         .join(Machine.role)
@@ -207,7 +207,7 @@ def machines(name: str, query: ListQuery) -> Page[ClusterMachineOut]:
 )
 def cluster_networks(name: str, query: ListQuery) -> Page[networks.NetworkOut]:
     session = db()
-    cluster = topology.by_name(session, Cluster, name, "cluster")
+    cluster = clusters.by_name(session, Cluster, name, "cluster")
     stmt = (
         select(Network)
         .where(Network.cluster_id == cluster.id)
@@ -226,7 +226,7 @@ def cluster_networks(name: str, query: ListQuery) -> Page[networks.NetworkOut]:
 )
 def ips(name: str, query: ListQuery) -> Page[ClusterIpOut]:
     session = db()
-    cluster = topology.by_name(session, Cluster, name, "cluster")
+    cluster = clusters.by_name(session, Cluster, name, "cluster")
     stmt = (
         select(IpAddress)
         .join(IpAddress.network)

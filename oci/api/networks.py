@@ -13,8 +13,7 @@ from sqlalchemy.orm import joinedload
 from oci.api.common import Input, ListQuery, Name, Output, Page, PatchInput, Ref, paginate, ref
 from oci.api.endpoint import endpoint
 from oci.api.session import db, write
-from oci.enrolment import clusters as topology
-from oci.enrolment import ipam
+from oci.enrolment import clusters, ipam
 from oci.models import Cluster, Location, Network
 
 bp = Blueprint("networks", __name__)
@@ -134,7 +133,7 @@ def list_(query: NetworkQuery) -> Page[NetworkOut]:
 )
 def create(body: NetworkCreate) -> NetworkOut:
     session = db()
-    network = topology.create_network(
+    network = clusters.create_network(
         session, body.name, body.address, body.prefix_length, body.location, body.is_public
     )
     session.commit()
@@ -144,14 +143,14 @@ def create(body: NetworkCreate) -> NetworkOut:
 @bp.get("/networks/<name>")
 @endpoint("Show a network", tag=TAG, response=NetworkOut)
 def show(name: str) -> NetworkOut:
-    return out(topology.by_name(db(), Network, name, "network"))
+    return out(clusters.by_name(db(), Network, name, "network"))
 
 
 @bp.delete("/networks/<name>")
 @endpoint("Delete a network that no cluster or machine uses", tag=TAG, status=204)
 def delete(name: str) -> tuple[str, int]:
     session = db()
-    topology.delete_network(session, name)
+    clusters.delete_network(session, name)
     session.commit()
     return "", 204
 
@@ -166,7 +165,7 @@ def delete(name: str) -> tuple[str, int]:
 def attach(name: str, body: NetworkAttach) -> NetworkOut:
     return write(
         lambda s: out(
-            topology.attach_network(s, name, body.cluster, body.role, body.iface1, body.iface2)
+            clusters.attach_network(s, name, body.cluster, body.role, body.iface1, body.iface2)
         )
     )
 
@@ -178,7 +177,7 @@ def attach(name: str, body: NetworkAttach) -> NetworkOut:
     response=NetworkOut,
 )
 def detach(name: str) -> NetworkOut:
-    return write(lambda s: out(topology.detach_network(s, name)))
+    return write(lambda s: out(clusters.detach_network(s, name)))
 
 
 @bp.patch("/networks/<name>")
@@ -189,4 +188,4 @@ def detach(name: str) -> NetworkOut:
     response=NetworkOut,
 )
 def set_(name: str, body: Any) -> NetworkOut:
-    return write(lambda s: out(topology.set_network(s, name, body.changes())))
+    return write(lambda s: out(clusters.set_network(s, name, body.changes())))

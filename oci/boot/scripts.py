@@ -149,7 +149,7 @@ def kernel_args(
 ) -> list[str]:
     """The live image's kernel command line, one safe word per item."""
     args = []
-    if initrd_name:  # UEFI iPXE needs it to hand the initrd over (LAB.md)
+    if initrd_name:  # UEFI iPXE needs it to hand the initrd over
         args.append(f"initrd={initrd_name}")
     args += ["boot=live", "components"]
     if image.has_squashfs:

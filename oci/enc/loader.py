@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from oci.enc import secrets as role_secrets
 from oci.enc.snapshot import LISTED_ROLES, ClusterView, Member, NetworkView, Node, Snapshot
-from oci.enrolment import clusters as topology_writes
+from oci.enrolment import clusters
 from oci.enrolment.ipam import NicSpeed
 from oci.enrolment.options import ClusterOptions
 from oci.errors import NotFound
@@ -72,7 +72,7 @@ def _options(row: Any) -> ClusterOptions:
         if len(_options_cache) > 1000:
             _options_cache.clear()
         cluster = Cluster(name=row.name, domain=row.domain, options=row.options or {})
-        options = _options_cache[key] = topology_writes.cluster_options(cluster)
+        options = _options_cache[key] = clusters.cluster_options(cluster)
     return options
 
 

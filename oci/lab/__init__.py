@@ -2,6 +2,8 @@
 server, an emulated LLDP switch and simulated BMCs.
 
 May import: cli.client (it drives the server over HTTP as an operator would),
-bmc.ipmi, agent, config, db and templates. Writes to the server only through its
-API, and to its own directory (.lab/).
+bmc.ipmi, agent, security.users, migrate, config, db and templates. Writes to
+its server's database once, as `oci db upgrade` and `oci user add` would (the
+schema and the admin user), then only through the API; and to its own
+directory (.lab/).
 """

@@ -1,6 +1,6 @@
 """A minimal initramfs that boots a QEMU machine into the discovery agent.
 
-What goes in (see /work/shared/design/LAB.md for the recipes behind it):
+What goes in (each piece seen to boot under QEMU TCG on our machines):
 
 - busybox-static and a link for each of its applets (what `busybox --install
   -s` makes, done at build time from `busybox --list-full`);

@@ -7,7 +7,7 @@ virtio) with serial numbers. `qemu_argv()` turns it into a command line and
 does nothing else, so tests can check it and the lab can reuse it. Only
 `create_disk_images()` touches the file system (sparse raw images).
 
-KVM is not usable on our machines (see /work/shared/design/LAB.md): the
+KVM is not usable on our build and CI machines: the
 default accelerator is TCG with `-cpu max`.
 """
 
