@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from oci.api.endpoint import Access, spec_of
+from oci.config import Settings
+from tests.helpers.database import Credentials, Database
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def _routes(app):  # type: ignore[no-untyped-def]
+def _routes(app: Flask):
     """(method, concrete URL, access) for every route and method the app serves."""
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
@@ -24,7 +28,7 @@ def _routes(app):  # type: ignore[no-untyped-def]
             yield method, url, spec.access if spec else None
 
 
-def test_every_write_route_needs_credentials(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_every_write_route_needs_credentials(app: Flask, client: FlaskClient) -> None:
     writes = [(m, u) for m, u, _ in _routes(app) if m in WRITE_METHODS]
     assert len(writes) >= 8  # create and delete of four resources at least
     # From outside the trusted networks, where even discovery needs credentials.
@@ -45,7 +49,7 @@ TRUSTED_WRITES = {
 }
 
 
-def test_no_write_route_is_declared_public_or_trusted(app) -> None:  # type: ignore[no-untyped-def]
+def test_no_write_route_is_declared_public_or_trusted(app: Flask) -> None:
     for method, url, access in _routes(app):
         if method in WRITE_METHODS and (method, url) not in TRUSTED_WRITES:
             assert access in (Access.WRITE, Access.SECRET), (method, url, access)
@@ -53,7 +57,7 @@ def test_no_write_route_is_declared_public_or_trusted(app) -> None:  # type: ign
             assert access is Access.TRUSTED
 
 
-def test_reads_need_credentials_except_the_api_description(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_reads_need_credentials_except_the_api_description(app: Flask, client: FlaskClient) -> None:
     outside = {"REMOTE_ADDR": "198.51.100.7"}
     open_routes = set()
     for method, url, _ in _routes(app):
@@ -66,7 +70,7 @@ def test_reads_need_credentials_except_the_api_description(app, client) -> None:
 TRUSTED_READS = {"/boot/ipxe", "/boot/grub.cfg", "/boot/files/nonexistent"}
 
 
-def test_only_boot_routes_are_open_to_trusted_networks(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_only_boot_routes_are_open_to_trusted_networks(app: Flask, client: FlaskClient) -> None:
     trusted = {method_url[1] for method_url in _routes(app) if method_url[2] is Access.TRUSTED}
     assert trusted == TRUSTED_READS | {url for _, url in TRUSTED_WRITES}
     for url in TRUSTED_READS:
@@ -74,7 +78,7 @@ def test_only_boot_routes_are_open_to_trusted_networks(app, client) -> None:  # 
 
 
 @pytest.mark.parametrize("how", ["basic", "bearer"])
-def test_valid_credentials_are_accepted(client, admin, how) -> None:  # type: ignore[no-untyped-def]
+def test_valid_credentials_are_accepted(client: FlaskClient, admin: Credentials, how) -> None:
     headers = getattr(admin, how)
     assert client.get("/api/v1/clusters", headers=headers).status_code == 200
     created = client.post("/api/v1/swift-regions", json={"name": "r1"}, headers=headers)
@@ -91,7 +95,9 @@ def test_valid_credentials_are_accepted(client, admin, how) -> None:  # type: ig
         ("Digest abc", "unsupported Authorization scheme"),
     ],
 )
-def test_wrong_credentials_get_a_clear_401(client, admin, header, message) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_credentials_get_a_clear_401(
+    client: FlaskClient, admin: Credentials, header, message
+) -> None:
     response = client.post(
         "/api/v1/swift-regions", json={"name": "r1"}, headers={"Authorization": header}
     )
@@ -100,7 +106,7 @@ def test_wrong_credentials_get_a_clear_401(client, admin, header, message) -> No
     assert client.get("/api/v1/swift-regions", headers=admin.bearer).get_json()["total"] == 0
 
 
-def test_a_read_only_user_reads_but_cannot_write(client, reader) -> None:  # type: ignore[no-untyped-def]
+def test_a_read_only_user_reads_but_cannot_write(client: FlaskClient, reader: Credentials) -> None:
     assert client.get("/api/v1/roles", headers=reader.bearer).status_code == 200
     response = client.post(
         "/api/v1/clusters", json={"name": "c", "domain": "example.com"}, headers=reader.basic
@@ -110,7 +116,9 @@ def test_a_read_only_user_reads_but_cannot_write(client, reader) -> None:  # typ
 
 
 @pytest.mark.parametrize("param", ["password", "token", "api_key", "access_token"])
-def test_credentials_in_the_query_string_are_refused(client, admin, param) -> None:  # type: ignore[no-untyped-def]
+def test_credentials_in_the_query_string_are_refused(
+    client: FlaskClient, admin: Credentials, param
+) -> None:
     response = client.get(f"/api/v1/clusters?{param}={admin.token}")
     assert response.status_code == 400
     assert "never accepted in the URL" in response.get_json()["error"]["message"]
@@ -119,7 +127,9 @@ def test_credentials_in_the_query_string_are_refused(client, admin, param) -> No
     assert response.status_code == 400
 
 
-def test_a_deleted_user_token_stops_working(client, database, admin) -> None:  # type: ignore[no-untyped-def]
+def test_a_deleted_user_token_stops_working(
+    client: FlaskClient, database: Database, admin: Credentials
+) -> None:
     from oci.security import users
 
     assert client.get("/api/v1/roles", headers=admin.bearer).status_code == 200
@@ -128,7 +138,7 @@ def test_a_deleted_user_token_stops_working(client, database, admin) -> None:  #
     assert client.get("/api/v1/roles", headers=admin.bearer).status_code == 401
 
 
-def test_trusted_source_networks_are_a_setting(app, settings) -> None:  # type: ignore[no-untyped-def]
+def test_trusted_source_networks_are_a_setting(app: Flask, settings: Settings) -> None:
     from oci.api.app import create_app
     from oci.api.auth import source_is_trusted
 

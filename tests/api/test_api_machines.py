@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from oci.models import Cluster, MachineStatus
 from tests.helpers import factories
+from tests.helpers.api import Api
 
 
-def test_machine_list_summarises_hardware(api, session) -> None:  # type: ignore[no-untyped-def]
+def test_machine_list_summarises_hardware(api: Api, session: Session) -> None:
     factories.machine(session, "SER1", system_uuid="4c4c4544-0042-3510-8051-b7c04f4e3232")
     session.commit()
     page = api.get("/api/v1/machines").get_json()
@@ -22,7 +25,7 @@ def test_machine_list_summarises_hardware(api, session) -> None:  # type: ignore
     assert row["last_seen"] == "2026-11-01T00:00:00Z"
 
 
-def test_machine_show_by_serial_hostname_or_uuid(api, session) -> None:  # type: ignore[no-untyped-def]
+def test_machine_show_by_serial_hostname_or_uuid(api: Api, session: Session) -> None:
     uuid = "4c4c4544-0042-3510-8051-b7c04f4e3232"
     factories.machine(session, "SER2", system_uuid=uuid, hostname="cl1-compute-1.example.com")
     session.commit()
@@ -41,7 +44,7 @@ def test_machine_show_by_serial_hostname_or_uuid(api, session) -> None:  # type:
     assert "NOPE" in response.get_json()["error"]["message"]
 
 
-def test_machine_filters(api, session) -> None:  # type: ignore[no-untyped-def]
+def test_machine_filters(api: Api, session: Session) -> None:
     cluster = Cluster(name="cl1", domain="example.com", options={})
     factories.machine(session, "A", product_name="PowerEdge R650")
     factories.machine(session, "B", product_name="ThinkSystem SR645", manufacturer="Lenovo")

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from oci.api.app import create_app
+from oci.config import Settings
 from oci.matching.profiles import example_text
 from oci.models import HardwareProfile, Machine, MachineEvent, SwitchRule
 from tests.helpers import factories
+from tests.helpers.api import Api
+from tests.helpers.database import Credentials
 
 SWITCHES = r"""
 switches:
@@ -20,21 +30,21 @@ switches:
 """
 
 
-def ok(response, status: int = 200):  # type: ignore[no-untyped-def]
+def ok(response: TestResponse, status: int = 200) -> Any:
     assert response.status_code == status, response.get_json()
     return response.get_json()
 
 
-def refused(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def refused(response: TestResponse, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.get_json()
     return response.get_json()["error"]
 
 
-def load(api, text: str, source: str = "site.yaml"):  # type: ignore[no-untyped-def]
+def load(api: Api, text: str, source: str = "site.yaml"):
     return api.post("/api/v1/profiles/import", json={"text": text, "source": source})
 
 
-def test_import_list_show_export_delete(api, session) -> None:  # type: ignore[no-untyped-def]
+def test_import_list_show_export_delete(api: Api, session: Session) -> None:
     done = ok(load(api, example_text()))
     assert "controller" in done["profiles"] and done["switch_rules"] == 2
     listed = ok(api.get("/api/v1/profiles"))
@@ -61,7 +71,7 @@ def test_import_list_show_export_delete(api, session) -> None:  # type: ignore[n
     assert refused(api.delete("/api/v1/profiles/controller"), 404)
 
 
-def test_a_bad_file_is_refused_whole_naming_the_field(api, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_file_is_refused_whole_naming_the_field(api: Api, session: Session) -> None:
     ok(load(api, "profiles: [{name: keep, role: compute}]\n" + SWITCHES))
     bad = """
 profiles:
@@ -85,7 +95,7 @@ switches: {table: {sw1: {dc: a, row: b, rack: c}}}
     ]
 
 
-def test_guessed_profile_explains_and_racking_places(api, session) -> None:  # type: ignore[no-untyped-def]
+def test_guessed_profile_explains_and_racking_places(api: Api, session: Session) -> None:
     factories.machine(session, "S1")  # PowerEdge R650, 512GiB, T4, LLDP dc1-r2-rack5-sw1 swp12
     session.commit()
     ok(load(api, example_text()))
@@ -138,7 +148,7 @@ def test_guessed_profile_explains_and_racking_places(api, session) -> None:  # t
     assert session.scalar(select(func.count()).where(MachineEvent.kind == "racked")) == 1
 
 
-def test_racking_of_all_machines(api, session) -> None:  # type: ignore[no-untyped-def]
+def test_racking_of_all_machines(api: Api, session: Session) -> None:
     factories.machine(session, "S1")
     factories.machine(session, "S2").lldp_neighbours[0].switch_name = "mystery"
     session.commit()
@@ -150,7 +160,7 @@ def test_racking_of_all_machines(api, session) -> None:  # type: ignore[no-untyp
     assert (done["applied"], done["flagged"]) == (1, 1)
 
 
-def test_profile_test_matches_the_inventory_without_saving(api, session) -> None:  # type: ignore[no-untyped-def]
+def test_profile_test_matches_the_inventory_without_saving(api: Api, session: Session) -> None:
     factories.machine(session, "S1")
     factories.machine(session, "S2", memory_bytes=64 * 2**30)
     session.commit()
@@ -175,7 +185,7 @@ profiles:
 
 
 @pytest.fixture
-def files_app(settings, tmp_path):  # type: ignore[no-untyped-def]
+def files_app(settings: Settings, tmp_path: Path) -> Iterator[tuple[Flask, Path]]:
     folder = tmp_path / "profiles.d"
     folder.mkdir()
     (folder / "site.yaml").write_text("profiles: [{name: from-file, role: compute}]\n")
@@ -184,7 +194,7 @@ def files_app(settings, tmp_path):  # type: ignore[no-untyped-def]
     app.extensions["oci_engine"].dispose()
 
 
-def test_the_profiles_directory(files_app, admin) -> None:  # type: ignore[no-untyped-def]
+def test_the_profiles_directory(files_app: tuple[Flask, Path], admin: Credentials) -> None:
     app, folder = files_app
     client = app.test_client()
     headers = admin.bearer

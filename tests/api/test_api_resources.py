@@ -8,12 +8,17 @@ from __future__ import annotations
 import json
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from oci.config import Settings
 from oci.db import Base
+from tests.helpers.api import Api
+from tests.helpers.database import Credentials, Database
+from tests.helpers.server import LiveServer
 
 
-def _counts(database) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _counts(database: Database) -> dict[str, int]:
     with database.sessions() as s:
         return {
             t.name: s.scalar(select(func.count()).select_from(t))
@@ -23,7 +28,7 @@ def _counts(database) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def topology(api):  # type: ignore[no-untyped-def]
+def topology(api: Api) -> Api:
     assert api.post("/api/v1/swift-regions", json={"name": "region1"}).status_code == 201
     assert (
         api.post("/api/v1/locations", json={"name": "zone1", "swift_region": "region1"}).status_code
@@ -47,7 +52,7 @@ def topology(api):  # type: ignore[no-untyped-def]
     return api
 
 
-def test_created_objects_are_listed_and_shown(topology) -> None:  # type: ignore[no-untyped-def]
+def test_created_objects_are_listed_and_shown(topology: Api) -> None:
     api = topology
     location = api.get("/api/v1/locations/zone1").get_json()
     assert location["swift_region"]["name"] == "region1"
@@ -67,7 +72,7 @@ def test_created_objects_are_listed_and_shown(topology) -> None:  # type: ignore
     assert page["total"] == 1
 
 
-def test_ipv6_networks(topology) -> None:  # type: ignore[no-untyped-def]
+def test_ipv6_networks(topology: Api) -> None:
     response = topology.post(
         "/api/v1/networks",
         json={"name": "v6", "address": "2001:DB8:1::", "prefix_length": 64, "location": "zone1"},
@@ -77,7 +82,7 @@ def test_ipv6_networks(topology) -> None:  # type: ignore[no-untyped-def]
     assert response.get_json()["ip_version"] == 6
 
 
-def test_list_filters_and_pages(topology) -> None:  # type: ignore[no-untyped-def]
+def test_list_filters_and_pages(topology: Api) -> None:
     api = topology
     for n in range(5):
         api.post("/api/v1/swift-regions", json={"name": f"r{n}"})
@@ -99,7 +104,7 @@ def test_list_filters_and_pages(topology) -> None:  # type: ignore[no-untyped-de
         ("colour=blue", "colour"),
     ],
 )
-def test_bad_list_queries_name_the_parameter(topology, query, fragment) -> None:  # type: ignore[no-untyped-def]
+def test_bad_list_queries_name_the_parameter(topology: Api, query, fragment) -> None:
     response = topology.get(f"/api/v1/clusters?{query}")
     assert response.status_code == 400
     assert fragment in response.get_json()["error"]["message"]
@@ -169,8 +174,8 @@ BAD_CREATES = [
 
 
 @pytest.mark.parametrize(("route", "body", "status", "words"), BAD_CREATES)
-def test_bad_creates_are_refused_and_change_nothing(  # type: ignore[no-untyped-def]
-    topology, database, route, body, status, words
+def test_bad_creates_are_refused_and_change_nothing(
+    topology: Api, database: Database, route, body, status, words
 ) -> None:
     before = _counts(database)
     response = topology.post(f"/api/v1/{route}", json=body)
@@ -181,7 +186,9 @@ def test_bad_creates_are_refused_and_change_nothing(  # type: ignore[no-untyped-
     assert _counts(database) == before
 
 
-def test_malformed_and_oversized_bodies(client, admin, database) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_and_oversized_bodies(
+    client: FlaskClient, admin: Credentials, database: Database
+) -> None:
     before = _counts(database)
     headers = admin.bearer | {"Content-Type": "application/json"}
     response = client.post("/api/v1/swift-regions", data="{not json", headers=headers)
@@ -203,7 +210,7 @@ def test_malformed_and_oversized_bodies(client, admin, database) -> None:  # typ
     assert _counts(database) == before
 
 
-def test_deleting_what_is_still_used_is_refused(topology, database) -> None:  # type: ignore[no-untyped-def]
+def test_deleting_what_is_still_used_is_refused(topology: Api, database: Database) -> None:
     api = topology
     before = _counts(database)
     response = api.delete("/api/v1/swift-regions/region1")
@@ -215,7 +222,7 @@ def test_deleting_what_is_still_used_is_refused(topology, database) -> None:  # 
     assert _counts(database) == before
 
 
-def test_deletes_in_order_empty_the_topology(topology, database) -> None:  # type: ignore[no-untyped-def]
+def test_deletes_in_order_empty_the_topology(topology: Api, database: Database) -> None:
     api = topology
     for path in ("clusters/cl1", "networks/mgmt", "locations/zone1", "swift-regions/region1"):
         assert api.delete(f"/api/v1/{path}").status_code == 204
@@ -223,7 +230,7 @@ def test_deletes_in_order_empty_the_topology(topology, database) -> None:  # typ
     assert _counts(database) == {name: 0 for name in _counts(database)} | {"roles": 13}
 
 
-def test_unknown_objects_and_routes(topology) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_objects_and_routes(topology: Api) -> None:
     response = topology.get("/api/v1/clusters/nope")
     assert response.status_code == 404
     assert response.get_json()["error"]["message"] == "no cluster named 'nope'"
@@ -236,20 +243,20 @@ def test_unknown_objects_and_routes(topology) -> None:  # type: ignore[no-untype
     assert "GET" in response.headers["Allow"]
 
 
-def test_names_with_url_special_characters_stay_names(topology) -> None:  # type: ignore[no-untyped-def]
+def test_names_with_url_special_characters_stay_names(topology: Api) -> None:
     # A name can hold '.', which must not be taken for a path step.
     assert topology.post("/api/v1/swift-regions", json={"name": "r.1"}).status_code == 201
     assert topology.get("/api/v1/swift-regions/r.1").get_json()["name"] == "r.1"
     assert topology.get("/api/v1/swift-regions/r%2F1").status_code == 404
 
 
-def test_roles_are_the_builtin_catalogue(api) -> None:  # type: ignore[no-untyped-def]
+def test_roles_are_the_builtin_catalogue(api: Api) -> None:
     names = {r["name"] for r in api.get("/api/v1/roles").get_json()["items"]}
     assert {"controller", "compute", "cephosd", "swiftstore", "swiftproxy"} <= names
     assert api.get("/api/v1/roles/controller").get_json()["description"]
 
 
-def test_names_are_case_sensitive_on_every_backend(topology) -> None:  # type: ignore[no-untyped-def]
+def test_names_are_case_sensitive_on_every_backend(topology: Api) -> None:
     # MariaDB's default collation would call these equal; ours must not.
     assert topology.post("/api/v1/swift-regions", json={"name": "Region1"}).status_code == 201
     assert topology.get("/api/v1/swift-regions/REGION1").status_code == 404
@@ -257,7 +264,9 @@ def test_names_are_case_sensitive_on_every_backend(topology) -> None:  # type: i
     assert topology.get("/api/v1/swift-regions/region1").get_json()["name"] == "region1"
 
 
-def test_trailing_spaces_and_nul_never_reach_a_row(topology, database, admin, client) -> None:  # type: ignore[no-untyped-def]
+def test_trailing_spaces_and_nul_never_reach_a_row(
+    topology: Api, database: Database, admin: Credentials, client: FlaskClient
+) -> None:
     before = _counts(database)
     # MariaDB's default collation would match 'cl1  ' to 'cl1' and delete it.
     assert topology.delete("/api/v1/clusters/cl1%20%20").status_code == 404
@@ -280,7 +289,9 @@ def test_trailing_spaces_and_nul_never_reach_a_row(topology, database, admin, cl
         ("10.1.0", "not an IPv4 or IPv6 address"),
     ],
 )
-def test_network_addresses_are_plain_strings(topology, database, address, words) -> None:  # type: ignore[no-untyped-def]
+def test_network_addresses_are_plain_strings(
+    topology: Api, database: Database, address, words
+) -> None:
     before = _counts(database)
     response = topology.post(
         "/api/v1/networks",
@@ -291,21 +302,21 @@ def test_network_addresses_are_plain_strings(topology, database, address, words)
     assert _counts(database) == before
 
 
-def test_huge_offsets_are_a_clear_400(topology) -> None:  # type: ignore[no-untyped-def]
+def test_huge_offsets_are_a_clear_400(topology: Api) -> None:
     for offset in ("9223372036854775808", "99999999999999999999999"):
         response = topology.get(f"/api/v1/clusters?offset={offset}")
         assert response.status_code == 400
         assert "offset" in response.get_json()["error"]["message"]
 
 
-def test_timestamps_keep_their_fractions(topology) -> None:  # type: ignore[no-untyped-def]
+def test_timestamps_keep_their_fractions(topology: Api) -> None:
     created = topology.post("/api/v1/swift-regions", json={"name": "r9"}).get_json()
     assert (
         topology.get("/api/v1/swift-regions/r9").get_json()["created_at"] == created["created_at"]
     )
 
 
-def test_the_default_page_is_the_servers_page_size(settings, admin) -> None:  # type: ignore[no-untyped-def]
+def test_the_default_page_is_the_servers_page_size(settings: Settings, admin: Credentials) -> None:
     from oci.api.app import create_app
 
     app = create_app(settings.model_copy(update={"page_size_max": 5}))
@@ -316,7 +327,9 @@ def test_the_default_page_is_the_servers_page_size(settings, admin) -> None:  # 
     app.extensions["oci_engine"].dispose()
 
 
-def test_a_chunked_body_over_the_limit_is_413(live_server, admin, database) -> None:  # type: ignore[no-untyped-def]
+def test_a_chunked_body_over_the_limit_is_413(
+    live_server: LiveServer, admin: Credentials, database: Database
+) -> None:
     # Without Content-Length the server reads up to the limit: what reaches it
     # is too large, not "invalid JSON". Only a real server (gunicorn) streams.
     import http.client

@@ -7,17 +7,23 @@ from __future__ import annotations
 import subprocess
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 import requests
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from oci.api.app import create_app
+from oci.config import Settings
 from oci.models import Location, Machine, MachineEvent, RoleCounter
 from oci.security.pki import Pki
-from tests.helpers.database import Database
+from tests.helpers.api import Api
+from tests.helpers.database import Credentials, Database
 from tests.helpers.reports import archive, lldpctl_json, machine_files
 from tests.helpers.server import LiveServer, serve
 
@@ -39,7 +45,12 @@ switches:
 """
 
 
-def ok(response, status: int = 200):  # type: ignore[no-untyped-def]
+# The auto fixture: post(path, body) as the admin, send(report) as a machine.
+Post = Callable[[str, dict[str, Any]], TestResponse]
+Send = Callable[[bytes], dict[str, Any]]
+
+
+def ok(response: TestResponse, status: int = 200) -> Any:
     assert response.status_code == status, response.get_json()
     return response.get_json()
 
@@ -52,7 +63,7 @@ def report(serial: str, n: int, switch: str = "sw-a", port: str = "swp7") -> byt
     return archive(machine_files(serial, uuid, macs, extra={"lldpctl.json": lldp}))
 
 
-def setup(post, cluster_max: int, location_max: int) -> None:  # type: ignore[no-untyped-def]
+def setup(post: Post, cluster_max: int, location_max: int) -> None:
     ok(post("/api/v1/swift-regions", {"name": "region1"}), 201)
     for zone in ("zone-a", "zone-b"):
         ok(post("/api/v1/locations", {"name": zone, "swift_region": "region1"}), 201)
@@ -62,15 +73,15 @@ def setup(post, cluster_max: int, location_max: int) -> None:  # type: ignore[no
 
 
 @pytest.fixture
-def auto(settings, admin):  # type: ignore[no-untyped-def]
+def auto(settings: Settings, admin: Credentials) -> Iterator[tuple[Post, Send]]:
     """An app applying profiles after 2 reports and enrolling after 3."""
     app = create_app(settings.model_copy(update={"auto_apply_after": 2, "auto_add_after": 3}))
     client = app.test_client()
 
-    def post(path: str, body: dict) -> object:  # type: ignore[type-arg]
+    def post(path: str, body: dict[str, Any]) -> TestResponse:
         return client.post(path, json=body, headers=admin.bearer)
 
-    def send(body: bytes) -> dict:  # type: ignore[type-arg]
+    def send(body: bytes) -> dict[str, Any]:
         response = client.post("/api/v1/discovery/reports", data=body, headers=GZIP)
         assert response.status_code in (200, 201), response.get_json()
         return response.get_json()
@@ -79,17 +90,19 @@ def auto(settings, admin):  # type: ignore[no-untyped-def]
     app.extensions["oci_engine"].dispose()
 
 
-def _events(session, serial: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _events(session: Session, serial: str) -> list[tuple[str, str]]:
     rows = session.execute(
         select(MachineEvent.kind, MachineEvent.message)
         .join(Machine)
         .where(Machine.serial == serial, MachineEvent.kind != "discovered")
         .order_by(MachineEvent.id)
     )
-    return [tuple(row) for row in rows]
+    return [(kind, message) for kind, message in rows]
 
 
-def test_staged_steps_each_once(auto, session, settings) -> None:  # type: ignore[no-untyped-def]
+def test_staged_steps_each_once(
+    auto: tuple[Post, Send], session: Session, settings: Settings
+) -> None:
     post, send = auto
     setup(post, cluster_max=2, location_max=2)
     body = report("AUTO1", 1)
@@ -126,7 +139,7 @@ def test_staged_steps_each_once(auto, session, settings) -> None:  # type: ignor
     ]
 
 
-def test_limits_and_flags_are_said_once(auto, session) -> None:  # type: ignore[no-untyped-def]
+def test_limits_and_flags_are_said_once(auto: tuple[Post, Send], session: Session) -> None:
     post, send = auto
     setup(post, cluster_max=3, location_max=1)
     for n, serial in enumerate(("A1", "A2"), start=1):
@@ -156,7 +169,7 @@ def test_limits_and_flags_are_said_once(auto, session) -> None:  # type: ignore[
     assert list(enrolled) == ["A1"]
 
 
-def test_off_by_default(api, client, session) -> None:  # type: ignore[no-untyped-def]
+def test_off_by_default(api: Api, client: FlaskClient, session: Session) -> None:
     setup(lambda path, body: api.post(path, json=body), 1, 1)
     for _ in range(4):
         response = client.post("/api/v1/discovery/reports", data=report("M1", 1), headers=GZIP)
@@ -166,7 +179,9 @@ def test_off_by_default(api, client, session) -> None:  # type: ignore[no-untype
 
 
 @pytest.fixture(scope="session")
-def auto_server_process(migrated: Database, tmp_path_factory) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+def auto_server_process(
+    migrated: Database, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
     workdir = tmp_path_factory.mktemp(f"auto-server-{migrated.backend}")
     env = {"OCI_AUTO_APPLY_AFTER": "1", "OCI_AUTO_ADD_AFTER": "1"}
     with serve(migrated, workdir, env) as server:
@@ -174,8 +189,8 @@ def auto_server_process(migrated: Database, tmp_path_factory) -> Iterator[LiveSe
 
 
 @pytest.mark.slow
-def test_concurrent_reports_never_exceed_the_maximum_counts(  # type: ignore[no-untyped-def]
-    auto_server_process, api, database
+def test_concurrent_reports_never_exceed_the_maximum_counts(
+    auto_server_process: LiveServer, api: Api, database: Database
 ) -> None:
     """12 new machines, 6 cabled to a switch in zone-a and 6 in zone-b, each
     reporting twice at the same instant through two server processes, enrolled

@@ -9,8 +9,12 @@ import zlib
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
 from oci.api.app import create_app
+from oci.config import Settings
 from oci.models import MachineStatus
 from tests.helpers import factories
 
@@ -23,7 +27,7 @@ def factory_mac(serial: str) -> str:
     return f"00:1b:21:{suffix}"
 
 
-def script(client, **params) -> str:  # type: ignore[no-untyped-def]
+def script(client: FlaskClient, **params) -> str:
     response = client.get("/boot/ipxe", query_string=params)
     assert response.status_code == 200, response.get_json()
     assert response.mimetype == "text/plain"
@@ -34,7 +38,9 @@ def script(client, **params) -> str:  # type: ignore[no-untyped-def]
 # --- the routes ---------------------------------------------------------------
 
 
-def test_without_parameters_the_script_asks_again_with_the_machines_settings(client) -> None:  # type: ignore[no-untyped-def]
+def test_without_parameters_the_script_asks_again_with_the_machines_settings(
+    client: FlaskClient,
+) -> None:
     text = script(client)
     assert text.startswith("#!ipxe\n")
     assert (
@@ -49,7 +55,7 @@ def test_without_parameters_the_script_asks_again_with_the_machines_settings(cli
     assert after_chain.index("\nexit 0\n") < after_chain.index(":failed\n")
 
 
-def test_an_unknown_machine_boots_the_live_image(client) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_machine_boots_the_live_image(client: FlaskClient) -> None:
     text = script(client, mac=MAC.replace(":", "-"), platform="pcbios", buildarch="x86_64")
     assert "(unknown machine)" in text
     kernel = next(line for line in text.splitlines() if line.startswith("kernel "))
@@ -77,13 +83,15 @@ def test_an_unknown_machine_boots_the_live_image(client) -> None:  # type: ignor
         assert f":{label}\n" in text and f"sleep 5\ngoto {target}\n" in text
 
 
-def test_uefi_needs_the_initrd_named_on_the_kernel_line(client) -> None:  # type: ignore[no-untyped-def]
+def test_uefi_needs_the_initrd_named_on_the_kernel_line(client: FlaskClient) -> None:
     text = script(client, mac=MAC, platform="efi")
     kernel = next(line for line in text.splitlines() if line.startswith("kernel "))
     assert "http://localhost/boot/files/vmlinuz initrd=initrd.img boot=live" in kernel
 
 
-def test_the_squashfs_is_fetched_when_the_image_has_one(app, client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_squashfs_is_fetched_when_the_image_has_one(
+    app: Flask, client: FlaskClient, settings: Settings
+) -> None:
     directory = settings.effective_live_image_dir
     directory.mkdir(parents=True)
     assert "fetch=" not in script(client, mac=MAC)  # the lab's initramfs: no squashfs
@@ -102,8 +110,8 @@ def test_the_squashfs_is_fetched_when_the_image_has_one(app, client, settings) -
     ],
 )
 def test_a_known_machine_boots_what_its_state_says(
-    client, session, status, platform, expected, absent
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, session: Session, status, platform, expected, absent
+) -> None:
     row = factories.machine(session, "SRV1", status=status, system_uuid=None)
     session.commit()
     by_mac = script(client, mac=factory_mac("SRV1"), platform=platform)
@@ -113,14 +121,14 @@ def test_a_known_machine_boots_what_its_state_says(
     assert f"machine {row.id}, state {status}" in by_serial
 
 
-def test_a_placeholder_serial_identifies_nobody(client, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_placeholder_serial_identifies_nobody(client: FlaskClient, session: Session) -> None:
     factories.machine(session, "SRV1", status=MachineStatus.INSTALLED)
     session.commit()
     text = script(client, mac=MAC, serial="To Be Filled By O.E.M.")
     assert "(unknown machine)" in text
 
 
-def test_the_uuid_identifies_when_nothing_else_does(client, session) -> None:  # type: ignore[no-untyped-def]
+def test_the_uuid_identifies_when_nothing_else_does(client: FlaskClient, session: Session) -> None:
     uuid = "4c4c4544-0000-1000-8000-000000000042"
     factories.machine(session, "SRV1", status=MachineStatus.INSTALLED, system_uuid=uuid)
     session.commit()
@@ -136,26 +144,26 @@ def test_the_uuid_identifies_when_nothing_else_does(client, session) -> None:  #
         ({"mac": MAC, "platform": "efi || shell"}, "platform"),
     ],
 )
-def test_crafted_requests_get_a_400_and_no_script(client, params, field) -> None:  # type: ignore[no-untyped-def]
+def test_crafted_requests_get_a_400_and_no_script(client: FlaskClient, params, field) -> None:
     response = client.get("/boot/ipxe", query_string=params)
     assert response.status_code == 400
     assert list(response.get_json()["error"]["details"]["fields"]) == [field]
     assert b"#!ipxe" not in response.data
 
 
-def test_unknown_parameters_are_refused(client) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_parameters_are_refused(client: FlaskClient) -> None:
     response = client.get("/boot/ipxe", query_string={"mac": MAC, "cmdline": "init=/bin/sh"})
     assert response.status_code == 400
 
 
-def test_a_crafted_host_header_cannot_reach_the_script(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_crafted_host_header_cannot_reach_the_script(client: FlaskClient) -> None:
     for host in ["evil;shell", "a b", "x${y}"]:
         response = client.get("/boot/ipxe", query_string={"mac": MAC}, headers={"Host": host})
         assert response.status_code == 400, host
         assert b"#!ipxe" not in response.data
 
 
-def test_the_server_url_follows_the_request(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_server_url_follows_the_request(client: FlaskClient) -> None:
     response = client.get(
         "/boot/ipxe", query_string={"mac": MAC}, headers={"Host": "10.0.2.2:18080"}
     )
@@ -164,7 +172,7 @@ def test_the_server_url_follows_the_request(client) -> None:  # type: ignore[no-
     assert "oci.server=http://10.0.2.2:18080 " in text
 
 
-def test_the_server_url_setting_wins_over_the_request(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_server_url_setting_wins_over_the_request(settings: Settings) -> None:
     configured = settings.model_copy(
         update={"boot_server_url": "http://oci.example.net:8080/", "boot_fetch_timeout": 30}
     )
@@ -178,14 +186,14 @@ def test_the_server_url_setting_wins_over_the_request(settings) -> None:  # type
     assert "localhost" not in text
 
 
-def test_boot_routes_refuse_untrusted_networks(client) -> None:  # type: ignore[no-untyped-def]
+def test_boot_routes_refuse_untrusted_networks(client: FlaskClient) -> None:
     outside = {"REMOTE_ADDR": "198.51.100.7"}
     for url in ["/boot/ipxe?mac=" + MAC, "/boot/grub.cfg?mac=" + MAC, "/boot/files/vmlinuz"]:
         response = client.get(url, environ_base=outside)
         assert response.status_code == 401, url
 
 
-def test_trusted_boot_networks_are_configurable(settings) -> None:  # type: ignore[no-untyped-def]
+def test_trusted_boot_networks_are_configurable(settings: Settings) -> None:
     app = create_app(settings.model_copy(update={"trusted_networks": ["192.0.2.0/24"]}))
     try:
         client = app.test_client()
@@ -199,7 +207,7 @@ def test_trusted_boot_networks_are_configurable(settings) -> None:  # type: igno
 # --- the Secure Boot path -----------------------------------------------------
 
 
-def test_grub_cfg_boots_the_live_image_with_a_retry_loop(client) -> None:  # type: ignore[no-untyped-def]
+def test_grub_cfg_boots_the_live_image_with_a_retry_loop(client: FlaskClient) -> None:
     response = client.get("/boot/grub.cfg", query_string={"mac": MAC})
     assert response.status_code == 200
     text = response.get_data(as_text=True)
@@ -210,7 +218,9 @@ def test_grub_cfg_boots_the_live_image_with_a_retry_loop(client) -> None:  # typ
     assert "initrd=initrd.img" not in text  # GRUB hands the initrd over itself
 
 
-def test_grub_cfg_of_an_installed_machine_leaves_for_the_disk(client, session) -> None:  # type: ignore[no-untyped-def]
+def test_grub_cfg_of_an_installed_machine_leaves_for_the_disk(
+    client: FlaskClient, session: Session
+) -> None:
     factories.machine(session, "SRV1", status=MachineStatus.INSTALLED)
     session.commit()
     text = client.get("/boot/grub.cfg", query_string={"mac": factory_mac("SRV1")}).get_data(
@@ -219,14 +229,14 @@ def test_grub_cfg_of_an_installed_machine_leaves_for_the_disk(client, session) -
     assert "state installed" in text and "\nexit\n" in text and "linux " not in text
 
 
-def test_grub_cfg_needs_the_boot_service_on_port_80(client) -> None:  # type: ignore[no-untyped-def]
+def test_grub_cfg_needs_the_boot_service_on_port_80(client: FlaskClient) -> None:
     response = client.get(
         "/boot/grub.cfg", query_string={"mac": MAC}, headers={"Host": "10.0.2.2:8080"}
     )
     assert response.status_code == 400 and "port 80" in response.get_json()["error"]["message"]
 
 
-def test_grub_cfg_refuses_crafted_values_too(client) -> None:  # type: ignore[no-untyped-def]
+def test_grub_cfg_refuses_crafted_values_too(client: FlaskClient) -> None:
     response = client.get("/boot/grub.cfg", query_string={"mac": "52:54:00:12:34:56; reboot"})
     assert response.status_code == 400
 
@@ -234,7 +244,9 @@ def test_grub_cfg_refuses_crafted_values_too(client) -> None:  # type: ignore[no
 # --- the files ----------------------------------------------------------------
 
 
-def test_live_image_files_are_served_from_the_configured_directory(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_live_image_files_are_served_from_the_configured_directory(
+    client: FlaskClient, settings: Settings
+) -> None:
     directory: Path = settings.effective_live_image_dir
     directory.mkdir(parents=True)
     (directory / "vmlinuz").write_bytes(b"kernel" * 1000)

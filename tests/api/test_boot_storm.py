@@ -13,12 +13,16 @@ import pytest
 import requests
 
 from tests.helpers import storm
+from tests.helpers.database import Credentials
+from tests.helpers.server import LiveServer
 
 COUNT = 1000
 
 
 @pytest.mark.slow
-def test_a_thousand_machines_boot_and_report_and_nothing_is_lost(live_server, admin) -> None:  # type: ignore[no-untyped-def]
+def test_a_thousand_machines_boot_and_report_and_nothing_is_lost(
+    live_server: LiveServer, admin: Credentials
+) -> None:
     machines = [storm.StormMachine(n) for n in range(COUNT)]
     bodies = [machine.report() for machine in machines]
     url = live_server.url

@@ -9,24 +9,32 @@ from __future__ import annotations
 import ipaddress
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 import requests
+from sqlalchemy.orm import Session
 
 from tests.helpers import factories
-from tests.helpers.database import Credentials
+from tests.helpers.database import Credentials, Database
 from tests.helpers.server import LiveServer
 
 PARALLEL = 50
 
 
+class Http(requests.Session):
+    """An HTTP session with the API's base URL."""
+
+    base: str
+
+
 @pytest.fixture
-def cluster(live_server: LiveServer, admin: Credentials, session) -> requests.Session:  # type: ignore[no-untyped-def]
-    http = requests.Session()
+def cluster(live_server: LiveServer, admin: Credentials, session: Session) -> Http:
+    http = Http()
     http.headers.update(admin.bearer)
     base = f"{live_server.url}/api/v1"
 
-    def post(path: str, body: dict) -> None:
+    def post(path: str, body: dict[str, Any]) -> None:
         response = http.post(base + path, json=body, timeout=30)
         assert response.status_code in (200, 201), response.text
 
@@ -52,16 +60,16 @@ def cluster(live_server: LiveServer, admin: Credentials, session) -> requests.Se
     for n in range(PARALLEL):
         factories.machine(session, f"SN{n:03d}")
     session.commit()
-    http.base = base  # type: ignore[attr-defined]
+    http.base = base
     return http
 
 
-def _add(http: requests.Session, serial: str) -> requests.Response:
+def _add(http: Http, serial: str) -> requests.Response:
     body = {"cluster": "cl1", "role": "controller", "location": "zone1"}
-    return http.post(f"{http.base}/machines/{serial}/enrolment", json=body, timeout=120)  # type: ignore[attr-defined]
+    return http.post(f"{http.base}/machines/{serial}/enrolment", json=body, timeout=120)
 
 
-def test_parallel_machine_adds_never_share_an_address_or_name(cluster) -> None:  # type: ignore[no-untyped-def]
+def test_parallel_machine_adds_never_share_an_address_or_name(cluster: Http) -> None:
     serials = [f"SN{n:03d}" for n in range(PARALLEL)]
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
         responses = list(pool.map(lambda s: _add(cluster, s), serials))
@@ -92,7 +100,7 @@ def test_parallel_machine_adds_never_share_an_address_or_name(cluster) -> None: 
     assert ips["total"] == 3 * PARALLEL + 1
 
 
-def test_the_same_machine_added_at_once_is_added_once(cluster) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_machine_added_at_once_is_added_once(cluster: Http) -> None:
     with ThreadPoolExecutor(max_workers=10) as pool:
         responses = list(pool.map(lambda _: _add(cluster, "SN000"), range(10)))
     statuses = Counter(r.status_code for r in responses)
@@ -101,7 +109,7 @@ def test_the_same_machine_added_at_once_is_added_once(cluster) -> None:  # type:
     assert ips["total"] == 3 + 1
 
 
-def test_concurrent_cluster_sets_all_land(cluster) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_cluster_sets_all_land(cluster: Http) -> None:
     changes = {
         "time_server": "ntp.example.com",
         "vip_hostname": "api.example.com",
@@ -130,8 +138,8 @@ def test_concurrent_cluster_sets_all_land(cluster) -> None:  # type: ignore[no-u
     assert {k: options[k] for k in changes} == changes
 
 
-def test_a_network_exhausted_by_parallel_adds_refuses_the_rest_cleanly(  # type: ignore[no-untyped-def]
-    cluster, database
+def test_a_network_exhausted_by_parallel_adds_refuses_the_rest_cleanly(
+    cluster: Http, database: Database
 ) -> None:
     # pub is a /26: 62 hosts, less the gateway and the VIP: 60 controllers. 70 try at once.
     for n in range(PARALLEL, 70):

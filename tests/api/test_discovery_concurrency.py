@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from oci.models import DiscoveryReport, Machine, MachineEvent, Nic
 from tests.helpers.reports import archive, machine_files
+from tests.helpers.server import LiveServer
 
 GZIP = {"Content-Type": "application/gzip"}
 
@@ -26,7 +27,9 @@ def _post_all(url: str, bodies: list[bytes]) -> list[int]:
         return list(pool.map(send, bodies))
 
 
-def test_one_server_through_two_nics_twice_in_parallel_is_one_machine(live_server) -> None:
+def test_one_server_through_two_nics_twice_in_parallel_is_one_machine(
+    live_server: LiveServer,
+) -> None:
     macs = ("00:1b:21:20:00:01", "00:1b:21:20:00:02")
     bodies = []
     for boot in macs:
@@ -44,7 +47,7 @@ def test_one_server_through_two_nics_twice_in_parallel_is_one_machine(live_serve
         assert session.scalar(discovered) == 1
 
 
-def test_many_new_servers_at_once_each_appear_once(live_server) -> None:
+def test_many_new_servers_at_once_each_appear_once(live_server: LiveServer) -> None:
     """Eight servers, each reporting twice at the same moment (a rack powered on)."""
     bodies = []
     for n in range(8):

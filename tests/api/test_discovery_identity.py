@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 
+from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from oci.models import Machine, MachineEvent, Nic
+from tests.helpers.api import Api
 from tests.helpers.reports import archive, ip_link, machine_files
 
 URL = "/api/v1/discovery/reports"
@@ -15,20 +18,22 @@ GZIP = {"Content-Type": "application/gzip"}
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 
 
-def post(client, files):  # type: ignore[no-untyped-def]
+def post(client: FlaskClient, files):
     return client.post(URL, data=archive(files), headers=GZIP)
 
 
-def machines(session) -> list[Machine]:  # type: ignore[no-untyped-def]
+def machines(session: Session) -> list[Machine]:
     session.rollback()  # a new snapshot: MariaDB reads repeat within a transaction
     return list(session.scalars(select(Machine).order_by(Machine.id)))
 
 
-def events(session, kind: str) -> list[MachineEvent]:  # type: ignore[no-untyped-def]
+def events(session: Session, kind: str) -> list[MachineEvent]:
     return list(session.scalars(select(MachineEvent).where(MachineEvent.kind == kind)))
 
 
-def test_placeholder_serials_and_uuids_never_merge_servers(client, session) -> None:
+def test_placeholder_serials_and_uuids_never_merge_servers(
+    client: FlaskClient, session: Session
+) -> None:
     for mac in ("00:1b:21:00:00:01", "00:1b:21:00:00:02"):
         files = machine_files("To Be Filled By O.E.M.", ZERO_UUID, (mac,))
         assert post(client, files).status_code == 201
@@ -44,7 +49,7 @@ def test_placeholder_serials_and_uuids_never_merge_servers(client, session) -> N
     assert len(machines(session)) == 2
 
 
-def test_bmc_usb_nics_do_not_identify(client, session) -> None:
+def test_bmc_usb_nics_do_not_identify(client: FlaskClient, session: Session) -> None:
     """Every server of a model has the same BMC USB NIC MAC (here on the USB bus,
     and a locally administered one on PCI): servers with different serials stay
     apart, and a server without a serial is not matched through them."""
@@ -64,7 +69,9 @@ def test_bmc_usb_nics_do_not_identify(client, session) -> None:
     assert "identifies no machine" in response.get_json()["error"]["message"]
 
 
-def test_a_report_naming_two_machines_is_a_flagged_conflict(client, api, session) -> None:
+def test_a_report_naming_two_machines_is_a_flagged_conflict(
+    client: FlaskClient, api: Api, session: Session
+) -> None:
     assert post(client, machine_files("S1", macs=("00:1b:21:00:00:0a",))).status_code == 201
     second = machine_files("S2", "4c4c4544-0000-1000-8000-0000000000b2", ("00:1b:21:00:00:0b",))
     assert post(client, second).status_code == 201
@@ -85,7 +92,9 @@ def test_a_report_naming_two_machines_is_a_flagged_conflict(client, api, session
     assert sorted(m["serial"] for m in listed.get_json()["items"]) == ["S1", "S2"]
 
 
-def test_serial_and_uuid_of_different_machines_conflict(client, session) -> None:
+def test_serial_and_uuid_of_different_machines_conflict(
+    client: FlaskClient, session: Session
+) -> None:
     a_uuid, b_uuid = (f"4c4c4544-0000-1000-8000-00000000000{i}" for i in (1, 2))
     assert post(client, machine_files("CZ1A", a_uuid, ("00:1b:21:00:01:01",))).status_code == 201
     assert post(client, machine_files("CZ1B", b_uuid, ("00:1b:21:00:01:02",))).status_code == 201
@@ -95,7 +104,9 @@ def test_serial_and_uuid_of_different_machines_conflict(client, session) -> None
     assert [m.system_uuid for m in machines(session)] == [a_uuid, b_uuid]
 
 
-def test_a_machine_first_known_by_mac_gains_its_serial(client, session) -> None:
+def test_a_machine_first_known_by_mac_gains_its_serial(
+    client: FlaskClient, session: Session
+) -> None:
     mac = "00:1b:21:00:02:01"
     partial = {"ip-link.json": ip_link([("eno1", mac)]), "meminfo.txt": "MemTotal: 1024 kB\n"}
     first = post(client, partial)
@@ -107,7 +118,7 @@ def test_a_machine_first_known_by_mac_gains_its_serial(client, session) -> None:
     assert machine.serial == "LATE1" and machine.product_name == "PowerEdge R740"
 
 
-def test_reports_through_two_nics_are_one_machine(client, session) -> None:
+def test_reports_through_two_nics_are_one_machine(client: FlaskClient, session: Session) -> None:
     """The same server PXE-booted from either NIC: different boot interface and
     addresses, same hardware."""
     macs = ("00:1b:21:00:03:01", "00:1b:21:00:03:02")

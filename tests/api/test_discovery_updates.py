@@ -6,12 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from oci.ingest.archive import unpack_report
 from oci.ingest.report import parse_report
 from oci.inventory import machines as inventory
 from oci.models import DiscoveryReport, Disk, Machine, MachineEvent
+from tests.helpers.api import Api
+from tests.helpers.database import Database
 from tests.helpers.paths import FIXTURES
 from tests.helpers.reports import HOST_BRIDGE, T4, TWO_SSDS, archive, ip_link, lsblk, machine_files
 
@@ -26,18 +30,20 @@ def files(disks: str, lspci: str = HOST_BRIDGE, **extra: str) -> dict[str, str]:
     )
 
 
-def post(client, report: dict[str, str]):  # type: ignore[no-untyped-def]
+def post(client: FlaskClient, report: dict[str, str]):
     response = client.post(URL, data=archive(report), headers=GZIP)
     assert response.status_code in (200, 201), response.get_json()
     return response.get_json()
 
 
-def kinds(session) -> list[str]:  # type: ignore[no-untyped-def]
+def kinds(session: Session) -> list[str]:
     session.rollback()  # a new snapshot: MariaDB reads repeat within a transaction
     return list(session.scalars(select(MachineEvent.kind).order_by(MachineEvent.id)))
 
 
-def test_changes_update_rows_in_place_and_become_events(client, session) -> None:
+def test_changes_update_rows_in_place_and_become_events(
+    client: FlaskClient, session: Session
+) -> None:
     post(client, files(TWO_SSDS))
     machine = session.scalar(select(Machine))
     disk_ids = {d.name: d.id for d in machine.disks}
@@ -65,7 +71,9 @@ def test_changes_update_rows_in_place_and_become_events(client, session) -> None
     assert kinds(session)[-1] == "gpu-removed"
 
 
-def test_a_missing_or_failed_tool_forgets_nothing(client, api, session) -> None:
+def test_a_missing_or_failed_tool_forgets_nothing(
+    client: FlaskClient, api: Api, session: Session
+) -> None:
     post(client, files(TWO_SSDS))
     without = files(TWO_SSDS)
     del without["lsblk.json"]
@@ -87,7 +95,7 @@ def test_a_missing_or_failed_tool_forgets_nothing(client, api, session) -> None:
     assert any(p.startswith("lsblk.json: the tool failed") for p in shown["problems"])
 
 
-def test_unchanged_reports_only_bump_last_seen(client, session) -> None:
+def test_unchanged_reports_only_bump_last_seen(client: FlaskClient, session: Session) -> None:
     first = post(client, files(TWO_SSDS))
     seen = session.scalar(select(Machine.last_seen))
     second = post(client, files(TWO_SSDS))
@@ -98,7 +106,9 @@ def test_unchanged_reports_only_bump_last_seen(client, session) -> None:
     assert session.scalar(select(func.count()).select_from(DiscoveryReport)) == 1
 
 
-def test_only_the_last_reports_are_kept(database, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_the_last_reports_are_kept(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(inventory, "STORE_UNCHANGED_EVERY", timedelta(0))
     sessions = database.sessions
     for n in range(5):
@@ -112,7 +122,7 @@ def test_only_the_last_reports_are_kept(database, monkeypatch: pytest.MonkeyPatc
         assert session.scalar(select(Machine.discovery_count)) == 5
 
 
-def test_ssh_host_keys_and_lldp_neighbours(client, api) -> None:  # type: ignore[no-untyped-def]
+def test_ssh_host_keys_and_lldp_neighbours(client: FlaskClient, api: Api) -> None:
     """The live system's host keys are pinned as reported; a neighbour stays
     known when an early report (lldpd not yet heard the switch) has none."""
     keys = (FIXTURES / "ssh-keygen" / "ssh-host-keys.txt").read_text()

@@ -8,10 +8,13 @@ import io
 import tarfile
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from oci.ingest.archive import Limits, ReportRejected, unpack_report
 from oci.models import DiscoveryReport, Machine, MachineEvent, Nic
+from tests.helpers.database import Credentials
 from tests.helpers.reports import archive, machine_files
 
 URL = "/api/v1/discovery/reports"
@@ -19,11 +22,11 @@ GZIP = {"Content-Type": "application/gzip"}
 MAC = "00:1b:21:aa:00:01"
 
 
-def _post(client, body: bytes, headers=GZIP, **kw):  # type: ignore[no-untyped-def]
+def _post(client: FlaskClient, body: bytes, headers=GZIP, **kw):
     return client.post(URL, data=body, headers=headers, **kw)
 
 
-def _counts(session) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+def _counts(session: Session) -> tuple[int, ...]:
     session.rollback()  # a new snapshot: MariaDB reads repeat within a transaction
     return tuple(
         session.scalar(select(func.count()).select_from(model))
@@ -86,7 +89,9 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
-def test_hostile_upload_is_refused_and_changes_nothing(client, session, case: str) -> None:
+def test_hostile_upload_is_refused_and_changes_nothing(
+    client: FlaskClient, session: Session, case: str
+) -> None:
     assert _post(client, _good()).status_code == 201  # something to leave alone
     before = _counts(session)
     body, message = HOSTILE[case]
@@ -115,7 +120,7 @@ def test_limits_on_members_and_files() -> None:
         unpack_report(archive({"lspci.txt": "x" * 101}), Limits(file_bytes=100))
 
 
-def test_oversized_body_is_413(client, session) -> None:
+def test_oversized_body_is_413(client: FlaskClient, session: Session) -> None:
     before = _counts(session)
     limit = client.application.config["MAX_CONTENT_LENGTH"]
     response = _post(client, b"\x1f\x8b" + bytes(limit))
@@ -124,14 +129,16 @@ def test_oversized_body_is_413(client, session) -> None:
     assert _counts(session) == before
 
 
-def test_wrong_content_type_is_415(client, session) -> None:
+def test_wrong_content_type_is_415(client: FlaskClient, session: Session) -> None:
     response = _post(client, _good(), headers={"Content-Type": "application/json"})
     assert response.status_code == 415
     assert "application/gzip" in response.get_json()["error"]["message"]
     assert _counts(session) == (0, 0, 0, 0)
 
 
-def test_reports_only_from_trusted_networks_or_with_credentials(client, session, reader) -> None:
+def test_reports_only_from_trusted_networks_or_with_credentials(
+    client: FlaskClient, session: Session, reader: Credentials
+) -> None:
     untrusted = {"REMOTE_ADDR": "198.51.100.7"}
     response = _post(client, _good(), environ_base=untrusted)
     assert response.status_code == 401
@@ -143,7 +150,7 @@ def test_reports_only_from_trusted_networks_or_with_credentials(client, session,
     assert response.get_json()["machine"]["serial"] == "GOOD1"
 
 
-def test_a_good_report_answers_what_it_did(client) -> None:
+def test_a_good_report_answers_what_it_did(client: FlaskClient) -> None:
     response = _post(client, _good())
     assert response.status_code == 201
     body = response.get_json()

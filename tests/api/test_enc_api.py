@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import yaml
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from oci.enc import secrets as role_secrets
 from oci.enrolment import clusters
 from oci.models import Cluster, Machine
 from tests.helpers import enc_clusters as ec
+from tests.helpers.api import Api
+from tests.helpers.database import Credentials, Database
 
 
-def app_vault(app):  # type: ignore[no-untyped-def]
+def app_vault(app: Flask):
     return app.extensions["oci_vault"]
 
 
-def build_reference(app, database) -> dict:  # type: ignore[no-untyped-def]
+def build_reference(app: Flask, database: Database) -> dict[str, Any]:
     with database.sessions() as s:
         return ec.reference(s, app_vault(app))
 
 
-def enc(api, fqdn: str) -> dict:  # type: ignore[no-untyped-def]
+def enc(api: Api, fqdn: str) -> dict[str, Any]:
     response = api.get(f"/api/v1/enc/{fqdn}")
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "application/yaml"
@@ -28,7 +35,9 @@ def enc(api, fqdn: str) -> dict:  # type: ignore[no-untyped-def]
     return yaml.safe_load(response.get_data(as_text=True))
 
 
-def test_only_admins_get_documents(app, client, api, database, reader) -> None:  # type: ignore[no-untyped-def]
+def test_only_admins_get_documents(
+    app: Flask, client: FlaskClient, api: Api, database: Database, reader: Credentials
+) -> None:
     with database.sessions() as s:
         ec.cluster(s, app_vault(app), "cl1")
         (fqdn,) = ec.enrol(s, "cl1", "compute", 1)
@@ -39,15 +48,15 @@ def test_only_admins_get_documents(app, client, api, database, reader) -> None: 
     assert "oci::compute" in enc(api, fqdn)["classes"]
 
 
-def test_an_unknown_node_is_a_404(api) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_node_is_a_404(api: Api) -> None:
     response = api.get("/api/v1/enc/nobody.example.com")
     assert response.status_code == 404
     assert "nobody.example.com" in response.get_json()["error"]["message"]
 
 
 def test_every_role_of_the_reference_cluster_gets_only_its_own_clusters_secrets(
-    app, api, database
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask, api: Api, database: Database
+) -> None:
     built = build_reference(app, database)
     with database.sessions() as s:
         clear = {
@@ -72,7 +81,9 @@ def test_every_role_of_the_reference_cluster_gets_only_its_own_clusters_secrets(
     assert not [name for name in cpu if name.endswith("_db_password")]
 
 
-def test_adding_a_gpu_setting_changes_the_document_on_the_next_call(app, api, database) -> None:  # type: ignore[no-untyped-def]
+def test_adding_a_gpu_setting_changes_the_document_on_the_next_call(
+    app: Flask, api: Api, database: Database
+) -> None:
     with database.sessions() as s:
         ec.cluster(s, app_vault(app), "cl1")
         (fqdn,) = ec.enrol(s, "cl1", "compute", 1)
@@ -89,7 +100,9 @@ def test_adding_a_gpu_setting_changes_the_document_on_the_next_call(app, api, da
 NASTY = "a: b # c - 'd' \"e\"\n!!python/object/apply:os.system ['true']\n- [x]"
 
 
-def test_yaml_special_characters_come_out_as_plain_strings(app, api, database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_yaml_special_characters_come_out_as_plain_strings(
+    app: Flask, api: Api, database: Database, tmp_path: Path
+) -> None:
     with database.sessions() as s:
         ec.cluster(s, app_vault(app), "cl1")
         (fqdn,) = ec.enrol(s, "cl1", "compute", 1)

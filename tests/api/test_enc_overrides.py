@@ -7,11 +7,14 @@ from pathlib import Path
 import pytest
 import yaml
 from cryptography.fernet import Fernet
+from sqlalchemy.orm import Session
 
 from oci.api.app import create_app
+from oci.config import Settings
 from oci.enc.overrides import OverrideError
 from oci.security.vault import Vault
 from tests.helpers import enc_clusters as ec
+from tests.helpers.database import Credentials, Database
 
 FQDN = "cl1-compute-1.example.com"
 
@@ -22,7 +25,7 @@ def vault() -> Vault:
 
 
 @pytest.fixture
-def compute(session, vault) -> str:  # type: ignore[no-untyped-def]
+def compute(session: Session, vault: Vault) -> str:
     ec.cluster(session, vault, "cl1")
     ec.enrol(session, "cl1", "controller", 1)
     (fqdn,) = ec.enrol(session, "cl1", "compute", 1)
@@ -47,7 +50,9 @@ LAYERS = [
 ]
 
 
-def test_layers_merge_in_order_key_by_key(session, vault, compute, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_layers_merge_in_order_key_by_key(
+    session: Session, vault: Vault, compute: str, tmp_path: Path
+) -> None:
     def cpu_model() -> str:
         return ec.enc(session, vault, compute, tmp_path)["classes"]["oci::compute"][
             "nova_cpu_model"
@@ -86,8 +91,8 @@ def test_layers_merge_in_order_key_by_key(session, vault, compute, tmp_path) -> 
     ],
 )
 def test_a_typo_is_an_error_naming_the_file(
-    session, vault, compute, tmp_path, content, message
-) -> None:  # type: ignore[no-untyped-def]
+    session: Session, vault: Vault, compute: str, tmp_path: Path, content, message
+) -> None:
     path = write(tmp_path, "clusters/cl1/roles/compute.yaml", content)
     with pytest.raises(OverrideError) as caught:
         ec.enc(session, vault, compute, tmp_path)
@@ -95,7 +100,9 @@ def test_a_typo_is_an_error_naming_the_file(
     assert message in caught.value.message
 
 
-def test_override_values_stay_plain_strings(session, vault, compute, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_override_values_stay_plain_strings(
+    session: Session, vault: Vault, compute: str, tmp_path: Path
+) -> None:
     nasty = "ntp: 1 # x - 'y' \"z\"\n!!python/object/apply:os.system ['true']"
     write(tmp_path, f"nodes/{FQDN}.yaml", {"oci::compute::time_server": nasty})
     from oci.enc import document
@@ -104,7 +111,9 @@ def test_override_values_stay_plain_strings(session, vault, compute, tmp_path) -
     assert yaml.safe_load(text)["classes"]["oci::compute"]["time_server"] == nasty
 
 
-def test_the_route_fails_loudly_on_a_bad_override_file(settings, database, admin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_route_fails_loudly_on_a_bad_override_file(
+    settings: Settings, database: Database, admin: Credentials, tmp_path: Path
+) -> None:
     overrides = tmp_path / "overrides"
     app = create_app(settings.model_copy(update={"enc_overrides_dir": overrides}))
     try:
@@ -126,7 +135,7 @@ def test_the_route_fails_loudly_on_a_bad_override_file(settings, database, admin
         app.extensions["oci_engine"].dispose()
 
 
-def test_the_overrides_directory_is_a_setting(tmp_path) -> None:
+def test_the_overrides_directory_is_a_setting(tmp_path: Path) -> None:
     from oci.config import load_settings
 
     assert load_settings({}).enc_overrides_dir == Path("/etc/oci/enc-overrides")

@@ -6,8 +6,11 @@ read through the real loader, as the route reads them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy.orm import Session
 
 from oci.enc import secrets as role_secrets
 from oci.enrolment import clusters as topology
@@ -23,14 +26,16 @@ def vault() -> Vault:
     return Vault(Fernet.generate_key())
 
 
-def small(session, vault, roles: dict[str, int], name: str = "cl1", **kw) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def small(
+    session: Session, vault: Vault, roles: dict[str, int], name: str = "cl1", **kw
+) -> dict[str, list[str]]:
     ec.cluster(session, vault, name, kw.pop("index", 1), **kw)
     built = ec.build(session, name, roles)
     session.commit()
     return built
 
 
-def params(session, vault, fqdn: str) -> dict:  # type: ignore[no-untyped-def]
+def params(session: Session, vault: Vault, fqdn: str) -> dict[str, Any]:
     return ec.params(session, vault, fqdn)
 
 
@@ -38,8 +43,8 @@ def params(session, vault, fqdn: str) -> dict:  # type: ignore[no-untyped-def]
 
 
 def test_ceph_osds_put_glance_nova_and_cinder_on_ceph_and_keys_on_controllers_and_computes(
-    session, vault
-) -> None:  # type: ignore[no-untyped-def]
+    session: Session, vault: Vault
+) -> None:
     built = small(session, vault, {"controller": 1, "compute": 2, "cephosd": 1})
     ctl = params(session, vault, built["controller"][0])
     assert ctl["glance_backend"] == "ceph"
@@ -66,7 +71,7 @@ def test_ceph_osds_put_glance_nova_and_cinder_on_ceph_and_keys_on_controllers_an
     }
 
 
-def test_without_ceph_no_ceph_key_goes_anywhere(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_without_ceph_no_ceph_key_goes_anywhere(session: Session, vault: Vault) -> None:
     built = small(session, vault, {"controller": 1, "compute": 1})
     for fqdn in (built["controller"][0], built["compute"][0]):
         got = params(session, vault, fqdn)
@@ -76,7 +81,9 @@ def test_without_ceph_no_ceph_key_goes_anywhere(session, vault) -> None:  # type
     assert params(session, vault, built["compute"][0])["nova_ephemeral_backend"] == "local"
 
 
-def test_without_dedicated_monitors_the_controllers_are_the_ceph_monitors(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_without_dedicated_monitors_the_controllers_are_the_ceph_monitors(
+    session: Session, vault: Vault
+) -> None:
     built = small(session, vault, {"controller": 3, "cephosd": 1})
     ctl = params(session, vault, built["controller"][0])
     assert ctl["ceph_is_mon"] is True
@@ -87,7 +94,7 @@ def test_without_dedicated_monitors_the_controllers_are_the_ceph_monitors(sessio
     assert osd["ceph_mon_hosts"] == built["controller"]
 
 
-def test_dedicated_monitors_take_the_role_and_its_keys(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_dedicated_monitors_take_the_role_and_its_keys(session: Session, vault: Vault) -> None:
     built = small(session, vault, {"controller": 1, "cephmon": 3, "cephosd": 1})
     ctl = params(session, vault, built["controller"][0])
     assert ctl["ceph_is_mon"] is False
@@ -98,7 +105,7 @@ def test_dedicated_monitors_take_the_role_and_its_keys(session, vault) -> None: 
     assert "ceph_mon_key" in mons[0]["secrets"]
 
 
-def test_hyper_converged_osds_on_computes(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_hyper_converged_osds_on_computes(session: Session, vault: Vault) -> None:
     built = small(
         session,
         vault,
@@ -132,15 +139,15 @@ def test_hyper_converged_osds_on_computes(session, vault) -> None:  # type: igno
     ],
 )
 def test_glance_and_cinder_backup_backends_in_order_of_preference(
-    session, vault, roles, glance, backup, cinder
-) -> None:  # type: ignore[no-untyped-def]
+    session: Session, vault: Vault, roles, glance, backup, cinder
+) -> None:
     built = small(session, vault, {"controller": 1, **roles})
     ctl = params(session, vault, built["controller"][0])
     assert (ctl["glance_backend"], ctl["cinder_backup_backend"]) == (glance, backup)
     assert ctl["cinder_backends"] == cinder
 
 
-def test_volume_nodes_serve_cinder_from_lvm(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_volume_nodes_serve_cinder_from_lvm(session: Session, vault: Vault) -> None:
     built = small(session, vault, {"controller": 1, "volume": 2})
     ctl = params(session, vault, built["controller"][0])
     assert ctl["volume_nodes"] == built["volume"]
@@ -149,7 +156,9 @@ def test_volume_nodes_serve_cinder_from_lvm(session, vault) -> None:  # type: ig
     assert vol["secrets"].keys() == set(role_secrets.GROUPS["cinder_volume"])
 
 
-def test_swift_stores_without_proxies_are_fronted_by_the_controllers(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_swift_stores_without_proxies_are_fronted_by_the_controllers(
+    session: Session, vault: Vault
+) -> None:
     built = small(session, vault, {"controller": 1, "swiftstore": 3})
     ctl = params(session, vault, built["controller"][0])
     assert ctl["swift_proxy_on_controllers"] is True
@@ -157,8 +166,8 @@ def test_swift_stores_without_proxies_are_fronted_by_the_controllers(session, va
 
 
 def test_swift_proxy_nodes_keep_the_proxies_and_the_hash_off_the_controllers(
-    session, vault
-) -> None:  # type: ignore[no-untyped-def]
+    session: Session, vault: Vault
+) -> None:
     built = small(session, vault, {"controller": 1, "swiftproxy": 2, "swiftstore": 1})
     ctl = params(session, vault, built["controller"][0])
     assert ctl["swift_proxy_on_controllers"] is False
@@ -169,7 +178,7 @@ def test_swift_proxy_nodes_keep_the_proxies_and_the_hash_off_the_controllers(
     assert store["swift_zone"] == "zone1"
 
 
-def test_a_swift_only_cluster_linked_to_a_compute_cluster(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_a_swift_only_cluster_linked_to_a_compute_cluster(session: Session, vault: Vault) -> None:
     swift = small(
         session, vault, {"swiftproxy": 1, "swiftstore": 1}, name="swift1", index=2,
         public_role="swiftproxy", options={"swift_proxy_hostname": "swift.example.com"},
@@ -194,7 +203,9 @@ def test_a_swift_only_cluster_linked_to_a_compute_cluster(session, vault) -> Non
     assert proxy["cluster"] == "swift1"
 
 
-def test_a_remote_swift_cluster_must_be_another_existing_cluster(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_a_remote_swift_cluster_must_be_another_existing_cluster(
+    session: Session, vault: Vault
+) -> None:
     small(session, vault, {})
     with pytest.raises(Invalid, match="no cluster named 'nope'"):
         topology.set_cluster_options(session, "cl1", {"remote_swift_cluster": "nope"})
@@ -205,7 +216,9 @@ def test_a_remote_swift_cluster_must_be_another_existing_cluster(session, vault)
 # -- Compute, network, messaging -----------------------------------------------------------
 
 
-def test_computes_bring_the_compute_services_to_the_controllers(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_computes_bring_the_compute_services_to_the_controllers(
+    session: Session, vault: Vault
+) -> None:
     built = small(session, vault, {"controller": 1})
     assert params(session, vault, built["controller"][0])["compute_services"] is False
     ec.enrol(session, "cl1", "compute", 2)
@@ -214,7 +227,9 @@ def test_computes_bring_the_compute_services_to_the_controllers(session, vault) 
     assert ctl["compute_services"] is True
 
 
-def test_without_network_nodes_controllers_route_and_computes_run_dhcp(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_without_network_nodes_controllers_route_and_computes_run_dhcp(
+    session: Session, vault: Vault
+) -> None:
     built = small(session, vault, {"controller": 1, "compute": 1})
     ctl = params(session, vault, built["controller"][0])
     assert ctl["routing_on_controllers"] is True
@@ -224,7 +239,7 @@ def test_without_network_nodes_controllers_route_and_computes_run_dhcp(session, 
     assert "metadata_proxy_shared_secret" in cpu["secrets"]
 
 
-def test_network_nodes_take_routing_and_dhcp(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_network_nodes_take_routing_and_dhcp(session: Session, vault: Vault) -> None:
     built = small(session, vault, {"controller": 1, "compute": 1, "network": 2})
     ctl = params(session, vault, built["controller"][0])
     assert ctl["routing_on_controllers"] is False
@@ -236,7 +251,7 @@ def test_network_nodes_take_routing_and_dhcp(session, vault) -> None:  # type: i
     assert (net["l3_agent"], net["dhcp_agent"]) == (True, True)
 
 
-def test_messaging_nodes_take_telemetry_off_the_controllers(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_messaging_nodes_take_telemetry_off_the_controllers(session: Session, vault: Vault) -> None:
     built = small(session, vault, {"controller": 1})
     ctl = params(session, vault, built["controller"][0])
     assert ctl["telemetry_on_controllers"] is True
@@ -254,7 +269,7 @@ def test_messaging_nodes_take_telemetry_off_the_controllers(session, vault) -> N
     assert [m["galera_bootstrap"] for m in msg] == [True, False, False]
 
 
-def test_sql_nodes_take_galera_off_the_controllers(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_sql_nodes_take_galera_off_the_controllers(session: Session, vault: Vault) -> None:
     built = small(session, vault, {"controller": 1, "sql": 3})
     ctl = params(session, vault, built["controller"][0])
     assert ctl["galera_on_controllers"] is False
@@ -268,7 +283,9 @@ def test_sql_nodes_take_galera_off_the_controllers(session, vault) -> None:  # t
 # -- Per compute: GPUs and CPU model --------------------------------------------------------
 
 
-def test_gpus_of_two_types_become_pci_aliases_vfio_ids_and_a_blacklist(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_gpus_of_two_types_become_pci_aliases_vfio_ids_and_a_blacklist(
+    session: Session, vault: Vault
+) -> None:
     built = small(session, vault, {"controller": 1, "compute": 2})
     gpu, plain = built["compute"]
     enrolment.set_machine(session, ec.serial_of(session, gpu), {"gpus": ec.GPUS})
@@ -285,7 +302,7 @@ def test_gpus_of_two_types_become_pci_aliases_vfio_ids_and_a_blacklist(session, 
     assert (other["gpus"], other["vfio_pci_ids"], other["module_blacklist"]) == ([], [], [])
 
 
-def test_the_cluster_cpu_model_is_overridden_per_compute(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_the_cluster_cpu_model_is_overridden_per_compute(session: Session, vault: Vault) -> None:
     built = small(
         session, vault, {"controller": 1, "compute": 2}, options={"cpu_model": "EPYC-Rome"}
     )
@@ -301,7 +318,7 @@ def test_the_cluster_cpu_model_is_overridden_per_compute(session, vault) -> None
 # -- BGP, initial setup, node facts ------------------------------------------------------
 
 
-def test_bgp_to_the_host(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_bgp_to_the_host(session: Session, vault: Vault) -> None:
     built = small(session, vault, {"controller": 1, "compute": 1}, ceph_network=True)
     fqdn = built["compute"][0]
     assert params(session, vault, fqdn)["bgp"] is None
@@ -322,7 +339,9 @@ def test_bgp_to_the_host(session, vault) -> None:  # type: ignore[no-untyped-def
     assert len(ctl["loopback_addresses"]) == 2
 
 
-def test_initial_cluster_setup_turns_off_once_every_controller_ran_puppet(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_initial_cluster_setup_turns_off_once_every_controller_ran_puppet(
+    session: Session, vault: Vault
+) -> None:
     built = small(session, vault, {"controller": 2, "sql": 2})
     first, second = built["controller"]
     assert params(session, vault, first)["initial_cluster_setup"] is True
@@ -344,7 +363,9 @@ def test_initial_cluster_setup_turns_off_once_every_controller_ran_puppet(sessio
     assert params(session, vault, first)["initial_cluster_setup"] is False
 
 
-def test_node_parameters_name_cluster_role_location_and_aggregate(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_node_parameters_name_cluster_role_location_and_aggregate(
+    session: Session, vault: Vault
+) -> None:
     built = small(session, vault, {"compute": 1})
     fqdn = built["compute"][0]
     row = session.query(Machine).filter(Machine.hostname == fqdn).one()
@@ -368,7 +389,7 @@ def test_node_parameters_name_cluster_role_location_and_aggregate(session, vault
     assert doc["classes"]["oci::compute"]["compute_aggregate"] == "gpu-nodes"
 
 
-def test_a_machine_in_no_cluster_has_no_document(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_a_machine_in_no_cluster_has_no_document(session: Session, vault: Vault) -> None:
     from oci.errors import NotFound
 
     built = small(session, vault, {"compute": 1})
@@ -380,7 +401,9 @@ def test_a_machine_in_no_cluster_has_no_document(session, vault) -> None:  # typ
     assert session.query(Cluster).count() == 1
 
 
-def test_a_custom_machine_gets_node_facts_and_no_class_of_ours(session, vault) -> None:  # type: ignore[no-untyped-def]
+def test_a_custom_machine_gets_node_facts_and_no_class_of_ours(
+    session: Session, vault: Vault
+) -> None:
     built = small(session, vault, {"controller": 1, "custom": 1})
     doc = ec.enc(session, vault, built["custom"][0])
     assert doc["classes"] == {}

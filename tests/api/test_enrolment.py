@@ -5,15 +5,21 @@ Every refused request must leave the inventory exactly as it was.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from oci.db import Base
 from oci.models import Machine
+from tests.helpers.api import Api
+from tests.helpers.database import Database
 from tests.helpers.enrolment import add, attach, make_cluster, network, ok
 
 
-def _counts(database) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _counts(database: Database) -> dict[str, int]:
     with database.sessions() as s:
         return {
             t.name: s.scalar(select(func.count()).select_from(t))
@@ -22,7 +28,7 @@ def _counts(database) -> dict[str, int]:  # type: ignore[no-untyped-def]
         }
 
 
-def _snapshot(database) -> dict:  # type: ignore[no-untyped-def]
+def _snapshot(database: Database) -> dict[str, Any]:
     """Row counts plus every machine's enrolment and every counter: what a refusal must keep."""
     with database.sessions() as s:
         machines = [
@@ -39,17 +45,17 @@ def _snapshot(database) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
-def refused(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def refused(response: TestResponse, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.get_json()
     return response.get_json()["error"]
 
 
 @pytest.fixture
-def cluster(api, session):  # type: ignore[no-untyped-def]
+def cluster(api: Api, session: Session) -> Api:
     return make_cluster(api, session)
 
 
-def test_machine_add_computes_names_addresses_and_first_master(cluster) -> None:  # type: ignore[no-untyped-def]
+def test_machine_add_computes_names_addresses_and_first_master(cluster: Api) -> None:
     api = cluster
     first = ok(add(api, "S1"), 201)
     assert first["hostname"] == "cl1-controller-1.example.com"
@@ -113,7 +119,7 @@ def test_machine_add_computes_names_addresses_and_first_master(cluster) -> None:
     ]
 
 
-def test_refused_machine_adds_change_nothing(cluster, database) -> None:  # type: ignore[no-untyped-def]
+def test_refused_machine_adds_change_nothing(cluster: Api, database: Database) -> None:
     api = cluster
     ok(add(api, "S1"), 201)
     before = _snapshot(database)
@@ -126,7 +132,9 @@ def test_refused_machine_adds_change_nothing(cluster, database) -> None:  # type
     assert _snapshot(database) == before
 
 
-def test_an_exhausted_network_names_itself_and_changes_nothing(cluster, database) -> None:  # type: ignore[no-untyped-def]
+def test_an_exhausted_network_names_itself_and_changes_nothing(
+    cluster: Api, database: Database
+) -> None:
     api = cluster
     # pub is a /28: 14 hosts, less the gateway and the VIP: 12 controllers.
     for n in range(1, 9):
@@ -144,7 +152,9 @@ def test_an_exhausted_network_names_itself_and_changes_nothing(cluster, database
     assert ok(add(api, "S13", role="compute"), 201)["hostname"] == "cl1-compute-1.example.com"
 
 
-def test_remove_frees_addresses_and_hands_over_first_master(cluster, database) -> None:  # type: ignore[no-untyped-def]
+def test_remove_frees_addresses_and_hands_over_first_master(
+    cluster: Api, database: Database
+) -> None:
     api = cluster
     for serial in ("S1", "S2", "S3"):
         ok(add(api, serial), 201)
@@ -173,7 +183,7 @@ def test_remove_frees_addresses_and_hands_over_first_master(cluster, database) -
     assert _counts(database)["machines"] == 13
 
 
-def test_network_add_set_remove(cluster, database) -> None:  # type: ignore[no-untyped-def]
+def test_network_add_set_remove(cluster: Api, database: Database) -> None:
     api = cluster
     network(api, "spare", "10.50.0.0", 24, "zone1")
     before = _snapshot(database)
@@ -216,7 +226,7 @@ def test_network_add_set_remove(cluster, database) -> None:  # type: ignore[no-u
     assert api.delete("/api/v1/networks/pub").status_code == 204
 
 
-def test_cluster_set_options(cluster, database) -> None:  # type: ignore[no-untyped-def]
+def test_cluster_set_options(cluster: Api, database: Database) -> None:
     api = cluster
     body = {
         "time_server": "ntp.example.com",
@@ -244,7 +254,7 @@ def test_cluster_set_options(cluster, database) -> None:  # type: ignore[no-unty
     assert _snapshot(database) == before
 
 
-def test_machine_set_options(cluster, database) -> None:  # type: ignore[no-untyped-def]
+def test_machine_set_options(cluster: Api, database: Database) -> None:
     api = cluster
     gpus = [
         {"name": "t4", "vendor_id": "10de", "product_id": "1eb8"},
@@ -256,7 +266,7 @@ def test_machine_set_options(cluster, database) -> None:  # type: ignore[no-unty
             "vfio_ids": ["10de:20b5", "10de:1af1"],
         },
     ]
-    body = {
+    body: dict[str, Any] = {
         "gpus": gpus,
         "cpu_model": "EPYC-Milan",
         "serial_console": "ttyS1",
@@ -284,13 +294,14 @@ def test_machine_set_options(cluster, database) -> None:  # type: ignore[no-unty
     assert ok(api.get("/api/v1/machines/S1/settings")) == shown
 
     before = _snapshot(database)
-    for body, words in [
+    refusals: list[tuple[dict[str, Any], str]] = [
         ({"raid_devices": ["sda"]}, "RAID 1 needs at least 2 raid_devices"),
         ({"gpus": [gpus[0], gpus[0]]}, "two GPU types have the same name"),
         ({"serial_console": "ttyUSB0"}, "'ttyS0'"),
         ({"gpus": [{"name": "x", "vendor_id": "NVDA", "product_id": "1eb8"}]}, "gpus.0.vendor_id"),
         ({"turbo": True}, "valid options: install_on_raid"),
-    ]:
+    ]
+    for body, words in refusals:
         assert (
             words in refused(api.patch("/api/v1/machines/S1/settings", json=body), 422)["message"]
         )
@@ -300,7 +311,7 @@ def test_machine_set_options(cluster, database) -> None:  # type: ignore[no-unty
     assert (cleared["settings"]["gpus"], cleared["rack"]) == ([], None)
 
 
-def test_first_master_goes_to_the_lowest_numbered_controller(cluster) -> None:  # type: ignore[no-untyped-def]
+def test_first_master_goes_to_the_lowest_numbered_controller(cluster: Api) -> None:
     api = cluster
     for n in range(1, 12):
         ok(add(api, f"S{n}"), 201)

@@ -8,7 +8,9 @@ import hashlib
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from oci.config import Settings
 from oci.enrolment import machines as enrolment
 from oci.errors import Conflict
 from oci.ingest.agentinfo import parse_agent_txt
@@ -18,6 +20,7 @@ from oci.install.inputs import gather
 from oci.models import DiscoveryReport, Machine, Nic
 from oci.security.pki import Pki
 from tests.helpers import factories
+from tests.helpers.api import Api
 from tests.helpers.enrolment import add, attach, network, ok
 from tests.helpers.reports import archive
 
@@ -25,12 +28,12 @@ URL = "http://192.168.101.1:8080"
 
 
 @pytest.fixture
-def node_settings(settings):  # type: ignore[no-untyped-def]
+def node_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"node_api_url": URL})
 
 
 @pytest.fixture
-def cluster(api, session):  # type: ignore[no-untyped-def]
+def cluster(api: Api, session: Session) -> Api:
     """cl1 in zone1, networks on bonded 25G NICs (mgmt v4 and v6, the public one on
     VLAN 100), a jumbo VM network on eno3 and an OVS bridge on eno4; S1 and S2
     controllers, S3 a compute; S9 discovered only."""
@@ -61,12 +64,12 @@ def cluster(api, session):  # type: ignore[no-untyped-def]
     return api
 
 
-def machine(session, serial: str) -> Machine:  # type: ignore[no-untyped-def]
+def machine(session: Session, serial: str) -> Machine:
     session.rollback()  # a fresh snapshot: the API wrote in its own transactions
     return session.scalars(select(Machine).where(Machine.serial == serial)).one()
 
 
-def test_an_enrolled_controller(cluster, session, node_settings) -> None:  # type: ignore[no-untyped-def]
+def test_an_enrolled_controller(cluster: Api, session: Session, node_settings: Settings) -> None:
     inputs = gather(session, machine(session, "S1"), node_settings)
     assert (inputs.hostname, inputs.role, inputs.status_key) == (
         "cl1-controller-1.example.com", "controller", "S1",
@@ -109,7 +112,9 @@ def test_an_enrolled_controller(cluster, session, node_settings) -> None:  # typ
     assert "OCI_STATUS_URL=" + URL + "/api/v1/machines/S1/status" in bundle["install.env"]
 
 
-def test_a_compute_lists_controllers_not_computes(cluster, session, node_settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_compute_lists_controllers_not_computes(
+    cluster: Api, session: Session, node_settings: Settings
+) -> None:
     ok(add(cluster, "S9", role="compute"), 201)
     inputs = gather(session, machine(session, "S3"), node_settings)
     assert [h.fqdn for h in inputs.hosts] == [
@@ -120,7 +125,7 @@ def test_a_compute_lists_controllers_not_computes(cluster, session, node_setting
     assert "pub" not in {n.name for n in inputs.networks}
 
 
-def report(session, machine_id: int, agent: str) -> None:  # type: ignore[no-untyped-def]
+def report(session: Session, machine_id: int, agent: str) -> None:
     data = archive({"agent.txt": agent, "commands.txt": ""})
     session.add(
         DiscoveryReport(
@@ -134,7 +139,9 @@ def report(session, machine_id: int, agent: str) -> None:  # type: ignore[no-unt
     session.commit()
 
 
-def test_the_firmware_the_newest_report_gives(cluster, session, node_settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_firmware_the_newest_report_gives(
+    cluster: Api, session: Session, node_settings: Settings
+) -> None:
     s1 = machine(session, "S1")
     report(session, s1.id, "version=0.1.0\nfirmware=uefi\n")
     assert gather(session, machine(session, "S1"), node_settings).firmware == "uefi"
@@ -144,7 +151,9 @@ def test_the_firmware_the_newest_report_gives(cluster, session, node_settings) -
     assert gather(session, machine(session, "S1"), node_settings).firmware == "auto"
 
 
-def test_refusals_say_what_to_do(cluster, session, settings, node_settings) -> None:  # type: ignore[no-untyped-def]
+def test_refusals_say_what_to_do(
+    cluster: Api, session: Session, settings: Settings, node_settings: Settings
+) -> None:
     with pytest.raises(Conflict, match="machine 'S9' is in no cluster: machine-add it first"):
         gather(session, machine(session, "S9"), node_settings)
     with pytest.raises(Conflict, match="set node_api_url"):
@@ -162,14 +171,18 @@ def test_refusals_say_what_to_do(cluster, session, settings, node_settings) -> N
         gather(session, machine(session, "S2"), node_settings)
 
 
-def test_a_machine_without_an_address(cluster, session, node_settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_machine_without_an_address(
+    cluster: Api, session: Session, node_settings: Settings
+) -> None:
     ok(cluster.post("/api/v1/locations", json={"name": "zone2", "swift_region": "region1"}), 201)
     ok(add(cluster, "S9", role="compute", location="zone2"), 201)
     with pytest.raises(Conflict, match="has no address in any network"):
         gather(session, machine(session, "S9"), node_settings)
 
 
-def test_a_serial_that_cannot_be_in_a_url_path(cluster, session, node_settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_serial_that_cannot_be_in_a_url_path(
+    cluster: Api, session: Session, node_settings: Settings
+) -> None:
     odd = factories.machine(session, "AB/12 3")
     odd.nics.append(Nic(name="eno2", mac="02:00:00:99:00:02", physical=True, speed_mbps=25000))
     session.commit()

@@ -3,16 +3,19 @@ puppet-*): only allowed transitions, only by the node itself or an admin."""
 
 from __future__ import annotations
 
+from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from oci.models import Machine, MachineEvent
+from tests.helpers.database import Credentials
 from tests.helpers.reports import archive, machine_files
 
 GZIP = {"Content-Type": "application/gzip"}
 MACS = ("00:1b:21:50:00:01",)
 
 
-def discovered(client, serial: str = "LIFE1") -> None:  # type: ignore[no-untyped-def]
+def discovered(client: FlaskClient, serial: str = "LIFE1") -> None:
     # The report comes from 127.0.0.1: the machine's own (live system) address.
     files = machine_files(serial, macs=MACS)
     assert (
@@ -21,11 +24,11 @@ def discovered(client, serial: str = "LIFE1") -> None:  # type: ignore[no-untype
     )
 
 
-def report(client, status: str, **kw):  # type: ignore[no-untyped-def]
+def report(client: FlaskClient, status: str, **kw):
     return client.post("/api/v1/machines/LIFE1/status", json={"status": status}, **kw)
 
 
-def test_a_node_walks_its_lifecycle(client, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_node_walks_its_lifecycle(client: FlaskClient, session: Session) -> None:
     discovered(client)
     for status in ("installing", "installed", "firstboot", "puppet-running", "puppet-success",
                    "puppet-running", "puppet-failure", "live"):  # fmt: skip
@@ -40,7 +43,7 @@ def test_a_node_walks_its_lifecycle(client, session) -> None:  # type: ignore[no
     assert len(events) == 8
 
 
-def test_only_allowed_transitions(client, session) -> None:  # type: ignore[no-untyped-def]
+def test_only_allowed_transitions(client: FlaskClient, session: Session) -> None:
     discovered(client)
     refused = report(client, "puppet-success")
     assert refused.status_code == 409
@@ -55,7 +58,9 @@ def test_only_allowed_transitions(client, session) -> None:  # type: ignore[no-u
     )
 
 
-def test_a_node_changes_only_its_own_state(client, admin, reader) -> None:  # type: ignore[no-untyped-def]
+def test_a_node_changes_only_its_own_state(
+    client: FlaskClient, admin: Credentials, reader: Credentials
+) -> None:
     discovered(client)
     neighbour = {"REMOTE_ADDR": "127.0.0.2"}  # trusted, but not this machine
     refused = report(client, "installing", environ_base=neighbour)

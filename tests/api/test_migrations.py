@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
+from sqlalchemy.engine import Engine
 
 import oci.models  # noqa: F401
 from oci import migrate
 from oci.db import Base
 from oci.models import BUILTIN_ROLES, Role
+from tests.helpers.database import Database
 
 
-def _diff(engine):  # type: ignore[no-untyped-def]
+def _diff(engine: Engine) -> list[Any]:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         return compare_metadata(context, Base.metadata)
 
 
-def test_models_and_migrations_agree(database) -> None:  # type: ignore[no-untyped-def]
+def test_models_and_migrations_agree(database: Database) -> None:
     assert _diff(database.engine) == []
     assert migrate.current_revision(database.engine) == migrate.head_revision(database.url)
 
 
-def test_upgrade_downgrade_to_base_upgrade(database) -> None:  # type: ignore[no-untyped-def]
+def test_upgrade_downgrade_to_base_upgrade(database: Database) -> None:
     migrate.downgrade(database.url, "base")
     remaining = set(inspect(database.engine).get_table_names()) - {"alembic_version"}
     assert remaining == set()
@@ -35,7 +39,7 @@ def test_upgrade_downgrade_to_base_upgrade(database) -> None:  # type: ignore[no
     assert names == set(BUILTIN_ROLES)
 
 
-def test_mariadb_tables_compare_text_exactly(database) -> None:  # type: ignore[no-untyped-def]
+def test_mariadb_tables_compare_text_exactly(database: Database) -> None:
     if database.backend != "mariadb":
         pytest.skip("SQLite and PostgreSQL compare text exactly already")
     with database.engine.connect() as conn:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import re
 
+from flask import Flask
+from flask.testing import FlaskClient
 
-def _served(app):  # type: ignore[no-untyped-def]
+
+def _served(app: Flask):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
@@ -15,7 +18,7 @@ def _served(app):  # type: ignore[no-untyped-def]
             yield path, method.lower()
 
 
-def test_every_served_route_is_documented(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_every_served_route_is_documented(app: Flask, client: FlaskClient) -> None:
     doc = client.get("/api/v1/openapi.json").get_json()
     documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
     served = set(_served(app))
@@ -24,7 +27,7 @@ def test_every_served_route_is_documented(app, client) -> None:  # type: ignore[
     assert len(served) >= 20
 
 
-def test_operations_describe_bodies_responses_and_security(client) -> None:  # type: ignore[no-untyped-def]
+def test_operations_describe_bodies_responses_and_security(client: FlaskClient) -> None:
     doc = client.get("/api/v1/openapi.json").get_json()
     schemas = doc["components"]["schemas"]
     create = doc["paths"]["/api/v1/networks"]["post"]
@@ -49,9 +52,9 @@ def test_operations_describe_bodies_responses_and_security(client) -> None:  # t
     assert "live" in schemas["MachineStatus"]["enum"]
 
 
-def test_an_undocumented_route_is_caught(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_an_undocumented_route_is_caught(app: Flask, client: FlaskClient) -> None:
     @app.get("/api/v1/sneaky")
-    def sneaky():  # type: ignore[no-untyped-def]
+    def sneaky():
         return {"ok": True}
 
     doc = client.get("/api/v1/openapi.json").get_json()

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from oci import transactions
 from oci.errors import Conflict
 from oci.models import SwiftRegion
+from tests.helpers.database import Database
 
 
-def test_sqlite_write_lock_is_taken_at_begin(database) -> None:  # type: ignore[no-untyped-def]
+def test_sqlite_write_lock_is_taken_at_begin(database: Database) -> None:
     if database.backend != "sqlite":
         pytest.skip("SQLite only: the other backends lock rows with SELECT ... FOR UPDATE")
     path = Path(database.engine.url.database or "")
@@ -30,10 +32,10 @@ def test_sqlite_write_lock_is_taken_at_begin(database) -> None:  # type: ignore[
             other.close()
 
 
-def test_run_retries_a_lost_race_and_not_a_refusal(database) -> None:  # type: ignore[no-untyped-def]
+def test_run_retries_a_lost_race_and_not_a_refusal(database: Database) -> None:
     calls: list[int] = []
 
-    def loses_once(session) -> str:  # type: ignore[no-untyped-def]
+    def loses_once(session: Session) -> str:
         calls.append(1)
         session.add(SwiftRegion(name="r1"))
         if len(calls) == 1:
@@ -44,7 +46,7 @@ def test_run_retries_a_lost_race_and_not_a_refusal(database) -> None:  # type: i
     assert transactions.run(database.sessions, loses_once) == "done"
     assert len(calls) == 2
 
-    def refuses(session) -> None:  # type: ignore[no-untyped-def]
+    def refuses(session: Session) -> None:
         calls.append(1)
         session.add(SwiftRegion(name="r2"))
         session.flush()
@@ -59,11 +61,13 @@ def test_run_retries_a_lost_race_and_not_a_refusal(database) -> None:  # type: i
         ) == ["r1"]
 
 
-def test_run_gives_up_after_its_attempts(database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_run_gives_up_after_its_attempts(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(transactions, "ATTEMPTS", 3)
     calls: list[int] = []
 
-    def always_loses(session) -> None:  # type: ignore[no-untyped-def]
+    def always_loses(session: Session) -> None:
         calls.append(1)
         session.add_all([SwiftRegion(name="same"), SwiftRegion(name="same")])
         session.flush()

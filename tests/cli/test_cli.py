@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -28,6 +29,8 @@ from tests.helpers.server import LiveServer, free_port
 
 OCICLI = Path(sys.executable).parent / "ocicli"
 SERIAL = "CZ2041XYZ7"
+# The post fixture: create a resource through the API, get its JSON back.
+Post = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 
 @pytest.fixture
@@ -49,10 +52,10 @@ def cli(live_server: LiveServer, admin: Credentials, home: Path) -> Command:
 
 
 @pytest.fixture
-def post(live_server: LiveServer, admin: Credentials) -> Callable[[str, dict], dict]:
+def post(live_server: LiveServer, admin: Credentials) -> Post:
     """Create through the API directly: setup that is not what a test checks."""
 
-    def create(resource: str, body: dict) -> dict:
+    def create(resource: str, body: dict[str, Any]) -> dict[str, Any]:
         response = requests.post(
             f"{live_server.url}/api/v1/{resource}", json=body, headers=admin.bearer, timeout=10
         )
@@ -91,7 +94,7 @@ def test_swift_region_and_location_lifecycle(cli: Command) -> None:
     assert cli.fails("swift-region-show", "region1") == "no Swift region named 'region1'"
 
 
-def test_network_lifecycle_ipv4_and_ipv6(cli: Command, post: Callable[[str, dict], dict]) -> None:
+def test_network_lifecycle_ipv4_and_ipv6(cli: Command, post: Post) -> None:
     post("swift-regions", {"name": "region1"})
     post("locations", {"name": "zone1", "swift_region": "region1"})
 

@@ -27,7 +27,7 @@ def ocicli(live_server: LiveServer, admin: Credentials, tmp_path: Path) -> Comma
     return Command("ocicli", env, quiet=True)
 
 
-def test_profiles_through_the_cli(ocicli, live_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_profiles_through_the_cli(ocicli: Command, live_server: LiveServer, tmp_path: Path) -> None:
     with live_server.database.sessions() as session:
         factories.machine(session, "S1")  # R650, 512GiB, a T4, dc1-r2-rack5-sw1 swp12
         factories.machine(session, "S2", memory_bytes=96 * 2**30)
@@ -87,7 +87,7 @@ def test_profiles_through_the_cli(ocicli, live_server, tmp_path) -> None:  # typ
     assert ocicli("profile-delete", "controller") == "deleted profile controller\n"
 
 
-def test_mistakes_are_one_line_naming_the_field(ocicli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_mistakes_are_one_line_naming_the_field(ocicli: Command, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "profiles:\n  - {name: ctl, role: controller, match: {ram: {min: 64GB}, cpus: 2}}\n"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy.orm import Session
 
 from tests.helpers import factories
 from tests.helpers.cli import clean_env, completions, table_rows
@@ -96,7 +97,9 @@ EXPECTED_IPS = [
 ]
 
 
-def test_the_oci_readme_walkthrough(cli: Recording, session, live_server, reader) -> None:  # type: ignore[no-untyped-def]
+def test_the_oci_readme_walkthrough(
+    cli: Recording, session: Session, live_server: LiveServer, reader: Credentials
+) -> None:
     for n in range(1, 8):
         factories.machine(session, f"C{n}")
     session.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -14,6 +15,7 @@ from oci.models import Machine, MachineEvent, PciDevice
 from tests.helpers.cli import base_env, table_rows
 from tests.helpers.commands import Command
 from tests.helpers.reports import HOST_BRIDGE, T4, TWO_SSDS, archive, lsblk, machine_files
+from tests.helpers.server import LiveServer
 
 GZIP = {"Content-Type": "application/gzip"}
 MACS = ("00:1b:21:30:00:01", "00:1b:21:30:00:02")
@@ -24,7 +26,7 @@ def cli(token_cli: Command) -> Command:
     return token_cli
 
 
-def report(live_server, files: dict[str, str]) -> dict:  # type: ignore[no-untyped-def]
+def report(live_server: LiveServer, files: dict[str, str]) -> dict[str, Any]:
     response = requests.post(
         live_server.url + "/api/v1/discovery/reports",
         data=archive(files),
@@ -41,7 +43,7 @@ def r740(**extra: str) -> dict[str, str]:
     return files
 
 
-def test_machine_list_show_and_events(cli: Command, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_machine_list_show_and_events(cli: Command, live_server: LiveServer) -> None:
     report(live_server, r740())
     header, row = table_rows(cli("machine-list"))
     shown = dict(zip(header, row, strict=True))
@@ -66,7 +68,9 @@ def test_machine_list_show_and_events(cli: Command, live_server) -> None:  # typ
     assert cli("event-list", "--kind", "discovered", "-f", "value", "-c", "serial") == "CLI740\n"
 
 
-def test_raw_reports_can_be_downloaded_as_sent(cli: Command, live_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_raw_reports_can_be_downloaded_as_sent(
+    cli: Command, live_server: LiveServer, tmp_path: Path
+) -> None:
     files = r740()
     report(live_server, files)
     [kept] = cli.json("machine-report-list", "CLI740")
@@ -83,7 +87,9 @@ def test_raw_reports_can_be_downloaded_as_sent(cli: Command, live_server, tmp_pa
     )
 
 
-def test_reparse_applies_todays_parsers_to_kept_reports(live_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_reparse_applies_todays_parsers_to_kept_reports(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
     """A parser fix reaches machines that no longer report: simulate the
     inventory an older parser left (no GPUs, a wrong CPU), then reparse."""
     report(live_server, r740())

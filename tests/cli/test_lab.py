@@ -11,6 +11,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,7 +109,7 @@ def test_lab_up_use_down(tmp_path: Path) -> None:
 
         user = env | values
 
-        def ocicli_json(*args: str) -> list[dict]:
+        def ocicli_json(*args: str) -> list[dict[str, Any]]:
             return json.loads(ok(run("ocicli", *args, "-f", "json", env=user)))
 
         assert [(c["name"], c["domain"]) for c in ocicli_json("cluster-list")] == [

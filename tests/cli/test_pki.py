@@ -8,16 +8,20 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
+from oci.config import Settings
 from oci.errors import Invalid
 from oci.security.pki import Pki
+from tests.helpers.api import Api
 from tests.helpers.cli import base_env
 from tests.helpers.commands import Command
+from tests.helpers.database import Database
 from tests.helpers.enrolment import add, make_cluster, ok
 
 
 @pytest.fixture
-def cluster(api, session):  # type: ignore[no-untyped-def]
+def cluster(api: Api, session: Session) -> Api:
     return make_cluster(api, session)
 
 
@@ -91,7 +95,7 @@ def test_api_certificates_ours_or_the_operators(tmp_path: Path) -> None:
     assert pki.api_certificate("cl1") == installed  # the refusals changed nothing
 
 
-def test_machine_add_issues_and_machine_remove_forgets(cluster, settings) -> None:  # type: ignore[no-untyped-def]
+def test_machine_add_issues_and_machine_remove_forgets(cluster: Api, settings: Settings) -> None:
     api = cluster
     added = ok(add(api, "S1"), 201)
     shown = ok(api.get("/api/v1/machines/S1/certificate"))
@@ -110,7 +114,9 @@ def test_machine_add_issues_and_machine_remove_forgets(cluster, settings) -> Non
     assert not Pki(root).node_paths("cl1-controller-1.example.com")[1].exists()
 
 
-def test_renewal_and_the_api_certificate_from_the_command_line(cluster, settings, database) -> None:  # type: ignore[no-untyped-def]
+def test_renewal_and_the_api_certificate_from_the_command_line(
+    cluster: Api, settings: Settings, database: Database
+) -> None:
     api = cluster
     ok(add(api, "S1"), 201)
     ok(add(api, "S2", role="compute"), 201)

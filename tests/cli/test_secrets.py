@@ -8,14 +8,19 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from oci.config import Settings
 from oci.db import Base
 from oci.security.vault import Vault, VaultError, load_or_create_key
+from tests.helpers.api import Api
+from tests.helpers.database import Credentials, Database
 
 
 @pytest.fixture
-def secrets(api) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def secrets(api: Api) -> dict[str, str]:
     assert (
         api.post("/api/v1/clusters", json={"name": "cl1", "domain": "example.com"}).status_code
         == 201
@@ -25,7 +30,7 @@ def secrets(api) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return response.get_json()["secrets"]
 
 
-def test_cluster_create_generates_every_secret(api, secrets) -> None:  # type: ignore[no-untyped-def]
+def test_cluster_create_generates_every_secret(api: Api, secrets: dict[str, str]) -> None:
     assert re.fullmatch(r"[A-Za-z0-9]{32}", secrets["nova_db_password"])
     assert re.fullmatch(r"[0-9a-f-]{36}", secrets["ceph_fsid"])
     assert secrets["nova_ssh_public_key"].startswith("ssh-ed25519 ")
@@ -44,7 +49,9 @@ def test_cluster_create_generates_every_secret(api, secrets) -> None:  # type: i
     assert not set(other.values()) & set(secrets.values())
 
 
-def test_secrets_need_an_admin_and_appear_nowhere_else(client, reader, api, secrets) -> None:  # type: ignore[no-untyped-def]
+def test_secrets_need_an_admin_and_appear_nowhere_else(
+    client: FlaskClient, reader: Credentials, api: Api, secrets: dict[str, str]
+) -> None:
     denied = client.get("/api/v1/clusters/cl1/secrets", headers=reader.bearer)
     assert denied.status_code == 403
     assert client.get("/api/v1/clusters/cl1/secrets").status_code == 401
@@ -61,7 +68,7 @@ def test_secrets_need_an_admin_and_appear_nowhere_else(client, reader, api, secr
         assert not [name for name, value in secrets.items() if value in text]
 
 
-def test_the_database_holds_no_secret_in_clear(database, secrets) -> None:  # type: ignore[no-untyped-def]
+def test_the_database_holds_no_secret_in_clear(database: Database, secrets: dict[str, str]) -> None:
     with database.sessions() as session:
         rows = [
             repr(row)
@@ -84,7 +91,9 @@ def test_the_database_holds_no_secret_in_clear(database, secrets) -> None:  # ty
             assert probe.encode() not in raw, name
 
 
-def test_the_key_file_is_private_and_checked(tmp_path: Path, app, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_key_file_is_private_and_checked(
+    tmp_path: Path, app: Flask, settings: Settings
+) -> None:
     # The server created its key on first start, in data_dir, readable by its user only.
     key_file = settings.data_dir / "secret.key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
@@ -125,7 +134,9 @@ def test_serve_refuses_a_key_file_others_can_read(tmp_path: Path) -> None:
     assert error == f"{key_file} does not hold a Fernet key (32 url-safe base64 bytes)"
 
 
-def test_secrets_under_another_key_are_a_clear_error(app, api, secrets, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_secrets_under_another_key_are_a_clear_error(
+    app: Flask, api: Api, secrets: dict[str, str], tmp_path: Path
+) -> None:
     app.extensions["oci_vault"] = Vault(load_or_create_key(tmp_path / "other.key"))
     response = api.get("/api/v1/clusters/cl1/secrets")
     assert response.status_code == 500

@@ -53,7 +53,7 @@ def sandbox(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def test_agent_is_shellcheck_clean():
+def test_agent_is_shellcheck_clean() -> None:
     if shutil.which("shellcheck") is None:
         pytest.skip("no shellcheck (scripts/apt-packages installs it)")
     result = subprocess.run(
@@ -63,7 +63,7 @@ def test_agent_is_shellcheck_clean():
 
 
 @pytest.mark.parametrize("shell", shell_ids())
-def test_help_and_usage_errors(shell: str):
+def test_help_and_usage_errors(shell: str) -> None:
     result = run_agent(shell, ["--help"])
     assert result.returncode == 0
     for option in ["--server", "--once", "--interval", "--collect", "--replay", "--token"]:
@@ -78,7 +78,7 @@ def test_help_and_usage_errors(shell: str):
     assert "no server" in bare.stderr
 
 
-def test_launcher_runs_the_packaged_script():
+def test_launcher_runs_the_packaged_script() -> None:
     result = subprocess.run(
         [sys.executable, "-c", "from oci.agent.command import main; main()", "--version"],
         capture_output=True,
@@ -106,7 +106,9 @@ FAKE_TOOLS = {
 
 
 @pytest.mark.parametrize("shell", shell_ids())
-def test_collect_records_missing_and_failed_tools(shell, tmp_path, sandbox):
+def test_collect_records_missing_and_failed_tools(
+    shell: str, tmp_path: Path, sandbox: dict[str, str]
+) -> None:
     path = make_bin(tmp_path / "bin", real=["uname"], fake=FAKE_TOOLS)
     out = tmp_path / "out"
     result = run_agent(shell, ["--collect", str(out)], path=path, env=sandbox)
@@ -168,7 +170,7 @@ def test_collect_records_missing_and_failed_tools(shell, tmp_path, sandbox):
 
 
 @pytest.mark.parametrize("shell", shell_ids())
-def test_collect_with_the_real_tools(shell, tmp_path):
+def test_collect_with_the_real_tools(shell: str, tmp_path: Path) -> None:
     """On this machine's real tools: outputs byte-identical to running them."""
     out = tmp_path / "out"
     result = run_agent(shell, ["--collect", str(out)])
@@ -205,7 +207,9 @@ def test_collect_with_the_real_tools(shell, tmp_path):
 
 
 @pytest.mark.parametrize("shell", shell_ids())
-def test_a_hung_tool_is_stopped_by_timeout(shell, tmp_path, sandbox):
+def test_a_hung_tool_is_stopped_by_timeout(
+    shell: str, tmp_path: Path, sandbox: dict[str, str]
+) -> None:
     path = make_bin(
         tmp_path / "bin",
         real=["timeout"],
@@ -225,7 +229,7 @@ def test_a_hung_tool_is_stopped_by_timeout(shell, tmp_path, sandbox):
 
 
 @pytest.mark.parametrize("shell", shell_ids())
-def test_collect_refuses_a_directory_that_is_not_empty(shell, tmp_path):
+def test_collect_refuses_a_directory_that_is_not_empty(shell: str, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / "old.txt").write_text("stale")

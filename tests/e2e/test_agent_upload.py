@@ -17,8 +17,10 @@ import subprocess
 import tarfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,7 +40,7 @@ class Recorder:
 
     def __init__(self, statuses: list[int], port: int = 0) -> None:
         self.statuses = list(statuses)
-        self.requests: list[dict] = []
+        self.requests: list[dict[str, Any]] = []
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -73,7 +75,7 @@ class Recorder:
 
 
 @pytest.fixture
-def recorder():
+def recorder() -> Iterator[Callable[..., Recorder]]:
     servers: list[Recorder] = []
 
     def start(statuses: list[int], port: int = 0) -> Recorder:
@@ -112,7 +114,9 @@ def members(body: bytes) -> list[str]:
 
 @pytest.mark.parametrize("client", list(CLIENTS))
 @pytest.mark.parametrize("shell", shell_ids())
-def test_retries_on_503_then_sends(shell, client, tmp_path, recorder):
+def test_retries_on_503_then_sends(
+    shell: str, client: str, tmp_path: Path, recorder: Callable[..., Recorder]
+) -> None:
     server = recorder([503, 201])
     path = client_bin(tmp_path / "bin", client)
     result = run_agent(shell, ["--server", server.url, "--once", *FAST], path=path)
@@ -135,7 +139,9 @@ def test_retries_on_503_then_sends(shell, client, tmp_path, recorder):
 
 @pytest.mark.parametrize("client", list(CLIENTS))
 @pytest.mark.parametrize("shell", shell_ids())
-def test_gives_up_on_4xx_with_the_servers_message(shell, client, tmp_path, recorder):
+def test_gives_up_on_4xx_with_the_servers_message(
+    shell: str, client: str, tmp_path: Path, recorder: Callable[..., Recorder]
+) -> None:
     server = recorder([422])
     path = client_bin(tmp_path / "bin", client)
     result = run_agent(shell, ["--server", server.url, *FAST], path=path)
@@ -146,7 +152,9 @@ def test_gives_up_on_4xx_with_the_servers_message(shell, client, tmp_path, recor
 
 
 @pytest.mark.parametrize("shell", shell_ids())
-def test_keeps_reporting_every_interval(shell, tmp_path, recorder):
+def test_keeps_reporting_every_interval(
+    shell: str, tmp_path: Path, recorder: Callable[..., Recorder]
+) -> None:
     """Without --once: report, wait, collect and report again, until a 4xx."""
     server = recorder([201, 200, 201, 400])
     path = client_bin(tmp_path / "bin", "curl")
@@ -163,7 +171,9 @@ def free_port() -> int:
 
 
 @pytest.mark.parametrize("client", list(CLIENTS))
-def test_waits_for_a_server_that_is_not_up_yet(client, tmp_path, recorder):
+def test_waits_for_a_server_that_is_not_up_yet(
+    client: str, tmp_path: Path, recorder: Callable[..., Recorder]
+) -> None:
     port = free_port()
     path = client_bin(tmp_path / "bin", client)
     agent = subprocess.Popen(
@@ -196,7 +206,9 @@ def test_waits_for_a_server_that_is_not_up_yet(client, tmp_path, recorder):
 
 
 @pytest.mark.parametrize("shell", shell_ids())
-def test_token_and_server_from_the_kernel_command_line(shell, tmp_path, recorder):
+def test_token_and_server_from_the_kernel_command_line(
+    shell: str, tmp_path: Path, recorder: Callable[..., Recorder]
+) -> None:
     server = recorder([201, 201])
     path = client_bin(tmp_path / "bin", "curl")
     cmdline = tmp_path / "cmdline"
@@ -214,7 +226,9 @@ def test_token_and_server_from_the_kernel_command_line(shell, tmp_path, recorder
 
 
 @pytest.mark.parametrize("shell", shell_ids())
-def test_server_from_the_environment(shell, tmp_path, recorder):
+def test_server_from_the_environment(
+    shell: str, tmp_path: Path, recorder: Callable[..., Recorder]
+) -> None:
     server = recorder([201])
     path = client_bin(tmp_path / "bin", "busybox-nc")
     env = {"OCI_AGENT_CMDLINE": "/nonexistent", "OCI_SERVER": server.url, "OCI_AGENT_TOKEN": "t"}
@@ -237,7 +251,9 @@ def contract_dir(directory: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("shell", shell_ids())
-def test_replay_sends_exactly_the_contract_files(shell, tmp_path, recorder):
+def test_replay_sends_exactly_the_contract_files(
+    shell: str, tmp_path: Path, recorder: Callable[..., Recorder]
+) -> None:
     captured = tmp_path / "captured"
     expected = contract_dir(captured)
     for extra in ["notes.md", "dmidecode.txt.orig", "ethtool-bad nic.txt", ".hidden", "x.err"]:
@@ -257,7 +273,9 @@ def test_replay_sends_exactly_the_contract_files(shell, tmp_path, recorder):
 
 
 @pytest.mark.parametrize("shell", shell_ids())
-def test_replay_of_a_partial_or_empty_directory(shell, tmp_path, recorder):
+def test_replay_of_a_partial_or_empty_directory(
+    shell: str, tmp_path: Path, recorder: Callable[..., Recorder]
+) -> None:
     captured = tmp_path / "captured"
     captured.mkdir()
     (captured / "dmidecode.txt").write_text("Handle 0x0001\n")
@@ -291,7 +309,7 @@ def sleeps_between(low: float, high: float) -> list[int]:
 
 
 @pytest.mark.parametrize("shell", shell_ids())
-def test_sigterm_while_waiting_cleans_up(shell, tmp_path):
+def test_sigterm_while_waiting_cleans_up(shell: str, tmp_path: Path) -> None:
     """TERM during a back-off wait: exit 143, no temporary files, no sleep left."""
     path = client_bin(tmp_path / "bin", "curl")
     tmpdir = tmp_path / "tmp"

@@ -18,14 +18,17 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from oci.api.app import create_app
 from oci.bmc import ipmi as bmc
+from oci.config import Settings
 from oci.models import Bmc, Machine, MachineStatus
 from tests.helpers.commands import Command
+from tests.helpers.database import Credentials
 from tests.helpers.factories import machine
 from tests.helpers.lab import alive
-from tests.helpers.server import free_port
+from tests.helpers.server import LiveServer, free_port
 
 PASSWORD = "s3cret-Pw:#'\""  # characters a shell or a YAML would trip on
 
@@ -195,7 +198,9 @@ def cli(token_cli: Command, tmp_path: Path) -> Command:
     return Command(token_cli.program, token_cli.env | run_dir, quiet=True)
 
 
-def test_operator_commands_end_to_end(cli: Command, sim: Sim, live_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_operator_commands_end_to_end(
+    cli: Command, sim: Sim, live_server: LiveServer, tmp_path: Path
+) -> None:
     with live_server.database.sessions() as session, session.begin():
         machine(session, "BMC1")
     refused = cli.run("machine-set-ipmi", "BMC1", "--username", "admin", "--password", "x")
@@ -254,8 +259,8 @@ def test_operator_commands_end_to_end(cli: Command, sim: Sim, live_server, tmp_p
 
 
 def test_only_admins_see_the_password_and_a_dead_bmc_answers_in_time(
-    settings, session, admin, reader, sim: Sim
-) -> None:  # type: ignore[no-untyped-def]
+    settings: Settings, session: Session, admin: Credentials, reader: Credentials, sim: Sim
+) -> None:
     app = create_app(settings.model_copy(update={"bmc_timeout": 2.0}))
     client = app.test_client()
     machine(session, "BMC2")

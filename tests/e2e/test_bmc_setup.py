@@ -17,7 +17,10 @@ from typing import Any
 
 import pytest
 import requests
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from oci.api.app import create_app
 from oci.bmc import ipmi as bmc
@@ -28,6 +31,7 @@ from oci.models.status import MachineStatus
 from oci.models.types import utcnow
 from tests.helpers import ipmisim
 from tests.helpers.cli import clean_env, ocicli
+from tests.helpers.database import Credentials, Database
 from tests.helpers.factories import machine
 from tests.helpers.reports import archive, machine_files
 from tests.helpers.server import free_port, serve
@@ -90,22 +94,27 @@ def live(settings: Settings, tmp_path: Path) -> Iterator[Live]:
             yield Live(sim, host_key, tuned)
 
 
-def _app_client(settings: Settings):  # type: ignore[no-untyped-def]
+def _app_client(settings: Settings):
     app = create_app(settings)
     app.config["TESTING"] = True
     return app, app.test_client()
 
 
-def _enrol(  # type: ignore[no-untyped-def]
-    client, headers: dict[str, str], subnet: str, host_key: str, *, network_role: str = "ipmi"
+def _enrol(
+    client: FlaskClient,
+    headers: dict[str, str],
+    subnet: str,
+    host_key: str,
+    *,
+    network_role: str = "ipmi",
 ) -> None:
     """cl1 in zone1 with `subnet` (a /24) as its network of `network_role`; the
     machine reports from its live system (host key pinned) and is added to cl1."""
 
-    def ok(response, status: int = 201) -> None:  # type: ignore[no-untyped-def]
+    def ok(response: TestResponse, status: int = 201) -> None:
         assert response.status_code == status, response.get_json()
 
-    def post(path: str, body: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def post(path: str, body: dict[str, Any]) -> TestResponse:
         return client.post(path, json=body, headers=headers)
 
     ok(post("/api/v1/swift-regions", {"name": "region1"}))
@@ -121,11 +130,11 @@ def _enrol(  # type: ignore[no-untyped-def]
     ok(post(f"/api/v1/machines/{SERIAL}/enrolment", enrol))
 
 
-def _enrol_live(client, headers: dict[str, str], live: Live) -> None:  # type: ignore[no-untyped-def]
+def _enrol_live(client: FlaskClient, headers: dict[str, str], live: Live) -> None:
     _enrol(client, headers, str(live.bmc.network.network_address), live.host_key)
 
 
-def _snapshot(database) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _snapshot(database: Database) -> dict[str, Any]:
     """What a failed or refused set-up must leave as it was."""
     with database.sessions() as s:
         return {
@@ -142,8 +151,8 @@ def _snapshot(database) -> dict[str, Any]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.slow
 def test_setup_from_the_live_system_then_login_over_the_network(
-    live: Live, admin, database, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    live: Live, admin: Credentials, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app, client = _app_client(live.settings)
     _enrol_live(client, admin.bearer, live)
     sim = live.bmc
@@ -289,8 +298,8 @@ def test_setup_from_the_live_system_then_login_over_the_network(
 
 @pytest.mark.slow
 def test_a_failed_step_saves_nothing_and_names_itself(
-    live: Live, admin, database, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    live: Live, admin: Credentials, database: Database, tmp_path: Path
+) -> None:
     if database.backend != "sqlite":
         pytest.skip(
             "the hold and release of the address are covered on every backend by the API test"
@@ -358,13 +367,19 @@ def test_a_failed_step_saves_nothing_and_names_itself(
 
 
 def test_bad_requests_are_refused_and_change_nothing(
-    client, admin, reader, database, session, tmp_path: Path, settings: Settings
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient,
+    admin: Credentials,
+    reader: Credentials,
+    database: Database,
+    session: Session,
+    tmp_path: Path,
+    settings: Settings,
+) -> None:
     """All of these fail before any live system or BMC is reached."""
     machine(session, "LONE")  # discovered, in no cluster
     session.commit()
 
-    def refused(key: str, body: Any, status: int, message: str, headers=None) -> None:  # type: ignore[no-untyped-def]
+    def refused(key: str, body: Any, status: int, message: str, headers=None) -> None:
         before = _snapshot(database)
         response = client.post(
             f"/api/v1/machines/{key}/ipmi/setup", json=body, headers=headers or admin.bearer
@@ -420,7 +435,9 @@ def test_bad_requests_are_refused_and_change_nothing(
     app.extensions["oci_engine"].dispose()
 
 
-def test_ocicli_machine_ipmi_setup_through_a_served_oci(admin, database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ocicli_machine_ipmi_setup_through_a_served_oci(
+    admin: Credentials, database: Database, tmp_path: Path
+) -> None:
     """The operator's command, with the vendor's LAN on channel 2 and user slot 7:
     quirks from the operator's file drive what ipmitool does."""
     if database.backend != "sqlite":

@@ -22,13 +22,15 @@ import requests
 
 from oci.lab.initramfs import build_initramfs, fetch_debian_kernel
 from oci.lab.qemu import create_disk_images, kernel_cmdline, qemu_argv
+from tests.helpers.database import Credentials
 from tests.helpers.paths import REPO
 from tests.helpers.qemu_capture import missing_capture_tools
+from tests.helpers.server import LiveServer
 
 SCRIPT = REPO / "scripts" / "capture-qemu-hardware"
 
 
-def _capture_script():  # type: ignore[no-untyped-def]
+def _capture_script():
     loader = importlib.machinery.SourceFileLoader("capture_qemu_hardware", str(SCRIPT))
     spec = importlib.util.spec_from_loader(loader.name, loader)
     assert spec is not None
@@ -39,7 +41,9 @@ def _capture_script():  # type: ignore[no-untyped-def]
 
 @pytest.mark.slow
 @pytest.mark.skipif(bool(missing_capture_tools()), reason=f"missing: {missing_capture_tools()}")
-def test_a_booting_server_appears_in_the_inventory(live_server, admin, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_booting_server_appears_in_the_inventory(
+    live_server: LiveServer, admin: Credentials, tmp_path: Path
+) -> None:
     if live_server.database.backend != "sqlite":
         pytest.skip("one boot is enough: the database path is covered by the other tests")
     capture = _capture_script()

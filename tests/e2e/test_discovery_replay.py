@@ -18,6 +18,7 @@ import pytest
 from tests.helpers.commands import Command
 from tests.helpers.paths import FIXTURES
 from tests.helpers.reports import ip_link
+from tests.helpers.server import LiveServer
 
 AGENT = Path(sys.executable).parent / "oci-agent"
 
@@ -67,7 +68,7 @@ MACHINES = {
 }  # fmt: skip
 
 
-def replay(live_server, folder: Path) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+def replay(live_server: LiveServer, folder: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(AGENT), "--replay", str(folder), "--once", "--server", live_server.url],
         capture_output=True,
@@ -83,8 +84,8 @@ def cli(token_cli: Command) -> Command:
 
 
 def test_every_published_machine_replays_into_the_inventory(
-    live_server, cli: Command, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    live_server: LiveServer, cli: Command, tmp_path: Path
+) -> None:
     for n, name in enumerate(sorted(MACHINES)):
         folder = tmp_path / name
         shutil.copytree(FIXTURES / name, folder)
@@ -102,8 +103,8 @@ def test_every_published_machine_replays_into_the_inventory(
 
 
 def test_the_qemu_capture_replays_as_the_machine_qemu_was_asked_for(
-    live_server, cli: Command
-) -> None:  # type: ignore[no-untyped-def]
+    live_server: LiveServer, cli: Command
+) -> None:
     """scripts/capture-qemu-hardware's -smbios, NVMe, SATA and NIC arguments
     (tests/fixtures/hardware/qemu-q35-fake-server/SOURCE.txt), read back."""
     result = replay(live_server, FIXTURES / "qemu-q35-fake-server")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,8 +19,9 @@ from oci.security.vault import Vault
 from tests.helpers import enc_clusters as ec
 from tests.helpers import puppet
 from tests.helpers.commands import BIN
+from tests.helpers.database import Credentials
 from tests.helpers.paths import REPO
-from tests.helpers.server import free_port
+from tests.helpers.server import LiveServer, free_port
 
 
 def config(path: Path, url: str, token: str, mode: int = 0o600) -> Path:
@@ -27,7 +30,7 @@ def config(path: Path, url: str, token: str, mode: int = 0o600) -> Path:
     return path
 
 
-def run_enc(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def run_enc(*args: str, env: dict[str, str] | None = None):
     import subprocess
 
     base = {k: v for k, v in os.environ.items() if not k.startswith("OCI_")}
@@ -41,12 +44,12 @@ def run_enc(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-u
     )
 
 
-def server_vault(live_server) -> Vault:  # type: ignore[no-untyped-def]
+def server_vault(live_server: LiveServer) -> Vault:
     return Vault.from_file(live_server.log.parent / "secret.key")
 
 
 @pytest.fixture
-def compute(live_server) -> str:  # type: ignore[no-untyped-def]
+def compute(live_server: LiveServer) -> str:
     with live_server.database.sessions() as s:
         ec.cluster(s, server_vault(live_server), "cl1")
         (fqdn,) = ec.enrol(s, "cl1", "compute", 1)
@@ -54,7 +57,9 @@ def compute(live_server) -> str:  # type: ignore[no-untyped-def]
     return fqdn
 
 
-def test_the_enc_command_prints_the_document(live_server, admin, compute, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_enc_command_prints_the_document(
+    live_server: LiveServer, admin: Credentials, compute: str, tmp_path: Path
+) -> None:
     cfg = config(tmp_path / "enc.toml", live_server.url, admin.token)
     expected = requests.get(
         f"{live_server.url}/api/v1/enc/{compute}", headers=admin.bearer, timeout=20
@@ -79,7 +84,7 @@ def test_the_enc_command_prints_the_document(live_server, admin, compute, tmp_pa
     assert (direct.returncode, direct.stdout) == (0, expected), direct.stderr
 
 
-def failure(result) -> str:  # type: ignore[no-untyped-def]
+def failure(result: subprocess.CompletedProcess[str]) -> str:
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
@@ -88,7 +93,9 @@ def failure(result) -> str:  # type: ignore[no-untyped-def]
     return lines[0]
 
 
-def test_the_enc_command_fails_loudly(live_server, admin, reader, compute, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_enc_command_fails_loudly(
+    live_server: LiveServer, admin: Credentials, reader: Credentials, compute: str, tmp_path: Path
+) -> None:
     cfg = config(tmp_path / "enc.toml", live_server.url, admin.token)
     line = failure(run_enc("--config", str(cfg), "nobody.example.com"))
     assert "no enrolled machine with host name 'nobody.example.com'" in line
@@ -139,7 +146,9 @@ def compile_all(workdir: Path, environments: Path, enc: str, hosts: list[str]) -
 
 @needs_puppet
 @pytest.mark.slow
-def test_every_machine_of_the_reference_cluster_compiles(live_server, admin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_every_machine_of_the_reference_cluster_compiles(
+    live_server: LiveServer, admin: Credentials, tmp_path: Path
+) -> None:
     if live_server.database.backend != "sqlite":
         pytest.skip("Puppet's compile does not depend on the database: run on SQLite only")
     with live_server.database.sessions() as s:
@@ -157,7 +166,7 @@ def test_every_machine_of_the_reference_cluster_compiles(live_server, admin, tmp
     assert failed == {}
 
 
-def _broken_module(tmp_path: Path, edit) -> Path:  # type: ignore[no-untyped-def]
+def _broken_module(tmp_path: Path, edit: Callable[[str], str]) -> Path:
     copy = tmp_path / "oci-module"
     shutil.copytree(puppet.MODULE, copy)
     manifest = copy / "manifests" / "compute.pp"
@@ -182,8 +191,8 @@ def _broken_module(tmp_path: Path, edit) -> Path:  # type: ignore[no-untyped-def
     ids=["wrong-type", "undeclared-parameter"],
 )
 def test_a_wrong_parameter_or_type_fails_the_compile(
-    live_server, admin, tmp_path, edit, message
-) -> None:  # type: ignore[no-untyped-def]
+    live_server: LiveServer, admin: Credentials, tmp_path: Path, edit, message
+) -> None:
     if live_server.database.backend != "sqlite":
         pytest.skip("Puppet's compile does not depend on the database: run on SQLite only")
     with live_server.database.sessions() as s:
@@ -201,7 +210,9 @@ def test_a_wrong_parameter_or_type_fails_the_compile(
     assert message in puppet.errors(result)
 
 
-def test_ocicli_shows_documents_and_sets_the_enc_options(live_server, admin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_ocicli_shows_documents_and_sets_the_enc_options(
+    live_server: LiveServer, admin: Credentials, tmp_path: Path
+) -> None:
     from tests.helpers.cli import clean_env
     from tests.helpers.commands import Command
 

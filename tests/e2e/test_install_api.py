@@ -26,6 +26,7 @@ from oci.models import Machine, MachineEvent, MachineStatus
 from tests.helpers.commands import BIN, Command
 from tests.helpers.paths import FIXTURES
 from tests.helpers.reports import archive, machine_files
+from tests.helpers.server import LiveServer
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the installer runs as root")
 
@@ -33,12 +34,12 @@ SERIAL = "INSTALL-1"
 GZIP = {"Content-Type": "application/gzip"}
 
 
-def status_of(live_server) -> MachineStatus:  # type: ignore[no-untyped-def]
+def status_of(live_server: LiveServer) -> MachineStatus:
     with live_server.database.sessions() as session:
         return session.scalar(select(Machine.status).where(Machine.serial == SERIAL))
 
 
-def events_of(live_server) -> list[str]:  # type: ignore[no-untyped-def]
+def events_of(live_server: LiveServer) -> list[str]:
     with live_server.database.sessions() as session:
         return list(
             session.scalars(
@@ -51,7 +52,9 @@ def events_of(live_server) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def live_machine(token_cli: Command, live_server, live_sshd):  # type: ignore[no-untyped-def]
+def live_machine(
+    token_cli: Command, live_server: LiveServer, live_sshd: tuple[int, str, Path]
+) -> int:
     """A machine discovered from 127.0.0.1 with the sshd's host key; its SSH port."""
     port, host_public, key_file = live_sshd
     # The server logs in with its own key: the one the sshd lets in.
@@ -86,15 +89,15 @@ def enrol(token_cli: Command) -> None:
     token_cli("machine-add", SERIAL, "cl9", "compute", "zone1")
 
 
-def reported(live_server, status: MachineStatus) -> None:  # type: ignore[no-untyped-def]
+def reported(live_server: LiveServer, status: MachineStatus) -> None:
     """What the installer's own report to the status endpoint does."""
     with live_server.database.sessions() as session, session.begin():
         machine_status.change_status(session, SERIAL, status, message="oci-install")
 
 
 def test_not_enrolled_is_refused_and_nothing_changes(
-    token_cli: Command, live_server, live_machine
-) -> None:  # type: ignore[no-untyped-def]
+    token_cli: Command, live_server: LiveServer, live_machine: int
+) -> None:
     refused = token_cli.run("machine-install-os", SERIAL, "--port", str(live_machine))
     assert refused.returncode == 1
     assert "machine-add it first" in refused.stderr
@@ -104,8 +107,8 @@ def test_not_enrolled_is_refused_and_nothing_changes(
 
 
 def test_install_refused_by_the_installer_is_followed_to_install_failed(
-    token_cli: Command, live_server, live_machine
-) -> None:  # type: ignore[no-untyped-def]
+    token_cli: Command, live_server: LiveServer, live_machine: int
+) -> None:
     enrol(token_cli)
 
     # An SSH port nothing listens on: the install is not started, and says why.
@@ -149,8 +152,8 @@ def test_install_refused_by_the_installer_is_followed_to_install_failed(
 
 
 def test_the_log_of_a_machine_never_installed_is_a_clear_error(
-    token_cli: Command, live_machine
-) -> None:  # type: ignore[no-untyped-def]
+    token_cli: Command, live_machine: int
+) -> None:
     if Path("/var/log/oci-install.log").exists():  # another test's installer ran here
         Path("/var/log/oci-install.log").unlink()
     missing = token_cli.run("machine-install-log", SERIAL, "--port", str(live_machine))
@@ -159,8 +162,8 @@ def test_the_log_of_a_machine_never_installed_is_a_clear_error(
 
 
 def test_following_keeps_asking_while_the_live_system_and_the_server_are_slow(
-    token_cli: Command, live_server, live_machine
-) -> None:  # type: ignore[no-untyped-def]
+    token_cli: Command, live_server: LiveServer, live_machine: int
+) -> None:
     enrol(token_cli)
     reported(live_server, MachineStatus.INSTALLING)
     # A live system too busy installing to say a word: SSH connections are

@@ -176,7 +176,7 @@ def test_lab_machines_install_debian_bios_and_uefi_raid_and_boot_it(tmp_path: Pa
         for m in (bios, uefi):
             events = requests.get(
                 f"{api['OCI_API_URL']}/api/v1/events",
-                params={"machine": m.serial, "kind": "status-changed", "limit": 100},
+                params={"machine": m.serial, "kind": "status-changed", "limit": "100"},
                 headers=headers,
                 timeout=10,
             ).json()["items"]

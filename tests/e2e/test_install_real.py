@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,12 +47,12 @@ class StatusServer:
     """Records what the installer POSTs, answering as oci does."""
 
     url: str
-    posts: list[tuple[str, dict]] = field(default_factory=list)
+    posts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 @pytest.fixture(scope="session")
 def status_server() -> Iterator[StatusServer]:
-    posts: list[tuple[str, dict]] = []
+    posts: list[tuple[str, dict[str, Any]]] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -96,7 +97,7 @@ class Run:
     returncode: int
     output: str
     seconds: float
-    posts: list[tuple[str, dict]]
+    posts: list[tuple[str, dict[str, Any]]]
 
 
 def install(
@@ -152,7 +153,9 @@ def steps(output: str) -> list[str]:
     return re.findall(r"==> \[\d+\] (\S+)", output)
 
 
-def test_target_install_prints_its_steps_and_reports_installed(target_run) -> None:  # type: ignore[no-untyped-def]
+def test_target_install_prints_its_steps_and_reports_installed(
+    target_run: tuple[Run, Path],
+) -> None:
     run, _ = target_run
     assert steps(run.output) == [
         "check", "debootstrap", "configure", "packages", "bootloader", "services", "finish",
@@ -165,7 +168,7 @@ def test_target_install_prints_its_steps_and_reports_installed(target_run) -> No
     assert body["message"] == "oci-install: Debian trixie, bios, target"
 
 
-def test_target_tree_holds_the_nodes_files(target_run) -> None:  # type: ignore[no-untyped-def]
+def test_target_tree_holds_the_nodes_files(target_run: tuple[Run, Path]) -> None:
     run, root = target_run
     bundle = {f.path.removeprefix("target/"): f for f in plan.bundle_files(run.inputs)}
     for path in ("etc/hosts", "etc/hostname", "etc/network/interfaces", "etc/puppet/puppet.conf"):
@@ -186,7 +189,7 @@ def test_target_tree_holds_the_nodes_files(target_run) -> None:  # type: ignore[
     assert str(root) not in mounts
 
 
-def test_puppet_the_kernel_and_units_in_the_target(target_run) -> None:  # type: ignore[no-untyped-def]
+def test_puppet_the_kernel_and_units_in_the_target(target_run: tuple[Run, Path]) -> None:
     _, root = target_run
     # The target's own Puppet reads the configuration we wrote.
     printed = in_root(root, "puppet", "config", "print", "server", "certname", "ssldir")
@@ -239,7 +242,9 @@ BROUGHT_UP = {
 
 
 @pytest.mark.parametrize("variant", sorted(NETWORK_VARIANTS))
-def test_ifupdown_of_the_target_takes_our_interfaces(target_run, variant: str) -> None:  # type: ignore[no-untyped-def]
+def test_ifupdown_of_the_target_takes_our_interfaces(
+    target_run: tuple[Run, Path], variant: str
+) -> None:
     """The installed ifupdown parses each variant and would set every address."""
     _, root = target_run
     path = root / "tmp" / f"interfaces-{variant}"
@@ -325,7 +330,7 @@ def partitions(image: Path) -> list[tuple[str, str, str]]:
     table = subprocess.run(["sgdisk", "-p", str(image)], capture_output=True, text=True)
     assert table.returncode == 0, table.stderr
     rows = re.findall(r"^\s+(\d+)\s+\d+\s+\d+\s+\S+ \S+\s+(\S{4})\s+(\S+)$", table.stdout, re.M)
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    return [tuple(row) for row in rows]
 
 
 def detached(image: Path) -> bool:
@@ -376,7 +381,7 @@ def image_run(
 
 
 @needs_loop
-def test_disk_image_gets_gpt_ext4_and_grub(image_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_disk_image_gets_gpt_ext4_and_grub(image_run: tuple[Run, Path], tmp_path: Path) -> None:
     run, image = image_run
     assert steps(run.output) == [
         *DISK_STEPS, "filesystems", "mount", "debootstrap", "configure", "packages",

@@ -8,8 +8,11 @@ from __future__ import annotations
 import io
 import tarfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
+import paramiko
 import pytest
 
 from oci import remote
@@ -36,7 +39,10 @@ def bundle(files: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def until(predicate, what: str, timeout: float = 30):  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+
+
+def until(predicate: Callable[[], T], what: str, timeout: float = 30) -> T:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -47,13 +53,15 @@ def until(predicate, what: str, timeout: float = 30):  # type: ignore[no-untyped
 
 
 @pytest.fixture
-def ssh(live_sshd):  # type: ignore[no-untyped-def]
+def ssh(live_sshd: tuple[int, str, Path]) -> tuple[remote.Target, paramiko.Ed25519Key]:
     """(target, key) of the sshd playing the live system."""
     port, host_public, key_file = live_sshd
     return remote.Target("127.0.0.1", (host_public,), port=port), remote.server_key(key_file)
 
 
-def test_the_installer_runs_detached_and_its_log_is_read_in_pieces(ssh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_installer_runs_detached_and_its_log_is_read_in_pieces(
+    ssh: tuple[remote.Target, paramiko.Ed25519Key], tmp_path: Path
+) -> None:
     target, key = ssh
     where, log = tmp_path / "oci install", str(tmp_path / "install.log")
     (tmp_path / "oci install").mkdir()
@@ -81,7 +89,9 @@ def test_the_installer_runs_detached_and_its_log_is_read_in_pieces(ssh, tmp_path
     assert "".join(pieces) == whole and whole.endswith("step 9: done\n")
 
 
-def test_a_broken_bundle_or_a_missing_log_is_a_clear_error(ssh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_bundle_or_a_missing_log_is_a_clear_error(
+    ssh: tuple[remote.Target, paramiko.Ed25519Key], tmp_path: Path
+) -> None:
     target, key = ssh
     with pytest.raises(remote.RemoteError, match=r"unpacking the bundle on root@127\.0\.0\.1"):
         run.start(target, key, b"not a tar", str(tmp_path / "b"), "true", str(tmp_path / "l"))

@@ -11,8 +11,9 @@ from pathlib import Path
 import requests
 
 from oci.install import plan
+from tests.helpers.database import Credentials
 from tests.helpers.reports import archive, machine_files
-from tests.helpers.server import free_port
+from tests.helpers.server import LiveServer, free_port
 
 SCRIPT = Path(plan.__file__).parent / "oci-report-status"
 
@@ -36,7 +37,9 @@ def discovered(server_url: str, serial: str, mac: str) -> str:
     return f"{server_url}/api/v1/machines/{serial}/status"
 
 
-def test_a_node_walks_its_lifecycle_through_the_script(live_server, admin) -> None:  # type: ignore[no-untyped-def]
+def test_a_node_walks_its_lifecycle_through_the_script(
+    live_server: LiveServer, admin: Credentials
+) -> None:
     url = discovered(live_server.url, "INST1", "00:1b:21:50:00:09")
     for status in ("installing", "installed", "firstboot", "puppet-running", "puppet-success"):
         # quotes, a backslash, a newline and non-ASCII: still one JSON string
@@ -73,7 +76,9 @@ def test_usage_errors() -> None:
     assert missing.returncode == 2 and "no status URL" in missing.stderr
 
 
-def test_first_boot_reports_how_it_booted_then_puppet(live_server, admin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_first_boot_reports_how_it_booted_then_puppet(
+    live_server: LiveServer, admin: Credentials, tmp_path: Path
+) -> None:
     url = discovered(live_server.url, "FIRST1", "00:1b:21:50:00:0a")
     for status in ("installing", "installed"):
         assert report(url, status).returncode == 0

@@ -15,6 +15,7 @@ import pytest
 
 from oci.boot import dhcp
 from tests.helpers.commands import Command
+from tests.helpers.database import Database
 
 NETWORKS = [
     dhcp.dhcp_network("mgmt-zone1", "192.168.101.0/24"),
@@ -110,7 +111,7 @@ def test_keas_check_does_fail_on_a_broken_file(tmp_path: Path) -> None:
 
 @needs_dnsmasq
 @needs_kea
-def test_dhcp_config_command_serves_our_networks(database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_dhcp_config_command_serves_our_networks(database: Database, tmp_path: Path) -> None:
     from oci.enrolment import clusters
 
     with database.sessions() as session, session.begin():

@@ -15,7 +15,7 @@ from oci.lab.initramfs import INIT, UDHCPC_SCRIPT
 from tests.helpers.qemu_capture import SCRIPT, check_capture, missing_capture_tools
 
 
-def test_lab_shell_scripts_are_shellcheck_clean(tmp_path):
+def test_lab_shell_scripts_are_shellcheck_clean(tmp_path: Path) -> None:
     if shutil.which("shellcheck") is None:
         pytest.skip("no shellcheck (scripts/apt-packages installs it)")
     for name, text in [("init", INIT), ("udhcpc.script", UDHCPC_SCRIPT)]:
@@ -31,7 +31,7 @@ def test_lab_shell_scripts_are_shellcheck_clean(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.skipif(bool(missing_capture_tools()), reason=f"missing: {missing_capture_tools()}")
-def test_a_new_capture(tmp_path):
+def test_a_new_capture(tmp_path: Path) -> None:
     """The whole capture: Debian kernel (cached), initramfs, TCG boot (~25 s)."""
     cache = os.environ.get("OCI_LAB_CACHE", str(Path("~/.cache/oci-lab").expanduser()))
     result = subprocess.run(

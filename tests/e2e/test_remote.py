@@ -9,7 +9,9 @@ import os
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from oci import remote
 from oci.models import SshHostKey
@@ -23,8 +25,8 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_the_pinned_host_key_lets_the_server_in_and_another_is_refused(
-    client, session, live_sshd, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, session: Session, live_sshd: tuple[int, str, Path], tmp_path: Path
+) -> None:
     port, host_public, server_key = live_sshd
     files = machine_files("SSH1", macs=("00:1b:21:60:00:01",))
     files["ssh-host-keys.txt"] = host_public + "\n"

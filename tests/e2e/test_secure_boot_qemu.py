@@ -25,6 +25,8 @@ from oci.boot import tftp
 from oci.lab.fleet import fleet, machine_spec
 from oci.lab.initramfs import DEFAULT_TOOLS, build_initramfs, fetch_debian_kernel
 from oci.lab.qemu import Nic, create_disk_images, qemu_argv
+from tests.helpers.database import Credentials
+from tests.helpers.server import LiveServer
 
 SECBOOT_CODE = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd"
 MS_VARS = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd"
@@ -33,7 +35,9 @@ MISSING = [p for p in (SECBOOT_CODE, MS_VARS) if not os.path.exists(p)] + tftp.m
 
 @pytest.mark.slow
 @pytest.mark.skipif(bool(MISSING), reason=f"missing: {MISSING}")
-def test_shim_grub_and_the_kernel_boot_under_secure_boot(live_server, admin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_shim_grub_and_the_kernel_boot_under_secure_boot(
+    live_server: LiveServer, admin: Credentials, tmp_path: Path
+) -> None:
     if live_server.database.backend != "sqlite":
         pytest.skip("one boot is enough: the database path is covered by the other tests")
     cache = Path(os.environ.get("OCI_LAB_CACHE", "~/.cache/oci-lab")).expanduser()

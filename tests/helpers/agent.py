@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,7 +28,7 @@ BASE_TOOLS = [
 ]  # fmt: skip
 
 
-def shell_ids() -> list:
+def shell_ids() -> list[Any]:
     return [
         pytest.param(
             name,
@@ -38,9 +40,9 @@ def shell_ids() -> list:
 
 def make_bin(
     directory: Path,
-    real: list[str] = (),
+    real: Sequence[str] = (),
     fake: dict[str, str] | None = None,
-    base: list[str] = BASE_TOOLS,
+    base: Sequence[str] = BASE_TOOLS,
 ) -> Path:
     """A PATH directory: symlinks to real tools, and fake tools from sh bodies."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -61,7 +63,7 @@ def run_agent(
     path: Path | str | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 60,
-) -> subprocess.CompletedProcess:
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("OCI_")}
     if path is not None:
         full_env["PATH"] = str(path)

@@ -38,7 +38,8 @@ def completions(cli: Command, words: str) -> list[tuple[str, str]]:
     out = cli(
         env={"_OCICLI_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
     )
-    return [tuple(line.split(",", 1)) for line in out.splitlines() if line]  # type: ignore[misc]
+    pairs = (line.split(",", 1) for line in out.splitlines() if line)
+    return [(kind, value) for kind, value in pairs]
 
 
 def oci_with(env: dict[str, str]) -> Command:

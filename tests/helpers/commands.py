@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 BIN = Path(sys.executable).parent
 
@@ -56,5 +57,5 @@ class Command:
         assert "Traceback" not in result.stderr
         return lines[0].removeprefix("Error: ")
 
-    def json(self, *args: str) -> object:
+    def json(self, *args: str) -> Any:
         return json.loads(self(*args, "-f", "json"))

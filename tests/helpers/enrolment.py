@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
+
 from tests.helpers import factories
+from tests.helpers.api import Api
 
 
-def ok(response, status: int = 200):  # type: ignore[no-untyped-def]
+def ok(response: TestResponse, status: int = 200) -> Any:
     assert response.status_code == status, response.get_json()
     return response.get_json()
 
 
-def network(api, name: str, address: str, prefix: int, location: str, public: bool = False):  # type: ignore[no-untyped-def]
+def network(
+    api: Api, name: str, address: str, prefix: int, location: str, public: bool = False
+) -> Any:
     body = {
         "name": name,
         "address": address,
@@ -21,19 +29,23 @@ def network(api, name: str, address: str, prefix: int, location: str, public: bo
     return ok(api.post("/api/v1/networks", json=body), 201)
 
 
-def attach(api, name: str, cluster: str, role: str, iface1: str = "eno1", iface2=None):  # type: ignore[no-untyped-def]
+def attach(
+    api: Api, name: str, cluster: str, role: str, iface1: str = "eno1", iface2: str | None = None
+) -> TestResponse:
     body = {"cluster": cluster, "role": role, "iface1": iface1}
     if iface2:
         body["iface2"] = iface2
     return api.post(f"/api/v1/networks/{name}/attachment", json=body)
 
 
-def add(api, serial: str, cluster: str = "cl1", role: str = "controller", location: str = "zone1"):  # type: ignore[no-untyped-def]
+def add(
+    api: Api, serial: str, cluster: str = "cl1", role: str = "controller", location: str = "zone1"
+) -> TestResponse:
     body = {"cluster": cluster, "role": role, "location": location}
     return api.post(f"/api/v1/machines/{serial}/enrolment", json=body)
 
 
-def make_cluster(api, session):  # type: ignore[no-untyped-def]
+def make_cluster(api: Api, session: Session) -> Api:
     """cl1 in zone1: a management network for all, a public one for controllers, an
     IPv6 VM network, an OVS bridge; zone2 has a network of its own."""
     ok(api.post("/api/v1/swift-regions", json={"name": "region1"}), 201)

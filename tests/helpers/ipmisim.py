@@ -116,7 +116,7 @@ def _free_subnet() -> ipaddress.IPv4Network:
     """A /24 of 198.18.0.0/15 (kept for network tests) that no route here uses."""
     routes = subprocess.run(["ip", "-4", "route"], capture_output=True, text=True).stdout
     addresses = subprocess.run(["ip", "-4", "address"], capture_output=True, text=True).stdout
-    candidates = list(ipaddress.ip_network("198.18.0.0/15").subnets(new_prefix=24))
+    candidates = list(ipaddress.IPv4Network("198.18.0.0/15").subnets(new_prefix=24))
     random.shuffle(candidates)
     for subnet in candidates:
         prefix = str(subnet.network_address).rsplit(".", 1)[0] + "."

@@ -10,6 +10,7 @@ import tarfile
 from importlib.machinery import SourceFileLoader
 from importlib.util import module_from_spec, spec_from_loader
 from pathlib import Path
+from types import ModuleType
 
 from oci.ingest.archive import unpack_report
 from oci.ingest.contract import is_report_file
@@ -20,7 +21,7 @@ SCRIPT = REPO / "scripts" / "capture-qemu-hardware"
 FIXTURE = FIXTURES / "qemu-q35-fake-server"
 
 
-def load_script():
+def load_script() -> ModuleType:
     loader = SourceFileLoader("capture_qemu_hardware", str(SCRIPT))
     module = module_from_spec(spec_from_loader(loader.name, loader))
     loader.exec_module(module)
@@ -45,7 +46,10 @@ def check_capture(directory: Path) -> None:
             archive.add(directory / name, arcname=name)
     assert unpack_report(buffer.getvalue()) == files
 
-    ran = dict(reversed(line.split(" ", 1)) for line in files["commands.txt"].splitlines())
+    ran = {
+        name: code
+        for code, name in (line.split(" ", 1) for line in files["commands.txt"].splitlines())
+    }
     for name in ["dmidecode.txt", "lspci-nnmm.txt", "lsblk.json", "nvme-list.json"]:
         assert ran[name] == "0", name
     for name in ["ip-link.json", "ip-addr.json", "lscpu.json", "ipmitool-mc-info.txt"]:

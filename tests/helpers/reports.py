@@ -11,12 +11,13 @@ import io
 import json
 import re
 import tarfile
+from collections.abc import Mapping
 
 from oci.ingest.contract import is_report_file
 from tests.helpers.paths import FIXTURES
 
 
-def archive(files: dict[str, str | bytes], *, prefix: str = "./") -> bytes:
+def archive(files: Mapping[str, str | bytes], *, prefix: str = "./") -> bytes:
     """A gzip tar holding ``files``, as the agent builds it."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:

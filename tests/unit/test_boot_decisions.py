@@ -25,7 +25,7 @@ MAC = "52:54:00:12:34:56"
         (MachineStatus.PUPPET_FAILURE, "local"),
     ],
 )
-def test_the_state_decides(status, action) -> None:  # type: ignore[no-untyped-def]
+def test_the_state_decides(status, action) -> None:
     assert boot.decide(status) == action
 
 
@@ -63,7 +63,7 @@ def test_parameters_are_validated_and_normalised() -> None:
         ("buildarch", "x86_64 || shell"),
     ],
 )
-def test_crafted_parameters_are_refused(field, value) -> None:  # type: ignore[no-untyped-def]
+def test_crafted_parameters_are_refused(field, value) -> None:
     with pytest.raises(boot.InvalidBootParameter) as caught:
         boot.BootRequest.parse({field: value})
     assert caught.value.field == field
@@ -72,7 +72,7 @@ def test_crafted_parameters_are_refused(field, value) -> None:  # type: ignore[n
 @pytest.mark.parametrize(
     "value", ["a b", "x;y", "$x", "${x}", "a&&b", "a||b", "#", "a\nb", "'", '"']
 )
-def test_bootword_refuses_what_a_script_would_interpret(value) -> None:  # type: ignore[no-untyped-def]
+def test_bootword_refuses_what_a_script_would_interpret(value) -> None:
     with pytest.raises(ValueError):
         boot.bootword(value)
 

@@ -184,7 +184,7 @@ def test_a_vlan_name_longer_than_the_kernel_allows() -> None:
         ),
     ],
 )
-def test_networks_that_cannot_be_set_up(networks, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_networks_that_cannot_be_set_up(networks, message: str) -> None:
     with pytest.raises(Conflict, match=message):
         plan_network(networks)
 

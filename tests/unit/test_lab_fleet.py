@@ -6,6 +6,7 @@ import socket
 import struct
 import threading
 from pathlib import Path
+from typing import Any
 
 from oci.lab import switch
 from oci.lab.fleet import fleet, machine_spec, switch_ports
@@ -110,7 +111,7 @@ def test_stages_come_from_the_server_log_the_console_and_the_inventory() -> None
     log = '"GET /boot/ipxe?mac=52-54-00-1a-01-01&uuid=... HTTP/1.1" 200'
     assert stage(machine, log, "", None) == "pxe"
     assert stage(machine, log, "[0.0] Linux version 6.1", None) == "kernel"
-    record = {"switch": "dc1-r2-rack5-sw1:swp1", "cluster": None}
+    record: dict[str, Any] = {"switch": "dc1-r2-rack5-sw1:swp1", "cluster": None}
     assert stage(machine, log, "", record) == "discovered"  # one NIC located, not both
     record["switch"] = "dc1-r2-rack5-sw1:swp1, dc1-r2-rack5-sw2:swp1"
     assert stage(machine, log, "", record) == "located"

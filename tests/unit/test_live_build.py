@@ -135,5 +135,5 @@ def test_prepare_adds_the_agent_and_the_operators_keys(tmp_path: Path) -> None:
         ("Get:1 http://deb.debian.org/debian bookworm InRelease\n", None),
     ],
 )
-def test_progress_shows_live_builds_stages(line, shown) -> None:  # type: ignore[no-untyped-def]
+def test_progress_shows_live_builds_stages(line, shown) -> None:
     assert live_image.stage_of(line) == shown

@@ -10,6 +10,7 @@ lines in fixtures/hardware/_gpu); the expected winner is stated per machine.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -45,10 +46,10 @@ def nics(
     )
 
 
-def fixture(folder: str, **parts: object) -> MachineView:
+def fixture(folder: str, **parts: Any) -> MachineView:
     """The real machine's parsed facts, with the components given."""
     view = from_facts(parse_report(fixture_files(folder)))
-    return dataclasses.replace(view, has_bmc=True, **parts)  # type: ignore[arg-type]
+    return dataclasses.replace(view, has_bmc=True, **parts)
 
 
 # (fixture, components, expected winner, why)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from oci.ingest import pciids
+from oci.ingest.facts import PciFacts
 from oci.ingest.lspci import parse_lspci_nn, parse_lspci_nnmm, parse_lspci_vmmnnk, with_names
 from oci.ingest.pciids import PciIds, load, parse_pci_ids
 from oci.ingest.values import ParseError
@@ -25,7 +26,7 @@ def ids() -> PciIds:
     return load(FIXTURES / "pciids-excerpt" / "pci.ids")
 
 
-def _nn(name: str) -> dict[str, object]:
+def _nn(name: str) -> dict[str, PciFacts]:
     return {d.address: d for d in parse_lspci_nn((GPU / name).read_text())}
 
 

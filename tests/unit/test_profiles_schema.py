@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from oci.matching.profiles import ProfileError, example_text, load_directory, load_text
@@ -142,7 +144,7 @@ def test_other_mistakes_are_named() -> None:
     assert "not a regular expression" in _error("switches: {patterns: [{regex: '(['}]}")[0]
 
 
-def test_a_directory_reports_every_bad_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_directory_reports_every_bad_file(tmp_path: Path) -> None:
     (tmp_path / "10-good.yaml").write_text("profiles: [{name: a, role: compute}]\n")
     (tmp_path / "20-bad.yaml").write_text("profiles: [{name: b, role: compute, priority: high}]\n")
     (tmp_path / "30-bad.yml").write_text("profiles: [{name: c, role: dns, match: {ram: 1}}]\n")

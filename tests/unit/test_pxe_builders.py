@@ -27,7 +27,7 @@ def test_a_network_gets_its_router_and_a_range_at_the_top() -> None:
 @pytest.mark.parametrize(
     ("name", "cidr"), [("v6", "2001:db8::/64"), ("tiny", "10.0.0.0/30"), ("a;b", "10.0.0.0/24")]
 )
-def test_networks_dhcp_cannot_serve_are_refused(name, cidr) -> None:  # type: ignore[no-untyped-def]
+def test_networks_dhcp_cannot_serve_are_refused(name, cidr) -> None:
     with pytest.raises(ValueError):
         dhcp.dhcp_network(name, cidr)
 
@@ -35,7 +35,7 @@ def test_networks_dhcp_cannot_serve_are_refused(name, cidr) -> None:  # type: ig
 @pytest.mark.parametrize(
     "url", ["http://a b", "http://x/boot;shell", "ftp://x", "http://x\ndhcp-option=3,1.2.3.4"]
 )
-def test_a_crafted_boot_url_never_reaches_a_configuration(url) -> None:  # type: ignore[no-untyped-def]
+def test_a_crafted_boot_url_never_reaches_a_configuration(url) -> None:
     with pytest.raises(ValueError):
         dhcp.PxeOptions(url, ipaddress.IPv4Address("10.0.0.1"))
 

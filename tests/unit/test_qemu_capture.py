@@ -39,7 +39,7 @@ def device_args(argv: list[str], flag: str) -> list[str]:
 # --- the pure builders -------------------------------------------------------
 
 
-def test_smbios_args_double_commas_and_skip_empty_tables():
+def test_smbios_args_double_commas_and_skip_empty_tables() -> None:
     argv = smbios_args(
         Smbios(manufacturer="ACME, Inc.", serial="SN1", uuid="u-1", memory_speed=3200)
     )
@@ -58,7 +58,7 @@ def test_smbios_args_double_commas_and_skip_empty_tables():
     ]
 
 
-def test_qemu_argv_for_a_fake_server(tmp_path):
+def test_qemu_argv_for_a_fake_server(tmp_path: Path) -> None:
     spec = MachineSpec(
         name="s1",
         memory_mib=2048,
@@ -109,7 +109,7 @@ def test_qemu_argv_for_a_fake_server(tmp_path):
     assert image.stat().st_blocks == 0  # sparse
 
 
-def test_qemu_argv_firmware_boot_and_uefi(tmp_path):
+def test_qemu_argv_firmware_boot_and_uefi(tmp_path: Path) -> None:
     argv = qemu_argv(MachineSpec(uefi_vars=tmp_path / "vars.fd"), qemu="qemu")
     assert argv[0] == "qemu"
     assert device_args(argv, "-drive") == [
@@ -120,7 +120,7 @@ def test_qemu_argv_firmware_boot_and_uefi(tmp_path):
     assert "-kernel" not in argv
 
 
-def test_machine_spec_refuses_what_qemu_would_refuse(tmp_path):
+def test_machine_spec_refuses_what_qemu_would_refuse(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="same MAC"):
         MachineSpec(nics=(Nic("e1000e", "52:54:00:00:00:01"), Nic("e1000", "52:54:00:00:00:01")))
     with pytest.raises(ValueError, match="disk kind"):
@@ -131,13 +131,13 @@ def test_machine_spec_refuses_what_qemu_would_refuse(tmp_path):
         MachineSpec(machine="pc", disks=(Disk("sata", tmp_path / "x"),))
 
 
-def test_kernel_cmdline():
+def test_kernel_cmdline() -> None:
     assert kernel_cmdline({"console": "ttyS0", "quiet": None}) == "console=ttyS0 quiet"
     with pytest.raises(ValueError):
         kernel_cmdline({"oci.server": "http://a b"})
 
 
-def test_module_closure_follows_modules_dep():
+def test_module_closure_follows_modules_dep() -> None:
     modules_dep = (
         "kernel/drivers/net/virtio_net.ko: kernel/drivers/net/net_failover.ko"
         " kernel/net/core/failover.ko\n"
@@ -157,7 +157,7 @@ def test_module_closure_follows_modules_dep():
     assert module_closure(modules_dep, ["nvme-core"]) == ["kernel/drivers/nvme/host/nvme-core.ko"]
 
 
-def test_library_paths_from_ldd():
+def test_library_paths_from_ldd() -> None:
     output = (
         "\tlinux-vdso.so.1 (0x00007ffd)\n"
         "\tlibkmod.so.2 => /lib/x86_64-linux-gnu/libkmod.so.2 (0x00007f1)\n"
@@ -174,7 +174,7 @@ def test_library_paths_from_ldd():
 # --- the capture ---------------------------------------------------------------
 
 
-def test_the_committed_capture_holds_what_qemu_was_asked_for():
+def test_the_committed_capture_holds_what_qemu_was_asked_for() -> None:
     check_capture(FIXTURE)
     # SOURCE.txt's command line asked for what the script asks for today
     source = (FIXTURE / "SOURCE.txt").read_text()
