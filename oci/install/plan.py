@@ -253,7 +253,7 @@ WantedBy=multi-user.target
 """
 
 
-def _script(name: str) -> bytes:
+def packaged_script(name: str) -> bytes:
     return (resources.files("oci.install") / name).read_bytes()
 
 
@@ -308,14 +308,14 @@ def bundle_files(inputs: InstallInputs) -> list[BundleFile]:
         (f"{PUPPET_SSL}/private_keys/{fqdn}.pem", inputs.private_key, 0o600),
         ("/etc/oci/firstboot.env", env_text(firstboot_env).encode(), 0o644),
         ("/etc/systemd/system/oci-firstboot.service", FIRSTBOOT_UNIT.encode(), 0o644),
-        ("/usr/local/sbin/oci-firstboot", _script("oci-firstboot"), 0o755),
-        ("/usr/local/sbin/oci-report-status", _script("oci-report-status"), 0o755),
+        ("/usr/local/sbin/oci-firstboot", packaged_script("oci-firstboot"), 0o755),
+        ("/usr/local/sbin/oci-report-status", packaged_script("oci-report-status"), 0o755),
     ]
     if inputs.ssh_authorized_keys.strip():
         keys = inputs.ssh_authorized_keys.strip() + "\n"
         target.append(("/root/.ssh/authorized_keys", keys.encode(), 0o600))
     files = [
-        BundleFile(INSTALLER, _script(INSTALLER), 0o755),
+        BundleFile(INSTALLER, packaged_script(INSTALLER), 0o755),
         BundleFile(ENV_FILE, env_text(install_env(inputs)).encode(), 0o644),
     ]
     files += [BundleFile(f"{TARGET}{path}", content, mode) for path, content, mode in target]

@@ -227,7 +227,7 @@ def up(
 
     click.echo(f"[4/{steps}] example cluster")
     client = ApiClient(here.api_url, token=token)
-    _fill_example(client)
+    fill_example(client)
     kept = "" if enrol.install_profiles(profiles_dir) else " (kept: already there)"
     click.echo(
         f"      hardware profiles and switch rules: {profiles_dir / enrol.PROFILES_FILE}{kept}; "
@@ -284,7 +284,7 @@ def _seconds(value: float | None) -> str:
     return "?" if value is None else f"{value:.1f} s"
 
 
-def _fill_example(client: ApiClient) -> None:
+def fill_example(client: ApiClient) -> None:
     for resource, body in EXAMPLE:
         try:
             client.post(ApiClient.path(resource), body)

@@ -28,7 +28,7 @@ from oci import migrate
 from oci.cli.client import ApiClient
 from oci.db import make_engine
 from oci.lab import enrol
-from oci.lab.command import _fill_example
+from oci.lab.command import fill_example
 from oci.lab.fleet import LabMachine, fleet
 from oci.lab.machines import machine_dir
 from oci.lab.watch import watch
@@ -99,7 +99,7 @@ def test_a_held_machine_says_why_then_enrols_once_the_profiles_fit(
 ) -> None:
     client, profiles_file = lab_server
     lab, (machine, lab2) = powered_on
-    _fill_example(client)
+    fill_example(client)
     agent_report(client, machine)  # a PowerEdge R740: none of the lab's profiles
 
     lines: list[str] = []

@@ -43,6 +43,13 @@ def test_profiles_through_the_cli(ocicli: Command, live_server: LiveServer, tmp_
         ("S3", "gpu-compute-t4"),
     ]
     assert ocicli.json("profile-list") == []  # profile-test saved nothing
+    # The default table: one row per machine under its columns, then the tally.
+    table = ocicli("profile-test", str(examples)).splitlines()
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table if "|" in line]
+    assert rows[0] == ["serial", "hostname", "status", "profile", "role", "candidates"]
+    assert rows[1] == ["S1", "", "matched", "gpu-compute-t4", "compute", "gpu-compute-t4"]
+    assert rows[2] == ["S2", "", "none", "", "", ""]
+    assert table[-1].startswith("3 machine(s); wins: ") and table[-1].endswith("no match: 1")
 
     assert ocicli("profile-import", str(examples)).startswith("imported 9 profile(s): ")
     names = ocicli("profile-list", "-f", "value", "-c", "name").split()

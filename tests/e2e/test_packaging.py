@@ -126,7 +126,7 @@ def test_wheel_installs_and_runs_outside_the_source_tree(tmp_path: Path) -> None
     # the installer's scripts are read from the installed package into each bundle
     bundle_script = run(
         python, "-c",
-        "from oci.install import plan; print(plan._script('oci-install').decode()[:9])",
+        "from oci.install import plan; print(plan.packaged_script('oci-install').decode()[:9])",
         cwd=workdir, env=env,
     )  # fmt: skip
     assert bundle_script == "#!/bin/sh\n"
