@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from oci.enc.facts import Topology
 from oci.enrolment.secrets import MESSAGING_SERVICES
+from oci.errors import Conflict
 
 
 def _service(*services: str) -> tuple[str, ...]:
@@ -155,5 +156,10 @@ def select(role: str, topology: Topology, available: dict[str, str]) -> dict[str
     }
     missing = sorted(wanted - available.keys())
     if missing:
-        raise KeyError(f"cluster secrets missing: {', '.join(missing)}")
+        # A cluster made before a secret existed, or a row lost: say which, not a 500.
+        raise Conflict(
+            f"the cluster has no secret {', '.join(missing)}, which a {role} node needs; "
+            "no document was made",
+            {"missing_secrets": missing},
+        )
     return {name: available[name] for name in sorted(wanted)}

@@ -54,6 +54,23 @@ def test_an_unknown_node_is_a_404(api: Api) -> None:
     assert "nobody.example.com" in response.get_json()["error"]["message"]
 
 
+def test_a_cluster_missing_a_secret_answers_409_naming_it(
+    app: Flask, api: Api, database: Database
+) -> None:
+    with database.sessions() as s:
+        ec.cluster(s, app_vault(app), "cl1")
+        (fqdn,) = ec.enrol(s, "cl1", "compute", 1)
+        cluster = s.scalars(select(Cluster).where(Cluster.name == "cl1")).one()
+        lost = next(row for row in cluster.secrets if row.name == "nova_keystone_password")
+        s.delete(lost)
+        s.commit()
+    response = api.get(f"/api/v1/enc/{fqdn}")
+    assert response.status_code == 409, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert "nova_keystone_password" in error["message"]
+    assert error["details"] == {"missing_secrets": ["nova_keystone_password"]}
+
+
 def test_every_role_of_the_reference_cluster_gets_only_its_own_clusters_secrets(
     app: Flask, api: Api, database: Database
 ) -> None:
