@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
+from oci.admin import context
 from oci.boot import live_image
-from oci.config import ConfigError, load_settings
 
 
 @click.group("live-image")
@@ -67,10 +67,7 @@ def build(
     from oci.agent.command import script_path
     from oci.remote import server_key
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+    settings = context.settings()
     target = output or settings.effective_live_image_dir
     server_key(settings.ssh_key_file)  # made on first use
     keys = (settings.ssh_key_file.with_suffix(".pub"), *ssh_keys)

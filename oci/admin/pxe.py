@@ -9,15 +9,11 @@ import click
 
 from oci.admin import context
 from oci.boot import dhcp, tftp
-from oci.config import ConfigError, load_settings
+from oci.config import Settings
 from oci.models.status import MachineStatus
 
 
-def _server_url(given: str | None) -> str:
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+def _server_url(given: str | None, settings: Settings) -> str:
     url = given or settings.boot_server_url
     if not url:
         raise click.UsageError("give --server-url (or set boot_server_url)")
@@ -57,8 +53,8 @@ def tftp_tree(
       oci pxe tftp-tree --server-url http://192.168.101.2:8080
       oci pxe tftp-tree --root /srv/tftp --live-image /srv/oci/live --no-machines
     """
-    url = _server_url(server_url)
-    settings = load_settings()
+    settings = context.settings()
+    url = _server_url(server_url, settings)
     target = root or settings.effective_tftp_root
     image = live_image or settings.effective_live_image_dir
     machines: dict[str, MachineStatus] = {}
@@ -136,8 +132,9 @@ def dhcp_config(
 
     from oci.models import Network
 
-    url = _server_url(server_url)
-    root = tftp_root or str(load_settings().effective_tftp_root)
+    settings = context.settings()
+    url = _server_url(server_url, settings)
+    root = tftp_root or str(settings.effective_tftp_root)
     try:
         options = dhcp.PxeOptions(
             url, ipaddress.IPv4Address(tftp_server), tftp_root=root, secure_boot=secure_boot

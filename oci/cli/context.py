@@ -109,7 +109,10 @@ def completer(resource: str, field: str = "name") -> Callable[..., list[Completi
     return complete
 
 
-def output_options(default_columns: tuple[str, ...] = ()) -> Callable[[Any], Any]:
+def output_options() -> Callable[[Any], Any]:
+    """``-f FORMAT`` and repeatable ``-c COLUMN``; each command passes its own default
+    columns when it renders."""
+
     def wrap(fn: Any) -> Any:
         fn = click.option(
             "-c",
@@ -127,7 +130,6 @@ def output_options(default_columns: tuple[str, ...] = ()) -> Callable[[Any], Any
             show_default=True,
             help="Output format.",
         )(fn)
-        fn.default_columns = default_columns
         return fn
 
     return wrap

@@ -67,7 +67,7 @@ def profile_import(ctx: click.Context, file: str) -> None:
 
 
 @commands.command("profile-list")
-@output_options(PROFILE_COLUMNS)
+@output_options()
 @click.pass_context
 def profile_list(ctx: click.Context, fmt: str, columns: tuple[str, ...]) -> None:
     """List hardware profiles, highest priority first."""
@@ -108,7 +108,7 @@ def profile_export(ctx: click.Context, output: str | None) -> None:
 
 @commands.command("profile-test")
 @click.argument("file", type=click.Path(dir_okay=False))
-@output_options(PROFILE_TEST_COLUMNS)
+@output_options()
 @click.pass_context
 def profile_test(ctx: click.Context, file: str, fmt: str, columns: tuple[str, ...]) -> None:
     """Match the profiles FILE against every machine, without saving it.
@@ -184,7 +184,7 @@ def _rack_all(ctx: click.Context, apply: bool, fmt: str, columns: tuple[str, ...
 @commands.command("machine-guess-racking")
 @click.argument("serial", required=False, shell_complete=completer("machines", "serial"))
 @click.option("--all", "every", is_flag=True, help="Every machine.")
-@output_options(RACKING_COLUMNS)
+@output_options()
 @click.pass_context
 def machine_guess_racking(
     ctx: click.Context, serial: str | None, every: bool, fmt: str, columns: tuple[str, ...]
@@ -207,7 +207,7 @@ def machine_guess_racking(
 @commands.command("machine-auto-rack")
 @click.argument("serial", required=False, shell_complete=completer("machines", "serial"))
 @click.option("--all", "every", is_flag=True, help="Every machine that is not flagged.")
-@output_options(RACKING_COLUMNS)
+@output_options()
 @click.pass_context
 def machine_auto_rack(
     ctx: click.Context, serial: str | None, every: bool, fmt: str, columns: tuple[str, ...]

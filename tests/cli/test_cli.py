@@ -22,7 +22,7 @@ import requests
 import yaml
 
 from oci.models import Disk, Machine, Nic
-from tests.helpers.cli import clean_env, completions, ocicli, table_rows
+from tests.helpers.cli import admin_env, clean_env, completions, ocicli, table_rows
 from tests.helpers.commands import Command
 from tests.helpers.database import Credentials, Database
 from tests.helpers.server import LiveServer, free_port
@@ -43,11 +43,7 @@ def home(tmp_path: Path) -> Path:
 @pytest.fixture
 def cli(live_server: LiveServer, admin: Credentials, home: Path) -> Command:
     """ocicli as the admin, by login and password."""
-    env = clean_env(home) | {
-        "OCI_API_URL": live_server.url,
-        "OCI_LOGIN": admin.login,
-        "OCI_PASSWORD": admin.password,
-    }
+    env = admin_env(home, live_server, admin)
     return ocicli(env)
 
 

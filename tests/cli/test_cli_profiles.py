@@ -11,7 +11,7 @@ import yaml
 
 from oci.matching.profiles import example_text
 from tests.helpers import factories
-from tests.helpers.cli import clean_env
+from tests.helpers.cli import admin_env, table_rows
 from tests.helpers.commands import Command
 from tests.helpers.database import Credentials
 from tests.helpers.server import LiveServer
@@ -19,11 +19,7 @@ from tests.helpers.server import LiveServer
 
 @pytest.fixture
 def ocicli(live_server: LiveServer, admin: Credentials, tmp_path: Path) -> Command:
-    env = clean_env(tmp_path) | {
-        "OCI_API_URL": live_server.url,
-        "OCI_LOGIN": admin.login,
-        "OCI_PASSWORD": admin.password,
-    }
+    env = admin_env(tmp_path, live_server, admin)
     return Command("ocicli", env, quiet=True)
 
 
@@ -44,12 +40,13 @@ def test_profiles_through_the_cli(ocicli: Command, live_server: LiveServer, tmp_
     ]
     assert ocicli.json("profile-list") == []  # profile-test saved nothing
     # The default table: one row per machine under its columns, then the tally.
-    table = ocicli("profile-test", str(examples)).splitlines()
-    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table if "|" in line]
+    table = ocicli("profile-test", str(examples))
+    rows = table_rows(table)
     assert rows[0] == ["serial", "hostname", "status", "profile", "role", "candidates"]
     assert rows[1] == ["S1", "", "matched", "gpu-compute-t4", "compute", "gpu-compute-t4"]
     assert rows[2] == ["S2", "", "none", "", "", ""]
-    assert table[-1].startswith("3 machine(s); wins: ") and table[-1].endswith("no match: 1")
+    tally = table.splitlines()[-1]
+    assert tally.startswith("3 machine(s); wins: ") and tally.endswith("no match: 1")
 
     assert ocicli("profile-import", str(examples)).startswith("imported 9 profile(s): ")
     names = ocicli("profile-list", "-f", "value", "-c", "name").split()

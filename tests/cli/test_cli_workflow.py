@@ -15,7 +15,7 @@ import yaml
 from sqlalchemy.orm import Session
 
 from tests.helpers import factories
-from tests.helpers.cli import clean_env, completions, table_rows
+from tests.helpers.cli import admin_env, completions, table_rows
 from tests.helpers.commands import Command
 from tests.helpers.database import Credentials
 from tests.helpers.server import LiveServer
@@ -38,11 +38,7 @@ class Recording(Command):
 
 @pytest.fixture
 def cli(live_server: LiveServer, admin: Credentials, tmp_path: Path) -> Recording:
-    env = clean_env(tmp_path) | {
-        "OCI_API_URL": live_server.url,
-        "OCI_LOGIN": admin.login,
-        "OCI_PASSWORD": admin.password,
-    }
+    env = admin_env(tmp_path, live_server, admin)
     return Recording(env)
 
 

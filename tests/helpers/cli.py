@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 from tests.helpers.commands import Command
+from tests.helpers.database import Credentials
+from tests.helpers.server import LiveServer
 
 
 def clean_env(home: Path) -> dict[str, str]:
@@ -16,6 +18,15 @@ def clean_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OCI_", "_OCICLI"))}
     env["HOME"] = str(home)
     return env
+
+
+def admin_env(home: Path, live_server: LiveServer, admin: Credentials) -> dict[str, str]:
+    """A clean environment in which ocicli reaches ``live_server`` as ``admin`` by password."""
+    return clean_env(home) | {
+        "OCI_API_URL": live_server.url,
+        "OCI_LOGIN": admin.login,
+        "OCI_PASSWORD": admin.password,
+    }
 
 
 def ocicli(env: dict[str, str]) -> Command:
