@@ -150,6 +150,17 @@ class Settings(BaseModel):
         description="Debian release (code name) the installer installs.",
     )
 
+    # The Puppet modules the ENC's documents are checked against (oci/enc/interface.py,
+    # release.py); the same search path as puppet.conf's basemodulepath.
+    puppet_module_path: str | None = Field(
+        None,
+        pattern=r"^/[^:]*(:/[^:]*)*$",
+        description="Puppet module search path, colon-separated absolute directories, the "
+        "first holding a module winning (puppet.conf's basemodulepath); default: "
+        "data_dir/puppet-overlay (built by puppet-enc/oci-puppet-overlay) then "
+        "/usr/share/puppet/modules (Debian's modules).",
+    )
+
     @field_validator("trusted_networks")
     @classmethod
     def _networks_parse(cls, value: list[str]) -> list[str]:
@@ -181,6 +192,12 @@ class Settings(BaseModel):
     @property
     def effective_tftp_root(self) -> Path:
         return self.tftp_root or self.data_dir / "tftp"
+
+    @property
+    def effective_puppet_module_path(self) -> tuple[Path, ...]:
+        if self.puppet_module_path:
+            return tuple(Path(entry) for entry in self.puppet_module_path.split(":"))
+        return (self.data_dir / "puppet-overlay", Path("/usr/share/puppet/modules"))
 
     @property
     def effective_secret_key_file(self) -> Path:
