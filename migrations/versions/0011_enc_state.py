@@ -1,4 +1,4 @@
-"""enc state: a per-cluster change counter for the ENC cache and each machine's document at its last Puppet success
+"""enc state: clusters.enc_serial, the change counter the ENC's caches are keyed by
 
 Revision ID: 0011
 Revises: 0010
@@ -7,6 +7,9 @@ Create Date: 2026-12-07 11:30:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
@@ -14,8 +17,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("clusters", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("enc_serial", sa.Integer(), server_default="0", nullable=False)
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("clusters", schema=None) as batch_op:
+        batch_op.drop_column("enc_serial")

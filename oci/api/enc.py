@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app
 
 from oci.api.endpoint import Access, endpoint
 from oci.api.session import db, vault
-from oci.enc import document, loader
+from oci.enc import served
 
 bp = Blueprint("enc", __name__)
 TAG = "enc"
@@ -15,15 +15,22 @@ MEDIA_TYPE = "application/yaml"
 
 @bp.get("/enc/<fqdn>")
 @endpoint(
-    "A node's ENC document (YAML: classes, parameters, environment); it holds the "
-    "secrets of the node's role, so admins only",
+    "A node's ENC document (YAML: classes of puppet-module-oci with their parameters, "
+    "parameters, environment); it holds the secrets of the node's role, so admins only. "
+    "409 when the installed module would refuse it or cannot deploy the cluster's release",
     tag=TAG,
     access=Access.SECRET,
 )
 def show(fqdn: str) -> Response:
-    snapshot = loader.load(db(), fqdn, vault())
-    overrides_dir = current_app.config["OCI_SETTINGS"].enc_overrides_dir
-    text = document.dump(document.build(snapshot, overrides_dir))
+    settings = current_app.config["OCI_SETTINGS"]
+    text = served.text(
+        db(),
+        fqdn,
+        vault(),
+        pki=current_app.extensions.get("oci_pki"),
+        overrides_dir=settings.enc_overrides_dir,
+        module_path=settings.effective_puppet_module_path,
+    )
     response = Response(text, mimetype=MEDIA_TYPE)
     response.headers["Cache-Control"] = "no-store"  # secrets: never kept by a proxy
     return response

@@ -1,23 +1,24 @@
 """A node's ENC document: data built from its snapshot, dumped by yaml.safe_dump (pure).
 
-No YAML is ever written as text: every host name, option and override value
-goes through the dumper, which quotes what needs quoting, so a value such as
-``!!python/object`` or ``a: b # c`` reaches Puppet as the string it is.
+``classes:`` holds ``oci::generic``, ``oci::filebeat`` and the role's class of
+Debian's puppet-module-oci with their parameters (oci.enc.classes);
+``parameters:`` the node's top-scope facts ($oci_cluster ...). No YAML is ever
+written as text: every value goes through the dumper, which quotes what needs
+quoting, so a value such as ``!!python/object`` reaches Puppet as the string
+it is.
 """
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from oci.enc import overrides, secrets
-from oci.enc.facts import Topology
-from oci.enc.roles import ROLES
-from oci.enc.snapshot import ClusterView, Member, Node, Snapshot
-from oci.enrolment.options import ClusterOptions
+from oci.enc import classes, overrides
+from oci.enc.interface import Interface
+from oci.enc.snapshot import Snapshot
+from oci.errors import Conflict
 
 
 def node_parameters(snapshot: Snapshot) -> dict[str, Any]:
@@ -29,9 +30,9 @@ def node_parameters(snapshot: Snapshot) -> dict[str, Any]:
         "oci_role": member.role,
         "oci_hostname": member.hostname,
         "oci_domain": snapshot.cluster.domain,
-        "oci_location": member.location,
-        "oci_availability_zone": member.location,
-        "oci_swift_region": member.swift_region,
+        "oci_location": member.location or None,
+        "oci_availability_zone": member.location or None,
+        "oci_swift_region": member.swift_region or None,
         "oci_compute_aggregate": node.compute_aggregate,
         "oci_datacenter": node.datacenter,
         "oci_row": node.row,
@@ -42,24 +43,34 @@ def node_parameters(snapshot: Snapshot) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def build(snapshot: Snapshot, overrides_dir: Path | None = None) -> dict[str, Any]:
-    role = snapshot.node.member.role
-    topology = Topology(snapshot.cluster, snapshot.remote_swift)
-    classes: dict[str, Any] = {}
-    builder = ROLES.get(role)
-    if builder is not None:  # "custom" machines get node facts and no class of ours
-        params = builder(snapshot, topology)
-        params = overrides.apply(
-            overrides_dir,
-            snapshot.cluster.name,
-            role,
-            snapshot.node.member.hostname,
-            params,
-            example_parameters,
-        )
-        classes[f"oci::{role}"] = params
+def build(
+    snapshot: Snapshot,
+    overrides_dir: Path | None = None,
+    interface: Interface | None = None,
+) -> dict[str, Any]:
+    """The document; with ``interface`` (the installed module's), one Puppet would
+    refuse is refused here (409), naming the class and the parameter."""
+    found = classes.classes(snapshot)
+    member = snapshot.node.member
+
+    def known(name: str) -> frozenset[str] | None:
+        if interface is not None:
+            return interface.classes.get(name)
+        return frozenset(found[name]) if name in found else None
+
+    found = overrides.apply(
+        overrides_dir, snapshot.cluster.name, member.role, member.hostname, found, known
+    )
+    if interface is not None:
+        problems = interface.check(found)
+        if problems:
+            raise Conflict(
+                "the document would not compile with the installed puppet-module-oci: "
+                + "; ".join(problems),
+                {"puppet_errors": problems},
+            )
     return {
-        "classes": classes,
+        "classes": found,
         "parameters": node_parameters(snapshot),
         "environment": snapshot.environment,
     }
@@ -90,28 +101,3 @@ def dump(document: dict[str, Any]) -> str:
         allow_unicode=True,
         width=2**16,
     )
-
-
-@functools.cache
-def _example(role: str) -> dict[str, Any] | None:
-    builder = ROLES.get(role)
-    if builder is None:
-        return None
-    cluster = ClusterView(
-        id=0,
-        name="example",
-        domain="example.com",
-        options=ClusterOptions(vip_hostname="example-api.example.com"),
-        networks=(),
-        members={},
-        present=frozenset({role}),
-    )
-    member = Member(0, f"example-{role}-1.example.com", role, False, "zone", "region")
-    node = Node(member, {}, (), None, None, None, None, None)
-    fake = {name: "x" for name in secrets.maximum(role)}
-    return builder(Snapshot(node, cluster, fake), Topology(cluster))
-
-
-def example_parameters(role: str) -> dict[str, Any] | None:
-    """A role's class parameters with example values; None for an unknown role."""
-    return _example(role)

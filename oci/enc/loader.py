@@ -1,29 +1,38 @@
-"""The inventory, read into an ENC snapshot in a handful of indexed queries.
+"""The inventory, read into an ENC snapshot: the one reader of the database for the ENC.
 
-OCI's ENC runs dozens of queries per call; this one runs six whatever the
-cluster's size: the node, the clusters, the listed members and the node with
-their addresses, the roles present, the networks with their VIPs, and the
-secrets its role may use (plus the node's NICs when BGP needs them). Computes,
-OSD nodes and Swift stores are never listed, only known to exist, and every
-query is an index lookup: the cost does not grow with the cluster.
+A cluster's view (every member with its addresses and root public key, the
+networks and their VIPs, the options, the clear secrets) costs a few queries
+whatever the cluster's size, and is kept until the cluster's ``enc_serial``
+moves (oci.models.changes bumps it in the transaction of every write that can
+change a document). A node adds its own rows: disks, NIC drivers, its root
+private key, and its certificates from the PKI directory.
 """
 
 from __future__ import annotations
 
-import json
 import re
+import threading
+import weakref
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BindParameter, and_, bindparam, exists, or_, select, true
-from sqlalchemy.engine import Connection
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from oci.enc import secrets as role_secrets
-from oci.enc.snapshot import LISTED_ROLES, ClusterView, Member, NetworkView, Node, Snapshot
+from oci.enc.snapshot import (
+    Certificates,
+    ClusterView,
+    Disk,
+    Member,
+    NetworkView,
+    Node,
+    Snapshot,
+)
 from oci.enrolment import clusters
 from oci.enrolment.ipam import NicSpeed
-from oci.enrolment.options import ClusterOptions
+from oci.enrolment.options import ClusterOptions, MachineSettings
 from oci.errors import NotFound
 from oci.models import (
     Cluster,
@@ -34,14 +43,145 @@ from oci.models import (
     Network,
     Nic,
     Role,
+    RootKeyPair,
     SwiftRegion,
 )
+from oci.models import Disk as DiskRow
+from oci.security.pki import Pki
 from oci.security.vault import Vault
 
 _NUMBER = re.compile(r"-(\d+)\.")
 
-# (cluster id, secret name, ciphertext) -> clear value. Fernet tokens are
-# random: a changed secret has a new ciphertext and so a new entry.
+_m = Machine.__table__.c
+_r = Role.__table__.c
+_l = Location.__table__.c
+_sr = SwiftRegion.__table__.c
+_n = Network.__table__.c
+_ip = IpAddress.__table__.c
+_c = Cluster.__table__.c
+_k = RootKeyPair.__table__.c
+_s = ClusterSecret.__table__.c
+_d = DiskRow.__table__.c
+_nic = Nic.__table__.c
+
+NODE = select(_m.id, _m.cluster_id).where(
+    _m.hostname == bindparam("fqdn"), _m.cluster_id.is_not(None)
+)
+CLUSTERS = select(_c.id, _c.name, _c.domain, _c.options, _c.enc_serial)
+MEMBERS = (
+    select(
+        _m.id,
+        _m.hostname,
+        _m.is_first_master,
+        _m.status,
+        _m.settings,
+        _m.datacenter,
+        _m.row,
+        _m.rack,
+        _m.u_position,
+        _m.compute_aggregate,
+        _r.name.label("role"),
+        _l.id.label("location_id"),
+        _l.name.label("location"),
+        _sr.id.label("swift_region_id"),
+        _sr.name.label("swift_region"),
+        _k.public_key,
+    )
+    .select_from(
+        Machine.__table__.join(Role.__table__, _r.id == _m.role_id)
+        .outerjoin(Location.__table__, _l.id == _m.location_id)
+        .outerjoin(SwiftRegion.__table__, _sr.id == _l.swift_region_id)
+        .outerjoin(RootKeyPair.__table__, _k.machine_id == _m.id)
+    )
+    .where(_m.cluster_id == bindparam("cluster"), _m.hostname.is_not(None))
+)
+# Host addresses of the cluster's machines: a BMC's address is no interface's.
+ADDRESSES = (
+    select(_ip.machine_id, _n.name, _ip.address)
+    .select_from(IpAddress.__table__.join(Network.__table__, _n.id == _ip.network_id))
+    .where(
+        _ip.purpose == "host",
+        _ip.machine_id.in_(select(_m.id).where(_m.cluster_id == bindparam("cluster"))),
+    )
+)
+NETWORKS = (
+    select(
+        _n.id,
+        _n.name,
+        _n.address,
+        _n.prefix_length,
+        _n.ip_version,
+        _n.role,
+        _n.iface1,
+        _n.iface2,
+        _n.mtu,
+        _n.vlan,
+        _n.bridge_name,
+        _n.is_public,
+    )
+    .where(_n.cluster_id == bindparam("cluster"))
+    .order_by(_n.id)
+)
+VIPS = (
+    select(_ip.network_id, _ip.vip_usage, _ip.address)
+    .select_from(IpAddress.__table__.join(Network.__table__, _n.id == _ip.network_id))
+    .where(
+        and_(_n.cluster_id == bindparam("cluster"), _ip.machine_id.is_(None)),
+        _ip.purpose == "vip",
+    )
+)
+SECRETS = select(_s.name, _s.ciphertext).where(_s.cluster_id == bindparam("cluster"))
+DISKS = select(_d.name, _d.size_bytes, _d.transport).where(_d.machine_id == bindparam("machine"))
+NICS = select(_nic.name, _nic.speed_mbps, _nic.physical, _nic.driver).where(
+    _nic.machine_id == bindparam("machine")
+)
+ROOT_KEY = select(_k.private_ciphertext).where(_k.machine_id == bindparam("machine"))
+
+
+def _host_order(hostname: str) -> tuple[int, int, str]:
+    match = _NUMBER.search(hostname)
+    return (int(match[1]) if match else 0, len(hostname), hostname)
+
+
+class _Views:
+    """Cluster views by database and id, each valid while its enc_serial is unchanged."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # One entry per database (engine): tests and tools may open several.
+        self._views: weakref.WeakKeyDictionary[Engine, dict[int, tuple[int, ClusterView]]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def get(self, engine: Engine, cluster_id: int, serial: int) -> ClusterView | None:
+        found = self._views.get(engine, {}).get(cluster_id)
+        return found[1] if found is not None and found[0] == serial else None
+
+    def put(self, engine: Engine, cluster_id: int, serial: int, view: ClusterView) -> None:
+        with self._lock:
+            self._views.setdefault(engine, {})[cluster_id] = (serial, view)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._views.clear()
+
+
+VIEWS = _Views()
+_tokens: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()
+_next_token = [0]
+
+
+def database_token(engine: Engine) -> int:
+    """A number of this database (engine) never given to another in this process."""
+    token = _tokens.get(engine)
+    if token is None:
+        _next_token[0] += 1
+        token = _tokens[engine] = _next_token[0]
+    return token
+
+
+# Clear values by (cluster, name, ciphertext): Fernet tokens are random, so a
+# changed secret has a new token and a new entry.
 _clear: dict[tuple[int, str, str], str] = {}
 
 
@@ -55,149 +195,87 @@ def _decrypt(vault: Vault, cluster_id: int, name: str, token: str) -> str:
     return value
 
 
-def _host_order(hostname: str) -> tuple[int, int, str]:
-    match = _NUMBER.search(hostname)
-    return (int(match[1]) if match else 0, len(hostname), hostname)
-
-
-# (name, domain, options as JSON) -> validated options: validation costs more than the
-# rest of a cluster's view, and options change rarely.
-_options_cache: dict[tuple[str, str, str], ClusterOptions] = {}
-
-
 def _options(row: Any) -> ClusterOptions:
-    key = (row.name, row.domain, json.dumps(row.options or {}, sort_keys=True))
-    options = _options_cache.get(key)
-    if options is None:
-        if len(_options_cache) > 1000:
-            _options_cache.clear()
-        cluster = Cluster(name=row.name, domain=row.domain, options=row.options or {})
-        options = _options_cache[key] = clusters.cluster_options(cluster)
-    return options
+    cluster = Cluster(name=row.name, domain=row.domain, options=row.options or {})
+    return clusters.cluster_options(cluster)
 
 
-# The statements, built once: only their parameters change between calls. Core
-# tables (not ORM entities) keep each call to a cursor's worth of work.
-_m = Machine.__table__.c
-_r = Role.__table__.c
-_l = Location.__table__.c
-_sr = SwiftRegion.__table__.c
-_n = Network.__table__.c
-_ip = IpAddress.__table__.c
-_c = Cluster.__table__.c
-_places = (
-    Machine.__table__.join(Role.__table__, _r.id == _m.role_id)
-    .join(Location.__table__, _l.id == _m.location_id)
-    .join(SwiftRegion.__table__, _sr.id == _l.swift_region_id)
-)
-_IDS: BindParameter[int] = bindparam("ids", expanding=True)  # cluster ids
+def _member(row: Any, addresses: dict[str, str]) -> Member:
+    return Member(
+        id=row.id,
+        hostname=row.hostname,
+        role=row.role,
+        is_first_master=row.is_first_master,
+        status=str(row.status),
+        addresses=addresses,
+        location_id=row.location_id,
+        location=row.location or "",
+        swift_region_id=row.swift_region_id,
+        swift_region=row.swift_region or "",
+        settings=MachineSettings.model_validate(row.settings or {}),
+        root_public_key=row.public_key,
+    )
 
-NODE = (
-    select(
-        _m.id,
-        _m.hostname,
-        _m.cluster_id,
-        _m.is_first_master,
-        _m.status,
-        _m.settings,
-        _m.datacenter,
-        _m.row,
-        _m.rack,
-        _m.u_position,
-        _m.compute_aggregate,
-        _r.name.label("role"),
-        _l.name.label("location"),
-        _sr.name.label("swift_region"),
-    )
-    .select_from(_places)
-    .where(_m.hostname == bindparam("fqdn"), _m.cluster_id.is_not(None))
-)
-CLUSTERS = select(_c.id, _c.name, _c.domain, _c.options)
-# The listed members of the clusters, and the node itself, with their addresses.
-MEMBERS = (
-    select(
-        _m.id,
-        _m.hostname,
-        _m.cluster_id,
-        _m.is_first_master,
-        _m.status,
-        _r.name.label("role"),
-        _n.name.label("network"),
-        _ip.address,
-    )
-    .select_from(
-        Machine.__table__.join(Role.__table__, _r.id == _m.role_id)
-        # Host addresses only: a BMC's address (purpose bmc) is no interface's.
-        .outerjoin(IpAddress.__table__, and_(_ip.machine_id == _m.id, _ip.purpose == "host"))
-        .outerjoin(Network.__table__, _n.id == _ip.network_id)
-    )
-    .where(
-        or_(
-            and_(
-                _m.cluster_id.in_(_IDS),
-                _m.role_id.in_(select(_r.id).where(_r.name.in_(LISTED_ROLES)).scalar_subquery()),
-            ),
-            _m.id == bindparam("node"),
+
+def cluster_view(connection: Connection, row: Any, vault: Vault) -> ClusterView:
+    """Read one cluster whole (uncached)."""
+    params = {"cluster": row.id}
+    addresses: dict[int, dict[str, str]] = defaultdict(dict)
+    for machine_id, network, address in connection.execute(ADDRESSES, params):
+        addresses[machine_id][network] = address
+    members: dict[str, list[Member]] = defaultdict(list)
+    for m in connection.execute(MEMBERS, params):
+        members[m.role].append(_member(m, addresses.get(m.id, {})))
+    vips: dict[int, dict[str, str]] = defaultdict(dict)
+    for network_id, usage, address in connection.execute(VIPS, params):
+        vips[network_id][usage or "api"] = address
+    networks = tuple(
+        NetworkView(
+            id=n.id,
+            name=n.name,
+            cidr=f"{n.address}/{n.prefix_length}",
+            ip_version=n.ip_version,
+            role=n.role or "all",
+            iface1=n.iface1 or "",
+            iface2=n.iface2,
+            mtu=n.mtu,
+            vlan=n.vlan,
+            bridge=n.bridge_name,
+            is_public=n.is_public,
+            vips=vips.get(n.id, {}),
         )
+        for n in connection.execute(NETWORKS, params)
     )
-)
-# (cluster, role) for every role a cluster has a machine of: one index probe per
-# pair (ix_machines_cluster_id_role_id), never a scan of the cluster's machines.
-_any = Machine.__table__.alias("any_machine").c
-PRESENT = (
-    select(_c.id, _r.name)
-    .select_from(Cluster.__table__.join(Role.__table__, true()))
-    .where(
-        _c.id.in_(_IDS),
-        exists().where(_any.cluster_id == _c.id, _any.role_id == _r.id),
+    secrets = {
+        name: _decrypt(vault, row.id, name, token)
+        for name, token in connection.execute(SECRETS, params)
+    }
+    return ClusterView(
+        id=row.id,
+        name=row.name,
+        domain=row.domain,
+        options=_options(row),
+        networks=networks,
+        members={
+            role: tuple(sorted(found, key=lambda m: _host_order(m.hostname)))
+            for role, found in members.items()
+        },
+        secrets=secrets,
     )
-)
-NETWORKS = (
-    select(
-        _n.cluster_id,
-        _n.name,
-        _n.address.label("network_address"),
-        _n.prefix_length,
-        _n.ip_version,
-        _n.role,
-        _n.iface1,
-        _n.iface2,
-        _n.mtu,
-        _n.vlan,
-        _n.bridge_name,
-        _n.is_public,
-        _ip.address.label("vip"),
-    )
-    .select_from(
-        Network.__table__.outerjoin(
-            IpAddress.__table__,
-            and_(_ip.network_id == _n.id, _ip.machine_id.is_(None), _ip.purpose == "vip"),
-        )
-    )
-    .where(_n.cluster_id.in_(_IDS))
-    .order_by(_n.id)
-)
-_nic = Nic.__table__.c
-NICS = select(_nic.name, _nic.speed_mbps, _nic.physical).where(
-    _nic.machine_id == bindparam("machine")
-)
-_s = ClusterSecret.__table__.c
-SECRETS = select(_s.name, _s.ciphertext).where(
-    _s.cluster_id == bindparam("cluster"), _s.name.in_(bindparam("names", expanding=True))
-)
 
 
-def _node_row(connection: Connection, fqdn: str) -> Any:
-    row = connection.execute(NODE, {"fqdn": fqdn}).one_or_none()
-    if row is None:
-        raise NotFound(f"no enrolled machine with host name {fqdn!r}")
-    return row
+def _view(connection: Connection, row: Any, vault: Vault) -> ClusterView:
+    view = VIEWS.get(connection.engine, row.id, row.enc_serial)
+    if view is None:
+        view = cluster_view(connection, row, vault)
+        VIEWS.put(connection.engine, row.id, row.enc_serial, view)
+    return view
 
 
-def _cluster_rows(connection: Connection, node_cluster_id: int) -> tuple[Any, Any, Any]:
+def cluster_rows(connection: Connection, cluster_id: int) -> tuple[Any, Any, Any]:
     """(the node's cluster, its remote Swift cluster, the cluster it serves as one)."""
     rows = connection.execute(CLUSTERS).all()
-    own = next(r for r in rows if r.id == node_cluster_id)
+    own = next(r for r in rows if r.id == cluster_id)
     remote_name = (own.options or {}).get("remote_swift_cluster")
     remote = next((r for r in rows if r.name == remote_name), None)
     served = next(
@@ -211,116 +289,89 @@ def _cluster_rows(connection: Connection, node_cluster_id: int) -> tuple[Any, An
     return own, remote, served
 
 
-def _views(
-    connection: Connection, rows: list[Any], node: Any
-) -> tuple[dict[int, ClusterView], dict[str, str]]:
-    """The clusters' views, and the node's addresses (network name -> address)."""
-    ids = {"ids": [r.id for r in rows]}
-    members: dict[int, dict[str, Any]] = {}
-    for m in connection.execute(MEMBERS, ids | {"node": node.id}):
-        entry = members.setdefault(m.id, {"row": m, "addresses": {}})
-        if m.network is not None:
-            entry["addresses"][m.network] = m.address
-    node_addresses = members[node.id]["addresses"] if node.id in members else {}
-    by_cluster: dict[int, dict[str, list[Member]]] = defaultdict(lambda: defaultdict(list))
-    for entry in members.values():
-        m = entry["row"]
-        if m.role not in LISTED_ROLES:
-            continue  # the node itself, of a role only counted
-        by_cluster[m.cluster_id][m.role].append(
-            Member(
-                m.id,
-                m.hostname,
-                m.role,
-                m.is_first_master,
-                node.location if m.id == node.id else "",
-                node.swift_region if m.id == node.id else "",
-                str(m.status),
-                entry["addresses"],
-            )
-        )
-
-    present: dict[int, set[str]] = defaultdict(set)
-    for cluster_id, role in connection.execute(PRESENT, ids):
-        present[cluster_id].add(role)
-
-    networks: dict[int, list[NetworkView]] = defaultdict(list)
-    for n in connection.execute(NETWORKS, ids):
-        networks[n.cluster_id].append(
-            NetworkView(
-                n.name,
-                f"{n.network_address}/{n.prefix_length}",
-                n.ip_version,
-                n.role or "all",
-                n.iface1 or "",
-                n.iface2,
-                n.mtu,
-                n.vlan,
-                n.bridge_name,
-                n.is_public,
-                n.vip,
-            )
-        )
-
-    views = {}
-    for r in rows:
-        views[r.id] = ClusterView(
-            id=r.id,
-            name=r.name,
-            domain=r.domain,
-            options=_options(r),
-            networks=tuple(networks[r.id]),
-            members={
-                role: tuple(sorted(found, key=lambda m: _host_order(m.hostname)))
-                for role, found in by_cluster[r.id].items()
-            },
-            present=frozenset(present[r.id]),
-        )
-    return views, node_addresses
+def node_cluster(connection: Connection, fqdn: str) -> tuple[int, int]:
+    """(machine id, cluster id) of an enrolled machine, or NotFound."""
+    row = connection.execute(NODE, {"fqdn": fqdn}).one_or_none()
+    if row is None:
+        raise NotFound(f"no enrolled machine with host name {fqdn!r}")
+    return row.id, row.cluster_id
 
 
-def load(session: Session, fqdn: str, vault: Vault) -> Snapshot:
-    connection = session.connection()
-    row = _node_row(connection, fqdn)
-    own, remote, served = _cluster_rows(connection, row.cluster_id)
-    views, addresses = _views(connection, [r for r in (own, remote, served) if r is not None], row)
-    nics: tuple[NicSpeed, ...] = ()
-    if views[own.id].options.bgp_to_host:  # only BGP peering resolves NIC names
-        nics = tuple(
-            NicSpeed(n.name, n.speed_mbps, n.physical)
-            for n in connection.execute(NICS, {"machine": row.id})
-        )
-    wanted = role_secrets.maximum(row.role)
-    clear = {}
-    if wanted:
-        for name, token in connection.execute(
-            SECRETS, {"cluster": own.id, "names": sorted(wanted)}
-        ):
-            clear[name] = _decrypt(vault, own.id, name, token)
-    member = Member(
-        row.id,
-        row.hostname,
-        row.role,
-        row.is_first_master,
-        row.location,
-        row.swift_region,
-        str(row.status),
-        addresses,
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii")
+    except (FileNotFoundError, UnicodeDecodeError):
+        return ""
+
+
+def certificates(pki: Pki | None, cluster: str, fqdn: str) -> Certificates:
+    if pki is None:
+        return Certificates()
+    node_crt, node_key = pki.node_paths(fqdn)
+    api_crt, api_key, _ = pki.api_paths(cluster)
+    return Certificates(
+        ca_chain=_read(pki.chain_path),
+        oci_ca=_read(pki.root / "intermediate-ca.crt"),
+        root_ca=_read(pki.root / "root-ca.crt"),
+        api_certificate=_read(api_crt),
+        api_key=_read(api_key),
+        node_certificate=_read(node_crt),
+        node_key=_read(node_key),
     )
+
+
+def load(
+    session: Session,
+    fqdn: str,
+    vault: Vault,
+    pki: Pki | None = None,
+    server: dict[str, Any] | None = None,
+) -> Snapshot:
+    connection = session.connection()
+    machine_id, cluster_id = node_cluster(connection, fqdn)
+    own, remote, served = cluster_rows(connection, cluster_id)
+    view = _view(connection, own, vault)
+    member = next((m for found in view.members.values() for m in found if m.id == machine_id), None)
+    if member is None:  # enrolled but of no role: not classifiable
+        raise NotFound(f"machine {fqdn!r} has no role in cluster {own.name!r}")
+    nics = connection.execute(NICS, {"machine": machine_id}).all()
+    private = connection.execute(ROOT_KEY, {"machine": machine_id}).scalar_one_or_none()
+    row = connection.execute(
+        select(_m.datacenter, _m.row, _m.rack, _m.u_position, _m.compute_aggregate).where(
+            _m.id == machine_id
+        )
+    ).one()
     node = Node(
-        member,
-        row.settings or {},
-        nics,
-        row.datacenter,
-        row.row,
-        row.rack,
-        row.u_position,
-        row.compute_aggregate,
+        member=member,
+        nics=tuple(NicSpeed(n.name, n.speed_mbps, n.physical) for n in nics),
+        disks=tuple(
+            Disk(d.name, d.size_bytes, d.transport)
+            for d in connection.execute(DISKS, {"machine": machine_id})
+        ),
+        nic_drivers=tuple(sorted({n.driver for n in nics if n.driver})),
+        root_private_key=vault.decrypt(private) if private else None,
+        certificates=certificates(pki, own.name, fqdn),
+        datacenter=row.datacenter,
+        row=row.row,
+        rack=row.rack,
+        u_position=row.u_position,
+        compute_aggregate=row.compute_aggregate,
     )
     return Snapshot(
         node=node,
-        cluster=views[own.id],
-        secrets=clear,
-        remote_swift=views[remote.id] if remote is not None else None,
-        served_cluster=views[served.id] if served is not None else None,
+        cluster=view,
+        remote_swift=_view(connection, remote, vault) if remote is not None else None,
+        served_cluster=_view(connection, served, vault) if served is not None else None,
+        server=server or {},
     )
+
+
+def serials(connection: Connection, fqdn: str) -> tuple[int, ...] | None:
+    """The enc_serial of the node's cluster and of the clusters linked to it: a
+    document built at these serials is still current. None for an unknown node."""
+    try:
+        _, cluster_id = node_cluster(connection, fqdn)
+    except NotFound:
+        return None
+    own, remote, served = cluster_rows(connection, cluster_id)
+    return tuple(r.enc_serial if r is not None else -1 for r in (own, remote, served))

@@ -9,8 +9,9 @@ file wins, key by key)::
     nodes/FQDN.yaml
     clusters/CLUSTER/nodes/FQDN.yaml
 
-Each file is a YAML mapping of ``oci::ROLE::PARAMETER: value`` (the hiera
-spelling). Every key must name a role and one of its class parameters, and a
+Each file is a YAML mapping of ``oci::CLASS::PARAMETER: value`` (the hiera
+spelling). Every key must name a class of puppet-module-oci and one of its
+parameters, and a
 value must have the shape of the parameter (a Boolean stays a Boolean, a list a
 list): a typo is an error naming the file and the key, and Puppet fails rather
 than applying a catalog without the override.
@@ -93,17 +94,18 @@ def apply(
     cluster: str,
     role: str,
     fqdn: str,
-    params: dict[str, Any],
-    defaults_of: Callable[[str], dict[str, Any] | None],
-) -> dict[str, Any]:
-    """``params`` with the node's overrides applied; every file's keys validated.
+    classes: dict[str, dict[str, Any]],
+    known: Callable[[str], frozenset[str] | None],
+) -> dict[str, dict[str, Any]]:
+    """``classes`` with the node's overrides applied; every file's keys validated.
 
-    ``defaults_of(role)`` gives a role's class parameters with example values
-    (None for an unknown role): keys for other roles are checked against it.
+    A key is ``oci::CLASS::PARAMETER``; ``known(class)`` gives the class's
+    parameter names (None for a class that does not exist). Keys of classes the
+    node does not have are checked and skipped: a file may serve several roles.
     """
     if directory is None:
-        return params
-    merged = dict(params)
+        return classes
+    merged = {name: dict(params) for name, params in classes.items()}
     for path in files(directory, cluster, role, fqdn):
         data = _read(path)
         if not data:
@@ -112,27 +114,27 @@ def apply(
             match = KEY.match(key) if isinstance(key, str) else None
             if match is None:
                 raise OverrideError(
-                    f"ENC override file {path}: key {key!r} is not oci::ROLE::PARAMETER"
+                    f"ENC override file {path}: key {key!r} is not oci::CLASS::PARAMETER"
                 )
-            key_role, param = match["role"], match["param"]
-            known = params if key_role == role else defaults_of(key_role)
-            if known is None:
-                raise OverrideError(f"ENC override file {path}: {key}: no role {key_role!r}")
-            if param not in known:
+            name, param = f"oci::{match['role']}", match["param"]
+            declared = known(name)
+            if declared is None:
+                raise OverrideError(f"ENC override file {path}: {key}: no class {name}")
+            if param not in declared:
                 raise OverrideError(
-                    f"ENC override file {path}: {key}: class oci::{key_role} "
-                    f"has no parameter {param!r}"
+                    f"ENC override file {path}: {key}: class {name} has no parameter {param!r}"
                 )
-            if param == "secrets":
+            if param.startswith("pass_") or (param.startswith("ceph_") and param.endswith("key")):
                 raise OverrideError(
                     f"ENC override file {path}: {key}: secrets come from the cluster only"
                 )
-            expected = known[param]
+            if name not in merged:
+                continue
+            expected = merged[name].get(param)
             if expected is not None and value is not None and _shape(value) != _shape(expected):
                 raise OverrideError(
                     f"ENC override file {path}: {key}: expected {_shape(expected)}, "
                     f"got {_shape(value)} {value!r}"
                 )
-            if key_role == role:
-                merged[param] = value
+            merged[name][param] = value
     return merged

@@ -7,7 +7,7 @@
 - `run.py`: push the bundle over SSH (oci.remote), start the installer, follow its log.
 
 May import: ingest (the live system's report), enrolment (options, ipam, clusters),
-enc.snapshot, security.pki, models and the infrastructure modules. Writes
+security.pki, models and the infrastructure modules. Writes
 nothing to the database: the API records the install's state through
 inventory.status.
 """

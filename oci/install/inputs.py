@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oci.config import Settings
-from oci.enc.snapshot import LISTED_ROLES
 from oci.enrolment import ipam
 from oci.enrolment.clusters import cluster_options
 from oci.enrolment.machines import effective_settings
@@ -27,6 +26,21 @@ from oci.models import DiscoveryReport, IpAddress, Machine, Network, Role
 from oci.security.pki import Pki
 
 __all__ = ["InstallInputs", "gather"]
+
+# The roles whose machines every installed system can resolve from the start (its
+# /etc/hosts): the control plane and its services, not the computes or the storage
+# nodes, which can be thousands (the ENC's /etc/hosts lists them all, later).
+LISTED_ROLES = (
+    "controller",
+    "network",
+    "volume",
+    "sql",
+    "messaging",
+    "cephmon",
+    "swiftproxy",
+    "dns",
+    "debmirror",
+)
 
 _URL_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -129,7 +143,11 @@ def _hosts(session: Session, machine: Machine) -> tuple[HostEntry, ...]:
     vip = session.scalar(
         select(IpAddress.address)
         .join(Network, IpAddress.network_id == Network.id)
-        .where(Network.cluster_id == machine.cluster_id, IpAddress.purpose == "vip")
+        .where(
+            Network.cluster_id == machine.cluster_id,
+            IpAddress.purpose == "vip",
+            IpAddress.vip_usage == "api",  # not the SQL VIP
+        )
         .order_by(Network.id)
         .limit(1)
     )

@@ -21,6 +21,7 @@ from importlib import resources
 from urllib.parse import quote
 
 from oci.errors import Conflict
+from oci.install.disks import natural, system_disk_names
 from oci.install.network import plan_network
 from oci.install.spec import DiskInput, InstallInputs
 
@@ -42,7 +43,6 @@ ENV_FILE = "install.env"
 TARGET = "target"
 PKI_DIR = "/etc/oci/pki"  # where the ENC tells Puppet the node's certificates are
 PUPPET_SSL = "/var/lib/puppet/ssl"
-MIN_DISK_BYTES = 8 * 2**30
 SERIAL_SPEED = 115200
 # In the installed system from the start; the rest comes from Puppet.
 BASE_PACKAGES = (
@@ -58,7 +58,6 @@ BASE_PACKAGES = (
     "e2fsprogs",  # fsck.ext4 for the root file system at boot (minbase has none)
 )
 KERNEL_PACKAGES = ("linux-image-amd64",)
-_DISK = re.compile(r"^[a-z][a-z0-9]{1,31}$")  # a kernel name: sda, nvme0n1, vdb
 _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
 _URL = re.compile(r"^https?://[A-Za-z0-9.\[\]:-]+(/[A-Za-z0-9._~/-]*)?$")
@@ -83,15 +82,11 @@ class DiskLayout:
     boot_partitions: tuple[str, ...]
 
 
-def _natural(name: str) -> list[object]:
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
-
-
 def disk_layout(inputs: InstallInputs) -> DiskLayout:
     """Which disks, RAID or not, and the boot partitions the firmware needs."""
     boot = {"bios": ("bios",), "uefi": ("esp",)}.get(inputs.firmware, ("bios", "esp"))
     by_name = {d.name: d for d in inputs.disks}
-    names = ", ".join(sorted(by_name, key=_natural)) or "none"
+    names = ", ".join(sorted(by_name, key=natural)) or "none"
     if inputs.install_on_raid:
         missing = [n for n in inputs.raid_devices if n not in by_name]
         if missing:
@@ -102,19 +97,15 @@ def disk_layout(inputs: InstallInputs) -> DiskLayout:
         if inputs.raid_type is None or len(inputs.raid_devices) < 2:
             raise Conflict(f"install_on_raid on {inputs.hostname} needs raid_type and raid_devices")
         return DiskLayout(tuple(by_name[n] for n in inputs.raid_devices), inputs.raid_type, boot)
-    # The smallest disk that can hold the system: servers keep their large
-    # disks for data (Ceph, Swift) and have a small one, or a pair, for the OS.
-    usable = [
-        d
-        for d in inputs.disks
-        if d.transport != "usb" and d.size_bytes >= MIN_DISK_BYTES and _DISK.match(d.name)
-    ]
-    if not usable:
+    chosen = system_disk_names(
+        [(d.name, d.size_bytes, d.transport) for d in inputs.disks], False, ()
+    )
+    if not chosen:
         raise Conflict(
             f"machine {inputs.hostname} has no disk of at least 8 GiB to install on "
             f"(its disks: {names})"
         )
-    return DiskLayout((min(usable, key=lambda d: (d.size_bytes, _natural(d.name))),), None, boot)
+    return DiskLayout((by_name[chosen[0]],), None, boot)
 
 
 def status_url(inputs: InstallInputs) -> str:

@@ -13,8 +13,12 @@ from oci.models.machine import Machine
 from oci.models.network import IpAddress, Network
 from oci.models.profile import HardwareProfile, SwitchRule
 from oci.models.role import BUILTIN_ROLES, Role
+from oci.models.root_key import RootKeyPair
 from oci.models.status import MachineStatus
 from oci.models.user import ApiToken, User
+
+# Registers the listener that bumps clusters.enc_serial on every relevant write.
+import oci.models.changes  # noqa: F401  isort: skip
 
 __all__ = [
     "BUILTIN_ROLES",
@@ -37,6 +41,7 @@ __all__ = [
     "PciDevice",
     "Role",
     "RoleCounter",
+    "RootKeyPair",
     "SshHostKey",
     "SwiftRegion",
     "SwitchRule",

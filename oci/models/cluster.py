@@ -26,6 +26,9 @@ class Cluster(Timestamps, Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     domain: Mapped[str] = mapped_column(String(253))
     options: Mapped[dict[str, Any]] = mapped_column(JSONText(), default=dict)
+    # Bumped by every write that can change a document of the cluster
+    # (oci.models.changes): the ENC's caches are keyed by it.
+    enc_serial: Mapped[int] = mapped_column(default=0, server_default="0")
 
     machines: Mapped[list[Machine]] = relationship(back_populates="cluster")
     networks: Mapped[list[Network]] = relationship(back_populates="cluster")

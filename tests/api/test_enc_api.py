@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from oci.enc import secrets as role_secrets
+from oci.enc import interface
 from oci.enrolment import clusters
 from oci.models import Cluster, Machine
 from tests.helpers import enc_clusters as ec
@@ -61,17 +61,17 @@ def test_a_cluster_missing_a_secret_answers_409_naming_it(
         ec.cluster(s, app_vault(app), "cl1")
         (fqdn,) = ec.enrol(s, "cl1", "compute", 1)
         cluster = s.scalars(select(Cluster).where(Cluster.name == "cl1")).one()
-        lost = next(row for row in cluster.secrets if row.name == "nova_keystone_password")
+        lost = next(row for row in cluster.secrets if row.name == "nova/messaging")
         s.delete(lost)
         s.commit()
     response = api.get(f"/api/v1/enc/{fqdn}")
     assert response.status_code == 409, response.get_data(as_text=True)
     error = response.get_json()["error"]
-    assert "nova_keystone_password" in error["message"]
-    assert error["details"] == {"missing_secrets": ["nova_keystone_password"]}
+    assert "nova/messaging" in error["message"]
+    assert error["details"] == {"missing_secrets": ["nova/messaging"]}
 
 
-def test_every_role_of_the_reference_cluster_gets_only_its_own_clusters_secrets(
+def test_every_node_of_the_reference_cluster_gets_a_document_the_module_accepts(
     app: Flask, api: Api, database: Database
 ) -> None:
     built = build_reference(app, database)
@@ -85,17 +85,16 @@ def test_every_role_of_the_reference_cluster_gets_only_its_own_clusters_secrets(
         for role, hosts in roles.items():
             for fqdn in hosts:
                 text = api.get(f"/api/v1/enc/{fqdn}").get_data(as_text=True)
-                params = yaml.safe_load(text)["classes"][f"oci::{role}"]
-                got = params["secrets"]
-                assert got.keys() <= role_secrets.maximum(role), (fqdn, role)
-                assert role_secrets.always(role) <= got.keys(), (fqdn, role)
-                assert all(clear[cluster][name] == value for name, value in got.items())
+                classes = yaml.safe_load(text)["classes"]
+                assert list(classes)[:2] == ["oci::generic", "oci::filebeat"], fqdn
+                assert f"oci::{role}" in classes or "oci::cephosd" in classes, fqdn
+                assert interface.load(ec.MODULE_PATH).check(classes) == [], fqdn
                 leaked = [v for v in foreign if v in text]
                 assert leaked == [], f"{fqdn} holds secrets of cluster {other}"
     # A compute never receives the control plane's database or admin passwords.
-    cpu = enc(api, built["cl1"]["compute"][0])["classes"]["oci::compute"]["secrets"]
-    assert "keystone_admin_password" not in cpu
-    assert not [name for name in cpu if name.endswith("_db_password")]
+    cpu = enc(api, built["cl1"]["compute"][0])["classes"]["oci::compute"]
+    assert {"pass_keystone_adminuser", "pass_mysql_rootuser", "pass_nova_db"}.isdisjoint(cpu)
+    assert cpu["pass_nova_messaging"] == clear["cl1"]["nova/messaging"]
 
 
 def test_adding_a_gpu_setting_changes_the_document_on_the_next_call(
@@ -103,15 +102,47 @@ def test_adding_a_gpu_setting_changes_the_document_on_the_next_call(
 ) -> None:
     with database.sessions() as s:
         ec.cluster(s, app_vault(app), "cl1")
+        ec.enrol(s, "cl1", "controller", 1)
         (fqdn,) = ec.enrol(s, "cl1", "compute", 1)
         serial = ec.serial_of(s, fqdn)
         s.commit()
-    assert enc(api, fqdn)["classes"]["oci::compute"]["gpus"] == []
+    assert enc(api, fqdn)["classes"]["oci::compute"]["use_gpu"] is False
     body = {"gpus": [ec.GPUS[0]]}
     assert api.patch(f"/api/v1/machines/{serial}/settings", json=body).status_code == 200
     params = enc(api, fqdn)["classes"]["oci::compute"]
-    assert [gpu["name"] for gpu in params["gpus"]] == ["t4"]
-    assert params["vfio_pci_ids"] == ["10de:1eb8"]
+    assert params["use_gpu"] is True
+    assert params["gpu_name"] == ["t4"]
+    assert params["vfio_ids"] == "10de:1eb8"
+
+
+def test_a_served_document_is_never_stale(app: Flask, api: Api, database: Database) -> None:
+    """Documents are kept between calls: every write that changes one is seen at once."""
+    with database.sessions() as s:
+        ec.cluster(s, app_vault(app), "cl1")
+        (controller,) = ec.enrol(s, "cl1", "controller", 1)
+        (first,) = ec.enrol(s, "cl1", "compute", 1)
+        s.commit()
+    params = enc(api, controller)["classes"]["oci::controller"]
+    assert params["compute_nodes"] == [first]
+    assert enc(api, controller) == enc(api, controller)
+    # Another compute: the controller's list and the first compute's keys follow.
+    with database.sessions() as s:
+        (second,) = ec.enrol(s, "cl1", "compute", 1)
+        s.commit()
+    assert enc(api, controller)["classes"]["oci::controller"]["compute_nodes"] == [first, second]
+    keys = enc(api, first)["classes"]["oci::generic"]["authorized_keys_hash"]
+    assert sorted(keys) == [first, second]
+    # A cluster option, through the API.
+    response = api.patch("/api/v1/clusters/cl1", json={"region_name": "Paris"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert enc(api, first)["classes"]["oci::compute"]["region_name"] == "Paris"
+    # A machine leaves: gone from every list.
+    with database.sessions() as s:
+        from oci.enrolment import machines
+
+        machines.remove_machine(s, ec.serial_of(s, second))
+        s.commit()
+    assert enc(api, controller)["classes"]["oci::controller"]["compute_nodes"] == [first]
 
 
 NASTY = "a: b # c - 'd' \"e\"\n!!python/object/apply:os.system ['true']\n- [x]"
@@ -131,6 +162,5 @@ def test_yaml_special_characters_come_out_as_plain_strings(
     doc = yaml.safe_load(text)  # safe: would raise on a Python tag
     assert doc["parameters"]["oci_compute_aggregate"] == NASTY
     assert doc["parameters"]["oci_datacenter"] == "!!python/object:__main__.X"
-    assert doc["classes"]["oci::compute"]["compute_aggregate"] == NASTY
     # The full loader too reads them as strings: no tag survives unquoted.
     assert yaml.load(text, Loader=yaml.FullLoader) == doc

@@ -53,39 +53,54 @@ LAYERS = [
 def test_layers_merge_in_order_key_by_key(
     session: Session, vault: Vault, compute: str, tmp_path: Path
 ) -> None:
-    def cpu_model() -> str:
+    def dns_domain() -> str:
         return ec.enc(session, vault, compute, tmp_path)["classes"]["oci::compute"][
-            "nova_cpu_model"
+            "neutron_dns_domain"
         ]
 
-    assert cpu_model() == "host-passthrough"
-    models = ["EPYC", "EPYC-IBPB", "EPYC-Rome", "EPYC-Milan", "EPYC-Genoa"]
-    for layer, model in zip(LAYERS, models, strict=True):
-        write(tmp_path, layer, {"oci::compute::nova_cpu_model": model})
-        assert cpu_model() == model, layer  # each layer beats the ones before
+    assert dns_domain() == "example.com."
+    domains = ["a.example.", "b.example.", "c.example.", "d.example.", "e.example."]
+    for layer, domain in zip(LAYERS, domains, strict=True):
+        write(tmp_path, layer, {"oci::compute::neutron_dns_domain": domain})
+        assert dns_domain() == domain, layer  # each layer beats the ones before
     # A lower layer sets another key: both apply.
     write(
         tmp_path,
         "roles/compute.yaml",
-        {"oci::compute::nova_cpu_model": "EPYC", "oci::compute::dhcp_agent": False},
+        {
+            "oci::compute::neutron_dns_domain": "a.example.",
+            "oci::compute::has_subrole_dhcp_agent": False,
+        },
     )
     params = ec.enc(session, vault, compute, tmp_path)["classes"]["oci::compute"]
-    assert (params["nova_cpu_model"], params["dhcp_agent"]) == ("EPYC-Genoa", False)
-    # Keys for other roles in a cluster file apply to those roles only.
-    write(tmp_path, "clusters/cl1.yaml", {"oci::controller::time_server": "ntp.example.com"})
-    params = ec.enc(session, vault, compute, tmp_path)["classes"]["oci::compute"]
-    assert params["time_server"] == "0.debian.pool.ntp.org"
+    assert (params["neutron_dns_domain"], params["has_subrole_dhcp_agent"]) == (
+        "e.example.",
+        False,
+    )
+    # Keys for classes the node does not have apply to those classes' nodes only,
+    # and keys of oci::generic reach every node.
+    write(
+        tmp_path,
+        "clusters/cl1.yaml",
+        {
+            "oci::controller::neutron_dns_domain": "ctl.example.",
+            "oci::generic::time_server_host": "ntp.example.com",
+        },
+    )
+    classes = ec.enc(session, vault, compute, tmp_path)["classes"]
+    assert classes["oci::compute"]["neutron_dns_domain"] == "e.example."
+    assert classes["oci::generic"]["time_server_host"] == "ntp.example.com"
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ({"oci::compute::nova_cpu_modle": "EPYC"}, "has no parameter 'nova_cpu_modle'"),
-        ({"oci::controler::time_server": "x"}, "no role 'controler'"),
-        ({"nova_cpu_model": "EPYC"}, "is not oci::ROLE::PARAMETER"),
-        ({"oci::compute::dhcp_agent": "no"}, "expected Boolean, got String"),
+        ({"oci::compute::cpu_modle": "EPYC"}, "has no parameter 'cpu_modle'"),
+        ({"oci::controler::region_name": "x"}, "no class oci::controler"),
+        ({"cpu_model": "EPYC"}, "is not oci::CLASS::PARAMETER"),
+        ({"oci::compute::has_subrole_dhcp_agent": "no"}, "expected Boolean, got String"),
         ({"oci::controller::glance_backnd": "ceph"}, "class oci::controller has no parameter"),
-        ({"oci::compute::secrets": {}}, "secrets come from the cluster only"),
+        ({"oci::compute::pass_nova_messaging": "x"}, "secrets come from the cluster only"),
         ("- a list", "must be a mapping"),
         ("key: [unclosed", "cannot read it"),
     ],
@@ -104,11 +119,11 @@ def test_override_values_stay_plain_strings(
     session: Session, vault: Vault, compute: str, tmp_path: Path
 ) -> None:
     nasty = "ntp: 1 # x - 'y' \"z\"\n!!python/object/apply:os.system ['true']"
-    write(tmp_path, f"nodes/{FQDN}.yaml", {"oci::compute::time_server": nasty})
+    write(tmp_path, f"nodes/{FQDN}.yaml", {"oci::generic::time_server_host": nasty})
     from oci.enc import document
 
     text = document.dump(ec.enc(session, vault, compute, tmp_path))
-    assert yaml.safe_load(text)["classes"]["oci::compute"]["time_server"] == nasty
+    assert yaml.safe_load(text)["classes"]["oci::generic"]["time_server_host"] == nasty
 
 
 def test_the_route_fails_loudly_on_a_bad_override_file(
@@ -122,9 +137,10 @@ def test_the_route_fails_loudly_on_a_bad_override_file(
             (fqdn,) = ec.enrol(s, "cl1", "compute", 1)
             s.commit()
         client = app.test_client()
-        write(overrides, "roles/compute.yaml", {"oci::compute::compute_aggregate": "gpu"})
+        write(overrides, "roles/compute.yaml", {"oci::compute::neutron_dns_domain": "gpu."})
         ok = client.get(f"/api/v1/enc/{fqdn}", headers=admin.bearer)
-        assert yaml.safe_load(ok.data)["classes"]["oci::compute"]["compute_aggregate"] == "gpu"
+        assert ok.status_code == 200, ok.get_data(as_text=True)
+        assert yaml.safe_load(ok.data)["classes"]["oci::compute"]["neutron_dns_domain"] == "gpu."
         path = write(overrides, "roles/compute.yaml", {"oci::compute::gpu": []})
         response = client.get(f"/api/v1/enc/{fqdn}", headers=admin.bearer)
         assert response.status_code == 500

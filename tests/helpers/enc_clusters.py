@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oci.enc import document, loader
+from oci.enc import document, loader, served
 from oci.enrolment import clusters as topology
 from oci.enrolment import machines as enrolment
 from oci.models import Location, SwiftRegion
 from oci.security.vault import Vault
 from tests.helpers import factories
 
+MODULE_PATH = (Path("/usr/share/puppet/modules"),)
 # The reference cluster of the ENC issue, and the Swift-only cluster linked to it.
 REFERENCE = {
     "controller": 3,
@@ -62,6 +64,7 @@ def cluster(
     public network holding the VIP. ``index`` keeps the address ranges of clusters apart."""
     location(session, zone)
     topology.create_cluster(session, name, "example.com", vault)
+    _vaults[name] = vault
     mgmt = ipaddress.ip_network(f"10.{index}.0.0/22")
     topology.create_network(session, f"{name}-mgmt", str(mgmt.network_address), 22, zone, False)
     topology.attach_network(session, f"{name}-mgmt", name, "all", "eno1", None)
@@ -76,13 +79,29 @@ def cluster(
     session.flush()
 
 
-def enrol(session: Session, name: str, role: str, count: int, zone: str = "zone1") -> list[str]:
-    """``count`` new machines added to cluster ``name`` as ``role``: their host names."""
+# The vault each cluster of ``cluster()`` was made with: enrol() encrypts the
+# machines' root keys with the same one, as the server does with its one key.
+_vaults: dict[str, Vault] = {}
+
+
+def enrol(
+    session: Session,
+    name: str,
+    role: str,
+    count: int,
+    zone: str = "zone1",
+    *,
+    vault: Vault | None = None,
+) -> list[str]:
+    """``count`` new machines added to cluster ``name`` as ``role``: their host names.
+    ``vault`` defaults to the one ``cluster()`` made cluster ``name`` with."""
+    the_vault = vault or _vaults[name]
     names = []
     for _ in range(count):
         serial = f"{name}-{role}-{_next_serial()}"
         factories.machine(session, serial)
-        names.append(str(enrolment.add_machine(session, serial, name, role, zone).hostname))
+        added = enrolment.add_machine(session, serial, name, role, zone, vault=the_vault)
+        names.append(str(added.hostname))
     return names
 
 
@@ -124,12 +143,12 @@ def serial_of(session: Session, hostname: str) -> str:
 
 
 def enc(session: Session, vault: Vault, fqdn: str, overrides: Any = None) -> dict[str, Any]:
-    """The node's document, as the route builds it."""
-    return document.build(loader.load(session, fqdn, vault), overrides)
+    """The node's document, as the route builds it (checked against the installed module)."""
+    checked = served.installed_interface(MODULE_PATH)
+    return document.build(loader.load(session, fqdn, vault), overrides, checked)
 
 
 def params(session: Session, vault: Vault, fqdn: str) -> dict[str, Any]:
     """The class parameters of the node's role."""
     classes = enc(session, vault, fqdn)["classes"]
-    (values,) = classes.values()
-    return values
+    return list(classes.values())[-1]

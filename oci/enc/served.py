@@ -1,0 +1,142 @@
+"""A node's document as the API serves it: built once, kept while it is current.
+
+A document is current while the enc_serial of its cluster (and of the clusters
+linked to it) is unchanged, its override files are unchanged, and the same
+module interface checks it. Checking costs two small queries and a few
+stat() calls, so a Puppet run against an unchanged cluster costs about what
+serving ready-made bytes does; any write that can change the document bumps
+the serial in its own transaction, so the document is never stale.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from oci.enc import document, interface, loader, overrides, release
+from oci.errors import Conflict, NotFound
+from oci.security.pki import Pki
+from oci.security.vault import Vault
+
+# Documents are tens of KB: a bound on the bytes kept, oldest out first.
+MAX_BYTES = 512 * 2**20
+
+
+@dataclass(frozen=True)
+class Entry:
+    serials: tuple[int, ...]
+    files: tuple[tuple[str, int, int], ...]
+    interface: int
+    cluster: str
+    role: str
+    text: str
+
+
+class Documents:
+    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple[int, str], Entry] = OrderedDict()
+        self._bytes = 0
+        self.max_bytes = max_bytes
+
+    def get(self, key: tuple[int, str]) -> Entry | None:
+        return self._entries.get(key)
+
+    def put(self, key: tuple[int, str], entry: Entry) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.text)
+            self._entries[key] = entry
+            self._bytes += len(entry.text)
+            while self._bytes > self.max_bytes and self._entries:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped.text)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+
+DOCUMENTS = Documents()
+
+
+def _stamp(directory: Path | None, cluster: str, role: str, fqdn: str) -> tuple[Any, ...]:
+    if directory is None:
+        return ()
+    found = []
+    for path in overrides.files(directory, cluster, role, fqdn):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        found.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(found)
+
+
+def installed_interface(module_path: tuple[Path, ...]) -> interface.Interface | None:
+    """The installed puppet-module-oci's interface; None where it is not installed
+    (an oci server apart from the Puppet server checks nothing)."""
+    try:
+        return interface.load(module_path)
+    except interface.InterfaceError:
+        return None
+
+
+def text(
+    session: Session,
+    fqdn: str,
+    vault: Vault,
+    *,
+    pki: Pki | None,
+    overrides_dir: Path | None,
+    module_path: tuple[Path, ...],
+    server: dict[str, Any] | None = None,
+) -> str:
+    connection = session.connection()
+    serials = loader.serials(connection, fqdn)
+    # Keyed by database too: a process may serve (or test) several.
+    key = (loader.database_token(connection.engine), fqdn)
+    if serials is None:
+        raise NotFound(f"no enrolled machine with host name {fqdn!r}")
+    checked = installed_interface(module_path)
+    checked_id = id(checked) if checked is not None else 0
+    entry = DOCUMENTS.get(key)
+    if (
+        entry is not None
+        and entry.serials == serials
+        and entry.interface == checked_id
+        and entry.files == _stamp(overrides_dir, entry.cluster, entry.role, fqdn)
+    ):
+        return entry.text
+    server = dict(server or {})
+    if checked is not None:
+        installed = release.installed_releases(module_path)
+        if len(installed) == 1:
+            server.setdefault("openstack_release", installed[0])
+    snapshot = loader.load(session, fqdn, vault, pki, server)
+    chosen = snapshot.cluster.options.openstack_release
+    if checked is not None and chosen is not None:
+        problem = release.problem(chosen, module_path)
+        if problem is not None:
+            raise Conflict(problem, {"release": chosen})
+    built = document.dump(document.build(snapshot, overrides_dir, checked))
+    member = snapshot.node.member
+    DOCUMENTS.put(
+        key,
+        Entry(
+            serials,
+            _stamp(overrides_dir, snapshot.cluster.name, member.role, fqdn),
+            checked_id,
+            snapshot.cluster.name,
+            member.role,
+            built,
+        ),
+    )
+    return built

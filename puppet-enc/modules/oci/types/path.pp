@@ -1,2 +1,0 @@
-# An absolute file path.
-type Oci::Path = Pattern[/\A\/[^\n]*\z/]

@@ -1,6 +1,0 @@
-# The secrets of oci::swiftstore: required ones always come, Optional ones
-# only in the topologies that use them (oci/enc/secrets.py).
-type Oci::Secrets::Swiftstore = Struct[{
-  'swift_hash_path_prefix' => String[1],
-  'swift_hash_path_suffix' => String[1],
-}]

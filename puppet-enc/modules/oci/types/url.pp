@@ -1,2 +1,0 @@
-# An http(s) URL without blanks.
-type Oci::Url = Pattern[/\Ahttps?:\/\/[^\s\/]+(\/\S*)?\z/]
