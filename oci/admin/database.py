@@ -6,6 +6,8 @@ import click
 
 from oci import migrate
 from oci.admin import context
+from oci.enrolment import keys
+from oci.security.vault import Vault
 
 
 @click.group()
@@ -16,13 +18,25 @@ def db() -> None:
 @db.command()
 @click.argument("revision", default="head")
 def upgrade(revision: str) -> None:
-    """Migrate the schema up to REVISION (default: the newest)."""
+    """Migrate the schema up to REVISION (default: the newest).
+
+    At the newest, it then gives clusters the secrets they lack and enrolled
+    machines their root SSH key pairs: values encrypted with the server's key,
+    which the migrations do not have. Running it again adds nothing."""
     settings = context.settings()
     context.prepare_data_dir(settings)
     url = settings.effective_database_url
     with context.database_errors(url):
         migrate.upgrade(url, revision)
-    click.echo(f"database at {migrate.head_revision(url)}")
+        with context.engine(url) as bound:
+            current = migrate.current_revision(bound)
+    click.echo(f"database at {current}")
+    if current != migrate.head_revision(url):
+        return
+    with context.session() as session:
+        filled = keys.fill(session, lambda: Vault.from_file(settings.effective_secret_key_file))
+    if filled.secrets or filled.key_pairs:
+        click.echo(f"filled in: {filled.summary()}")
 
 
 @db.command()

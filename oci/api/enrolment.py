@@ -9,7 +9,7 @@ from pydantic import Field, StringConstraints
 
 from oci.api.common import Input, Name, Output, Ref, patch_of, ref
 from oci.api.endpoint import endpoint
-from oci.api.session import db, pki, write
+from oci.api.session import db, pki, vault, write
 from oci.enrolment import ipam
 from oci.enrolment import machines as enrolment
 from oci.enrolment.options import Label, MachineSettings
@@ -122,9 +122,12 @@ def settings_out(machine: Machine) -> MachineSettingsOut:
     status=201,
 )
 def add(serial: str, body: MachineAdd) -> EnrolmentOut:
+    the_vault = vault()
     out = write(
         lambda s: enrolment_out(
-            enrolment.add_machine(s, serial, body.cluster, body.role, body.location)
+            enrolment.add_machine(
+                s, serial, body.cluster, body.role, body.location, vault=the_vault
+            )
         )
     )
     # After the commit: a retried transaction must not issue twice. The node

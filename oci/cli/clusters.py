@@ -62,7 +62,7 @@ def cluster_show(
     """Show cluster NAME; secrets only with --show-secrets.
 
     \b
-    Example: ocicli cluster-show cl1 --show-secrets -f value -c keystone_admin_password
+    Example: ocicli cluster-show cl1 --show-secrets -f value -c keystone/adminuser
     """
     cluster = client_from(ctx).get(P("clusters", name))
     if show_secrets:

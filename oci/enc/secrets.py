@@ -1,165 +1,129 @@
-"""Which of its cluster's secrets each role receives: a declared table (pure).
+"""Which cluster secret each class parameter of puppet-module-oci takes, and how (pure).
 
-A node gets the secrets of its role's groups whose condition holds in its
-cluster's topology, and nothing else. ``MAXIMUM`` is what the loader reads and
-decrypts for a role; the Puppet module declares the same names, the
-conditional ones as optional Struct keys.
+``SECRET_PARAMETERS`` is the table of every secret-valued parameter of the
+module's classes (``pass_*``, ``ceph_*``), from the 90 values a cluster stores
+(``oci.enrolment.secrets.STORED_NAMES``). A parameter is named
+``pass_<service>_<type>`` after secret ``<service>/<type>``, except:
+
+- ``keystone/credentialN`` -> ``pass_keystone_credkeyN``;
+- ``keystone/fernetkeyN`` -> ``pass_keystone_fernkeyN``, the base64 of the
+  first 32 characters of the hex secret (a Fernet key is 32 bytes in base64);
+- ``novaneutron/shared_secret`` -> ``pass_metadata_proxy_shared_secret``;
+- ``gnocchi/uuid`` -> ``pass_gnocchi_rscuuid``; ``redis/redis`` -> ``pass_redis``;
+- the Ceph ones -> ``ceph_fsid``, ``ceph_libvirtuuid``, ``ceph_admin_key``,
+  ``ceph_openstack_key``, ``ceph_mon_key``, ``ceph_mgr_key``, ``ceph_bootstrap_osd_key``;
+- a key pair ``<service>/ssh`` -> ``pass_<service>_ssh_pub`` (the public key
+  body) and ``pass_<service>_ssh_priv`` (the base64 of the OpenSSH private key:
+  the module decodes it).
+
+The per-machine root key (``oci::generic``'s ``pass_root_ssh_pub`` and
+``pass_root_ssh_priv``) is not a cluster secret: ``root_key_parameters``.
+
+Which parameters a node gets is the role builders' business: they ask
+``secrets_needed`` what to decrypt and ``parameters`` for the values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import base64
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
-from oci.enc.facts import Topology
-from oci.enrolment.secrets import MESSAGING_SERVICES
+from oci.enrolment.secrets import OCI_SECRETS, SSH_PRIVATE, SSH_PUBLIC
 from oci.errors import Conflict
 
 
-def _service(*services: str) -> tuple[str, ...]:
-    names: list[str] = []
-    for service in services:
-        names += [f"{service}_db_password", f"{service}_keystone_password"]
-        if service in MESSAGING_SERVICES:
-            names.append(f"{service}_rabbitmq_password")
-    return tuple(names)
+def _as_is(value: str) -> str:
+    return value
 
 
-CORE_SERVICES = ("keystone", "nova", "neutron", "glance", "cinder", "placement", "heat")
-COMPUTE_EXTRAS = ("barbican", "octavia", "magnum")
-TELEMETRY = ("aodh", "gnocchi", "cloudkitty")
+def _base64(value: str) -> str:
+    return base64.b64encode(value.encode("utf-8")).decode("ascii")
 
-GROUPS: dict[str, tuple[str, ...]] = {
-    "control_plane": (
-        "keystone_admin_password",
-        "haproxy_stats_password",
-        "horizon_secret_key",
-        "rabbitmq_erlang_cookie",
-        *_service(*CORE_SERVICES, *COMPUTE_EXTRAS),
-        "swift_keystone_password",
-        "metadata_proxy_shared_secret",
-    ),
-    "galera": ("mysql_root_password", "galera_sst_password"),
-    "telemetry": _service(*TELEMETRY),
-    "ceph_client": ("ceph_fsid", "ceph_openstack_key", "ceph_libvirt_secret_uuid"),
-    "ceph_admin": ("ceph_admin_key",),
-    "ceph_mon": ("ceph_mon_key", "ceph_admin_key", "ceph_bootstrap_osd_key", "ceph_fsid"),
-    "ceph_osd": ("ceph_fsid", "ceph_bootstrap_osd_key"),
-    "swift_hash": ("swift_hash_path_prefix", "swift_hash_path_suffix"),
-    "swift_proxy": ("swift_keystone_password",),
-    "every_database": _service(*CORE_SERVICES, *COMPUTE_EXTRAS, *TELEMETRY, "designate", "swift"),
-    "nova_compute": (
-        "nova_keystone_password",
-        "nova_rabbitmq_password",
-        "neutron_keystone_password",
-        "neutron_rabbitmq_password",
-        "placement_keystone_password",
-        "nova_ssh_private_key",
-        "nova_ssh_public_key",
-    ),
-    "neutron_agent": (
-        "neutron_keystone_password",
-        "neutron_rabbitmq_password",
-        "metadata_proxy_shared_secret",
-    ),
-    "cinder_volume": _service("cinder"),
-    "designate": _service("designate"),
+
+def _fernet_key(value: str) -> str:
+    """OCI's Fernet key from a 64-hex secret: its first 32 characters, in base64."""
+    return _base64(value[:32])
+
+
+@dataclass(frozen=True)
+class SecretParameter:
+    """A class parameter's secret (a stored name) and how its value is made from it."""
+
+    secret: str
+    transform: Callable[[str], str] = _as_is
+
+    def value(self, clear: str) -> str:
+        return self.transform(clear)
+
+
+# secret name -> parameter name, where it is not pass_<service>_<type>.
+_RENAMED: dict[str, str] = {
+    "keystone/credential1": "pass_keystone_credkey1",
+    "keystone/credential2": "pass_keystone_credkey2",
+    "keystone/fernetkey1": "pass_keystone_fernkey1",
+    "keystone/fernetkey2": "pass_keystone_fernkey2",
+    "novaneutron/shared_secret": "pass_metadata_proxy_shared_secret",
+    "gnocchi/uuid": "pass_gnocchi_rscuuid",
+    "redis/redis": "pass_redis",
+    "ceph/fsid": "ceph_fsid",
+    "ceph/libvirtuuid": "ceph_libvirtuuid",
+    "ceph/adminkey": "ceph_admin_key",
+    "ceph/openstackkey": "ceph_openstack_key",
+    "ceph/monkey": "ceph_mon_key",
+    "ceph/mgrkey": "ceph_mgr_key",
+    "ceph/bootstraposdkey": "ceph_bootstrap_osd_key",
 }
-
-Condition = Callable[[Topology], bool]
-
-
-def _always(topology: Topology) -> bool:
-    return True
-
-
-def _ceph(topology: Topology) -> bool:
-    return topology.ceph
-
-
-def _ceph_mons_here(topology: Topology) -> bool:
-    return topology.controllers_are_ceph_mons
-
-
-def _hyperconverged(topology: Topology) -> bool:
-    return topology.hyperconverged
-
-
-def _routing_on_controllers(topology: Topology) -> bool:
-    return topology.routing_on_controllers
-
-
-def _telemetry_on_controllers(topology: Topology) -> bool:
-    return topology.telemetry_on_controllers
-
-
-def _galera_on_controllers(topology: Topology) -> bool:
-    return topology.galera_on_controllers
-
-
-def _swift_proxies_on_controllers(topology: Topology) -> bool:
-    return topology.swift_proxies_on_controllers
-
-
-# role -> ((group, condition), ...)
-ROLE_SECRETS: dict[str, tuple[tuple[str, Condition], ...]] = {
-    "controller": (
-        ("control_plane", _always),
-        ("galera", _galera_on_controllers),
-        ("telemetry", _telemetry_on_controllers),
-        ("ceph_client", _ceph),
-        ("ceph_admin", _ceph),
-        ("ceph_mon", _ceph_mons_here),
-        ("swift_hash", _swift_proxies_on_controllers),
-        ("designate", _always),
-    ),
-    "compute": (
-        ("nova_compute", _always),
-        ("neutron_agent", _routing_on_controllers),
-        ("ceph_client", _ceph),
-        ("ceph_osd", _hyperconverged),
-    ),
-    "network": (("neutron_agent", _always),),
-    "volume": (("cinder_volume", _always), ("ceph_client", _ceph)),
-    "sql": (("galera", _always), ("every_database", _always)),
-    "messaging": (("telemetry", _always), ("galera", _always)),
-    "cephmon": (("ceph_mon", _always),),
-    "cephosd": (("ceph_osd", _always),),
-    "swiftproxy": (("swift_hash", _always), ("swift_proxy", _always)),
-    "swiftstore": (("swift_hash", _always),),
-    "dns": (("designate", _always),),
-    "debmirror": (),
+_TRANSFORMED: dict[str, Callable[[str], str]] = {
+    "keystone/fernetkey1": _fernet_key,
+    "keystone/fernetkey2": _fernet_key,
 }
 
 
-def maximum(role: str) -> frozenset[str]:
-    """Every secret name ``role`` may ever receive: what the loader decrypts."""
-    return frozenset(name for group, _ in ROLE_SECRETS.get(role, ()) for name in GROUPS[group])
+def _table() -> dict[str, SecretParameter]:
+    table: dict[str, SecretParameter] = {}
+    for name, fmt in OCI_SECRETS.items():
+        service, kind = name.split("/", 1)
+        if fmt == "ssh":
+            table[f"pass_{service}_ssh_pub"] = SecretParameter(f"{service}/{SSH_PUBLIC}")
+            table[f"pass_{service}_ssh_priv"] = SecretParameter(f"{service}/{SSH_PRIVATE}", _base64)
+            continue
+        parameter = _RENAMED.get(name, f"pass_{service}_{kind}")
+        table[parameter] = SecretParameter(name, _TRANSFORMED.get(name, _as_is))
+    return dict(sorted(table.items()))
 
 
-def always(role: str) -> frozenset[str]:
-    """The names ``role`` receives in every topology (required in the Puppet contract)."""
-    return frozenset(
-        name
-        for group, condition in ROLE_SECRETS.get(role, ())
-        if condition is _always
-        for name in GROUPS[group]
-    )
+# Parameter name -> its secret and transform: every secret-valued parameter of the
+# module's classes but oci::generic's root key.
+SECRET_PARAMETERS: Mapping[str, SecretParameter] = _table()
+
+# oci::generic's parameters filled from the machine's root key pair.
+ROOT_KEY_PARAMETERS = ("pass_root_ssh_pub", "pass_root_ssh_priv")
 
 
-def select(role: str, topology: Topology, available: dict[str, str]) -> dict[str, str]:
-    """The secrets a node of ``role`` uses in ``topology``, from its cluster's ``available``."""
-    wanted = {
-        name
-        for group, condition in ROLE_SECRETS.get(role, ())
-        if condition(topology)
-        for name in GROUPS[group]
-    }
-    missing = sorted(wanted - available.keys())
+def secrets_needed(params: Iterable[str]) -> frozenset[str]:
+    """The stored secret names the parameters ``params`` read; other parameters are ignored."""
+    return frozenset(SECRET_PARAMETERS[p].secret for p in params if p in SECRET_PARAMETERS)
+
+
+def parameters(params: Iterable[str], clear: Mapping[str, str]) -> dict[str, str]:
+    """The values of the secret-valued parameters among ``params``, from the cluster's
+    decrypted secrets ``clear`` (stored name -> value); other parameters are ignored.
+
+    Raises Conflict naming the secrets ``clear`` lacks: a cluster made before a
+    secret existed, or a row lost. ``oci db upgrade`` adds what is missing."""
+    wanted = sorted({p for p in params if p in SECRET_PARAMETERS})
+    missing = sorted({SECRET_PARAMETERS[p].secret for p in wanted} - clear.keys())
     if missing:
-        # A cluster made before a secret existed, or a row lost: say which, not a 500.
         raise Conflict(
-            f"the cluster has no secret {', '.join(missing)}, which a {role} node needs; "
-            "no document was made",
+            f"the cluster has no secret {', '.join(missing)}; no document was made "
+            "(`oci db upgrade` adds the secrets a cluster lacks)",
             {"missing_secrets": missing},
         )
-    return {name: available[name] for name in sorted(wanted)}
+    return {p: SECRET_PARAMETERS[p].value(clear[SECRET_PARAMETERS[p].secret]) for p in wanted}
+
+
+def root_key_parameters(private: str, public_body: str) -> dict[str, str]:
+    """oci::generic's root key parameters from a machine's root key pair: the public key
+    body as it is, the OpenSSH private key in base64 (the module decodes it)."""
+    return {"pass_root_ssh_pub": public_body, "pass_root_ssh_priv": _base64(private)}

@@ -30,6 +30,7 @@ from oci.matching.profiles import Profile, RaidDisks
 from oci.matching.units import parse_size_range
 from oci.models import Cluster, Location, Machine, MachineEvent
 from oci.security.pki import Pki
+from oci.security.vault import Vault
 
 __all__ = [
     "COMPONENTS",
@@ -184,7 +185,9 @@ def _apply_stage(session: Session, machine: Machine, catalogue: store.Catalogue)
     return done
 
 
-def _add_stage(session: Session, machine: Machine, catalogue: store.Catalogue) -> list[str]:
+def _add_stage(
+    session: Session, machine: Machine, catalogue: store.Catalogue, vault: Vault
+) -> list[str]:
     """Add the machine to its profile's cluster; the cluster row is locked first."""
     name = machine.hardware_profile or ""
     try:
@@ -238,7 +241,7 @@ def _add_stage(session: Session, machine: Machine, catalogue: store.Catalogue) -
                 f"machine(s) of profile {profile.name} in cluster {cluster.name}",
             )
             return []
-    enrolment.enrol(session, machine, cluster.name, profile.role, location)
+    enrolment.enrol(session, machine, cluster.name, profile.role, location, vault=vault)
     message = f"added to cluster {cluster.name} as {machine.hostname} in {location}"
     event(session, machine, "auto-added", message, profile=profile.name)
     return [message]
@@ -280,11 +283,14 @@ def enrol_if_ready(
     if not ready:
         return done
 
+    # The server's key, as the API's machine-add uses: it encrypts the root key pair.
+    vault = Vault.from_file(settings.effective_secret_key_file)
+
     def add(session: Session) -> list[str]:
         catalogue = store.load(session, settings)
         machine = session.get(Machine, machine_id)
         assert machine is not None
-        return _add_stage(session, machine, catalogue)
+        return _add_stage(session, machine, catalogue, vault)
 
     try:
         added = transactions.run(factory, add)

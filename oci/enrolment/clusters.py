@@ -112,7 +112,7 @@ def create_cluster(session: Session, name: str, domain: str, vault: Vault) -> Cl
     cluster = Cluster(name=name, domain=domain, options={})
     cluster.secrets = [
         ClusterSecret(name=key, ciphertext=vault.encrypt(value))
-        for key, value in cluster_secrets.generate(name).items()
+        for key, value in cluster_secrets.generate().items()
     ]
     session.add(cluster)
     session.flush()

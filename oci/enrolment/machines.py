@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 from oci.enrolment import ipam
 from oci.enrolment.clusters import reference
 from oci.enrolment.ipam import allocate
+from oci.enrolment.keys import drop_root_key_pair, give_root_key_pair
 from oci.enrolment.options import MachineSettings
 from oci.errors import Conflict, Invalid, NotFound
 from oci.models import Cluster, IpAddress, Location, Machine, Network, Role, RoleCounter
+from oci.security.vault import Vault
 
 FIRST_MASTER_ROLE = "controller"
 # machine-set options kept in machine columns rather than in ``settings``.
@@ -55,13 +57,19 @@ def _next_number(session: Session, cluster: Cluster, role: Role) -> int:
     return number
 
 
-def add_machine(session: Session, serial: str, cluster: str, role: str, location: str) -> Machine:
+def add_machine(
+    session: Session, serial: str, cluster: str, role: str, location: str, *, vault: Vault
+) -> Machine:
     machine = machine_by_serial(session, serial, lock=True)
-    return enrol(session, machine, cluster, role, location)
+    return enrol(session, machine, cluster, role, location, vault=vault)
 
 
-def enrol(session: Session, machine: Machine, cluster: str, role: str, location: str) -> Machine:
-    """machine-add of ``machine``, whose row the caller has locked (FOR UPDATE)."""
+def enrol(
+    session: Session, machine: Machine, cluster: str, role: str, location: str, *, vault: Vault
+) -> Machine:
+    """machine-add of ``machine``, whose row the caller has locked (FOR UPDATE).
+
+    ``vault`` encrypts the machine's new root SSH key pair."""
     serial = machine.serial or str(machine.id)
     if machine.cluster_id is not None:
         assert machine.cluster is not None  # the foreign key holds
@@ -104,6 +112,7 @@ def enrol(session: Session, machine: Machine, cluster: str, role: str, location:
     machine.location_id = the_location.id
     machine.hostname = hostname
     session.flush()
+    give_root_key_pair(session, machine, vault)
     session.refresh(machine)
     return machine
 
@@ -121,6 +130,7 @@ def _release(session: Session, machine: Machine) -> None:
     session.execute(
         delete(IpAddress).where(IpAddress.machine_id == machine.id, IpAddress.purpose != "bmc")
     )
+    drop_root_key_pair(session, machine)
     if machine.is_first_master:
         # The controller with the lowest number: controller-2 before controller-10.
         successor = session.scalar(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,7 @@ from oci.install import plan
 from oci.install.inputs import gather
 from oci.models import DiscoveryReport, Machine, Nic
 from oci.security.pki import Pki
+from oci.security.vault import Vault
 from tests.helpers import factories
 from tests.helpers.api import Api
 from tests.helpers.enrolment import add, attach, network, ok
@@ -186,7 +188,9 @@ def test_a_serial_that_cannot_be_in_a_url_path(
     odd = factories.machine(session, "AB/12 3")
     odd.nics.append(Nic(name="eno2", mac="02:00:00:99:00:02", physical=True, speed_mbps=25000))
     session.commit()
-    enrolment.add_machine(session, "AB/12 3", "cl1", "swiftstore", "zone1")
+    enrolment.add_machine(
+        session, "AB/12 3", "cl1", "swiftstore", "zone1", vault=Vault(Fernet.generate_key())
+    )
     session.commit()
     found = machine(session, "AB/12 3")
     assert found.hostname is not None

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from oci.config import Settings
 from oci.db import Base
+from oci.enrolment import secrets as cluster_secrets
 from oci.security.vault import Vault, VaultError, load_or_create_key
 from tests.helpers.api import Api
 from tests.helpers.database import Credentials, Database
@@ -31,16 +32,17 @@ def secrets(api: Api) -> dict[str, str]:
 
 
 def test_cluster_create_generates_every_secret(api: Api, secrets: dict[str, str]) -> None:
-    assert re.fullmatch(r"[A-Za-z0-9]{32}", secrets["nova_db_password"])
-    assert re.fullmatch(r"[0-9a-f-]{36}", secrets["ceph_fsid"])
-    assert secrets["nova_ssh_public_key"].startswith("ssh-ed25519 ")
-    assert secrets["nova_ssh_public_key"].endswith(" nova@cl1")
-    assert "BEGIN OPENSSH PRIVATE KEY" in secrets["nova_ssh_private_key"]
-    assert len(secrets["ceph_admin_key"]) == 40  # base64 of a 12-byte header + 16-byte key
-    assert re.fullmatch(r"[0-9a-f]{32}", secrets["swift_hash_path_suffix"])
-    assert re.fullmatch(r"[A-Z]{20}", secrets["rabbitmq_erlang_cookie"])
-    for name in ("keystone_admin_password", "mysql_root_password", "neutron_rabbitmq_password"):
-        assert name in secrets
+    # OCI's 87, the three SSH key pairs stored as a private and a public half each.
+    assert len(cluster_secrets.OCI_SECRETS) == 87
+    assert sorted(secrets) == list(cluster_secrets.STORED_NAMES) and len(secrets) == 90
+    for name in ("nova/db", "nova/messaging", "nova/authtoken", "panko/db", "zabbix/authtoken"):
+        assert re.fullmatch(r"[0-9a-f]{64}", secrets[name]), name
+    assert re.fullmatch(r"[0-9a-f-]{36}", secrets["ceph/fsid"])
+    assert re.fullmatch(r"[A-Za-z0-9+/]{43}=", secrets["keystone/credential1"])
+    assert re.fullmatch(r"[A-Za-z0-9+/]{43}=", secrets["designate/rndckey"])
+    assert len(secrets["ceph/mgrkey"]) == 40  # base64 of a 12-byte header + 16-byte key
+    assert re.fullmatch(r"AAAAB3NzaC1yc2E[A-Za-z0-9+/]+=*", secrets["nova/ssh_pub"])  # ssh-rsa
+    assert "BEGIN OPENSSH PRIVATE KEY" in secrets["glance/ssh_priv"]
     # No two secrets alike, and another cluster gets its own.
     assert len(set(secrets.values())) == len(secrets)
     api.post("/api/v1/clusters", json={"name": "cl2", "domain": "example.com"})
@@ -156,3 +158,53 @@ def test_the_key_file_setting(tmp_path: Path) -> None:
     assert default.effective_secret_key_file == tmp_path / "data" / "secret.key"
     moved = load_settings(environ=absent | {"OCI_SECRET_KEY_FILE": "/etc/oci/secret.key"})
     assert moved.effective_secret_key_file == Path("/etc/oci/secret.key")
+
+
+def test_db_upgrade_fills_in_an_old_cluster_with_the_servers_key(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from oci import migrate
+    from tests.helpers.cli import base_env, oci_with
+
+    oci = oci_with(base_env(tmp_path))
+    data = tmp_path / "data"
+    url = f"sqlite:///{data}/oci.db"
+    head = migrate.head_revision(url)
+    # Nothing to fill: no key file made (the server makes it, as its own user).
+    assert oci("db", "upgrade") == f"database at {head}\n"
+    assert not (data / "secret.key").exists()
+
+    oci("db", "downgrade", "0008")
+    vault = Vault(load_or_create_key(data / "secret.key"))
+    engine = sa.create_engine(url)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with engine.begin() as conn:
+        tables = sa.MetaData()
+        tables.reflect(conn, only=["clusters", "cluster_secrets"])
+        conn.execute(
+            tables.tables["clusters"].insert(),
+            {"name": "old", "domain": "example.com", "options": "{}"}
+            | {"created_at": now, "updated_at": now},
+        )
+        conn.execute(
+            tables.tables["cluster_secrets"].insert(),
+            [
+                {"cluster_id": 1, "name": name, "ciphertext": vault.encrypt(f"{name}!")}
+                for name in ("nova_db_password", "galera_sst_password", "ceph_fsid")
+            ],
+        )
+    assert oci("db", "upgrade") == (
+        f"database at {head}\n"
+        "filled in: 85 secret(s) added to 1 cluster(s), 0 root key pair(s) made\n"
+    )
+    assert oci("db", "upgrade") == f"database at {head}\n"
+    with engine.connect() as conn:
+        query = sa.text("SELECT name, ciphertext FROM cluster_secrets")
+        rows: dict[str, str] = {name: token for name, token in conn.execute(query)}
+    engine.dispose()
+    assert sorted(rows) == list(cluster_secrets.STORED_NAMES)
+    assert vault.decrypt(rows["nova/db"]) == "nova_db_password!"
+    assert vault.decrypt(rows["ceph/fsid"]) == "ceph_fsid!"
+    assert len(vault.decrypt(rows["panko/db"])) == 64
