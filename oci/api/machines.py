@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from oci.api.common import ListQuery, Output, Page, Ref, paginate, ref
 from oci.api.endpoint import endpoint
 from oci.api.session import db
+from oci.enrolment import machines as enrolment
 from oci.errors import OciError
 from oci.ingest import summary
 from oci.inventory import machines as inventory
@@ -158,7 +159,10 @@ class MachineOut(MachineBrief):
     datacenter: str | None
     row: str | None
     compute_aggregate: str | None
-    settings: dict[str, Any]
+    settings: dict[str, Any] = Field(description="machine-set options as set (profile or operator)")
+    options: dict[str, Any] = Field(
+        description="Every machine-set option in effect: what was set, defaults for the rest"
+    )
     first_seen: datetime | None
     created_at: datetime
     disk_list: list[DiskOut]
@@ -251,6 +255,7 @@ def full(machine: Machine, session: Session) -> MachineOut:
         row=machine.row,
         compute_aggregate=machine.compute_aggregate,
         settings=machine.settings,
+        options=enrolment.effective_settings(machine).model_dump(mode="json"),
         first_seen=machine.first_seen,
         created_at=machine.created_at,
         disk_list=_rows(DiskOut, machine.disks),

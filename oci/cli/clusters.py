@@ -6,7 +6,8 @@ from typing import Any
 
 import click
 
-from oci.choices import CPU_MODELS, OPENSTACK_RELEASES
+from oci.choices import CLUSTER_OPTION_SPECS
+from oci.cli import option_flags
 from oci.cli.client import ApiClient
 from oci.cli.context import (
     CommandSet,
@@ -16,7 +17,7 @@ from oci.cli.context import (
     list_and_emit,
     output_options,
 )
-from oci.cli.setters import YES_NO, SetCommand, patch_body, reset_option
+from oci.cli.setters import SetCommand, patch_body, reset_option
 
 commands = CommandSet()
 
@@ -81,69 +82,13 @@ def cluster_delete(ctx: click.Context, name: str) -> None:
 
 P = ApiClient.path
 
-BOOLEANS = (
-    "self_signed_api_cert",
-    "initial_cluster_setup",
-    "notifications",
-    "ceph_osds_on_computes",
-    "bgp_to_host",
-)
-OPTIONS = (
-    "time_server",
-    "vip_hostname",
-    "self_signed_api_cert",
-    "initial_cluster_setup",
-    "swift_part_power",
-    "swift_replicas",
-    "swift_min_part_hours",
-    "swift_proxy_hostname",
-    "cpu_model",
-    "openstack_release",
-    "monitoring_host",
-    "monitoring_graphite_host",
-    "monitoring_graphite_port",
-    "notification_email",
-    "notifications",
-    "ceph_osds_on_computes",
-    "remote_swift_cluster",
-    "bgp_to_host",
-    "bgp_asn_base",
-)
+CLUSTER_SPECS = CLUSTER_OPTION_SPECS
 
 
 @commands.command("cluster-set", cls=SetCommand)
 @click.argument("name", shell_complete=completer("clusters"))
-@click.option("--time-server", "time_server", metavar="HOST", help="NTP server of the hosts.")
-@click.option("--vip-hostname", metavar="HOST", help="API VIP host name [CLUSTER-api.DOMAIN].")
-@click.option("--self-signed-api-cert", type=YES_NO, help="oci's CA signs the API cert.")
-@click.option(
-    "--initial-cluster-setup", type=YES_NO, help="Bootstrap Galera, VIP, RabbitMQ, cells."
-)
-@click.option("--swift-part-power", type=click.IntRange(6, 24), help="Swift ring part power.")
-@click.option("--swift-replicas", type=click.IntRange(1, 6), help="Swift replicas.")
-@click.option("--swift-min-part-hours", type=click.IntRange(0, 168), help="Swift min part hours.")
-@click.option("--swift-proxy-hostname", metavar="HOST", help="Public host name of Swift.")
-@click.option("--cpu-model", type=click.Choice(CPU_MODELS), help="CPU model of instances.")
-@click.option("--openstack-release", type=click.Choice(OPENSTACK_RELEASES), help="Release.")
-@click.option("--monitoring-host", metavar="HOST", help="Monitoring server.")
-@click.option("--monitoring-graphite-host", metavar="HOST", help="Graphite host.")
-@click.option("--monitoring-graphite-port", type=click.IntRange(1, 65535), help="Graphite port.")
-@click.option("--notification-email", metavar="EMAIL", help="Where alerts are mailed.")
-@click.option("--notifications", type=YES_NO, help="Services send notifications on the bus.")
-@click.option(
-    "--ceph-osds-on-computes", type=YES_NO, help="Hyper-converged: computes run Ceph OSDs."
-)
-@click.option(
-    "--remote-swift-cluster",
-    metavar="CLUSTER",
-    shell_complete=completer("clusters"),
-    help="Swift-only cluster for Glance images and Cinder backups.",
-)
-@click.option("--bgp-to-host", type=YES_NO, help="Hosts peer by BGP with their switches.")
-@click.option(
-    "--bgp-asn-base", type=click.IntRange(64512, 4294000000), help="ASN of host 0 (+ its id)."
-)
-@reset_option(OPTIONS)
+@option_flags.options(CLUSTER_SPECS, remote_swift_cluster={"shell_complete": completer("clusters")})
+@reset_option([spec.name for spec in CLUSTER_SPECS])
 @output_options()
 @click.pass_context
 def cluster_set(
@@ -157,14 +102,19 @@ def cluster_set(
 ) -> None:
     """Set options of cluster NAME; prints its options afterwards.
 
+    The options, their defaults and the roles whose Puppet classes receive them
+    are OCI's (Debian's OpenStack Cluster Installer); machine-set overrides a
+    few per machine (nested_virt, cpu_mode, cpu_model, cpu_model_extra_flags).
+
     \b
     Examples:
-      ocicli cluster-set cl1 --time-server ntp.example.com --swift-part-power 20
-      ocicli cluster-set cl1 --self-signed-api-cert no --cpu-model EPYC-Rome
-      ocicli cluster-set cl1 --remote-swift-cluster swift1 --bgp-to-host yes
-      ocicli cluster-set cl1 --reset time_server
+      ocicli cluster-set cl1 --time-server-host ntp.example.com --swift-part-power 20
+      ocicli cluster-set cl1 --self-signed-api-cert no --cpu-mode custom --cpu-model EPYC-Rome
+      ocicli cluster-set cl1 --remote-swift-cluster swift1 --bgp-to-the-host yes
+      ocicli cluster-set cl1 --neutron-global-physnet-mtu 9000 --install-designate yes
+      ocicli cluster-set cl1 --reset time_server_host
     """
-    body = patch_body(values, reset, BOOLEANS)
+    body = patch_body(values, reset, option_flags.booleans(CLUSTER_SPECS))
     cluster = client_from(ctx).patch(P("clusters", name), body)
     emit_object(cluster["options"], fmt, columns)
 
@@ -199,5 +149,5 @@ def cluster_show_networks(
 @click.pass_context
 def cluster_show_ips(ctx: click.Context, name: str, fmt: str, columns: tuple[str, ...]) -> None:
     """List the addresses held in cluster NAME's networks: hosts and VIPs."""
-    default = ("network", "address", "purpose", "hostname", "role")
+    default = ("network", "address", "purpose", "vip_usage", "hostname", "role")
     list_and_emit(ctx, ("clusters", name, "ips"), fmt, columns, default)

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from oci.choices import CPU_MODELS, GPU_DEVICE_TYPES, RAID_LEVELS, SERIAL_CONSOLES
+from oci.choices import GPU_DEVICE_TYPES, MACHINE_OPTION_SPECS
+from oci.cli import option_flags
 from oci.cli.client import ApiClient
 from oci.cli.context import (
     CommandSet,
@@ -16,7 +17,7 @@ from oci.cli.context import (
     list_and_emit,
     output_options,
 )
-from oci.cli.setters import YES_NO, SetCommand, patch_body, reset_option
+from oci.cli.setters import SetCommand, patch_body, reset_option
 
 commands = CommandSet()
 
@@ -178,31 +179,15 @@ def machine_destroy(ctx: click.Context, serial: str) -> None:
     click.echo(f"destroyed machine {serial}")
 
 
-SETTINGS = (
-    "install_on_raid",
-    "raid_type",
-    "raid_devices",
-    "serial_console",
-    "use_ceph_if_available",
-    "cpu_model",
-    "gpus",
-    "datacenter",
-    "row",
-    "rack",
-    "u_position",
-)
+# machine-set's options: the table's (gpus has its own flag, below) and the place.
+MACHINE_SPECS = tuple(spec for spec in MACHINE_OPTION_SPECS if spec.kind != "gpus")
+PLACE = ("datacenter", "row", "rack", "u_position")
+SETTINGS = (*(spec.name for spec in MACHINE_OPTION_SPECS), *PLACE)
 
 
 @commands.command("machine-set", cls=SetCommand)
 @click.argument("serial", shell_complete=completer("machines", "serial"))
-@click.option("--install-on-raid", type=YES_NO, help="Install the OS on software RAID.")
-@click.option("--raid-type", type=click.Choice(RAID_LEVELS), help="RAID level.")
-@click.option(
-    "--raid-dev", "raid_devices", multiple=True, metavar="DISK", help="RAID member (repeatable)."
-)
-@click.option("--serial-console", type=click.Choice(SERIAL_CONSOLES), help="Serial console.")
-@click.option("--use-ceph", "use_ceph_if_available", type=YES_NO, help="Use Ceph for disks.")
-@click.option("--cpu-model", type=click.Choice(CPU_MODELS), help="Override the cluster's.")
+@option_flags.options(MACHINE_SPECS)
 @click.option(
     "--gpu",
     "gpus",
@@ -230,16 +215,21 @@ def machine_set(
 ) -> None:
     """Set options of machine SERIAL; prints them afterwards.
 
+    The options, their defaults and the roles whose Puppet classes receive them
+    are OCI's; cluster_value (the default of nested_virt and the cpu_* options)
+    takes the cluster's option (cluster-set).
+
     \b
     Examples:
       ocicli machine-set S1 --install-on-raid yes --raid-type 1 --raid-dev sda --raid-dev sdb
       ocicli machine-set S1 --dc dc1 --row b --rack r5 --u-position 12
       ocicli machine-set S1 --gpu name=t4,vendor=10de,product=1eb8 --cpu-model EPYC-Rome
+      ocicli machine-set S1 --cpu-allocation-ratio 4 --nested-virt yes --compute-is-cephosd yes
       ocicli machine-set S1 --reset gpus
     """
     values["gpus"] = list(values["gpus"]) or None
     values["raid_devices"] = list(values["raid_devices"]) or None
-    body = patch_body(values, reset, ("install_on_raid", "use_ceph_if_available"))
+    body = patch_body(values, reset, option_flags.booleans(MACHINE_SPECS))
     shown = client_from(ctx).patch(P("machines", serial, "settings"), body)
     settings = shown.pop("settings")
     emit_object(shown | settings, fmt, columns)

@@ -111,7 +111,7 @@ def test_the_same_machine_added_at_once_is_added_once(cluster: Http) -> None:
 
 def test_concurrent_cluster_sets_all_land(cluster: Http) -> None:
     changes = {
-        "time_server": "ntp.example.com",
+        "time_server_host": "ntp.example.com",
         "vip_hostname": "api.example.com",
         "self_signed_api_cert": False,
         "initial_cluster_setup": False,
@@ -121,11 +121,13 @@ def test_concurrent_cluster_sets_all_land(cluster: Http) -> None:
         "swift_proxy_hostname": "swift.example.com",
         "cpu_model": "EPYC",
         "openstack_release": "caracal",
-        "monitoring_host": "mon.example.com",
+        "statsd_hostname": "statsd.example.com",
         "monitoring_graphite_host": "graphite.example.com",
         "monitoring_graphite_port": 2004,
-        "notification_email": "ops@example.com",
-        "notifications": True,
+        "admin_email_address": "ops@example.com",
+        "disable_notifications": True,
+        "neutron_use_dvr": False,
+        "haproxy_timeout_client": "2m",
     }
 
     def set_one(item: tuple[str, object]) -> int:

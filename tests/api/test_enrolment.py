@@ -229,23 +229,49 @@ def test_network_add_set_remove(cluster: Api, database: Database) -> None:
 def test_cluster_set_options(cluster: Api, database: Database) -> None:
     api = cluster
     body = {
-        "time_server": "ntp.example.com",
+        "time_server_host": "ntp.example.com",
         "swift_part_power": 20,
         "self_signed_api_cert": False,
+        "cpu_mode": "custom",
         "cpu_model": "EPYC-Rome",
         "openstack_release": "dalmatian",
-        "notification_email": "ops@example.com",
+        "admin_email_address": "ops@example.com",
+        "cpu_allocation_ratio": 2,
     }
+    refused_body = refused(api.patch("/api/v1/clusters/cl1", json=body), 422)
+    assert "unknown option(s) cpu_allocation_ratio" in refused_body["message"]  # a machine's
+    del body["cpu_allocation_ratio"]
     options = ok(api.patch("/api/v1/clusters/cl1", json=body))["options"]
     assert {k: options[k] for k in body} == body
     assert options["swift_replicas"] == 3  # untouched, default
-    reset = ok(api.patch("/api/v1/clusters/cl1", json={"time_server": None}))["options"]
-    assert reset["time_server"] == "0.debian.pool.ntp.org"
+    assert (options["region_name"], options["neutron_global_physnet_mtu"]) == ("RegionOne", 8950)
+    reset = ok(api.patch("/api/v1/clusters/cl1", json={"time_server_host": None}))["options"]
+    assert reset["time_server_host"] == "0.debian.pool.ntp.org"
     assert reset["swift_part_power"] == 20
+    # yes/no options are booleans; the API also takes yes, no, true and false
+    words = {"disable_notifications": "yes", "neutron_use_dvr": "no", "install_designate": "true"}
+    options = ok(api.patch("/api/v1/clusters/cl1", json=words))["options"]
+    assert [options[k] for k in words] == [True, False, True]
+    # a named CPU model alone implies cpu_mode custom
+    ok(api.patch("/api/v1/clusters/cl1", json={"cpu_mode": None}))
+    assert ok(api.get("/api/v1/clusters/cl1"))["options"]["cpu_mode"] == "custom"
 
     before = _snapshot(database)
     error = refused(api.patch("/api/v1/clusters/cl1", json={"colour": "red"}), 422)
-    assert "unknown option(s) colour; valid options: time_server, vip_hostname" in error["message"]
+    assert (
+        "unknown option(s) colour; valid options: region_name, openstack_release"
+        in (error["message"])
+    )
+    error = refused(api.patch("/api/v1/clusters/cl1", json={"neutron_use_dvr": "maybe"}), 422)
+    assert "expected yes or no" in error["message"]
+    error = refused(
+        api.patch(
+            "/api/v1/clusters/cl1",
+            json={"neutron_vxlan_vni_min": 5000, "neutron_vxlan_vni_max": 4000},
+        ),
+        422,
+    )
+    assert "neutron_vxlan_vni_min (5000) is above neutron_vxlan_vni_max (4000)" in error["message"]
     error = refused(api.patch("/api/v1/clusters/cl1", json={"openstack_release": "grizzly"}), 422)
     assert "'epoxy'" in error["message"] and "openstack_release" in error["details"]["fields"]
     error = refused(api.patch("/api/v1/clusters/cl1", json={"swift_replicas": 0}), 422)
@@ -269,6 +295,9 @@ def test_machine_set_options(cluster: Api, database: Database) -> None:
     body: dict[str, Any] = {
         "gpus": gpus,
         "cpu_model": "EPYC-Milan",
+        "nested_virt": "yes",
+        "cpu_allocation_ratio": 4,
+        "compute_is_cephosd": True,
         "serial_console": "ttyS1",
         "use_ceph_if_available": True,
         "install_on_raid": True,
@@ -291,6 +320,10 @@ def test_machine_set_options(cluster: Api, database: Database) -> None:
     assert settings["gpus"][0]["device_type"] == "type-PCI"
     assert settings["gpus"][1]["vfio_ids"] == ["10de:20b5", "10de:1af1"]
     assert (settings["cpu_model"], settings["raid_type"]) == ("EPYC-Milan", "1")
+    assert (settings["cpu_mode"], settings["nested_virt"]) == ("custom", True)
+    assert (settings["cpu_allocation_ratio"], settings["compute_is_cephosd"]) == (4.0, True)
+    assert settings["cpu_model_extra_flags"] == "cluster_value"  # the cluster's
+    assert settings["kernel_from_backports"] is False  # OCI's default
     assert ok(api.get("/api/v1/machines/S1/settings")) == shown
 
     before = _snapshot(database)
@@ -300,6 +333,9 @@ def test_machine_set_options(cluster: Api, database: Database) -> None:
         ({"serial_console": "ttyUSB0"}, "'ttyS0'"),
         ({"gpus": [{"name": "x", "vendor_id": "NVDA", "product_id": "1eb8"}]}, "gpus.0.vendor_id"),
         ({"turbo": True}, "valid options: install_on_raid"),
+        ({"nested_virt": "maybe"}, "expected yes, no or cluster_value, not 'maybe'"),
+        ({"cpu_mode": "fast"}, "'custom' or 'cluster_value'"),
+        ({"cpu_allocation_ratio": -1}, "cpu_allocation_ratio"),
     ]
     for body, words in refusals:
         assert (
