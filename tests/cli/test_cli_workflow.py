@@ -166,12 +166,12 @@ def test_the_oci_readme_walkthrough(
     assert "nothing to set" in cli.run("cluster-set", "swift01").stderr
     unknown = cli.run("cluster-set", "swift01", "--colour", "red")
     assert unknown.returncode == 2
-    assert "no such option: --colour; valid options: --bgp-asn-base, --bgp-to-host" in (
+    assert "no such option: --colour; valid options: --admin-email-address, --aodh-" in (
         unknown.stderr
     )
-    assert "--ceph-osds-on-computes, --column, --cpu-model" in unknown.stderr
-    error = cli.fails("cluster-set", "swift01", "--time-server", "not a host!")
-    assert error.startswith("invalid request body: time_server:")
+    assert "--column, --cpu-mode, --cpu-model, --cpu-model-extra-flags" in unknown.stderr
+    error = cli.fails("cluster-set", "swift01", "--time-server-host", "not a host!")
+    assert error.startswith("invalid request body: time_server_host:")
     settings = cli.json(
         "machine-set",
         "C5",
@@ -241,7 +241,7 @@ def test_the_oci_readme_walkthrough(
         ("cluster-show", "swift01", "-f", "json"),
         ("cluster-list", "-f", "yaml"),
         ("cluster-show-ips", "swift01"),
-        ("cluster-set", "swift01", "--notifications", "yes"),
+        ("cluster-set", "swift01", "--disable-notifications", "yes"),
         ("cluster-create", "swift01", "example.com"),
     ]:
         cli.run(*args)
