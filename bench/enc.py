@@ -1,17 +1,22 @@
 """What building a node's ENC document costs, against serving the same bytes ready-made.
 
-A 5,000-machine inventory on a SQLite file (one cluster: controllers, Ceph,
-Swift, thousands of computes, OSD nodes and Swift stores), and the real Flask
-app. For every node, in turn:
+A 5,000-machine inventory on a SQLite file (10 clusters of 500 by default:
+controllers, Ceph, Swift, hundreds of computes, OSD nodes and Swift stores;
+every machine with its root key pair, so computes carry every compute's key and
+every node's /etc/hosts names its whole cluster, as OCI's documents do), and
+the real Flask app. For every node, in turn:
   enc:       GET /api/v1/enc/<fqdn>: load the snapshot, decide, dump the YAML
   baseline:  GET /api/v1/bench/enc-bytes/<fqdn>: the same document's bytes,
              precomputed, through the same app (routing, token check, session)
 and prints enc/baseline for the median and the 99th percentile, measured in
-this one run, twice:
+this one run: "cold" is each node's first call after its cluster changed (the
+cluster's view is read once, then each document is built), "warm" a later call
+(Puppet's every-30-minutes run against an unchanged cluster: the kept document
+is checked current and served). Both over two transports:
   wsgi:  in the process, through Flask's test client (no socket: the strictest)
   http:  through gunicorn and a new HTTP connection per call, as
          oci-puppet-enc calls the server
-Run: .venv/bin/python bench/enc.py [MACHINES]
+Run: .venv/bin/python bench/enc.py [MACHINES] [CLUSTERS]
 """
 
 from __future__ import annotations
@@ -32,14 +37,17 @@ import requests
 from flask import Flask, Response
 from gunicorn.app.base import BaseApplication
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from oci import migrate
 from oci.api.app import create_app
 from oci.api.endpoint import Access, endpoint
 from oci.config import Settings
 from oci.db import make_engine, make_sessionmaker
+from oci.enc import loader, served
 from oci.enrolment import clusters
-from oci.models import IpAddress, Machine, Network, Role
+from oci.enrolment.secrets import rsa_key_pair
+from oci.models import IpAddress, Machine, Network, Role, RootKeyPair
 from oci.security import users
 from oci.security.vault import Vault
 
@@ -55,75 +63,96 @@ SMALL = {
 GPU = {"gpus": [{"name": "t4", "vendor_id": "10de", "product_id": "1eb8"}]}
 
 
-def inventory(url: str, key: Path, total: int) -> list[str]:
-    """Build the cluster with bulk inserts; return every host name."""
+def inventory(url: str, key: Path, total: int, count: int) -> list[str]:
+    """``count`` clusters of ``total // count`` machines; every host name."""
     engine = make_engine(url)
+    vault = Vault.from_file(key)
+    private, public = rsa_key_pair()
+    sealed = vault.encrypt(private)
+    hosts: list[str] = []
     with make_sessionmaker(engine)() as s:
-        vault = Vault.from_file(key)
         clusters.create_swift_region(s, "region1")
         clusters.create_location(s, "zone1", "region1")
-        clusters.create_cluster(s, "bench", "example.com", vault)
-        for name, cidr, public, role in (
-            ("mgmt", "10.0.0.0/18", False, "all"),
-            ("public", "192.0.2.0/24", True, "controller"),
-            ("ceph", "10.1.0.0/20", False, "ceph-cluster"),
-        ):
-            net = ipaddress.ip_network(cidr)
-            clusters.create_network(
-                s, name, str(net.network_address), net.prefixlen, "zone1", public
-            )
-            clusters.attach_network(s, name, "bench", role, "eno1", None)
-        s.flush()
-        cluster = clusters.by_name(s, clusters.Cluster, "bench", "cluster")
-        location = clusters.by_name(s, clusters.Location, "zone1", "location")
-        roles = dict(s.execute(select(Role.name, Role.id)).all())
-        rest = total - sum(SMALL.values())
-        counts = SMALL | {
-            "cephosd": rest // 10,
-            "swiftstore": rest // 10,
-            "compute": rest - 2 * (rest // 10),
-        }
-        rows = []
-        for role, count in counts.items():
-            for n in range(1, count + 1):
-                rows.append(
-                    {
-                        "serial": f"B-{role}-{n}",
-                        "hostname": f"bench-{role}-{n}.example.com",
-                        "cluster_id": cluster.id,
-                        "role_id": roles[role],
-                        "location_id": location.id,
-                        "is_first_master": role == "controller" and n == 1,
-                        "settings": GPU if role == "compute" and n % 10 == 0 else {},
-                        "compute_aggregate": "az-gpu" if role == "compute" else None,
-                    }
-                )
-        s.execute(insert(Machine), rows)
-        nets = {n.name: n for n in s.scalars(select(Network))}
-        machines = s.execute(select(Machine.id, Machine.hostname, Machine.role_id)).all()
-        by_role = {v: k for k, v in roles.items()}
-        addresses = []
-        hosts = {name: nets[name].ip_network.hosts() for name in nets}
-        for name in hosts:
-            next(hosts[name])  # the gateway
-            if nets[name].is_public:
-                next(hosts[name])  # the VIP, reserved by attach_network
-        for m in machines:
-            role = by_role[m.role_id]
-            wanted = ["mgmt"] + (["public"] if role == "controller" else [])
-            wanted += ["ceph"] if role == "cephosd" else []
-            for name in wanted:
-                addresses.append(
-                    {
-                        "network_id": nets[name].id,
-                        "address": str(next(hosts[name])),
-                        "machine_id": m.id,
-                        "purpose": "host",
-                    }
-                )
-        s.execute(insert(IpAddress), addresses)
+        for index in range(count):
+            hosts += one_cluster(s, vault, f"bench{index}", index, total // count, public, sealed)
         s.commit()
     engine.dispose()
+    return hosts
+
+
+def one_cluster(
+    s: Session, vault: Vault, name: str, index: int, total: int, public: str, sealed: str
+) -> list[str]:
+    clusters.create_cluster(s, name, "example.com", vault)
+    for net_name, cidr, is_public, role in (
+        (f"{name}-mgmt", f"10.{index}.0.0/18", False, "all"),
+        (f"{name}-public", f"192.0.{index}.0/24", True, "controller"),
+        (f"{name}-ceph", f"10.{100 + index}.0.0/20", False, "ceph-cluster"),
+    ):
+        net = ipaddress.ip_network(cidr)
+        clusters.create_network(
+            s, net_name, str(net.network_address), net.prefixlen, "zone1", is_public
+        )
+        clusters.attach_network(s, net_name, name, role, "eno1", None)
+    s.flush()
+    cluster = clusters.by_name(s, clusters.Cluster, name, "cluster")
+    location = clusters.by_name(s, clusters.Location, "zone1", "location")
+    roles = dict(s.execute(select(Role.name, Role.id)).all())
+    rest = total - sum(SMALL.values())
+    counts = SMALL | {
+        "cephosd": rest // 10,
+        "swiftstore": rest // 10,
+        "compute": rest - 2 * (rest // 10),
+    }
+    rows = []
+    for role, count in counts.items():
+        for n in range(1, count + 1):
+            rows.append(
+                {
+                    "serial": f"{name}-{role}-{n}",
+                    "hostname": f"{name}-{role}-{n}.example.com",
+                    "cluster_id": cluster.id,
+                    "role_id": roles[role],
+                    "location_id": location.id,
+                    "is_first_master": role == "controller" and n == 1,
+                    "settings": GPU if role == "compute" and n % 10 == 0 else {},
+                    "compute_aggregate": "az-gpu" if role == "compute" else None,
+                }
+            )
+    s.execute(insert(Machine), rows)
+    nets = {
+        n.name.removeprefix(f"{name}-"): n
+        for n in s.scalars(select(Network).where(Network.cluster_id == cluster.id))
+    }
+    machines = s.execute(
+        select(Machine.id, Machine.hostname, Machine.role_id).where(
+            Machine.cluster_id == cluster.id
+        )
+    ).all()
+    by_role = {v: k for k, v in roles.items()}
+    addresses = []
+    hosts = {name: nets[name].ip_network.hosts() for name in nets}
+    for name in hosts:
+        next(hosts[name])  # the gateway
+        if nets[name].is_public:
+            next(hosts[name])  # the VIP, reserved by attach_network
+    for m in machines:
+        role = by_role[m.role_id]
+        wanted = ["mgmt"] + (["ceph"] if role == "cephosd" else [])
+        for name in wanted:
+            addresses.append(
+                {
+                    "network_id": nets[name].id,
+                    "address": str(next(hosts[name])),
+                    "machine_id": m.id,
+                    "purpose": "host",
+                }
+            )
+    s.execute(insert(IpAddress), addresses)
+    keys = [{"machine_id": m.id, "public_key": public, "private_ciphertext": sealed}
+            for m in machines]  # fmt: skip
+    s.execute(insert(RootKeyPair), keys)
+    s.flush()
     return [m.hostname for m in machines]
 
 
@@ -177,13 +206,14 @@ def report(name: str, enc: list[float], base: list[float]) -> None:
     for label, fraction in (("median", 0.5), ("p99", 0.99)):
         e, b = percentile(enc, fraction), percentile(base, fraction)
         print(
-            f"  {name:4} {label:6} enc {e * 1000:6.2f} ms  baseline {b * 1000:6.2f} ms"
+            f"  {name:9} {label:6} enc {e * 1000:6.2f} ms  baseline {b * 1000:6.2f} ms"
             f"  ratio {e / b:4.2f}x"
         )
 
 
 def main() -> None:
     total = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         migrate.upgrade(url)
@@ -191,7 +221,7 @@ def main() -> None:
             data_dir=Path(tmp), database_url=url, log_level="WARNING", enc_overrides_dir=None
         )
         started = time.perf_counter()
-        hosts = inventory(url, settings.effective_secret_key_file, total)
+        hosts = inventory(url, settings.effective_secret_key_file, total, count)
         built = time.perf_counter() - started
         ready: dict[str, bytes] = {}
         app = bench_app(settings, ready)
@@ -199,11 +229,18 @@ def main() -> None:
             token = users.create_token(s, users.add_user(s, "bench", "bench-password", admin=True))
         headers = {"Authorization": f"Bearer {token}"}
         client = app.test_client()
-        for fqdn in hosts:  # warm up, and the bytes the baseline serves
+        for fqdn in hosts:  # the bytes the baseline serves
             response = client.get(f"/api/v1/enc/{fqdn}", headers=headers)
             assert response.status_code == 200, response.data
             ready[fqdn] = response.data
-        results = {"wsgi": measure(lambda path: client.get(path, headers=headers).data, hosts)}
+
+        def wsgi(path: str) -> bytes:
+            return client.get(path, headers=headers).data
+
+        results = {}
+        forget()
+        results["wsgi cold"] = measure(wsgi, hosts)
+        results["wsgi warm"] = measure(wsgi, hosts)
         app.extensions["oci_engine"].dispose()
 
         port = free_port()
@@ -225,15 +262,22 @@ def main() -> None:
                 assert response.status_code == 200, response.text
                 return response.content
 
-            results["http"] = measure(get, hosts)
+            results["http cold"] = measure(get, hosts)  # a new server: nothing kept
+            results["http warm"] = measure(get, hosts)
         finally:
             server.terminate()
             server.join()
-    print(f"{len(hosts)} machines in one cluster, SQLite (built in {built:.1f} s)")
+    print(f"{len(hosts)} machines in {count} clusters, SQLite (built in {built:.1f} s)")
     size = statistics.median(len(b) for b in ready.values())
     print(f"  median document: {size / 1024:.1f} KiB")
     for name, (enc, base) in results.items():
         report(name, enc, base)
+
+
+def forget() -> None:
+    """Drop what the ENC keeps: the next call of every node is a first one."""
+    served.DOCUMENTS.clear()
+    loader.VIEWS.clear()
 
 
 def free_port() -> int:

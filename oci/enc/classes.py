@@ -15,6 +15,7 @@ from typing import Any
 
 from oci.choices import CLUSTER_OPTION_SPECS, MACHINE_OPTION_SPECS
 from oci.enc import secrets
+from oci.enc.hosts import etc_hosts
 from oci.enc.snapshot import Snapshot
 from oci.enc.values import Values, b64
 from oci.enrolment.options import enc_options
@@ -157,7 +158,7 @@ PARAMETERS: dict[str, str] = {
 }
 
 GENERIC = """machine_hostname machine_role admin_email_address mail_relay_host use_http_proxy
-    http_proxy_addr ssh_listen_ips etc_hosts time_server_host generate_root_ssh_keys oci_facts"""
+    http_proxy_addr ssh_listen_ips time_server_host generate_root_ssh_keys oci_facts"""
 FILEBEAT = "cluster_name machine_role filebeat_enable"
 FILEBEAT_OUTPUT = """fields_under_root logging_level logging_syslog logging_files
     logging_files_path logging_files_name"""
@@ -332,6 +333,7 @@ def generic(values: Values) -> dict[str, Any]:
     serves_api = role in ("controller", "swiftproxy", "messaging")
     params.update(
         {
+            "etc_hosts": b64(etc_hosts(values)),
             "ssl_cert_snakeoil_key": b64(certs.node_key),
             # OCI puts the certificate in the _pem file on purpose (read by the module as such)
             "ssl_cert_snakeoil_pem": b64(certs.node_certificate),

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from oci.choices import DEFAULT_OPENSTACK_RELEASE
+from oci.enc.devices import data_disks
 from oci.enc.snapshot import ClusterView, Member, NetworkView, Snapshot
 
 # Not a network address: the module's own default when there is nothing to say.
@@ -696,8 +697,6 @@ class Values:
 
     @functools.cached_property
     def block_devices(self) -> list[str]:
-        from oci.enc.devices import data_disks
-
         return data_disks(self.node.disks, self.settings)
 
     @property
@@ -739,12 +738,6 @@ class Values:
         else:
             return {}
         return {m.hostname: m.root_public_key for m in peers if m.root_public_key}
-
-    @property
-    def etc_hosts(self) -> str:
-        from oci.enc.hosts import etc_hosts
-
-        return b64(etc_hosts(self))
 
     @property
     def oci_facts(self) -> str:
