@@ -60,8 +60,8 @@ def test_secrets_need_an_admin_and_appear_nowhere_else(
     shown = [
         client.get("/api/v1/clusters/cl1", headers=reader.bearer),
         api.get("/api/v1/clusters"),
-        api.patch("/api/v1/clusters/cl1", json={"time_server": "ntp.example.com"}),
-        api.patch("/api/v1/clusters/cl1", json={"time_server": "no such host!"}),
+        api.patch("/api/v1/clusters/cl1", json={"time_server_host": "ntp.example.com"}),
+        api.patch("/api/v1/clusters/cl1", json={"time_server_host": "no such host!"}),
         api.post("/api/v1/clusters", json={"name": "cl1", "domain": "example.com"}),
         api.get("/api/v1/openapi.json"),
     ]
