@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 from pydantic import Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
@@ -14,6 +14,7 @@ from oci.api import networks
 from oci.api.common import Input, ListQuery, Output, Page, Ref, paginate, patch_of, ref
 from oci.api.endpoint import Access, endpoint
 from oci.api.session import db, vault, write
+from oci.enc import release, served
 from oci.enrolment import clusters
 from oci.enrolment import machines as enrolment
 from oci.enrolment.options import ClusterOptions
@@ -76,7 +77,11 @@ class ClusterIpOut(Output):
     network: Ref
     address: str
     purpose: str = Field(
-        description="host: a machine's address; bmc: its BMC's; vip: the cluster's VIP"
+        description="host: a machine's address; bmc: its BMC's; vip: one of the cluster's VIPs"
+    )
+    vip_usage: str | None = Field(
+        description="for a vip: which one (api: the API's, on a public network; "
+        "sql: the SQL VIP, on the sql machines' management network); null otherwise"
     )
     hostname: str | None
     serial: str | None
@@ -119,6 +124,7 @@ def ip_out(ip: IpAddress) -> ClusterIpOut:
         network=ref(ip.network, "networks.show"),
         address=ip.address,
         purpose=ip.purpose,
+        vip_usage=ip.vip_usage,
         hostname=machine.hostname if machine else None,
         serial=machine.serial if machine else None,
         role=machine.role.name if machine and machine.role else None,
@@ -162,7 +168,19 @@ def delete(name: str) -> tuple[str, int]:
     response=ClusterOut,
 )
 def set_options(name: str, body: Any) -> ClusterOut:
-    return write(lambda s: out(clusters.set_cluster_options(s, name, body.changes())))
+    changes = body.changes()
+    chosen = changes.get("openstack_release")
+    if chosen is not None:
+        check_release(chosen)
+    return write(lambda s: out(clusters.set_cluster_options(s, name, changes)))
+
+
+def check_release(chosen: str) -> None:
+    """A release the installed Puppet modules cannot deploy is refused (400), naming the
+    one they can (422); where the modules are not installed here, nothing can be checked."""
+    module_path = current_app.config["OCI_SETTINGS"].effective_puppet_module_path
+    if served.installed_interface(module_path) is not None:
+        release.check(chosen, module_path)
 
 
 @bp.get("/clusters/<name>/secrets")

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from oci.enc import interface
+from oci.enc import interface, release
 from oci.enrolment import clusters
 from oci.models import Cluster, Machine
 from tests.helpers import enc_clusters as ec
@@ -164,3 +164,19 @@ def test_yaml_special_characters_come_out_as_plain_strings(
     assert doc["parameters"]["oci_datacenter"] == "!!python/object:__main__.X"
     # The full loader too reads them as strings: no tag survives unquoted.
     assert yaml.load(text, Loader=yaml.FullLoader) == doc
+
+
+def test_a_release_the_installed_modules_cannot_deploy_is_refused(
+    app: Flask, api: Api, database: Database
+) -> None:
+    with database.sessions() as s:
+        ec.cluster(s, app_vault(app), "cl1")
+        s.commit()
+    installed = release.installed_releases(ec.MODULE_PATH)
+    assert installed == ("zed",)  # Debian 12's openstack-puppet-modules
+    response = api.patch("/api/v1/clusters/cl1", json={"openstack_release": "epoxy"})
+    assert response.status_code == 422, response.get_data(as_text=True)
+    message = response.get_json()["error"]["message"]
+    assert "only zed works" in message
+    ok = api.patch("/api/v1/clusters/cl1", json={"openstack_release": "zed"})
+    assert ok.status_code == 200, ok.get_data(as_text=True)
