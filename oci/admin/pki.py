@@ -60,7 +60,9 @@ def pki_renew(cluster: str) -> None:
         options = cluster_options(the_cluster)
         vips = session.scalars(
             select(IpAddress.address).where(
-                IpAddress.purpose == "vip", IpAddress.network.has(cluster_id=the_cluster.id)
+                IpAddress.purpose == "vip",
+                IpAddress.vip_usage == "api",  # the API's certificate: not the SQL VIP
+                IpAddress.network.has(cluster_id=the_cluster.id),
             )
         ).all()
     with click.progressbar(nodes, label="renewing", file=sys.stderr) as bar:
@@ -102,7 +104,9 @@ def pki_api_cert(cluster: str, cert: Path | None, key: Path | None, chain: Path 
         hostname = cluster_options(the_cluster).vip_hostname
         vips = session.scalars(
             select(IpAddress.address).where(
-                IpAddress.purpose == "vip", IpAddress.network.has(cluster_id=the_cluster.id)
+                IpAddress.purpose == "vip",
+                IpAddress.vip_usage == "api",  # the API's certificate: not the SQL VIP
+                IpAddress.network.has(cluster_id=the_cluster.id),
             )
         ).all()
     if not hostname:

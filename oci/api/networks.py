@@ -27,7 +27,11 @@ class NetworkCreate(Input):
     )
     prefix_length: int = Field(description="CIDR prefix length", examples=[24])
     location: Name
-    is_public: bool = Field(False, description="Public network: reserves a VIP when attached")
+    is_public: bool = Field(
+        False,
+        description="Public network: holds the cluster's API VIP when attached, "
+        "and no machine's address",
+    )
 
 
 Interface = Annotated[
@@ -157,7 +161,8 @@ def delete(name: str) -> tuple[str, int]:
 
 @bp.post("/networks/<name>/attachment")
 @endpoint(
-    "Attach a network to a cluster for a role (network-add); a public one reserves a VIP",
+    "Attach a network to a cluster for a role (network-add): machines of the role get "
+    "addresses in it, but in a public one, which reserves the API VIP instead",
     tag=TAG,
     body=NetworkAttach,
     response=NetworkOut,
@@ -172,7 +177,7 @@ def attach(name: str, body: NetworkAttach) -> NetworkOut:
 
 @bp.delete("/networks/<name>/attachment")
 @endpoint(
-    "Detach a network from its cluster (network-remove); its VIP is released",
+    "Detach a network from its cluster (network-remove); its VIPs are released",
     tag=TAG,
     response=NetworkOut,
 )

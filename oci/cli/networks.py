@@ -119,7 +119,8 @@ def network_add(
     ROLE is a machine role (controller, compute, ...) or all, vm-net,
     ovs-bridge, ceph-cluster, ipmi. Interfaces are names (eno1) or speed
     classes: 10g1 is the first NIC of at least 10 Gbit/s, 10g2 the second.
-    A public network reserves the cluster's VIP.
+    A public network reserves the cluster's API VIP and gives no machine an
+    address (ROLE says whose NICs carry it).
 
     \b
     Examples:

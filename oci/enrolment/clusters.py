@@ -17,7 +17,6 @@ from sqlalchemy.orm import Mapped, Session
 from oci.choices import NETWORK_SPECIAL_ROLES
 from oci.enrolment import ipam
 from oci.enrolment import secrets as cluster_secrets
-from oci.enrolment.ipam import allocate
 from oci.enrolment.options import ClusterOptions
 from oci.errors import Conflict, Invalid, NotFound
 from oci.models import (
@@ -296,7 +295,10 @@ def attach_network(
 ) -> Network:
     """network-add: ``cluster``'s machines of ``role`` get addresses in it from now on.
 
-    A public network also reserves the cluster's VIP, its first free address.
+    A public network gives machines no address: it reserves the cluster's API
+    VIP, its first free address (on a /32, the address itself); ``role`` still
+    says whose network it is. A management network that serves sql machines
+    takes the SQL VIP if the cluster has sql machines and no SQL VIP yet.
     """
     network = _locked_network(session, name)
     target = reference(session, Cluster, cluster, "cluster", "cluster")
@@ -310,15 +312,19 @@ def attach_network(
     network.role = check_network_role(session, role)
     network.iface1 = iface1
     network.iface2 = iface2
+    session.flush()
     if network.is_public:
-        allocate(session, network, "vip", None)
+        ipam.reserve_vip(session, network, "api", target.name)
+    else:
+        reserve_sql_vip(session, target)
     session.flush()
     session.refresh(network)
     return network
 
 
 def detach_network(session: Session, name: str) -> Network:
-    """network-remove: the network leaves its cluster, with its VIP."""
+    """network-remove: the network leaves its cluster, with the VIPs it held. The
+    SQL VIP moves to another management network of the sql machines, if one has room."""
     network = _locked_network(session, name)
     if network.cluster_id is None:
         raise Conflict(f"network {name!r} is attached to no cluster")
@@ -328,6 +334,7 @@ def detach_network(session: Session, name: str) -> Network:
         raise Conflict(
             f"machines still hold addresses in network {name!r}: {names}; machine-remove them first"
         )
+    cluster = network.cluster
     session.execute(delete(IpAddress).where(IpAddress.network_id == network.id))
     network.cluster_id = None
     network.role = None
@@ -335,8 +342,84 @@ def detach_network(session: Session, name: str) -> Network:
     network.iface2 = None
     network.bridge_name = None
     session.flush()
+    if cluster is not None:
+        reserve_sql_vip(session, cluster, strict=False)
     session.refresh(network)
     return network
+
+
+# -- the cluster's VIPs ---------------------------------------------------------------------
+
+
+def vips(session: Session, cluster: Cluster, usage: str) -> list[IpAddress]:
+    """The cluster's ``usage`` VIPs (api: one per public network; sql: at most one)."""
+    return list(
+        session.scalars(
+            select(IpAddress)
+            .join(Network, IpAddress.network_id == Network.id)
+            .where(
+                Network.cluster_id == cluster.id,
+                IpAddress.purpose == "vip",
+                IpAddress.vip_usage == usage,
+            )
+            .order_by(Network.id)
+        )
+    )
+
+
+def _sql_machines(session: Session, cluster: Cluster) -> list[Machine]:
+    """The cluster's sql machines, first (the lowest number) first."""
+    return list(
+        session.scalars(
+            select(Machine)
+            .join(Role, Machine.role_id == Role.id)
+            .where(Machine.cluster_id == cluster.id, Role.name == "sql")
+            .order_by(func.length(Machine.hostname), Machine.hostname)
+        )
+    )
+
+
+def reserve_sql_vip(session: Session, cluster: Cluster, *, strict: bool = True) -> str | None:
+    """The cluster's SQL VIP, reserved now if the cluster has sql machines and none yet.
+
+    As OCI, it goes on a management network of the sql machines' location (the
+    first sql machine's, else the next one's): one attached with role ``sql``
+    before one with role ``all``, then the oldest. None when the cluster has no
+    sql machine or no such network yet (network-add of one reserves it then).
+    A full network is a Conflict naming it, or, unless ``strict``, skipped.
+    """
+    # The cluster's row lock serialises two first sql machines (and attaches).
+    session.scalar(select(Cluster.id).where(Cluster.id == cluster.id).with_for_update())
+    held = vips(session, cluster, "sql")
+    if held:
+        return held[0].address
+    machines = _sql_machines(session, cluster)
+    if not machines:
+        return None
+    networks = session.scalars(
+        select(Network).where(Network.cluster_id == cluster.id).order_by(Network.id)
+    ).all()
+    candidates = [
+        network
+        for location_id in dict.fromkeys(m.location_id for m in machines)
+        for network in sorted(
+            (n for n in networks if n.location_id == location_id and ipam.holds_vip(n, "sql")),
+            key=lambda n: (n.role != "sql", n.id),
+        )
+    ]
+    for network in candidates:
+        if ipam.has_room(session, network):
+            return ipam.reserve_vip(session, network, "sql", cluster.name)
+    if strict and candidates:  # every one is full: the Conflict names the first
+        return ipam.reserve_vip(session, candidates[0], "sql", cluster.name)
+    return None
+
+
+def release_sql_vip(session: Session, cluster: Cluster) -> None:
+    """The SQL VIP goes when the cluster's last sql machine does."""
+    if not _sql_machines(session, cluster):
+        for row in vips(session, cluster, "sql"):
+            session.delete(row)
 
 
 def set_network(session: Session, name: str, changes: dict[str, Any]) -> Network:

@@ -1,7 +1,11 @@
-# Writes: IP addresses (allocate only; the rest is pure).
+# Writes: IP addresses (allocate and reserve_vip; the rest is pure).
 """Addresses and names of enrolment: host names, which networks serve a role, free
-addresses and NIC speed classes (pure), and `allocate`, its one write: holding a
-network's first free address in the caller's transaction.
+addresses and NIC speed classes (pure), and its writes in the caller's
+transaction: `allocate` (a machine's or its BMC's address) and `reserve_vip`
+(one of the cluster's VIPs).
+
+OCI's rule: a machine takes addresses on non-public networks only; a public
+network holds the cluster's VIPs (the API's; on a /32, its one address).
 """
 
 from __future__ import annotations
@@ -142,23 +146,72 @@ def resolve_interfaces(
     return found, missing
 
 
-def allocate(session: Session, network: Network, purpose: str, machine: Machine | None) -> str:
-    """The first free address of ``network`` (locked by the caller), now held."""
+def gives_host_address(network: Network, machine_role: str) -> bool:
+    """Does ``network`` give a machine of ``machine_role`` an address? Never a public
+    network: it holds the cluster's VIPs only (its role says which cluster's
+    machines use it, as OCI)."""
+    return not network.is_public and serves(network.role, machine_role)
+
+
+def holds_vip(network: Network, usage: str) -> bool:
+    """Can ``network`` hold the cluster's ``usage`` VIP? The API's on a public
+    network; the SQL one on a management network of the sql machines (one that
+    gives them an address: role ``sql`` or ``all``)."""
+    if usage == "api":
+        return network.is_public
+    if usage == "sql":
+        return gives_host_address(network, "sql")
+    return False
+
+
+def _full(network: Network, for_what: str) -> Conflict:
+    return Conflict(
+        f"network {network.name!r} ({network.cidr}) has no free address left "
+        f"for {for_what}; nothing was changed",
+        {"network": network.name},
+    )
+
+
+def _take(session: Session, network: Network, for_what: str) -> str:
     taken = session.scalars(select(IpAddress.address).where(IpAddress.network_id == network.id))
     address = first_free(network.ip_network, list(taken))
     if address is None:
-        for_what = machine.serial if machine is not None else "a VIP"
+        raise _full(network, for_what)
+    return str(address)
+
+
+def has_room(session: Session, network: Network) -> bool:
+    taken = session.scalars(select(IpAddress.address).where(IpAddress.network_id == network.id))
+    return first_free(network.ip_network, list(taken)) is not None
+
+
+def allocate(session: Session, network: Network, purpose: str, machine: Machine) -> str:
+    """The first free address of ``network`` (locked by the caller), now held by
+    ``machine`` (``purpose`` host) or its BMC (bmc)."""
+    if network.is_public and purpose == "host":
         raise Conflict(
-            f"network {network.name!r} ({network.cidr}) has no free address left "
-            f"for {for_what}; nothing was changed",
-            {"network": network.name},
+            f"network {network.name!r} is public: it holds the cluster's VIPs, "
+            f"no machine's address ({machine.serial or machine.id})"
         )
+    address = _take(session, network, str(machine.serial or machine.id))
+    session.add(
+        IpAddress(network_id=network.id, address=address, machine_id=machine.id, purpose=purpose)
+    )
+    return address
+
+
+def reserve_vip(session: Session, network: Network, usage: str, cluster: str) -> str:
+    """The first free address of ``network`` (locked by the caller), now the
+    cluster's ``usage`` VIP (api, sql). On a /32 that is the network's address itself."""
+    address = _take(session, network, f"the {usage.upper()} VIP of cluster {cluster!r}")
     session.add(
         IpAddress(
             network_id=network.id,
-            address=str(address),
-            machine_id=None if machine is None else machine.id,
-            purpose=purpose,
+            address=address,
+            machine_id=None,
+            purpose="vip",
+            vip_usage=usage,
         )
     )
-    return str(address)
+    session.flush()
+    return address

@@ -2,10 +2,12 @@
 """Writes of machine enrolment: machine-add, machine-remove, machine-destroy, machine-set.
 
 machine-add does everything in one transaction: the role counter gives the
-host name, every network of the cluster that serves the role in the
-machine's location gives an address, and the first controller becomes the
-first master. Run it through oci.transactions.run: the rows it locks and the
-unique constraints make concurrent machine-adds safe across processes.
+host name, every non-public network of the cluster that serves the role in
+the machine's location gives an address (a public network holds the
+cluster's VIPs, never a machine's address), the first controller becomes the
+first master, and the first sql machine has the SQL VIP reserved. Run it
+through oci.transactions.run: the rows it locks and the unique constraints
+make concurrent machine-adds safe across processes.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from oci.enrolment import ipam
-from oci.enrolment.clusters import reference
+from oci.enrolment.clusters import reference, release_sql_vip, reserve_sql_vip
 from oci.enrolment.ipam import allocate
 from oci.enrolment.keys import drop_root_key_pair, give_root_key_pair
 from oci.enrolment.options import MachineSettings
@@ -25,6 +27,7 @@ from oci.models import Cluster, IpAddress, Location, Machine, Network, Role, Rol
 from oci.security.vault import Vault
 
 FIRST_MASTER_ROLE = "controller"
+SQL_ROLE = "sql"  # its first machine has the cluster's SQL VIP reserved
 # machine-set options kept in machine columns rather than in ``settings``.
 PLACE_FIELDS = ("datacenter", "row", "rack", "u_position")
 
@@ -104,7 +107,7 @@ def enrol(
         .with_for_update()
     ).all()
     for network in networks:
-        if ipam.serves(network.role, the_role.name):
+        if ipam.gives_host_address(network, the_role.name):
             allocate(session, network, "host", machine)
 
     machine.cluster_id = the_cluster.id
@@ -113,6 +116,8 @@ def enrol(
     machine.hostname = hostname
     session.flush()
     give_root_key_pair(session, machine, vault)
+    if the_role.name == SQL_ROLE:
+        reserve_sql_vip(session, the_cluster)
     session.refresh(machine)
     return machine
 
@@ -131,6 +136,8 @@ def _release(session: Session, machine: Machine) -> None:
         delete(IpAddress).where(IpAddress.machine_id == machine.id, IpAddress.purpose != "bmc")
     )
     drop_root_key_pair(session, machine)
+    cluster = machine.cluster
+    leaves_sql = machine.role is not None and machine.role.name == SQL_ROLE
     if machine.is_first_master:
         # The controller with the lowest number: controller-2 before controller-10.
         successor = session.scalar(
@@ -153,6 +160,8 @@ def _release(session: Session, machine: Machine) -> None:
     machine.location_id = None
     machine.hostname = None
     session.flush()
+    if leaves_sql and cluster is not None:
+        release_sql_vip(session, cluster)
 
 
 def remove_machine(session: Session, serial: str) -> None:

@@ -72,11 +72,12 @@ def _networks(session: Session, machine: Machine, role: str) -> tuple[NetworkInp
     for network in networks:
         if network.id in held:
             address: str | None = held[network.id]
-        elif (
-            network.role == "ovs-bridge"
-            and network.location_id == machine.location_id
+        elif network.location_id == machine.location_id and (
             # The machines that carry VM traffic get the bridge.
-            and ipam.serves("vm-net", role)
+            (network.role == "ovs-bridge" and ipam.serves("vm-net", role))
+            # A public network gives no machine an address: its NIC comes up
+            # without one, for the VIPs the cluster's services move onto it.
+            or (network.is_public and ipam.serves(network.role, role))
         ):
             address = None
         else:

@@ -28,7 +28,7 @@ class NetworkInput:
     cidr: str  # network address/prefix
     role: str  # a machine role, all, vm-net, ovs-bridge, ...
     interfaces: tuple[str, ...]  # resolved NIC names: one, or two for a bond
-    address: str | None  # this machine's address; None for an ovs-bridge network
+    address: str | None  # this machine's address; None for an ovs-bridge or a public network
     vlan: int | None = None
     mtu: int | None = None
     bridge: str | None = None  # an OVS bridge the network rides on

@@ -81,8 +81,9 @@ EXAMPLE: list[tuple[str, dict[str, Any]]] = [
     ),
     ("clusters", {"name": "cl1", "domain": "example.com"}),
 ]
-# network-add: every machine gets a management address, controllers a public
-# one; the public network reserves the cluster's VIP. All on the first NIC
+# network-add: every machine gets a management address; the public network
+# (role controller: the controllers carry the VIP) reserves the cluster's API
+# VIP and gives no machine an address, as OCI. All on the first NIC
 # (10 Gbit/s; the other is a 1 Gbit/s e1000e): it is the one on QEMU's user
 # network, which speaks no LACP, so no bond.
 ATTACHMENTS: list[tuple[str, dict[str, Any]]] = [

@@ -16,7 +16,12 @@ if TYPE_CHECKING:
     from oci.models.location import Location
     from oci.models.machine import Machine
 
-__all__ = ["IpAddress", "Network"]
+__all__ = ["VIP_USAGES", "IpAddress", "Network"]
+
+# What a VIP (an IpAddress of purpose vip, held by no machine) is for, as OCI's
+# ips.vip_usage: the API's VIP (on a public network), the SQL VIP (on the
+# management network of the sql machines), the messaging VIP.
+VIP_USAGES = ("api", "sql", "messaging")
 
 
 class Network(Timestamps, Base):
@@ -60,13 +65,17 @@ class Network(Timestamps, Base):
 
 class IpAddress(Base):
     """One address of a network, held by a machine (host), its BMC (bmc, set up by
-    machine-ipmi-setup) or reserved (vip)."""
+    machine-ipmi-setup) or reserved for one of the cluster's VIPs (vip: no machine,
+    ``vip_usage`` says which VIP). Machines hold no address on a public network:
+    a public network holds VIPs only."""
 
     __tablename__ = "ip_addresses"
     __table_args__ = (
         UniqueConstraint("network_id", "address"),
         # One address per machine per network; reservations have no machine.
         UniqueConstraint("network_id", "machine_id"),
+        # One VIP of each usage per network (NULL for host and bmc rows).
+        UniqueConstraint("network_id", "vip_usage"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,6 +85,7 @@ class IpAddress(Base):
         ForeignKey("machines.id", ondelete="CASCADE"), index=True
     )
     purpose: Mapped[str] = mapped_column(String(16), default="host")  # host | vip | bmc
+    vip_usage: Mapped[str | None] = mapped_column(String(16))  # VIP_USAGES; NULL but for a vip
 
     network: Mapped[Network] = relationship(back_populates="ip_addresses")
     machine: Mapped[Machine | None] = relationship(back_populates="ip_addresses")

@@ -43,7 +43,8 @@ def cluster(live_server: LiveServer, admin: Credentials, session: Session) -> Ht
     post("/clusters", {"name": "cl1", "domain": "example.com"})
     for name, address, prefix, public, role in [
         ("mgmt", "10.1.0.0", 24, False, "all"),
-        ("pub", "203.0.113.0", 26, True, "controller"),
+        ("pub", "203.0.113.0", 26, True, "controller"),  # the API VIP, no machine
+        ("ctl", "10.2.0.0", 26, False, "controller"),
         ("v6", "2001:db8:5::", 64, False, "vm-net"),
     ]:
         post(
@@ -64,8 +65,8 @@ def cluster(live_server: LiveServer, admin: Credentials, session: Session) -> Ht
     return http
 
 
-def _add(http: Http, serial: str) -> requests.Response:
-    body = {"cluster": "cl1", "role": "controller", "location": "zone1"}
+def _add(http: Http, serial: str, role: str = "controller") -> requests.Response:
+    body = {"cluster": "cl1", "role": role, "location": "zone1"}
     return http.post(f"{http.base}/machines/{serial}/enrolment", json=body, timeout=120)
 
 
@@ -86,7 +87,7 @@ def test_parallel_machine_adds_never_share_an_address_or_name(cluster: Http) -> 
     for machine in added:
         for address in machine["addresses"]:
             per_network.setdefault(address["network"]["name"], []).append(address["address"])
-    assert sorted(per_network) == ["mgmt", "pub", "v6"]
+    assert sorted(per_network) == ["ctl", "mgmt", "v6"]  # none in the public network
     for name, addresses in per_network.items():
         assert len(addresses) == PARALLEL, name
         assert len(set(addresses)) == PARALLEL, (name, Counter(addresses).most_common(2))
@@ -95,8 +96,8 @@ def test_parallel_machine_adds_never_share_an_address_or_name(cluster: Http) -> 
         f"10.1.0.{n}" for n in range(2, PARALLEL + 2)
     ]
     ips = cluster.get(f"{cluster.base}/clusters/cl1/ips", timeout=30).json()
-    vips = [i["address"] for i in ips["items"] if i["purpose"] == "vip"]
-    assert vips == ["203.0.113.2"] and vips[0] not in per_network["pub"]
+    vips = [(i["address"], i["vip_usage"]) for i in ips["items"] if i["purpose"] == "vip"]
+    assert vips == [("203.0.113.2", "api")]
     assert ips["total"] == 3 * PARALLEL + 1
 
 
@@ -143,7 +144,7 @@ def test_concurrent_cluster_sets_all_land(cluster: Http) -> None:
 def test_a_network_exhausted_by_parallel_adds_refuses_the_rest_cleanly(
     cluster: Http, database: Database
 ) -> None:
-    # pub is a /26: 62 hosts, less the gateway and the VIP: 60 controllers. 70 try at once.
+    # ctl is a /26: 62 hosts, less the gateway: 61 controllers. 70 try at once.
     for n in range(PARALLEL, 70):
         with database.sessions() as s:
             factories.machine(s, f"SN{n:03d}")
@@ -152,20 +153,34 @@ def test_a_network_exhausted_by_parallel_adds_refuses_the_rest_cleanly(
     with ThreadPoolExecutor(max_workers=20) as pool:
         responses = list(pool.map(lambda s: _add(cluster, s), serials))
     statuses = Counter(r.status_code for r in responses)
-    assert statuses == {201: 60, 409: 10}, statuses
+    assert statuses == {201: 61, 409: 9}, statuses
     for response in responses:
         if response.status_code == 409:
             assert response.json()["error"]["message"].startswith(
-                "network 'pub' (203.0.113.0/26) has no free address left for SN"
+                "network 'ctl' (10.2.0.0/26) has no free address left for SN"
             )
     ips = cluster.get(f"{cluster.base}/clusters/cl1/ips", timeout=30).json()
-    # The refused adds left nothing behind: 60 machines with 3 addresses, and the VIP.
-    assert ips["total"] == 3 * 60 + 1
+    # The refused adds left nothing behind: 61 machines with 3 addresses, and the VIP.
+    assert ips["total"] == 3 * 61 + 1
     hosts = [i["address"] for i in ips["items"]]
     assert len(set(hosts)) == len(hosts)
     machines = cluster.get(f"{cluster.base}/clusters/cl1/machines", timeout=30).json()
-    assert machines["total"] == 60
+    assert machines["total"] == 61
     # Host numbers taken by a refused add are given back with its transaction.
     assert {m["hostname"] for m in machines["items"]} == {
-        f"cl1-controller-{n}.example.com" for n in range(1, 61)
+        f"cl1-controller-{n}.example.com" for n in range(1, 62)
     }
+
+
+def test_first_sql_machines_added_at_once_reserve_one_sql_vip(cluster: Http) -> None:
+    serials = [f"SN{n:03d}" for n in range(PARALLEL)]
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        responses = list(pool.map(lambda s: _add(cluster, s, "sql"), serials))
+    assert [r.status_code for r in responses] == [201] * PARALLEL, [
+        r.text for r in responses if r.status_code != 201
+    ][:3]
+    ips = cluster.get(f"{cluster.base}/clusters/cl1/ips", timeout=30).json()["items"]
+    vips = sorted((i["network"]["name"], i["vip_usage"]) for i in ips if i["purpose"] == "vip")
+    assert vips == [("mgmt", "sql"), ("pub", "api")]
+    mgmt = [i["address"] for i in ips if i["network"]["name"] == "mgmt"]
+    assert len(mgmt) == len(set(mgmt)) == PARALLEL + 1

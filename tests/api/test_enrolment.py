@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from oci.db import Base
-from oci.models import Machine
+from oci.models import IpAddress, Machine
+from tests.helpers import factories
 from tests.helpers.api import Api
 from tests.helpers.database import Database
 from tests.helpers.enrolment import add, attach, make_cluster, network, ok
@@ -61,16 +62,16 @@ def test_machine_add_computes_names_addresses_and_first_master(cluster: Api) -> 
     assert first["hostname"] == "cl1-controller-1.example.com"
     assert first["is_first_master"] is True
     assert first["cluster"]["name"] == "cl1" and first["location"]["name"] == "zone1"
-    # .1 is the gateway; the public network's first free address went to the VIP.
+    # .1 is the gateway. The public network (attached for controllers) holds
+    # the cluster's API VIP and gives no machine an address, as OCI.
     assert {a["network"]["name"]: a["address"] for a in first["addresses"]} == {
         "mgmt": "192.168.101.2",
-        "pub": "203.0.113.3",
         "vmnet": "2001:db8:7::2",
     }
     # Interfaces by speed class resolve to this machine's NICs (eno1: 25 Gbit/s);
     # a class it has no NIC for is a warning to see before installing.
     interfaces = {a["network"]["name"]: a["interfaces"] for a in first["addresses"]}
-    assert interfaces == {"mgmt": ["eno1"], "pub": ["eno1"], "vmnet": ["eno1"]}
+    assert interfaces == {"mgmt": ["eno1"], "vmnet": ["eno1"]}
     assert first["warnings"] == ["network mgmt: no NIC of this machine is '10g2'"]
     second = ok(add(api, "S2"), 201)
     assert second["hostname"] == "cl1-controller-2.example.com"
@@ -97,10 +98,15 @@ def test_machine_add_computes_names_addresses_and_first_master(cluster: Api) -> 
     assert api.delete("/api/v1/machines/S5/enrolment").status_code == 204
 
     ips = ok(api.get("/api/v1/clusters/cl1/ips"))
-    vips = [(i["network"]["name"], i["address"]) for i in ips["items"] if i["purpose"] == "vip"]
-    assert vips == [("pub", "203.0.113.2")]
-    held = {(i["hostname"], i["address"]) for i in ips["items"] if i["purpose"] == "host"}
-    assert ("cl1-controller-1.example.com", "203.0.113.3") in held and len(held) == 9
+    vips = [
+        (i["network"]["name"], i["address"], i["vip_usage"], i["hostname"])
+        for i in ips["items"]
+        if i["purpose"] == "vip"
+    ]
+    assert vips == [("pub", "203.0.113.2", "api", None)]
+    held = {(i["network"]["name"], i["hostname"]) for i in ips["items"] if i["purpose"] == "host"}
+    assert len(held) == 7 and not [h for h in held if h[0] == "pub"]
+    assert {i["vip_usage"] for i in ips["items"] if i["purpose"] == "host"} == {None}
 
     machines = ok(api.get("/api/v1/clusters/cl1/machines"))["items"]
     assert [(m["hostname"], m["role"], m["is_first_master"]) for m in machines] == [
@@ -132,24 +138,45 @@ def test_refused_machine_adds_change_nothing(cluster: Api, database: Database) -
     assert _snapshot(database) == before
 
 
+def test_a_small_public_network_holds_no_machine_address(cluster: Api, session: Session) -> None:
+    """pub is a /28 (12 addresses past the gateway): 30 computes and 14 controllers
+    all enrol, none holds a public address, and pub holds the API VIP only."""
+    api = cluster
+    for n in range(15, 45):
+        factories.machine(session, f"S{n}")
+    session.commit()
+    for n in range(15, 45):
+        added = ok(add(api, f"S{n}", role="compute"), 201)
+        assert "pub" not in {a["network"]["name"] for a in added["addresses"]}
+    for n in range(1, 15):
+        ok(add(api, f"S{n}"), 201)
+    ips = ok(api.get("/api/v1/clusters/cl1/ips"))["items"]
+    in_pub = [
+        (i["address"], i["purpose"], i["vip_usage"]) for i in ips if i["network"]["name"] == "pub"
+    ]
+    assert in_pub == [("203.0.113.2", "vip", "api")]
+    machines = ok(api.get("/api/v1/clusters/cl1/machines"))
+    assert len(machines["items"]) == 44
+
+
 def test_an_exhausted_network_names_itself_and_changes_nothing(
     cluster: Api, database: Database
 ) -> None:
     api = cluster
-    # pub is a /28: 14 hosts, less the gateway and the VIP: 12 controllers.
-    for n in range(1, 9):
-        ok(add(api, f"S{n}"), 201)
-    for n in range(9, 13):
-        ok(add(api, f"S{n}"), 201)
+    # tiny is a /29: 6 hosts, less the gateway: 5 swift stores.
+    network(api, "tiny", "10.60.0.0", 29, "zone1")
+    ok(attach(api, "tiny", "cl1", "swiftstore"))
+    for n in range(1, 6):
+        ok(add(api, f"S{n}", role="swiftstore"), 201)
     before = _snapshot(database)
-    error = refused(add(api, "S13"), 409)
+    error = refused(add(api, "S6", role="swiftstore"), 409)
     assert error["message"] == (
-        "network 'pub' (203.0.113.0/28) has no free address left for S13; nothing was changed"
+        "network 'tiny' (10.60.0.0/29) has no free address left for S6; nothing was changed"
     )
-    assert error["details"] == {"network": "pub"}
+    assert error["details"] == {"network": "tiny"}
     assert _snapshot(database) == before
-    # A compute needs no public address: it still fits.
-    assert ok(add(api, "S13", role="compute"), 201)["hostname"] == "cl1-compute-1.example.com"
+    # A compute needs no address there: it still fits.
+    assert ok(add(api, "S6", role="compute"), 201)["hostname"] == "cl1-compute-1.example.com"
 
 
 def test_remove_frees_addresses_and_hands_over_first_master(
@@ -171,7 +198,7 @@ def test_remove_frees_addresses_and_hands_over_first_master(
     again = ok(add(api, "S1"), 201)
     assert again["hostname"] == "cl1-controller-4.example.com"
     assert again["is_first_master"] is False
-    assert {a["address"] for a in again["addresses"]} >= {"192.168.101.2", "203.0.113.3"}
+    assert {a["address"] for a in again["addresses"]} == {"192.168.101.2", "2001:db8:7::2"}
 
     assert api.delete("/api/v1/machines/S2").status_code == 204
     assert refused(api.get("/api/v1/machines/S2/enrolment"), 404)
@@ -181,6 +208,116 @@ def test_remove_frees_addresses_and_hands_over_first_master(
         ("cl1-controller-4.example.com", False),
     ]
     assert _counts(database)["machines"] == 13
+
+
+def _vips(api: Api, cluster: str = "cl1") -> list[tuple[str, str, str]]:
+    """(network, address, usage) of the cluster's VIPs."""
+    ips = ok(api.get(f"/api/v1/clusters/{cluster}/ips"))["items"]
+    return sorted(
+        (i["network"]["name"], i["address"], i["vip_usage"]) for i in ips if i["purpose"] == "vip"
+    )
+
+
+def test_the_sql_vip_comes_with_the_first_sql_machine_and_goes_with_the_last(
+    cluster: Api,
+) -> None:
+    api = cluster
+    assert _vips(api) == [("pub", "203.0.113.2", "api")]
+    ok(add(api, "S1"), 201)  # a controller: no SQL VIP
+    assert _vips(api) == [("pub", "203.0.113.2", "api")]
+    first = ok(add(api, "S2", role="sql"), 201)
+    # On the sql machines' management network, next to the first one's address.
+    assert [(a["network"]["name"], a["address"]) for a in first["addresses"]] == [
+        ("mgmt", "192.168.101.3")
+    ]
+    sql_vip = ("mgmt", "192.168.101.4", "sql")
+    assert _vips(api) == [sql_vip, ("pub", "203.0.113.2", "api")]
+    ok(add(api, "S3", role="sql"), 201)
+    assert _vips(api) == [sql_vip, ("pub", "203.0.113.2", "api")]
+    assert api.delete("/api/v1/machines/S2/enrolment").status_code == 204
+    assert _vips(api) == [sql_vip, ("pub", "203.0.113.2", "api")]
+    assert api.delete("/api/v1/machines/S3/enrolment").status_code == 204
+    assert _vips(api) == [("pub", "203.0.113.2", "api")]
+
+    # A network attached for sql comes before one for all.
+    network(api, "galera", "10.70.0.0", 24, "zone1")
+    ok(attach(api, "galera", "cl1", "sql"))
+    assert _vips(api) == [("pub", "203.0.113.2", "api")]  # no sql machine yet
+    ok(add(api, "S4", role="sql"), 201)
+    assert _vips(api) == [("galera", "10.70.0.3", "sql"), ("pub", "203.0.113.2", "api")]
+    # The last sql machine gone, so is the VIP; the next one says where it comes back.
+    assert api.delete("/api/v1/machines/S4/enrolment").status_code == 204
+    ok(add(api, "S5", role="sql", location="zone2"), 201)
+    assert _vips(api) == [("mgmt2", "192.168.102.3", "sql"), ("pub", "203.0.113.2", "api")]
+
+
+def test_the_sql_vip_waits_for_a_network_and_moves_when_it_goes(cluster: Api) -> None:
+    api = cluster
+    ok(api.post("/api/v1/locations", json={"name": "zone3", "swift_region": "region1"}), 201)
+    assert ok(add(api, "S1", role="sql", location="zone3"), 201)["addresses"] == []
+    assert _vips(api) == [("pub", "203.0.113.2", "api")]
+    network(api, "mgmt3", "192.168.103.0", 24, "zone3")
+    ok(attach(api, "mgmt3", "cl1", "all"))  # the cluster has a sql machine there
+    assert _vips(api) == [("mgmt3", "192.168.103.2", "sql"), ("pub", "203.0.113.2", "api")]
+    network(api, "galera3", "10.73.0.0", 24, "zone3")
+    ok(attach(api, "galera3", "cl1", "sql"))  # the SQL VIP has a home already
+    assert _vips(api) == [("mgmt3", "192.168.103.2", "sql"), ("pub", "203.0.113.2", "api")]
+    ok(api.delete("/api/v1/networks/mgmt3/attachment"))
+    assert _vips(api) == [("galera3", "10.73.0.2", "sql"), ("pub", "203.0.113.2", "api")]
+    ok(api.delete("/api/v1/networks/galera3/attachment"))
+    assert _vips(api) == [("pub", "203.0.113.2", "api")]
+
+
+def test_a_network_without_room_for_a_vip_says_so_and_changes_nothing(
+    cluster: Api, database: Database, session: Session
+) -> None:
+    api = cluster
+    ok(api.post("/api/v1/locations", json={"name": "zone3", "swift_region": "region1"}), 201)
+    # A /30 has one address past its gateway: the sql machine takes it, the VIP finds none.
+    network(api, "tight", "10.74.0.0", 30, "zone3")
+    ok(attach(api, "tight", "cl1", "sql"))
+    before = _snapshot(database)
+    error = refused(add(api, "S1", role="sql", location="zone3"), 409)
+    assert error["message"] == (
+        "network 'tight' (10.74.0.0/30) has no free address left for the SQL VIP of "
+        "cluster 'cl1'; nothing was changed"
+    )
+    assert error["details"] == {"network": "tight"}
+    assert _snapshot(database) == before
+
+    # A public /32 whose one address a machine held before (an older oci gave
+    # machines public addresses) has no room for the API VIP.
+    ok(api.post("/api/v1/clusters", json={"name": "cl2", "domain": "example.com"}), 201)
+    full = network(api, "full", "198.51.100.9", 32, "zone1", public=True)
+    machine = session.scalar(select(Machine).where(Machine.serial == "S14"))
+    assert machine is not None
+    session.add(IpAddress(network_id=full["id"], address="198.51.100.9", machine_id=machine.id))
+    session.commit()
+    before = _snapshot(database)
+    error = refused(attach(api, "full", "cl2", "controller"), 409)
+    assert error["message"] == (
+        "network 'full' (198.51.100.9/32) has no free address left for the API VIP of "
+        "cluster 'cl2'; nothing was changed"
+    )
+    assert _snapshot(database) == before
+
+
+def test_a_public_slash_32_is_the_api_vip_itself(api: Api, session: Session) -> None:
+    ok(api.post("/api/v1/swift-regions", json={"name": "region1"}), 201)
+    ok(api.post("/api/v1/locations", json={"name": "zone1", "swift_region": "region1"}), 201)
+    ok(api.post("/api/v1/clusters", json={"name": "cl1", "domain": "example.com"}), 201)
+    network(api, "mgmt", "192.168.101.0", 24, "zone1")
+    network(api, "vip", "198.51.100.7", 32, "zone1", public=True)
+    ok(attach(api, "mgmt", "cl1", "all"))
+    ok(attach(api, "vip", "cl1", "all"))  # role all: every machine, yet no public address
+    assert _vips(api) == [("vip", "198.51.100.7", "api")]
+    for n in (1, 2, 3):
+        factories.machine(session, f"S{n}")
+    session.commit()
+    for serial, role in (("S1", "controller"), ("S2", "compute"), ("S3", "sql")):
+        added = ok(add(api, serial, role=role), 201)
+        assert [a["network"]["name"] for a in added["addresses"]] == ["mgmt"]
+    assert _vips(api) == [("mgmt", "192.168.101.5", "sql"), ("vip", "198.51.100.7", "api")]
 
 
 def test_network_add_set_remove(cluster: Api, database: Database) -> None:

@@ -85,7 +85,9 @@ def test_an_enrolled_controller(cluster: Api, session: Session, node_settings: S
     assert networks["mgmt"].interfaces == ("eno1", "eno2")  # 25g1, 25g2
     assert networks["mgmt"].address == "192.168.101.2"
     assert networks["mgmt6"].address == "2001:db8:1::2"
+    # the public network: its NICs and VLAN, no address (it holds the VIPs)
     assert (networks["pub"].vlan, networks["pub"].is_public) == (100, True)
+    assert (networks["pub"].interfaces, networks["pub"].address) == (("eno1", "eno2"), None)
     assert (networks["vmnet"].interfaces, networks["vmnet"].mtu) == (("eno3",), 9000)
     # the OVS bridge network: no address, on the machines that carry VM traffic
     assert (networks["ext"].interfaces, networks["ext"].address) == (("eno4",), None)
@@ -108,7 +110,7 @@ def test_an_enrolled_controller(cluster: Api, session: Session, node_settings: S
     bundle = {f.path: f.content.decode(errors="replace") for f in plan.bundle_files(inputs)}
     interfaces = bundle["target/etc/network/interfaces"]
     for stanza in ("iface bond0 inet static", "iface bond0 inet6 static",
-                   "iface bond0.100 inet static", "iface eno3 inet static",
+                   "iface bond0.100 inet manual", "iface eno3 inet static",
                    "iface br-ex inet manual", "allow-br-ex eno4"):  # fmt: skip
         assert stanza in interfaces, stanza
     assert "OCI_STATUS_URL=" + URL + "/api/v1/machines/S1/status" in bundle["install.env"]

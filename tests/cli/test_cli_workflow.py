@@ -75,21 +75,17 @@ EXPECTED_MACHINES = [
     ["swift01-swiftstore-2.example.com", "C6", "swiftstore", "no"],
     ["swift01-swiftstore-3.example.com", "C7", "swiftstore", "no"],
 ]
-# .1 of each network is its gateway; the public network's first free address is the VIP.
+# .1 of each network is its gateway. The public network holds the cluster's API
+# VIP and no machine's address (as OCI), though network-add gave it role all.
 EXPECTED_IPS = [
-    ["pub-net", "192.168.106.2", "vip", ""],
-    ["pub-net", "192.168.106.3", "host", "swift01-controller-1.example.com"],
-    ["pub-net", "192.168.106.4", "host", "swift01-controller-2.example.com"],
-    ["pub-net", "192.168.106.5", "host", "swift01-controller-3.example.com"],
-    ["pub-net", "192.168.106.6", "host", "swift01-swiftproxy-1.example.com"],
-    ["pub-net", "192.168.106.7", "host", "swift01-swiftstore-1.example.com"],
-    ["reg-1-zone-1-net1", "192.168.101.2", "host", "swift01-controller-1.example.com"],
-    ["reg-1-zone-1-net1", "192.168.101.3", "host", "swift01-controller-2.example.com"],
-    ["reg-1-zone-1-net1", "192.168.101.4", "host", "swift01-controller-3.example.com"],
-    ["reg-1-zone-1-net1", "192.168.101.5", "host", "swift01-swiftproxy-1.example.com"],
-    ["reg-1-zone-1-net1", "192.168.101.6", "host", "swift01-swiftstore-1.example.com"],
-    ["reg-2-zone-1-net1", "192.168.103.2", "host", "swift01-swiftstore-2.example.com"],
-    ["reg-2-zone-2-net1", "192.168.104.2", "host", "swift01-swiftstore-3.example.com"],
+    ["pub-net", "192.168.106.2", "vip", "api", ""],
+    ["reg-1-zone-1-net1", "192.168.101.2", "host", "", "swift01-controller-1.example.com"],
+    ["reg-1-zone-1-net1", "192.168.101.3", "host", "", "swift01-controller-2.example.com"],
+    ["reg-1-zone-1-net1", "192.168.101.4", "host", "", "swift01-controller-3.example.com"],
+    ["reg-1-zone-1-net1", "192.168.101.5", "host", "", "swift01-swiftproxy-1.example.com"],
+    ["reg-1-zone-1-net1", "192.168.101.6", "host", "", "swift01-swiftstore-1.example.com"],
+    ["reg-2-zone-1-net1", "192.168.103.2", "host", "", "swift01-swiftstore-2.example.com"],
+    ["reg-2-zone-2-net1", "192.168.104.2", "host", "", "swift01-swiftstore-3.example.com"],
 ]
 
 
@@ -129,10 +125,12 @@ def test_the_oci_readme_walkthrough(
         "-c",
         "purpose",
         "-c",
+        "vip_usage",
+        "-c",
         "hostname",
     )
     assert [line.split(",") for line in ips.splitlines()] == [
-        ["network", "address", "purpose", "hostname"],
+        ["network", "address", "purpose", "vip_usage", "hostname"],
         *EXPECTED_IPS,
     ]
     networks = cli.json("cluster-show-networks", "swift01")

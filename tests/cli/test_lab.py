@@ -132,7 +132,10 @@ def test_lab_up_use_down(tmp_path: Path) -> None:
             ("public", "controller"),
         ]
         ips = ocicli_json("cluster-show-ips", "cl1")
-        assert [(i["address"], i["purpose"]) for i in ips] == [("203.0.113.2", "vip")]
+        # The public network holds the API VIP; no machine takes an address there.
+        assert [(i["address"], i["purpose"], i["vip_usage"]) for i in ips] == [
+            ("203.0.113.2", "vip", "api")
+        ]
         assert ocicli_json("machine-list") == []
         # The server reads the lab's profiles file (hands-free enrolment, oci/lab/enrol.py).
         profiles_file = lab / "profiles" / "lab.yaml"

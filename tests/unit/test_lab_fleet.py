@@ -144,8 +144,8 @@ def test_progress_lines_say_what_the_inventory_holds() -> None:
         "role": {"id": 1, "name": "controller", "url": "/api/v1/roles/controller"},
         "location": {"id": 1, "name": "zone1", "url": "/api/v1/locations/zone1"},
         "ip_addresses": [
+            # none on the public network: it holds the cluster's VIP only
             {"network": "mgmt-zone1", "address": "192.168.101.2", "purpose": "host"},
-            {"network": "public", "address": "203.0.113.3", "purpose": "host"},
         ],
     }
     assert detail("located", full) == "dc1-r2-rack5-sw1:swp1, dc1-r2-rack5-sw2:swp1"
@@ -153,7 +153,7 @@ def test_progress_lines_say_what_the_inventory_holds() -> None:
     assert detail("placed", full) == "rack dc1/2/5 U1, aggregate az-dc1-r2"
     assert detail("enrolled", full) == (
         "cl1-controller-1.example.com: cluster cl1, role controller, AZ zone1, "
-        "192.168.101.2 (mgmt-zone1), 203.0.113.3 (public)"
+        "192.168.101.2 (mgmt-zone1)"
     )
     assert where(full) == "cl1-controller-1.example.com (controller) in zone1, rack 5 U1"
     assert where({"rack": "5", "u_position": None, "hostname": None}) == "rack 5"
