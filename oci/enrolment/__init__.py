@@ -1,9 +1,10 @@
 """Placing machines into clusters: Swift regions, locations, networks and
 clusters (`clusters`), machine-add/-remove/-set (`machines`), addresses and host
 names (`ipam`), typed options (`options`), generated cluster secrets
-(`secrets`) and hands-free enrolment (`automation`).
+(`secrets`), machines' root SSH key pairs and the fill of what older clusters
+lack (`keys`) and hands-free enrolment (`automation`).
 
 May import: models, matching, inventory, security (vault, PKI) and the
 infrastructure modules. Writes: `clusters`, `machines`, `ipam.allocate`,
-`automation`; `ipam` (but `allocate`), `options` and `secrets` are pure.
+`keys`, `automation`; `ipam` (but `allocate`), `options` and `secrets` are pure.
 """
