@@ -24,5 +24,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("clusters", schema=None) as batch_op:
-        batch_op.drop_column("enc_serial")
+    # Not a batch: on SQLite a batch copies the table, and dropping the old clusters
+    # table would cascade to every cluster's secrets. SQLite (3.35+) drops a column itself.
+    op.drop_column("clusters", "enc_serial")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,3 +50,34 @@ def test_mariadb_tables_compare_text_exactly(database: Database) -> None:
         ).all()
     assert len(rows) == len(Base.metadata.tables)
     assert {collation for _, collation in rows} == {"utf8mb4_nopad_bin"}, rows
+
+
+def test_going_down_from_0011_keeps_every_clusters_secrets_on_sqlite(tmp_path: Path) -> None:
+    """0011's downgrade drops clusters.enc_serial without copying the table: a copy
+    would cascade to cluster_secrets and lose every cluster's secrets."""
+    from sqlalchemy import create_engine, text
+
+    from oci import migrate
+
+    url = f"sqlite:///{tmp_path}/oci.db"
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    with engine.begin() as c:
+        c.execute(
+            text(
+                "INSERT INTO clusters (name, domain, options, enc_serial, created_at, updated_at)"
+                " VALUES ('cl1', 'example.com', '{}', 3, '2026-01-01', '2026-01-01')"
+            )
+        )
+        c.execute(
+            text(
+                "INSERT INTO cluster_secrets (cluster_id, name, ciphertext)"
+                " SELECT id, 'nova/db', 'token' FROM clusters"
+            )
+        )
+    migrate.downgrade(url, "0010")
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM cluster_secrets")).scalar() == 1
+        columns = [row[1] for row in c.execute(text("PRAGMA table_info(clusters)"))]
+    assert "enc_serial" not in columns
+    engine.dispose()

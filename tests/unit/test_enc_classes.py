@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -77,11 +78,13 @@ def test_a_missing_secret_is_a_conflict_naming_it() -> None:
     assert caught.value.details == {"missing_secrets": ["nova/messaging"]}
 
 
-def compute_params(cluster: ClusterBuilder, host: str = "cl1-compute-1.example.com") -> dict:
+def compute_params(
+    cluster: ClusterBuilder, host: str = "cl1-compute-1.example.com"
+) -> dict[str, Any]:
     return classes.classes(cluster.snapshot(host, DATA_DISKS))["oci::compute"]
 
 
-def controller_params(cluster: ClusterBuilder) -> dict:
+def controller_params(cluster: ClusterBuilder) -> dict[str, Any]:
     return classes.classes(cluster.snapshot("cl1-controller-1.example.com"))["oci::controller"]
 
 
