@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app
+from sqlalchemy import select
 
 from oci.api.endpoint import Access, endpoint
 from oci.api.session import db, vault
 from oci.enc import served
+from oci.errors import NotFound
+from oci.models import Machine
 
 bp = Blueprint("enc", __name__)
 TAG = "enc"
@@ -33,4 +36,22 @@ def show(fqdn: str) -> Response:
     )
     response = Response(text, mimetype=MEDIA_TYPE)
     response.headers["Cache-Control"] = "no-store"  # secrets: never kept by a proxy
+    return response
+
+
+@bp.get("/enc/<fqdn>/applied")
+@endpoint(
+    "The ENC document of the node's last successful Puppet run (YAML), as recorded when "
+    "it reported puppet-success; 404 before any. Holds secrets: admins only",
+    tag=TAG,
+    access=Access.SECRET,
+)
+def applied(fqdn: str) -> Response:
+    machine = db().scalar(select(Machine).where(Machine.hostname == fqdn))
+    if machine is None:
+        raise NotFound(f"no enrolled machine with host name {fqdn!r}")
+    if machine.enc_applied is None:
+        raise NotFound(f"no successful Puppet run of {fqdn} is recorded yet")
+    response = Response(vault().decrypt(machine.enc_applied), mimetype=MEDIA_TYPE)
+    response.headers["Cache-Control"] = "no-store"
     return response

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 from pydantic import Field, StringConstraints
 from sqlalchemy.orm import Session
 
 from oci.api.common import Input, Output
 from oci.api.endpoint import Access, endpoint
-from oci.api.session import write
-from oci.errors import Forbidden
+from oci.api.session import vault, write
+from oci.enc import served
+from oci.errors import Forbidden, NotFound, OciError
 from oci.inventory import status as machine_status
+from oci.inventory.machines import machine_by_key
 from oci.models import MachineStatus
 
 bp = Blueprint("status", __name__)
@@ -50,9 +52,42 @@ def set_status(key: str, body: StatusIn) -> StatusOut:
     address = request.remote_addr if caller is None else None
 
     def work(session: Session) -> StatusOut:
+        applied = None
+        if body.status is MachineStatus.PUPPET_SUCCESS:
+            # The document as Puppet finished with it: enc-show --diff compares with it.
+            applied = current_document(session, key)
         machine = machine_status.change_status(
-            session, key, body.status, caller_address=address, message=body.message
+            session,
+            key,
+            body.status,
+            caller_address=address,
+            message=body.message,
+            applied_document=applied,
         )
         return StatusOut(serial=machine.serial, hostname=machine.hostname, status=machine.status)
 
     return write(work)
+
+
+def current_document(session: Session, key: str) -> str | None:
+    """The machine's ENC document now, encrypted; None if it has none (not enrolled,
+    or the ENC refuses it: the status change must not fail for that)."""
+    try:
+        hostname = machine_by_key(session, key).hostname
+    except NotFound:
+        return None
+    if hostname is None:
+        return None
+    settings = current_app.config["OCI_SETTINGS"]
+    try:
+        text = served.text(
+            session,
+            hostname,
+            vault(),
+            pki=current_app.extensions.get("oci_pki"),
+            overrides_dir=settings.enc_overrides_dir,
+            module_path=settings.effective_puppet_module_path,
+        )
+    except OciError:
+        return None
+    return vault().encrypt(text)

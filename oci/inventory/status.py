@@ -62,6 +62,7 @@ def change_status(
     *,
     caller_address: str | None = None,
     message: str | None = None,
+    applied_document: str | None = None,
 ) -> Machine:
     """Move machine `key` to `wanted` if its lifecycle allows it.
 
@@ -83,6 +84,8 @@ def change_status(
     except InvalidTransition as exc:
         raise Conflict(str(exc), {"current": current.value, "wanted": wanted.value}) from exc
     machine.status = wanted
+    if wanted is MachineStatus.PUPPET_SUCCESS and applied_document is not None:
+        machine.enc_applied = applied_document  # encrypted by the caller
     text = f"status {current.value} -> {wanted.value}"
     session.add(
         MachineEvent(

@@ -29,7 +29,15 @@ ALL = -1  # "every cluster"
 _IGNORED = (DiscoveryReport, MachineEvent, SshHostKey, HardwareProfile, SwitchRule, User, ApiToken)
 # Machine columns that change all the time and reach no document.
 _VOLATILE = frozenset(
-    {"last_seen", "first_seen", "discovery_count", "facts_digest", "updated_at", "bmc_setup_until"}
+    {
+        "last_seen",
+        "first_seen",
+        "discovery_count",
+        "facts_digest",
+        "updated_at",
+        "bmc_setup_until",
+        "enc_applied",
+    }
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from oci.db import Base
@@ -98,6 +98,9 @@ class Machine(Timestamps, Base):
     # While machine-ipmi-setup runs on this machine: when that run ends at the
     # latest. A second run is refused until then (two would fight over the BMC).
     bmc_setup_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The ENC document of its last successful Puppet run, encrypted (it holds secrets):
+    # what `ocicli enc-show --diff` compares today's document with.
+    enc_applied: Mapped[str | None] = mapped_column(Text())
 
     cluster: Mapped[Cluster | None] = relationship(back_populates="machines")
     role: Mapped[Role | None] = relationship()

@@ -180,3 +180,35 @@ def test_a_release_the_installed_modules_cannot_deploy_is_refused(
     assert "only zed works" in message
     ok = api.patch("/api/v1/clusters/cl1", json={"openstack_release": "zed"})
     assert ok.status_code == 200, ok.get_data(as_text=True)
+
+
+def puppet_success(api: Api, key: str) -> None:
+    for status in ("installing", "installed", "firstboot", "puppet-running", "puppet-success"):
+        response = api.post(f"/api/v1/machines/{key}/status", json={"status": status})
+        assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def test_the_document_of_the_last_successful_puppet_run_is_kept(
+    app: Flask, api: Api, database: Database
+) -> None:
+    with database.sessions() as s:
+        ec.cluster(s, app_vault(app), "cl1")
+        ec.enrol(s, "cl1", "controller", 1)
+        (fqdn,) = ec.enrol(s, "cl1", "compute", 1)
+        s.commit()
+    response = api.get(f"/api/v1/enc/{fqdn}/applied")
+    assert response.status_code == 404
+    assert "no successful Puppet run" in response.get_json()["error"]["message"]
+    then = api.get(f"/api/v1/enc/{fqdn}").get_data(as_text=True)
+    puppet_success(api, fqdn)
+    applied = api.get(f"/api/v1/enc/{fqdn}/applied")
+    assert applied.status_code == 200
+    assert applied.get_data(as_text=True) == then
+    # Stored encrypted: it holds the node's secrets.
+    with database.sessions() as s:
+        stored = s.scalar(select(Machine.enc_applied).where(Machine.hostname == fqdn))
+    assert stored is not None and "pass_nova_messaging" not in stored
+    # A change after the run: today's document differs, the applied one stays.
+    assert api.patch("/api/v1/clusters/cl1", json={"region_name": "Paris"}).status_code == 200
+    assert api.get(f"/api/v1/enc/{fqdn}/applied").get_data(as_text=True) == then
+    assert "region_name: Paris" in api.get(f"/api/v1/enc/{fqdn}").get_data(as_text=True)

@@ -158,3 +158,33 @@ def test_the_overrides_directory_is_a_setting(tmp_path: Path) -> None:
     env = {"OCI_CONFIG": str(tmp_path / "absent"), "OCI_ENC_OVERRIDES_DIR": "/srv/enc"}
     (tmp_path / "absent").write_text("")
     assert load_settings(env).enc_overrides_dir == Path("/srv/enc")
+
+
+def test_a_document_the_installed_module_would_refuse_is_a_409_naming_the_parameter(
+    settings: Settings, database: Database, admin: Credentials, tmp_path: Path
+) -> None:
+    """The server reads the module's interface from the module path: a module whose
+    oci::compute lost a parameter we send makes the ENC refuse, naming it, before
+    Puppet would."""
+    import shutil
+
+    overlay = tmp_path / "overlay"
+    shutil.copytree("/usr/share/puppet/modules/oci", overlay / "oci", symlinks=True)
+    compute_pp = overlay / "oci" / "manifests" / "compute.pp"
+    lines = compute_pp.read_text().splitlines(keepends=True)
+    compute_pp.write_text("".join(line for line in lines if "$region_name" not in line))
+    path = f"{overlay}:/usr/share/puppet/modules"
+    app = create_app(settings.model_copy(update={"puppet_module_path": path}))
+    try:
+        with database.sessions() as s:
+            ec.cluster(s, app.extensions["oci_vault"], "cl1")
+            (fqdn,) = ec.enrol(s, "cl1", "compute", 1)
+            s.commit()
+        response = app.test_client().get(f"/api/v1/enc/{fqdn}", headers=admin.bearer)
+        assert response.status_code == 409, response.get_data(as_text=True)
+        error = response.get_json()["error"]
+        assert error["details"]["puppet_errors"] == [
+            "Class[Oci::Compute]: has no parameter named 'region_name'"
+        ]
+    finally:
+        app.extensions["oci_engine"].dispose()

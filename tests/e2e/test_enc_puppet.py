@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import os
-import re
-import shutil
+import shlex
 import subprocess
-import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import uuid
 from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
-from oci.enrolment import clusters
 from oci.security.vault import Vault
 from tests.helpers import enc_clusters as ec
 from tests.helpers import puppet
@@ -123,91 +120,144 @@ def test_the_enc_command_fails_loudly(
     assert "unknown key(s) tokn" in failure(run_enc("--config", str(typo), compute))
 
 
-# -- Real Puppet -------------------------------------------------------------------------
+# -- Real Puppet: Debian's puppet-module-oci and the OpenStack modules ------------------
 
-needs_puppet = pytest.mark.skipif(not puppet.available(), reason="puppet is not installed")
-
-
-def enc_command(cfg: Path) -> str:
-    return f"{BIN / 'oci-puppet-enc'} --config {cfg}"
+needs_modules = pytest.mark.skipif(
+    puppet.modules_available() is not None, reason=str(puppet.modules_available())
+)
 
 
-def compile_all(workdir: Path, environments: Path, enc: str, hosts: list[str]) -> dict[str, str]:
-    """Puppet's errors per host that did not compile (exit status not 0)."""
-
-    def one(fqdn: str) -> tuple[str, str | None]:
-        result = puppet.apply(workdir / fqdn, environments, enc, fqdn)
-        return fqdn, None if result.returncode == 0 else puppet.errors(result)
-
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        outcomes = list(pool.map(one, hosts))
-    return {fqdn: error for fqdn, error in outcomes if error is not None}
+def enc_executable(directory: Path, cfg: Path) -> Path:
+    """What puppet.conf's external_nodes names: oci-puppet-enc with its configuration."""
+    script = directory / "enc"
+    command = " ".join(shlex.quote(str(part)) for part in (BIN / "oci-puppet-enc", "--config", cfg))
+    script.write_text(f'#!/bin/sh\nexec {command} "$@"\n')
+    script.chmod(0o755)
+    return script
 
 
-@needs_puppet
-@pytest.mark.slow
-def test_every_machine_of_the_reference_cluster_compiles(
+SELECT = puppet.Select(
+    types=(
+        "Class",
+        "Package",
+        "Nova_config",
+        "Swift::Storage::Disk",
+        "Cinder::Backend::Iscsi",
+        "Ceph::Key",
+        "Ssh_authorized_key",
+    ),
+    params=True,
+)
+
+
+@needs_modules
+def test_the_reference_cluster_compiles_with_debian_modules(
     live_server: LiveServer, admin: Credentials, tmp_path: Path
 ) -> None:
-    if live_server.database.backend != "sqlite":
-        pytest.skip("Puppet's compile does not depend on the database: run on SQLite only")
+    """Every node of the reference cluster (and its Swift-only partner), its document
+    fetched through oci-puppet-enc from a live server, compiled and to_ral-validated by
+    Puppet in one process with the Debian modules, a facts file per node from the
+    inventory, private Puppet directories."""
     with live_server.database.sessions() as s:
         built = ec.reference(s, server_vault(live_server))
-        # The Swift-only cluster peers by BGP: the Oci::Bgp shape is compiled too.
-        clusters.set_cluster_options(s, "swift1", {"bgp_to_host": True})
-        s.commit()
-    hosts = [fqdn for roles in built.values() for names in roles.values() for fqdn in names]
-    assert len(hosts) == 30
+        addresses = ec.management_addresses(s)
     cfg = config(tmp_path / "enc.toml", live_server.url, admin.token)
-    environments = puppet.environment(tmp_path / "puppet")
-    started = time.monotonic()
-    failed = compile_all(tmp_path / "nodes", environments, enc_command(cfg), hosts)
-    print(f"\n{len(hosts)} catalogs compiled in {time.monotonic() - started:.1f} s")
+    # The swift module's own fact: the file system UUID of each data disk, once formatted.
+    facts = {
+        fqdn: puppet.node_facts(
+            fqdn,
+            addresses[fqdn],
+            extra={
+                "swift_device_uuids": {
+                    d: str(uuid.uuid5(uuid.NAMESPACE_DNS, fqdn + d)) for d in ("nvme0n1", "sdb")
+                }
+            },
+        )
+        for roles in built.values()
+        for hosts in roles.values()
+        for fqdn in hosts
+    }
+    overlay = tmp_path / "overlay"
+    made = puppet.build_overlay(overlay)
+    assert made.returncode == 0, made.stdout + made.stderr
+    results = puppet.compile_nodes(
+        tmp_path / "compile",
+        enc_executable(tmp_path, cfg),
+        facts,
+        (overlay, puppet.DEBIAN_MODULES),
+        SELECT,
+    )
+    failed = {name: r.error for name, r in results.items() if not r.ok}
     assert failed == {}
+    cl1 = built["cl1"]
+    for fqdn in cl1["controller"]:
+        result = results[fqdn]
+        assert result.has("Class", "Keystone"), fqdn
+        assert result.has("Class", "Nova::Api"), fqdn
+        assert result.resource_count > 2000, (fqdn, result.resource_count)
+    gpu = results[cl1["compute"][0]]
+    assert gpu.has("Package", "nova-compute")
+    alias = gpu.find("Nova_config", "pci/alias")
+    assert alias is not None and alias.params is not None
+    aliases = str(alias.params.get("value"))
+    assert '"name":"t4"' in aliases.replace(" ", "") and '"name":"a100"' in aliases.replace(" ", "")
+    plain = results[cl1["compute"][1]].find("Nova_config", "pci/alias")
+    assert plain is not None and plain.params == {
+        "value": "<SERVICE DEFAULT>",
+        "notify": ["Anchor[nova::config::end]"],
+    }
+    for fqdn in cl1["cephosd"]:
+        assert results[fqdn].has("Ceph::Key", "client.bootstrap-osd"), fqdn
+    # Swift stores hand the machine's data disks (not the system disk sda) to Swift.
+    for fqdn in cl1["swiftstore"] + built["swift1"]["swiftstore"]:
+        disks = sorted(r.title for r in results[fqdn].resources if r.type == "Swift::Storage::Disk")
+        assert disks == ["nvme0n1", "sdb"], fqdn
+    for fqdn in cl1["volume"]:
+        assert results[fqdn].has("Cinder::Backend::Iscsi", "LVM_1"), fqdn
+    # Every compute trusts every compute's root key (OCI's authorized_keys_hash).
+    prefix = "oci-auto-authorized-keys-hash-"
+    keys = [r.title for r in results[cl1["compute"][1]].resources if r.title.startswith(prefix)]
+    assert sorted(keys) == sorted(prefix + fqdn for fqdn in cl1["compute"])
 
 
-def _broken_module(tmp_path: Path, edit: Callable[[str], str]) -> Path:
-    copy = tmp_path / "oci-module"
-    shutil.copytree(puppet.MODULE, copy)
-    manifest = copy / "manifests" / "compute.pp"
-    manifest.write_text(edit(manifest.read_text()))
-    return copy
-
-
-@needs_puppet
-@pytest.mark.slow
+@needs_modules
 @pytest.mark.parametrize(
-    ("edit", "message"),
+    ("damage", "message"),
     [
-        (
-            lambda text: re.sub(r"Boolean(\s+)\$dhcp_agent", r"Integer\1$dhcp_agent", text),
-            "parameter 'dhcp_agent' expects an Integer value, got Boolean",
-        ),
-        (
-            lambda text: re.sub(r"\n\s*Array\[Oci::Gpu\]\s+\$gpus,", "", text),
-            "has no parameter named 'gpus'",
-        ),
+        ("misnamed", "has no parameter named 'cluster'"),
+        ("key_with_type", "Key must not contain whitespace"),
     ],
-    ids=["wrong-type", "undeclared-parameter"],
 )
-def test_a_wrong_parameter_or_type_fails_the_compile(
-    live_server: LiveServer, admin: Credentials, tmp_path: Path, edit, message
+def test_a_misnamed_parameter_or_a_wrong_key_shape_fails_the_compile(
+    live_server: LiveServer, admin: Credentials, tmp_path: Path, damage: str, message: str
 ) -> None:
-    if live_server.database.backend != "sqlite":
-        pytest.skip("Puppet's compile does not depend on the database: run on SQLite only")
     with live_server.database.sessions() as s:
         ec.cluster(s, server_vault(live_server), "cl1")
+        ec.enrol(s, "cl1", "controller", 1)
         (fqdn,) = ec.enrol(s, "cl1", "compute", 1)
         s.commit()
-    cfg = config(tmp_path / "enc.toml", live_server.url, admin.token)
-    good = puppet.apply(
-        tmp_path / "good", puppet.environment(tmp_path / "p1"), enc_command(cfg), fqdn
+        addresses = ec.management_addresses(s)
+    text = requests.get(f"{live_server.url}/api/v1/enc/{fqdn}", headers=admin.bearer, timeout=20)
+    document = yaml.safe_load(text.text)
+    good = puppet.compile_nodes(
+        tmp_path / "good",
+        puppet.enc_script(tmp_path / "good-enc", {fqdn: document}),
+        {fqdn: puppet.node_facts(fqdn, addresses[fqdn])},
     )
-    assert good.returncode == 0, puppet.errors(good)
-    broken = puppet.environment(tmp_path / "p2", _broken_module(tmp_path, edit))
-    result = puppet.apply(tmp_path / "bad", broken, enc_command(cfg), fqdn)
-    assert result.returncode == 1
-    assert message in puppet.errors(result)
+    assert good[fqdn].ok, good[fqdn].error
+    if damage == "misnamed":
+        document["classes"]["oci::compute"]["cluster"] = "cl1"
+    else:
+        keys = document["classes"]["oci::generic"]["authorized_keys_hash"]
+        for host, body in keys.items():
+            keys[host] = f"ssh-rsa {body} root@{host}"
+    bad = puppet.compile_nodes(
+        tmp_path / "bad",
+        puppet.enc_script(tmp_path / "bad-enc", {fqdn: document}),
+        {fqdn: puppet.node_facts(fqdn, addresses[fqdn])},
+    )
+    assert not bad[fqdn].ok
+    assert message in str(bad[fqdn].error)
 
 
 def test_ocicli_shows_documents_and_sets_the_enc_options(
@@ -227,11 +277,11 @@ def test_ocicli_shows_documents_and_sets_the_enc_options(
         (fqdn,) = ec.enrol(s, "cl1", "controller", 1)
         s.commit()
     options = cli.json(
-        "cluster-set", "cl1", "--remote-swift-cluster", "swift1", "--bgp-to-host", "yes",
-        "--ceph-osds-on-computes", "no", "--bgp-asn-base", "4210000000",
+        "cluster-set", "cl1", "--remote-swift-cluster", "swift1", "--bgp-to-the-host", "yes",
+        "--bgp-asn-base", "4210000000",
     )  # fmt: skip
     assert options["remote_swift_cluster"] == "swift1"
-    assert (options["bgp_to_host"], options["bgp_asn_base"]) == (True, 4_210_000_000)
+    assert (options["bgp_to_the_host"], options["bgp_asn_base"]) == (True, 4_210_000_000)
     shown = cli("enc-show", fqdn)
     assert (
         shown
@@ -240,7 +290,23 @@ def test_ocicli_shows_documents_and_sets_the_enc_options(
         ).text
     )
     assert "glance_backend: swift" in shown
+    assert "bgp_to_the_host: true" in shown
     assert "no enrolled machine" in cli.fails("enc-show", "nobody.example.com")
+    # --diff: what the next Puppet run changes since the last successful one.
+    assert "no successful Puppet run" in cli.fails("enc-show", fqdn, "--diff")
+    for status in ("installing", "installed", "firstboot", "puppet-running", "puppet-success"):
+        requests.post(
+            f"{live_server.url}/api/v1/machines/{fqdn}/status",
+            json={"status": status},
+            headers=admin.bearer,
+            timeout=20,
+        ).raise_for_status()
+    assert cli("enc-show", fqdn, "--diff") == ""
+    cli("cluster-set", "cl1", "--region-name", "Paris")
+    diff = cli("enc-show", fqdn, "--diff")
+    assert f"--- {fqdn} at its last successful Puppet run" in diff
+    assert "-    region_name: RegionOne" in diff
+    assert "+    region_name: Paris" in diff
     assert "no cluster named 'nope'" in cli.fails(
         "cluster-set", "cl1", "--remote-swift-cluster", "nope"
     )
