@@ -164,7 +164,7 @@ def test_the_oci_readme_walkthrough(
     assert "nothing to set" in cli.run("cluster-set", "swift01").stderr
     unknown = cli.run("cluster-set", "swift01", "--colour", "red")
     assert unknown.returncode == 2
-    assert "no such option: --colour; valid options: --admin-email-address, --aodh-" in (
+    assert "no such option: --colour; valid options: --admin-email-address, --amp-" in (
         unknown.stderr
     )
     assert "--column, --cpu-mode, --cpu-model, --cpu-model-extra-flags" in unknown.stderr
