@@ -152,3 +152,16 @@ def params(session: Session, vault: Vault, fqdn: str) -> dict[str, Any]:
     """The class parameters of the node's role."""
     classes = enc(session, vault, fqdn)["classes"]
     return list(classes.values())[-1]
+
+
+def management_addresses(session: Session) -> dict[str, str]:
+    """Host name -> the machine's address on its cluster's management network."""
+    from oci.models import IpAddress, Machine, Network
+
+    rows = session.execute(
+        select(Machine.hostname, IpAddress.address)
+        .join(IpAddress, IpAddress.machine_id == Machine.id)
+        .join(Network, Network.id == IpAddress.network_id)
+        .where(Network.name.like("%-mgmt"), IpAddress.purpose == "host")
+    ).all()
+    return {str(hostname): str(address) for hostname, address in rows}
