@@ -20,22 +20,6 @@ from oci.enc.snapshot import Snapshot
 from oci.enc.values import Values, b64
 from oci.enrolment.options import enc_options
 
-# The roles with a class of their own in puppet-module-oci that oci enrols.
-ROLES = (
-    "controller",
-    "compute",
-    "network",
-    "volume",
-    "sql",
-    "messaging",
-    "cephmon",
-    "cephosd",
-    "swiftproxy",
-    "swiftstore",
-    "dns",
-    "debmirror",
-)
-
 _MACHINE = "region_name openstack_release machine_hostname machine_ip"
 _MASTERS = "first_master first_master_ip all_masters all_masters_ip"
 _VIP = "vip_hostname vip_ipaddr vip_netmask self_signed_api_cert"

@@ -12,6 +12,8 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING
 
+from oci.enc.snapshot import ROLES
+
 if TYPE_CHECKING:
     from oci.enc.values import Values
 
@@ -21,20 +23,7 @@ _NAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
 # OCI's order: by role, then by name length and name (host 2 before host 10).
-ROLE_ORDER = (
-    "controller",
-    "sql",
-    "messaging",
-    "network",
-    "compute",
-    "volume",
-    "cephmon",
-    "cephosd",
-    "swiftproxy",
-    "swiftstore",
-    "dns",
-    "debmirror",
-)
+ROLE_ORDER = ROLES
 
 
 def line(address: str | None, *names: str) -> str | None:

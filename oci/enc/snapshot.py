@@ -16,6 +16,21 @@ from typing import Any
 from oci.enrolment.ipam import NicSpeed
 from oci.enrolment.options import ClusterOptions, MachineSettings
 
+# The roles with a class of their own in puppet-module-oci that oci enrols.
+ROLES = (
+    "controller",
+    "compute",
+    "network",
+    "volume",
+    "sql",
+    "messaging",
+    "cephmon",
+    "cephosd",
+    "swiftproxy",
+    "swiftstore",
+    "dns",
+    "debmirror",
+)
 # Network roles that are no machine's management network (OCI's filter): the VM
 # tunnels, OVS bridges, Ceph replication and BMCs.
 NOT_MANAGEMENT = frozenset({"vm-net", "ovs-bridge", "ceph-cluster", "ipmi"})

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from oci.enc import classes, document, interface
+from oci.enc.snapshot import ROLES
 from oci.enc.values import Values
 from oci.errors import Conflict
 from tests.helpers.enc_snapshots import CEPH_NET, DATA_DISKS, ClusterBuilder, standard
@@ -43,7 +44,7 @@ def every_role() -> ClusterBuilder:
     return cluster
 
 
-@pytest.mark.parametrize("role", classes.ROLES)
+@pytest.mark.parametrize("role", ROLES)
 def test_every_role_gets_generic_filebeat_and_its_class_with_names_the_module_declares(
     role: str, real: interface.Interface
 ) -> None:
