@@ -18,6 +18,7 @@ import yaml
 from oci.enc import classes, overrides
 from oci.enc.interface import Interface
 from oci.enc.snapshot import Snapshot
+from oci.enc.values import SharedMapping
 from oci.errors import Conflict
 
 
@@ -90,6 +91,20 @@ class _Dumper(_SafeDumper):
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+
+def _represent_shared(dumper: _Dumper, data: SharedMapping) -> yaml.Node:
+    """The YAML node of a mapping many documents share (the computes' keys of a
+    cluster), made once and then reused by every dump: the representer, in
+    Python, is most of a large document's cost; emitting stays libyaml's."""
+    node = getattr(data, "yaml_node", None)
+    if node is None:
+        node = dumper.represent_mapping("tag:yaml.org,2002:map", data)
+        data.yaml_node = node
+    return node
+
+
+_Dumper.add_representer(SharedMapping, _represent_shared)
 
 
 def dump(document: dict[str, Any]) -> str:

@@ -56,12 +56,19 @@ def etc_hosts(values: Values) -> str:
     if values.has("sql") and values.sql_vip_ip != values.vip_ipaddr:
         lines.append(line(values.sql_vip_ip, f"{cluster.name}-sql.{cluster.domain}"))
     lines.append("# the machines of the cluster")
-    order = {role: n for n, role in enumerate(ROLE_ORDER)}
-    others = sorted(
-        (m for m in cluster.all_members() if m.id != member.id),
-        key=lambda m: (order.get(m.role, len(order)), m.role, len(m.hostname), m.hostname),
-    )
-    for other in others:
-        lines.append(line(values.address(other), other.hostname, other.short_name))
+    # Every node lists the same machines: their lines are made once per cluster view.
+    members = cluster.memo("hosts_lines", lambda: _member_lines(values))
+    lines += [text for member_id, text in members if member_id != member.id]
     lines.append(END)
     return "\n".join(text for text in lines if text is not None) + "\n"
+
+
+def _member_lines(values: Values) -> list[tuple[int, str]]:
+    """(machine id, its line) for every machine of the cluster, in OCI's order."""
+    order = {role: n for n, role in enumerate(ROLE_ORDER)}
+    members = sorted(
+        values.cluster.all_members(),
+        key=lambda m: (order.get(m.role, len(order)), m.role, len(m.hostname), m.hostname),
+    )
+    found = ((m.id, line(values.address(m), m.hostname, m.short_name)) for m in members)
+    return [(member_id, text) for member_id, text in found if text is not None]

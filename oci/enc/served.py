@@ -11,6 +11,7 @@ the serial in its own transaction, so the document is never stale.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,15 +35,32 @@ class Entry:
     interface: int
     cluster: str
     role: str
-    text: str
+    lines: tuple[str, ...]  # the document's lines, each held once by Documents
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
 
 
 class Documents:
+    """Documents by (database, node), oldest out first past ``max_bytes``.
+
+    Documents of a cluster repeat most of their lines (every compute lists every
+    compute's root key): each distinct line is held once, and counted once, so
+    a fleet's documents take a fraction of their size.
+    """
+
     def __init__(self, max_bytes: int = MAX_BYTES) -> None:
         self._lock = threading.Lock()
         self._entries: OrderedDict[tuple[int, str], Entry] = OrderedDict()
+        self._lines: dict[str, list[Any]] = {}  # line -> [the line, documents holding it]
         self._bytes = 0
         self.max_bytes = max_bytes
+
+    @property
+    def size(self) -> int:
+        """Bytes held: distinct lines, and a pointer per line of each document."""
+        return self._bytes
 
     def get(self, key: tuple[int, str]) -> Entry | None:
         return self._entries.get(key)
@@ -51,16 +69,37 @@ class Documents:
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._bytes -= len(old.text)
+                self._release(old)
+            held = []
+            for line in entry.lines:
+                found = self._lines.get(line)
+                if found is None:
+                    found = self._lines[line] = [line, 0]
+                    self._bytes += len(line)
+                found[1] += 1
+                held.append(found[0])
+            entry = Entry(
+                entry.serials, entry.files, entry.interface, entry.cluster, entry.role, tuple(held)
+            )
+            self._bytes += 8 * len(held)
             self._entries[key] = entry
-            self._bytes += len(entry.text)
             while self._bytes > self.max_bytes and self._entries:
                 _, dropped = self._entries.popitem(last=False)
-                self._bytes -= len(dropped.text)
+                self._release(dropped)
+
+    def _release(self, entry: Entry) -> None:
+        self._bytes -= 8 * len(entry.lines)
+        for line in entry.lines:
+            found = self._lines[line]
+            found[1] -= 1
+            if found[1] == 0:
+                del self._lines[line]
+                self._bytes -= len(line)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._lines.clear()
             self._bytes = 0
 
 
@@ -80,13 +119,24 @@ def _stamp(directory: Path | None, cluster: str, role: str, fqdn: str) -> tuple[
     return tuple(found)
 
 
+# Reading the interface stats every manifest (about 1 ms): at most once a second.
+INTERFACE_TTL = 1.0
+_interfaces: dict[tuple[Path, ...], tuple[float, interface.Interface | None]] = {}
+
+
 def installed_interface(module_path: tuple[Path, ...]) -> interface.Interface | None:
     """The installed puppet-module-oci's interface; None where it is not installed
     (an oci server apart from the Puppet server checks nothing)."""
+    now = time.monotonic()
+    found = _interfaces.get(module_path)
+    if found is not None and now - found[0] < INTERFACE_TTL:
+        return found[1]
     try:
-        return interface.load(module_path)
+        read: interface.Interface | None = interface.load(module_path)
     except interface.InterfaceError:
-        return None
+        read = None
+    _interfaces[module_path] = (now, read)
+    return read
 
 
 def text(
@@ -136,7 +186,7 @@ def text(
             checked_id,
             snapshot.cluster.name,
             member.role,
-            built,
+            tuple(built.split("\n")),
         ),
     )
     return built

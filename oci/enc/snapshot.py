@@ -10,11 +10,14 @@ builds it once per change of the cluster and shares it between its nodes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from oci.enrolment.ipam import NicSpeed
 from oci.enrolment.options import ClusterOptions, MachineSettings
+
+T = TypeVar("T")
 
 # The roles with a class of their own in puppet-module-oci that oci enrols.
 ROLES = (
@@ -115,6 +118,15 @@ class ClusterView:
     # oci server address and host name, for /etc/hosts
     server_address: str | None = None
     server_hostname: str | None = None
+    # What every node of the cluster derives alike (its /etc/hosts lines, the
+    # computes' keys), computed once per view: see ClusterView.memo.
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, key: str, make: Callable[[], T]) -> T:
+        """``make()``, once per view: a view is rebuilt whenever its cluster changes."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return cast(T, self._memo[key])
 
     def listed(self, role: str) -> tuple[Member, ...]:
         return self.members.get(role, ())

@@ -22,6 +22,14 @@ from oci.choices import DEFAULT_OPENSTACK_RELEASE
 from oci.enc.devices import data_disks
 from oci.enc.snapshot import ClusterView, Member, NetworkView, Snapshot
 
+
+class SharedMapping(dict[str, Any]):
+    """A mapping many documents hold unchanged: oci.enc.document represents it once
+    (and keeps the YAML node here). Never changed once made."""
+
+    yaml_node: Any = None
+
+
 # Not a network address: the module's own default when there is nothing to say.
 NO_SWIFT_PROXY_HOSTNAME = "none"
 BOND = "bond0"
@@ -729,15 +737,19 @@ class Values:
         return bool(self.options.generate_root_ssh_keys) or self.member.role == "compute"
 
     @property
-    def authorized_keys_hash(self) -> dict[str, str]:
+    def authorized_keys_hash(self) -> dict[str, str | None]:
         """Root keys of the cluster's computes (computes), or of the other volume nodes."""
         if self.member.role == "compute":
-            peers = list(self.cluster.listed("compute"))
+            # The same for every compute: one object per view, represented once (document).
+            return self.cluster.memo("compute_keys", self._compute_keys)
         elif self.member.role == "volume" and self.generate_root_ssh_keys:
             peers = [m for m in self.cluster.listed("volume") if m.id != self.member.id]
-        else:
-            return {}
-        return {m.hostname: m.root_public_key for m in peers if m.root_public_key}
+            return {m.hostname: m.root_public_key for m in peers if m.root_public_key}
+        return {}
+
+    def _compute_keys(self) -> SharedMapping:
+        computes = self.cluster.listed("compute")
+        return SharedMapping({m.hostname: m.root_public_key for m in computes if m.root_public_key})
 
     @property
     def oci_facts(self) -> str:
