@@ -929,6 +929,14 @@ CLUSTER_OPTION_SPECS: tuple[OptionSpec, ...] = (
         param="fields_under_root",
     ),
     _c(
+        "filebeat_output_hosts",
+        "text",
+        None,
+        "Where Filebeat ships logs: HOST:PORT[,HOST:PORT...] (OCI's filebeat-output-host-*)",
+        origin="ours",  # OCI keeps them in a table of their own
+        pattern=r"^[A-Za-z0-9.-]{1,253}:[0-9]{1,5}(,[A-Za-z0-9.-]{1,253}:[0-9]{1,5}){0,31}$",
+    ),
+    _c(
         "filebeat_logging_level",
         "enum",
         "info",

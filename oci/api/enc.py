@@ -33,6 +33,7 @@ def show(fqdn: str) -> Response:
         pki=current_app.extensions.get("oci_pki"),
         overrides_dir=settings.enc_overrides_dir,
         module_path=settings.effective_puppet_module_path,
+        server=served.server_values(settings),
     )
     response = Response(text, mimetype=MEDIA_TYPE)
     response.headers["Cache-Control"] = "no-store"  # secrets: never kept by a proxy

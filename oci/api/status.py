@@ -87,6 +87,7 @@ def current_document(session: Session, key: str) -> str | None:
             pki=current_app.extensions.get("oci_pki"),
             overrides_dir=settings.enc_overrides_dir,
             module_path=settings.effective_puppet_module_path,
+            server=served.server_values(settings),
         )
     except OciError:
         return None

@@ -144,7 +144,7 @@ PARAMETERS: dict[str, str] = {
 GENERIC = """machine_hostname machine_role admin_email_address mail_relay_host use_http_proxy
     http_proxy_addr ssh_listen_ips time_server_host generate_root_ssh_keys oci_facts"""
 FILEBEAT = "cluster_name machine_role filebeat_enable"
-FILEBEAT_OUTPUT = """fields_under_root logging_level logging_syslog logging_files
+FILEBEAT_OUTPUT = """fields_under_root output_hosts logging_level logging_syslog logging_files
     logging_files_path logging_files_name"""
 
 # Roles whose secrets include Ceph's only when the cluster has OSDs (OCI's rule).

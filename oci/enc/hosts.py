@@ -50,8 +50,12 @@ def etc_hosts(values: Values) -> str:
         "ff02::1\tip6-allnodes",
         "ff02::2\tip6-allrouters",
     ]
-    if cluster.server_address and cluster.server_hostname:
-        lines += ["# the oci server", line(cluster.server_address, cluster.server_hostname)]
+    server = values.snapshot.server
+    if server.get("server_address") and server.get("server_hostname"):
+        lines += [
+            "# the Puppet server",
+            line(server["server_address"], server["server_hostname"]),
+        ]
     lines += ["# VIPs", line(values.vip_ipaddr, values.vip_hostname)]
     if values.has("sql") and values.sql_vip_ip != values.vip_ipaddr:
         lines.append(line(values.sql_vip_ip, f"{cluster.name}-sql.{cluster.domain}"))

@@ -10,15 +10,18 @@ the serial in its own transaction, so the document is never stale.
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from oci.config import Settings
 from oci.enc import document, interface, loader, overrides, release
 from oci.errors import Conflict, NotFound
 from oci.security.pki import Pki
@@ -122,6 +125,22 @@ def _stamp(directory: Path | None, cluster: str, role: str, fqdn: str) -> tuple[
 # Reading the interface stats every manifest (about 1 ms): at most once a second.
 INTERFACE_TTL = 1.0
 _interfaces: dict[tuple[Path, ...], tuple[float, interface.Interface | None]] = {}
+
+
+def server_values(settings: Settings) -> dict[str, Any]:
+    """What documents take from the oci server's settings: the Puppet server's name
+    and address for /etc/hosts (when the node API's URL gives an address)."""
+    url = settings.node_api_url or settings.boot_server_url
+    host = urlsplit(url).hostname if url else None
+    values: dict[str, Any] = {}
+    try:
+        address = str(ipaddress.ip_address(host)) if host else None
+    except ValueError:
+        address = None
+    name = settings.puppet_server or (host if address is None else None)
+    if address and name:
+        values |= {"server_address": address, "server_hostname": name}
+    return values
 
 
 def installed_interface(module_path: tuple[Path, ...]) -> interface.Interface | None:

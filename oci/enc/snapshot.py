@@ -115,9 +115,6 @@ class ClusterView:
     members: dict[str, tuple[Member, ...]]
     # The cluster's secrets by name (clear values, only of this cluster).
     secrets: dict[str, str] = field(default_factory=dict)
-    # oci server address and host name, for /etc/hosts
-    server_address: str | None = None
-    server_hostname: str | None = None
     # What every node of the cluster derives alike (its /etc/hosts lines, the
     # computes' keys), computed once per view: see ClusterView.memo.
     _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)

@@ -779,6 +779,11 @@ class Values:
     def filebeat_enable(self) -> bool:
         return bool(self.options.filebeat_enabled)
 
+    @property
+    def output_hosts(self) -> list[str] | None:
+        hosts = self.options.filebeat_output_hosts
+        return str(hosts).split(",") if hosts else None
+
 
 def ip_version(address: str) -> int:
     return ipaddress.ip_address(address).version

@@ -236,3 +236,30 @@ def test_machines_have_no_public_address_and_the_vip_comes_from_the_public_netwo
     assert values.vip_ipaddr == "203.0.113.1"
     assert values.vip_netmask == 28
     assert values.no_api_rate_limit_networks == ["192.168.10.0/24"]
+
+
+def test_filebeat_ships_to_the_output_hosts_when_enabled() -> None:
+    cluster = standard(
+        filebeat_enabled=True, filebeat_output_hosts="logs1.example.com:5044,logs2:5044"
+    )
+    found = classes.classes(cluster.snapshot("cl1-controller-1.example.com"))["oci::filebeat"]
+    assert found["filebeat_enable"] is True
+    assert found["output_hosts"] == ["logs1.example.com:5044", "logs2:5044"]
+    assert found["log_keystone"] is True and found["log_nova"] is True
+    assert found["log_swiftobject"] is False
+    plain = classes.classes(standard().snapshot("cl1-controller-1.example.com"))["oci::filebeat"]
+    assert plain["filebeat_enable"] is False and "output_hosts" not in plain
+
+
+def test_etc_hosts_names_the_puppet_server_from_the_settings() -> None:
+    from oci.config import Settings
+    from oci.enc.served import server_values
+
+    by_address = Settings(node_api_url="http://192.168.100.2:8080", puppet_server="oci.example.net")
+    server = server_values(by_address)
+    assert server == {"server_address": "192.168.100.2", "server_hostname": "oci.example.net"}
+    snapshot = standard().snapshot("cl1-compute-1.example.com", server=server)
+    hosts = base64.b64decode(classes.classes(snapshot)["oci::generic"]["etc_hosts"]).decode()
+    assert "192.168.100.2\toci.example.net\n" in hosts
+    # A URL by name gives no address to write: no line rather than a guess.
+    assert server_values(Settings(node_api_url="http://oci.example.net:8080")) == {}
