@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from oci.api.endpoint import Access, endpoint
 from oci.api.session import db, vault
@@ -25,9 +26,16 @@ MEDIA_TYPE = "application/yaml"
     access=Access.SECRET,
 )
 def show(fqdn: str) -> Response:
+    response = Response(document_text(db(), fqdn), mimetype=MEDIA_TYPE)
+    response.headers["Cache-Control"] = "no-store"  # secrets: never kept by a proxy
+    return response
+
+
+def document_text(session: Session, fqdn: str) -> str:
+    """The node's document with this server's settings, PKI and module path."""
     settings = current_app.config["OCI_SETTINGS"]
-    text = served.text(
-        db(),
+    return served.text(
+        session,
         fqdn,
         vault(),
         pki=current_app.extensions.get("oci_pki"),
@@ -35,9 +43,6 @@ def show(fqdn: str) -> Response:
         module_path=settings.effective_puppet_module_path,
         server=served.server_values(settings),
     )
-    response = Response(text, mimetype=MEDIA_TYPE)
-    response.headers["Cache-Control"] = "no-store"  # secrets: never kept by a proxy
-    return response
 
 
 @bp.get("/enc/<fqdn>/applied")

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, g, request
 from pydantic import Field, StringConstraints
 from sqlalchemy.orm import Session
 
 from oci.api.common import Input, Output
+from oci.api.enc import document_text
 from oci.api.endpoint import Access, endpoint
 from oci.api.session import vault, write
-from oci.enc import served
 from oci.errors import Forbidden, NotFound, OciError
 from oci.inventory import status as machine_status
 from oci.inventory.machines import machine_by_key
@@ -78,17 +78,8 @@ def current_document(session: Session, key: str) -> str | None:
         return None
     if hostname is None:
         return None
-    settings = current_app.config["OCI_SETTINGS"]
     try:
-        text = served.text(
-            session,
-            hostname,
-            vault(),
-            pki=current_app.extensions.get("oci_pki"),
-            overrides_dir=settings.enc_overrides_dir,
-            module_path=settings.effective_puppet_module_path,
-            server=served.server_values(settings),
-        )
+        text = document_text(session, hostname)
     except OciError:
         return None
     return vault().encrypt(text)

@@ -22,8 +22,6 @@ END = "# oci: end of the generated part"
 _NAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
-# OCI's order: by role, then by name length and name (host 2 before host 10).
-ROLE_ORDER = ROLES
 
 
 def line(address: str | None, *names: str) -> str | None:
@@ -69,7 +67,8 @@ def etc_hosts(values: Values) -> str:
 
 def _member_lines(values: Values) -> list[tuple[int, str]]:
     """(machine id, its line) for every machine of the cluster, in OCI's order."""
-    order = {role: n for n, role in enumerate(ROLE_ORDER)}
+    # OCI's order: by role, then by name length and name (host 2 before host 10).
+    order = {role: n for n, role in enumerate(ROLES)}
     members = sorted(
         values.cluster.all_members(),
         key=lambda m: (order.get(m.role, len(order)), m.role, len(m.hostname), m.hostname),

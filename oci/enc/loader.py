@@ -14,6 +14,7 @@ import re
 import threading
 import weakref
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,6 @@ from oci.enc.snapshot import (
     Snapshot,
 )
 from oci.enrolment import clusters
-from oci.enrolment.ipam import NicSpeed
 from oci.enrolment.options import ClusterOptions, MachineSettings
 from oci.errors import NotFound
 from oci.models import (
@@ -75,11 +75,6 @@ MEMBERS = (
         _m.is_first_master,
         _m.status,
         _m.settings,
-        _m.datacenter,
-        _m.row,
-        _m.rack,
-        _m.u_position,
-        _m.compute_aggregate,
         _r.name.label("role"),
         _l.id.label("location_id"),
         _l.name.label("location"),
@@ -132,8 +127,10 @@ VIPS = (
 )
 SECRETS = select(_s.name, _s.ciphertext).where(_s.cluster_id == bindparam("cluster"))
 DISKS = select(_d.name, _d.size_bytes, _d.transport).where(_d.machine_id == bindparam("machine"))
-NICS = select(_nic.name, _nic.speed_mbps, _nic.physical, _nic.driver).where(
-    _nic.machine_id == bindparam("machine")
+NIC_DRIVERS = (
+    select(_nic.driver)
+    .distinct()
+    .where(_nic.machine_id == bindparam("machine"), _nic.driver.is_not(None))
 )
 ROOT_KEY = select(_k.private_ciphertext).where(_k.machine_id == bindparam("machine"))
 
@@ -320,21 +317,45 @@ def certificates(pki: Pki | None, cluster: str, fqdn: str) -> Certificates:
     )
 
 
+@dataclass(frozen=True)
+class Located:
+    """An enrolled node, its cluster's row and the rows of the clusters linked to it."""
+
+    machine_id: int
+    own: Any
+    remote: Any
+    served: Any
+
+    @property
+    def serials(self) -> tuple[int, ...]:
+        """The clusters' enc_serials: a document built at these is still current."""
+        rows = (self.own, self.remote, self.served)
+        return tuple(r.enc_serial if r is not None else -1 for r in rows)
+
+
+def locate(connection: Connection, fqdn: str) -> Located:
+    """The node and its clusters' rows (two small queries), or NotFound."""
+    machine_id, cluster_id = node_cluster(connection, fqdn)
+    return Located(machine_id, *cluster_rows(connection, cluster_id))
+
+
 def load(
     session: Session,
     fqdn: str,
     vault: Vault,
     pki: Pki | None = None,
     server: dict[str, Any] | None = None,
+    located: Located | None = None,
 ) -> Snapshot:
+    """``located``: what locate() already read for this node in this transaction."""
     connection = session.connection()
-    machine_id, cluster_id = node_cluster(connection, fqdn)
-    own, remote, served = cluster_rows(connection, cluster_id)
+    found = located or locate(connection, fqdn)
+    machine_id, own, remote, served = found.machine_id, found.own, found.remote, found.served
     view = _view(connection, own, vault)
     member = next((m for found in view.members.values() for m in found if m.id == machine_id), None)
     if member is None:  # enrolled but of no role: not classifiable
         raise NotFound(f"machine {fqdn!r} has no role in cluster {own.name!r}")
-    nics = connection.execute(NICS, {"machine": machine_id}).all()
+    drivers = connection.scalars(NIC_DRIVERS, {"machine": machine_id}).all()
     private = connection.execute(ROOT_KEY, {"machine": machine_id}).scalar_one_or_none()
     row = connection.execute(
         select(_m.datacenter, _m.row, _m.rack, _m.u_position, _m.compute_aggregate).where(
@@ -343,12 +364,11 @@ def load(
     ).one()
     node = Node(
         member=member,
-        nics=tuple(NicSpeed(n.name, n.speed_mbps, n.physical) for n in nics),
         disks=tuple(
             Disk(d.name, d.size_bytes, d.transport)
             for d in connection.execute(DISKS, {"machine": machine_id})
         ),
-        nic_drivers=tuple(sorted({n.driver for n in nics if n.driver})),
+        nic_drivers=tuple(sorted(drivers)),
         root_private_key=vault.decrypt(private) if private else None,
         certificates=certificates(pki, own.name, fqdn),
         datacenter=row.datacenter,
@@ -364,14 +384,3 @@ def load(
         served_cluster=_view(connection, served, vault) if served is not None else None,
         server=server or {},
     )
-
-
-def serials(connection: Connection, fqdn: str) -> tuple[int, ...] | None:
-    """The enc_serial of the node's cluster and of the clusters linked to it: a
-    document built at these serials is still current. None for an unknown node."""
-    try:
-        _, cluster_id = node_cluster(connection, fqdn)
-    except NotFound:
-        return None
-    own, remote, served = cluster_rows(connection, cluster_id)
-    return tuple(r.enc_serial if r is not None else -1 for r in (own, remote, served))

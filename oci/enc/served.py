@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from oci.config import Settings
 from oci.enc import document, interface, loader, overrides, release
-from oci.errors import Conflict, NotFound
+from oci.errors import Conflict
 from oci.security.pki import Pki
 from oci.security.vault import Vault
 
@@ -169,11 +169,10 @@ def text(
     server: dict[str, Any] | None = None,
 ) -> str:
     connection = session.connection()
-    serials = loader.serials(connection, fqdn)
+    located = loader.locate(connection, fqdn)  # NotFound for an unknown node
+    serials = located.serials
     # Keyed by database too: a process may serve (or test) several.
     key = (loader.database_token(connection.engine), fqdn)
-    if serials is None:
-        raise NotFound(f"no enrolled machine with host name {fqdn!r}")
     checked = installed_interface(module_path)
     checked_id = id(checked) if checked is not None else 0
     entry = DOCUMENTS.get(key)
@@ -189,7 +188,7 @@ def text(
         installed = release.installed_releases(module_path)
         if len(installed) == 1:
             server.setdefault("openstack_release", installed[0])
-    snapshot = loader.load(session, fqdn, vault, pki, server)
+    snapshot = loader.load(session, fqdn, vault, pki, server, located)
     chosen = snapshot.cluster.options.openstack_release
     if checked is not None and chosen is not None:
         problem = release.problem(chosen, module_path)

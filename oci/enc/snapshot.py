@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
-from oci.enrolment.ipam import NicSpeed
 from oci.enrolment.options import ClusterOptions, MachineSettings
 
 T = TypeVar("T")
@@ -151,7 +150,6 @@ class Node:
     """The machine being classified, with what only its own document needs."""
 
     member: Member
-    nics: tuple[NicSpeed, ...] = ()
     disks: tuple[Disk, ...] = ()
     nic_drivers: tuple[str, ...] = ()
     root_private_key: str | None = None

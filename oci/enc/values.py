@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import ipaddress
 from typing import Any
 
 import yaml
@@ -37,10 +36,6 @@ BOND = "bond0"
 
 def b64(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
-
-
-def _bool_of(value: Any) -> bool:
-    return bool(value)
 
 
 class Values:
@@ -783,7 +778,3 @@ class Values:
     def output_hosts(self) -> list[str] | None:
         hosts = self.options.filebeat_output_hosts
         return str(hosts).split(",") if hosts else None
-
-
-def ip_version(address: str) -> int:
-    return ipaddress.ip_address(address).version

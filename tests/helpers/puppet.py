@@ -1,14 +1,11 @@
 """Real Puppet (Debian's `puppet`) compiling what an ENC describes, never against this host.
 
-New: `compile_nodes()` compiles and validates (``catalog.to_ral``) the catalogs
+`compile_nodes()` compiles and validates (``catalog.to_ral``) the catalogs
 of many nodes in one Ruby process (tests/helpers/compile_catalogs.rb): private
 Puppet directories under a work directory, a pinned module path (the overlay
 first), facts from a YAML file per node (`node_facts()`, `write_facts()`:
 Debian 13 facts from plain data, no Facter), the node's classes from an ENC
 executable (`enc_script()` makes a stand-in that prints given documents).
-
-Old, kept until their callers go: `available`, `environment`, `apply`,
-`errors` (`puppet apply --noop` of our own `oci` module in puppet-enc/modules).
 """
 
 from __future__ import annotations
@@ -27,69 +24,19 @@ import yaml
 
 from tests.helpers.paths import REPO
 
-MODULE = REPO / "puppet-enc" / "modules" / "oci"
 DEBIAN_MODULES = Path("/usr/share/puppet/modules")
 COMPILER = Path(__file__).with_name("compile_catalogs.rb")
 OVERLAY_COMMAND = REPO / "puppet-enc" / "oci-puppet-overlay"
 
 
-def available() -> bool:
-    return shutil.which("puppet") is not None
-
-
 def modules_available() -> str | None:
     """Why Debian's modules cannot be compiled here (None when they can)."""
-    if shutil.which("ruby") is None or not available():
+    if shutil.which("ruby") is None or shutil.which("puppet") is None:
         return "puppet is not installed (scripts/apt-packages)"
     for name in ("oci", "nova", "systemd", "firewall", "sshkeys_core"):
         if not (DEBIAN_MODULES / name).is_dir():
             return f"the Puppet module {name} is not installed (scripts/apt-packages)"
     return None
-
-
-def environment(root: Path, module: Path = MODULE) -> Path:
-    """An environmentpath whose `production` environment has ``module`` as `oci`."""
-    modules = root / "environments" / "production" / "modules"
-    modules.mkdir(parents=True)
-    (modules / "oci").symlink_to(module)
-    return root / "environments"
-
-
-def apply(
-    workdir: Path, environments: Path, enc: str, certname: str
-) -> subprocess.CompletedProcess[str]:
-    """`puppet apply --noop` of the catalog the ENC command ``enc`` gives ``certname``.
-
-    Private configuration, state and log directories: nothing of the machine's own.
-    """
-    dirs = {name: workdir / name for name in ("conf", "var", "code", "log", "run")}
-    return subprocess.run(
-        [
-            "puppet",
-            "apply",
-            "--noop",
-            "--detailed-exitcodes",
-            "--color=false",
-            *(f"--{name}dir={path}" for name, path in dirs.items()),
-            f"--environmentpath={environments}",
-            "--environment=production",
-            "--node_terminus=exec",
-            f"--external_nodes={enc}",
-            f"--certname={certname}",
-            "-e",
-            "",
-        ],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-
-
-def errors(result: subprocess.CompletedProcess[str]) -> str:
-    """Puppet's output without Facter's noise about /proc/1/environ."""
-    lines = (result.stdout + result.stderr).splitlines()
-    return "\n".join(line for line in lines if "/proc/1/environ" not in line)
 
 
 # --- many nodes in one process ------------------------------------------------

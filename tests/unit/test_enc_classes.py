@@ -104,7 +104,7 @@ def test_ceph_present_gives_rbd_backends_monitors_and_keys() -> None:
     cluster = standard()
     before = controller_params(cluster)
     assert before["cluster_has_osds"] is False
-    assert before["glance_backend"] == "swift" if cluster.view().has("swiftstore") else "file"
+    assert before["glance_backend"] == "file"  # no Ceph, no Swift
     assert "ceph_fsid" not in compute_params(cluster)
     cluster.add("cephosd", 3)
     after = controller_params(cluster)
