@@ -7,6 +7,7 @@ import logging
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import IntegerConverter
 
 from oci.api import (
     bmc,
@@ -56,6 +57,13 @@ BLUEPRINTS = (
 )
 
 
+class _AsciiInt(IntegerConverter):
+    r"""``<int:...>`` of ASCII digits only: Werkzeug's ``\d+`` also matches other
+    scripts' digits, which int() reads as ASCII ones (Arabic-Indic one is 1)."""
+
+    regex = r"[0-9]+"
+
+
 class _JsonProvider(DefaultJSONProvider):
     sort_keys = False  # answers keep the order of the models' fields
 
@@ -81,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_sessions(app)
     register_error_handlers(app)
     app.url_map.strict_slashes = False
+    app.url_map.converters["int"] = _AsciiInt
     # Every route, present and future, passes the access check (fail closed).
     app.before_request(enforce_access)
     for module in BLUEPRINTS:

@@ -103,7 +103,9 @@ def machine_by_key(session: Session, key: str, *options: Any) -> Machine:
         machine = session.scalar(stmt.where(column == key))
         if machine is not None:
             return machine
-    if key.isdigit() and len(key) < 10:
+    # ASCII only: isdigit() also takes "²", which int() refuses, and other
+    # scripts' digits, which int() reads as ASCII ones (Arabic-Indic one is 1).
+    if key.isascii() and key.isdigit() and len(key) < 10:
         machine = session.scalar(stmt.where(Machine.id == int(key)))
         if machine is not None:
             return machine

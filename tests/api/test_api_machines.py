@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from oci.models import Cluster, MachineStatus
+from oci.models import Cluster, DiscoveryReport, Machine, MachineStatus
 from tests.helpers import factories
 from tests.helpers.api import Api
 
@@ -67,3 +70,57 @@ def test_machine_filters(api: Api, session: Session) -> None:
     assert response.status_code == 400
     assert "status" in response.get_json()["error"]["message"]
     assert "live" in response.get_json()["error"]["message"]  # the valid values are listed
+
+
+# Keys whose characters str.isdigit() accepts but that are no machine number:
+# superscript two, circled three (int() refuses both) and Arabic-Indic one.
+UNICODE_DIGIT_KEYS = ("\u00b2", "\u2462", "\u0661")
+READ_ROUTES = (
+    "/api/v1/machines/{}",
+    "/api/v1/machines/{}/ipmi",
+    "/api/v1/machines/{}/racking",
+    "/api/v1/machines/{}/guessed-profile",
+    "/api/v1/machines/{}/certificate",
+    "/api/v1/machines/{}/reports",
+    "/api/v1/machines/{}/install-log",
+    "/api/v1/events?machine={}",
+)
+
+
+def _arabic_indic(number: int) -> str:
+    return "".join(chr(0x660 + int(d)) for d in str(number))
+
+
+def test_a_key_of_unicode_digits_is_no_machine_number(
+    api: Api, client: FlaskClient, session: Session
+) -> None:
+    machine = factories.machine(session, "SER7")
+    session.commit()
+    assert api.get(f"/api/v1/machines/{machine.id}").get_json()["serial"] == "SER7"
+    for key in (*UNICODE_DIGIT_KEYS, _arabic_indic(machine.id)):
+        for route in READ_ROUTES:
+            response = api.get(route.format(quote(key)))
+            assert response.status_code == 404, (route, key, response.status_code)
+            assert "no machine with serial" in response.get_json()["error"]["message"]
+        writes = [
+            api.post(f"/api/v1/machines/{quote(key)}/racking"),
+            api.delete(f"/api/v1/machines/{quote(key)}"),
+            # A node on a trusted network, without credentials (the installer's call).
+            client.post(f"/api/v1/machines/{quote(key)}/status", json={"status": "installing"}),
+        ]
+        assert [r.status_code for r in writes] == [404, 404, 404], (key, writes)
+    session.rollback()
+    assert session.get(Machine, machine.id) is not None
+
+
+def test_a_report_number_of_unicode_digits_is_no_report(api: Api, session: Session) -> None:
+    machine = factories.machine(session, "SER8")
+    session.flush()
+    report = DiscoveryReport(
+        machine=machine, archive=b"\x1f\x8b kept", size_bytes=7, sha256="0" * 64
+    )
+    session.add(report)
+    session.commit()
+    path = "/api/v1/machines/SER8/reports/{}"
+    assert api.get(path.format(report.id)).data == b"\x1f\x8b kept"
+    assert api.get(path.format(quote(_arabic_indic(report.id)))).status_code == 404
