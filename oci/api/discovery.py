@@ -11,8 +11,9 @@ from pydantic import Field
 from oci.api.common import Output
 from oci.api.endpoint import Access, endpoint, raw_body
 from oci.enrolment import automation
-from oci.errors import Invalid
-from oci.ingest.archive import ReportRejected, unpack_report
+from oci.errors import BadRequest, Invalid
+from oci.ingest.archive import MalformedUpload, ReportRejected, unpack_report
+from oci.ingest.checks import FactsRejected, check_facts
 from oci.ingest.report import parse_report
 from oci.inventory import machines as inventory
 
@@ -54,9 +55,15 @@ def post_report() -> tuple[dict[str, Any], int]:
     archive = raw_body(*REPORT_MEDIA_TYPES)
     try:
         files = unpack_report(archive)
+    except MalformedUpload as exc:
+        raise BadRequest(f"report refused: {exc}") from exc
     except ReportRejected as exc:
         raise Invalid(f"report refused: {exc}") from exc
     facts = parse_report(files)
+    try:
+        check_facts(facts)
+    except FactsRejected as exc:
+        raise Invalid(f"report refused: {exc}") from exc
     upload = inventory.Upload(archive, files, facts, request.remote_addr)
     sessions = current_app.extensions["oci_sessionmaker"]
     outcome = inventory.apply_report(sessions, upload)

@@ -58,13 +58,24 @@ def _summary_line(where: str, details: dict[str, Any]) -> str:
     return f"invalid {where}: " + "; ".join(parts)
 
 
+def _body() -> bytes:
+    """The request body, at most MAX_CONTENT_LENGTH bytes (413 beyond)."""
+    raw = request.get_data(cache=True)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is None:
+        return raw
+    # Werkzeug refuses a Content-Length over the limit, but cuts a chunked
+    # body at the limit: a chunked body that reaches it may be longer.
+    chunked = request.content_length is None
+    if len(raw) > limit or (chunked and len(raw) >= limit):
+        raise RequestEntityTooLarge()
+    return raw
+
+
 def parse_body(model: type[BaseModel]) -> BaseModel:
     if not request.is_json:
         raise BadRequest("the request body must be JSON (Content-Type: application/json)")
-    raw = request.get_data(cache=True)
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    if limit is not None and len(raw) >= limit:  # chunked bodies are cut at the limit
-        raise RequestEntityTooLarge()
+    raw = _body()
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
@@ -81,11 +92,7 @@ def raw_body(*media_types: str) -> bytes:
         raise UnsupportedMediaType(
             f"send the body as {' or '.join(media_types)} (got {media_type or 'no Content-Type'})"
         )
-    raw = request.get_data(cache=True)
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    if limit is not None and len(raw) >= limit:  # chunked bodies are cut at the limit
-        raise RequestEntityTooLarge()
-    return raw
+    return _body()
 
 
 def parse_query(model: type[BaseModel] | None) -> BaseModel | None:

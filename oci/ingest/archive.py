@@ -4,6 +4,7 @@ The agent sends a gzip-compressed tar of its output files. This module turns
 those bytes into ``{file name: text}`` or raises `ReportRejected` naming the
 problem, before anything reaches the database. Defences:
 
+- one gzip stream and nothing after it: trailing bytes are refused, not ignored;
 - decompression is bounded (`Limits.unpacked_bytes`): a gzip bomb stops at the
   limit instead of filling memory;
 - only regular files with names from the report contract, at the top level:
@@ -20,11 +21,15 @@ from dataclasses import dataclass
 
 from oci.ingest.contract import is_report_file
 
-__all__ = ["Limits", "ReportRejected", "unpack_report"]
+__all__ = ["Limits", "MalformedUpload", "ReportRejected", "unpack_report"]
 
 
 class ReportRejected(ValueError):
     """The upload is not a report we accept; the message says why, for the agent's console."""
+
+
+class MalformedUpload(ReportRejected):
+    """The body is not one whole gzip stream: a broken request rather than a bad report."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,7 @@ class Limits:
 
 def _gunzip(data: bytes, limit: int) -> bytes:
     if data[:2] != b"\x1f\x8b":
-        raise ReportRejected(
+        raise MalformedUpload(
             "the report is not gzip data: send a gzip-compressed tar (tar -czf) "
             "with Content-Type: application/gzip"
         )
@@ -44,11 +49,17 @@ def _gunzip(data: bytes, limit: int) -> bytes:
     try:
         unpacked = inflater.decompress(data, limit + 1)
     except zlib.error as exc:
-        raise ReportRejected(f"the report's gzip data is corrupt ({exc})") from exc
+        raise MalformedUpload(f"the report's gzip data is corrupt ({exc})") from exc
     if len(unpacked) > limit or inflater.unconsumed_tail:
         raise ReportRejected(f"the report unpacks to more than {limit} bytes")
     if not inflater.eof:
-        raise ReportRejected("the report's gzip data is truncated")
+        raise MalformedUpload("the report's gzip data is truncated")
+    if inflater.unused_data:
+        # A second gzip member or appended bytes: never part of what the agent sends.
+        raise MalformedUpload(
+            f"the report has {len(inflater.unused_data)} byte(s) after the end of "
+            "the gzip stream: send one gzip-compressed tar and nothing else"
+        )
     return unpacked
 
 

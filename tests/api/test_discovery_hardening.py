@@ -1,0 +1,79 @@
+"""POST /api/v1/discovery/reports at its edges: the exact size limit, data
+after the gzip stream, and identity strings that would mislead the terminal."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from oci.models import DiscoveryReport, Machine, MachineEvent, Nic
+from tests.helpers.reports import archive, lldpctl_json, machine_files
+
+URL = "/api/v1/discovery/reports"
+GZIP = {"Content-Type": "application/gzip"}
+MAC = "00:1b:21:aa:00:02"
+
+
+def _counts(session: Session) -> tuple[int, ...]:
+    session.rollback()  # a new snapshot: MariaDB reads repeat within a transaction
+    return tuple(
+        session.scalar(select(func.count()).select_from(model))
+        for model in (Machine, Nic, DiscoveryReport, MachineEvent)
+    )
+
+
+def test_a_body_of_exactly_the_limit_is_read_one_byte_more_is_413(client: FlaskClient) -> None:
+    limit = client.application.config["MAX_CONTENT_LENGTH"]
+    at_limit = client.post(URL, data=b"x" * limit, headers=GZIP)
+    # Read and judged as a report (not gzip), not refused for its size.
+    assert at_limit.status_code == 400, at_limit.get_json()
+    assert "not gzip data" in at_limit.get_json()["error"]["message"]
+    over = client.post(URL, data=b"x" * (limit + 1), headers=GZIP)
+    assert over.status_code == 413
+    assert f"larger than the {limit} bytes" in over.get_json()["error"]["message"]
+
+
+def test_data_after_the_gzip_stream_is_refused(client: FlaskClient, session: Session) -> None:
+    body = archive(machine_files("TRAIL1", macs=(MAC,))) + b"#!/bin/sh\nreboot\n"
+    response = client.post(URL, data=body, headers=GZIP)
+    assert response.status_code == 400, response.get_json()
+    assert "after the end of the gzip stream" in response.get_json()["error"]["message"]
+    assert _counts(session) == (0, 0, 0, 0)
+
+
+def _with_product(name: str) -> dict[str, str]:
+    files = machine_files("PLAIN1", macs=(MAC,))
+    files["dmidecode.txt"] = files["dmidecode.txt"].replace(
+        "Product Name: PowerEdge R740", f"Product Name: {name}", 1
+    )
+    return files
+
+
+MISLEADING = {
+    # A right-to-left override shows "1LAIRES" as "SERIAL1" reversed in a terminal.
+    "serial": (machine_files("EVIL\u202e1LAIRES", macs=(MAC,)), "system serial", "U+202E"),
+    "product": (_with_product("PowerEdge R740\u0007"), "system product name", "U+0007"),
+    "switch": (
+        machine_files(
+            "SWITCH1",
+            macs=(MAC,),
+            extra={"lldpctl.json": lldpctl_json([("eno1", "tor-1\u2066a", "swp1")])},
+        ),
+        "LLDP neighbour of eno1: switch name",
+        "U+2066",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MISLEADING))
+def test_control_and_format_characters_in_names_are_refused(
+    client: FlaskClient, session: Session, case: str
+) -> None:
+    files, field, code = MISLEADING[case]
+    response = client.post(URL, data=archive(files), headers=GZIP)
+    assert response.status_code == 422, response.get_json()
+    message = response.get_json()["error"]["message"]
+    assert field in message and code in message
+    assert _counts(session) == (0, 0, 0, 0)
