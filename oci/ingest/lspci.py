@@ -6,6 +6,10 @@ Three spellings are read:
   `lspci -nn`        "03:00.0 Ethernet controller [0200]: Mellanox ... [15b3:1017]"
                      (vendor and device names run together; the lines other
                      projects paste, and what lspci.txt holds if run with -nn)
+  `lspci`            "41:00.0 Infiniband controller: Mellanox Technologies MT28908
+                     Family [ConnectX-6]": names only, as operators paste it; the
+                     ids come back from the server's pci.ids where the names are
+                     in it (brackets in a name are part of it, not ids)
 Names are the ones the machine's own pci.ids gave; `with_names` prefers the
 server's pci.ids, which is usually newer.
 """
@@ -19,7 +23,14 @@ from oci.ingest.facts import PciFacts
 from oci.ingest.pciids import PciIds
 from oci.ingest.values import ParseError, normalise_pci_address
 
-__all__ = ["parse_lspci_nn", "parse_lspci_nnmm", "parse_lspci_vmmnnk", "with_names"]
+__all__ = [
+    "UNKNOWN_ID",
+    "parse_lspci",
+    "parse_lspci_nn",
+    "parse_lspci_nnmm",
+    "parse_lspci_vmmnnk",
+    "with_names",
+]
 
 _NAMED_ID = re.compile(r"^(?P<name>.*?)\s*\[(?P<id>[0-9a-fA-F]{4})\]$")
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
@@ -28,6 +39,15 @@ _NN_LINE = re.compile(
     r" \[(?P<vendor_id>[0-9a-fA-F]{4}):(?P<device_id>[0-9a-fA-F]{4})\]"
     r"(?: \(rev [0-9a-fA-F]+\))?(?: \(prog-if .*\))?$"
 )
+# Plain lspci: "slot class: description", the class with its id only when unnamed.
+_PLAIN_LINE = re.compile(
+    r"^(?P<address>[0-9a-fA-F]{2,4}:[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2})?\.[0-7]) "
+    r"(?P<class>[^:\[]+?)(?: \[(?P<class_id>[0-9a-fA-F]{4})\])?: (?P<description>.+?)"
+    r"(?: \(rev [0-9a-fA-F]+\))?(?: \(prog-if [^)]*\))?$"
+)
+_UNNAMED_DEVICE = re.compile(r"^(?:Unknown device|Device) (?P<id>[0-9a-fA-F]{4})$")
+# The id of a device that plain lspci named and the server's pci.ids does not know.
+UNKNOWN_ID = ""
 # What lspci prints for ids its pci.ids does not know.
 _UNNAMED = {"", "Device", "Vendor", "Class", "Unknown device", "Unknown vendor"}
 
@@ -134,6 +154,53 @@ def parse_lspci_nn(text: str) -> list[PciFacts]:
                 device_name=device_name,
             )
         )
+    return devices
+
+
+def _plain(match: re.Match[str], ids: PciIds | None) -> PciFacts | None:
+    """One plain lspci line: names as printed, ids from pci.ids where it has the names."""
+    address = normalise_pci_address(match["address"])
+    if address is None:
+        return None
+    class_name, description = match["class"].strip(), match["description"].strip()
+    class_id = match["class_id"] or (ids.class_id_of(class_name) if ids else None)
+    vendor_name = vendor_id = device_id = None
+    device_name: str | None = description
+    if ids is not None:
+        # The longest leading run of words that is a vendor's name.
+        words = description.split(" ")
+        for cut in range(len(words), 0, -1):
+            vendor_id = ids.vendor_id_of(" ".join(words[:cut]))
+            if vendor_id is not None:
+                vendor_name, device_name = " ".join(words[:cut]), " ".join(words[cut:]) or None
+                break
+    unnamed = _UNNAMED_DEVICE.match(device_name or "") if vendor_id else None
+    if unnamed is not None:  # "Intel Corporation Device 0d57": lspci knew only the id
+        device_id, device_name = unnamed["id"].lower(), None
+    elif ids is not None and vendor_id is not None and device_name:
+        device_id = ids.device_id_of(vendor_id, device_name)
+    return PciFacts(
+        address=address,
+        vendor_id=vendor_id or UNKNOWN_ID,
+        device_id=device_id or UNKNOWN_ID,
+        class_id=class_id.lower() if class_id else None,
+        class_name=None if class_name in _UNNAMED else class_name,
+        vendor_name=vendor_name,
+        device_name=device_name,
+    )
+
+
+def parse_lspci(text: str, ids: PciIds | None) -> list[PciFacts]:
+    """`lspci -nn` lines, and plain `lspci` lines with ids from `ids` where it
+    knows the names (else `UNKNOWN_ID`); other lines are skipped."""
+    devices = []
+    for line in text.splitlines():
+        found = parse_lspci_nn(line)
+        if not found and (match := _PLAIN_LINE.match(line.strip())):
+            found = [device] if (device := _plain(match, ids)) else []
+        devices += found
+    if text.strip() and not devices:
+        raise ParseError("no line in `lspci` or `lspci -nn` form")
     return devices
 
 

@@ -16,10 +16,13 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 __all__ = ["DEFAULT_PATHS", "PciIds", "load", "load_default", "parse_pci_ids"]
 
 # Debian's `pci.ids` package, then Fedora/Arch's hwdata.
+K = TypeVar("K")
+
 DEFAULT_PATHS = (Path("/usr/share/misc/pci.ids"), Path("/usr/share/hwdata/pci.ids"))
 
 
@@ -47,6 +50,40 @@ class PciIds:
         """'0302' -> '3D controller' (the subclass), else the class ('03')."""
         class_id = class_id.lower()
         return self.subclasses.get(class_id[:4]) or self.classes.get(class_id[:2])
+
+    # Names back to ids, for plain `lspci` output, which prints names only.
+    # A name that several ids share gives None: a guess would be a wrong id.
+
+    def vendor_id_of(self, name: str) -> str | None:
+        return self._by_name[0].get(name)
+
+    def device_id_of(self, vendor_id: str, name: str) -> str | None:
+        return self._by_name[1].get((vendor_id, name))
+
+    def class_id_of(self, name: str) -> str | None:
+        """'Infiniband controller' -> '0207' (subclasses only: lspci prints those)."""
+        return self._by_name[2].get(name)
+
+    @functools.cached_property
+    def _by_name(
+        self,
+    ) -> tuple[dict[str, str], dict[tuple[str, str], str], dict[str, str]]:
+        return (
+            _unique((name, vendor) for vendor, name in self.vendors.items()),
+            _unique(((v, name), d) for (v, d), name in self.devices.items()),
+            _unique((name, klass) for klass, name in self.subclasses.items()),
+        )
+
+
+def _unique(pairs: Iterable[tuple[K, str]]) -> dict[K, str]:
+    """name -> id, without the names that more than one id carries."""
+    found: dict[K, str] = {}
+    shared: set[K] = set()
+    for name, ident in pairs:
+        if name in found and found[name] != ident:
+            shared.add(name)
+        found.setdefault(name, ident)
+    return {name: ident for name, ident in found.items() if name not in shared}
 
 
 def _split(line: str, width: int) -> tuple[str, str] | None:

@@ -44,7 +44,7 @@ from oci.ingest.ipmitool import parse_lan_print, parse_mc_info
 from oci.ingest.lldp import LldpResult, parse_lldp_json, parse_lldp_keyvalue
 from oci.ingest.lsblk import parse_lsblk
 from oci.ingest.lscpu import LscpuResult, parse_lscpu_json, parse_lscpu_text
-from oci.ingest.lspci import parse_lspci_nn, parse_lspci_nnmm, parse_lspci_vmmnnk, with_names
+from oci.ingest.lspci import parse_lspci, parse_lspci_nnmm, parse_lspci_vmmnnk, with_names
 from oci.ingest.meminfo import parse_meminfo
 from oci.ingest.nvidia import parse_nvidia_smi
 from oci.ingest.nvme import parse_nvme_list
@@ -171,7 +171,7 @@ def _pci(reader: _Reader, ids: PciIds | None) -> tuple[PciFacts, ...]:
     devices = reader.read("lspci-nnmm.txt", parse_lspci_nnmm)
     detailed = reader.read("lspci-vmmnnk.txt", parse_lspci_vmmnnk) or []
     if devices is None:
-        devices = detailed or reader.read("lspci.txt", parse_lspci_nn) or []
+        devices = detailed or reader.read("lspci.txt", lambda text: parse_lspci(text, ids)) or []
     drivers = {d.address: d.driver for d in detailed if d.driver}
     gpus = {g.pci_address: g for g in reader.read("nvidia-smi.xml", parse_nvidia_smi) or []}
     named = []

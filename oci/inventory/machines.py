@@ -59,7 +59,7 @@ SOURCES = {
     "dimms": ("dmidecode.txt",),
     "disks": ("lsblk.json", "nvme-list.json"),
     "nics": ("ip-link.json",),
-    "pci_devices": ("lspci-nnmm.txt", "lspci-vmmnnk.txt"),
+    "pci_devices": ("lspci-nnmm.txt", "lspci-vmmnnk.txt", "lspci.txt"),
     "lldp": ("lldpctl.json", "lldpctl.txt"),
     "bmc": ("ipmitool-lan.txt", "ipmitool-mc-info.txt"),
     "ssh_host_keys": ("ssh-host-keys.txt",),

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from oci.models import DiscoveryReport, Machine, MachineEvent, Nic
+from tests.helpers.api import Api
 from tests.helpers.reports import archive, lldpctl_json, machine_files
 
 URL = "/api/v1/discovery/reports"
@@ -77,3 +78,21 @@ def test_control_and_format_characters_in_names_are_refused(
     message = response.get_json()["error"]["message"]
     assert field in message and code in message
     assert _counts(session) == (0, 0, 0, 0)
+
+
+def test_plain_lspci_output_reaches_the_inventory(client: FlaskClient, api: Api) -> None:
+    plain = (
+        "01:00.0 Non-Volatile memory controller: Micron Technology Inc 7450 PRO NVMe SSD (rev 01)\n"
+        "41:00.0 Infiniband controller: Mellanox Technologies MT28908 Family [ConnectX-6]\n"
+        "41:00.1 Infiniband controller: Mellanox Technologies MT28908 Family [ConnectX-6]\n"
+    )
+    files = machine_files("LSPCI1", macs=(MAC,), extra={"lspci.txt": plain})
+    response = client.post(URL, data=archive(files), headers=GZIP)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["problems"] == []
+    devices = api.get("/api/v1/machines/LSPCI1").get_json()["pci_devices"]
+    assert [(d["address"], d["class_name"]) for d in devices] == [
+        ("0000:01:00.0", "Non-Volatile memory controller"),
+        ("0000:41:00.0", "Infiniband controller"),
+        ("0000:41:00.1", "Infiniband controller"),
+    ]
