@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+# What a proxy in front of several oci servers (README: "Running oci highly
+# available") answers, without oci's error body, when the server it chose died
+# (502: the request may have been done; 504 too) or none is up (503: it was not).
+PROXY_STATUSES = frozenset({502, 503, 504})
+# Requests that change nothing: sent again when their answer was lost.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Waits before each new attempt (seconds): 15 s in all, longer than a proxy
+# takes to find a dead server out (the README's haproxy: 3 checks of 1 s).
+RETRY_WAITS = (0.5, 1.0, 1.5, 2.0, 4.0, 6.0)
 
 
 class ApiError(Exception):
@@ -19,11 +31,16 @@ class ApiError(Exception):
         status: int | None = None,
         code: str | None = None,
         details: dict[str, Any] | None = None,
+        *,
+        resent: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.details = details or {}
+        # The request was sent again after its answer was lost: the server may
+        # have done what an earlier attempt asked (a POST that says "exists").
+        self.resent = resent
 
     @property
     def passing(self) -> bool:
@@ -39,6 +56,9 @@ class ApiClient:
     password: str | None = None
     token: str | None = None
     timeout: float = 30.0
+    retry_waits: tuple[float, ...] = RETRY_WAITS
+    # Told each time a request is sent again, with why (ocicli: a line on stderr).
+    notice: Callable[[str], None] | None = None
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -55,44 +75,77 @@ class ApiClient:
         """``/api/v1/a/b`` with every part URL-quoted, so a name cannot change the route."""
         return "/api/v1/" + "/".join(quote(part, safe="") for part in parts)
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """The server's answer to a request; ApiError for an error or no answer."""
+    def _send(
+        self, method: str, path: str, *, resend: bool | None = None, **kwargs: Any
+    ) -> requests.Response:
+        """The server's answer to a request; ApiError for an error or no answer.
+
+        A request whose answer was lost (the connection dropped after it was
+        sent, or a proxy's 502/504: the server behind it died) is sent again
+        if ``resend``, by default for GET, HEAD and OPTIONS only; one a proxy
+        could not deliver (its 503: no server up) is sent again whatever its
+        method. No server listening at the URL is said at once."""
+        resend = method.upper() in SAFE_METHODS if resend is None else resend
+        waits = iter(self.retry_waits)
+        resent = False
         url = self.base_url + path
-        try:
-            response = self._http.request(method, url, timeout=self.timeout, **kwargs)
-        except requests.ConnectionError as exc:
-            raise ApiError(
-                f"cannot reach the oci server at {self.base_url} (is it running? "
-                "set --api-url or OCI_API_URL)",
-                code="unreachable",
-            ) from exc
-        except requests.Timeout as exc:
-            raise ApiError(
-                f"the oci server at {self.base_url} did not answer in time", code="timeout"
-            ) from exc
-        except requests.RequestException as exc:  # a bad URL: no scheme, bad port, ...
-            raise ApiError(f"cannot use the server URL {self.base_url!r}: {exc}") from exc
+        while True:
+            try:
+                response = self._http.request(method, url, timeout=self.timeout, **kwargs)
+            except requests.ConnectionError as exc:
+                wait = next(waits, None) if resend and not _not_connected(exc) else None
+                if wait is None:
+                    raise ApiError(
+                        f"cannot reach the oci server at {self.base_url} (is it running? "
+                        "set --api-url or OCI_API_URL)",
+                        code="unreachable",
+                        resent=resent,
+                    ) from exc
+                self._again(f"{self.base_url} dropped the connection", wait)
+                resent = True
+                continue
+            except requests.Timeout as exc:
+                raise ApiError(
+                    f"the oci server at {self.base_url} did not answer in time",
+                    code="timeout",
+                    resent=resent,
+                ) from exc
+            except requests.RequestException as exc:  # a bad URL: no scheme, bad port, ...
+                raise ApiError(f"cannot use the server URL {self.base_url!r}: {exc}") from exc
+            error = _error_of(response)
+            if response.status_code in PROXY_STATUSES and error is None:
+                undelivered = response.status_code == 503
+                wait = next(waits, None) if resend or undelivered else None
+                if wait is not None:
+                    self._again(f"{response.status_code} {response.reason} from {url}", wait)
+                    resent = resent or not undelivered
+                    continue
+            break
         if response.ok:
             return response
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        error = body.get("error") if isinstance(body, dict) else None
-        if isinstance(error, dict):
+        if error is not None:
             raise ApiError(
                 str(error.get("message") or "request failed"),
                 response.status_code,
                 error.get("code"),
                 error.get("details") or {},
+                resent=resent,
             )
         raise ApiError(
             f"the server answered {response.status_code} {response.reason} to {method} {path}",
             response.status_code,
+            resent=resent,
         )
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self._send(method, path, **kwargs)
+    def _again(self, why: str, wait: float) -> None:
+        if self.notice is not None:
+            self.notice(f"({why}; asking again in {wait:g} s)")
+        time.sleep(wait)
+
+    def request(self, method: str, path: str, *, resend: bool | None = None, **kwargs: Any) -> Any:
+        """The JSON answer; ``resend``: see _send (True where the caller makes a
+        repeated request harmless)."""
+        response = self._send(method, path, resend=resend, **kwargs)
         if response.status_code == 204:
             return None
         try:
@@ -110,8 +163,8 @@ class ApiClient:
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params={k: v for k, v in params.items() if v is not None})
 
-    def post(self, path: str, body: dict[str, Any]) -> Any:
-        return self.request("POST", path, json=body)
+    def post(self, path: str, body: dict[str, Any], *, resend: bool = False) -> Any:
+        return self.request("POST", path, resend=resend, json=body)
 
     def put(self, path: str, body: dict[str, Any]) -> Any:
         return self.request("PUT", path, json=body)
@@ -142,6 +195,25 @@ class ApiClient:
             offset += len(page["items"])
             if not page["items"] or offset >= page["total"]:
                 return
+
+
+def _not_connected(exc: requests.ConnectionError) -> bool:
+    """No connection was made (refused, no route, no name): nothing was sent."""
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError holds the cause
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def _error_of(response: requests.Response) -> dict[str, Any] | None:
+    """oci's {"error": {...}} in an answer, or None (a success, or a proxy's page)."""
+    if response.ok:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else None
 
 
 def _template_of(path: str, templates: Iterable[str]) -> str:

@@ -61,6 +61,7 @@ def client_from(ctx: click.Context) -> ApiClient:
             password=password,
             token=token,
             timeout=params.get("timeout") or 30.0,
+            notice=lambda line: click.echo(line, err=True),
         )
     return cache["client"]
 

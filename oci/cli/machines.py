@@ -8,7 +8,7 @@ import click
 
 from oci.choices import GPU_DEVICE_TYPES, MACHINE_OPTION_SPECS
 from oci.cli import option_flags
-from oci.cli.client import ApiClient
+from oci.cli.client import ApiClient, ApiError
 from oci.cli.context import (
     CommandSet,
     client_from,
@@ -151,9 +151,32 @@ def machine_add(
     \b
     Example: ocicli machine-add CZ2041XYZ7 cl1 controller zone1
     """
+    emit_object(add_machine(client_from(ctx), serial, cluster, role, location), fmt, columns)
+
+
+def add_machine(
+    client: ApiClient, serial: str, cluster: str, role: str, location: str
+) -> dict[str, Any]:
+    """machine-add, sent again when its answer is lost (a server behind a proxy
+    died). If the lost attempt went through, the next one is refused because the
+    machine is in a cluster already: when that is this CLUSTER, ROLE and
+    LOCATION, the machine was added as asked and its enrolment is the answer."""
+    path = P("machines", serial, "enrolment")
     body = {"cluster": cluster, "role": role, "location": location}
-    added = client_from(ctx).post(P("machines", serial, "enrolment"), body)
-    emit_object(added, fmt, columns)
+    try:
+        added: dict[str, Any] = client.post(path, body, resend=True)
+    except ApiError as exc:
+        if not (exc.resent and exc.status == 409):
+            raise
+        shown: dict[str, Any] = client.get(path)
+        if (
+            (shown.get("cluster") or {}).get("name") != cluster
+            or shown.get("role") != role
+            or (shown.get("location") or {}).get("name") != location
+        ):
+            raise
+        return shown
+    return added
 
 
 @commands.command("machine-remove")
