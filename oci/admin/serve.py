@@ -8,6 +8,7 @@ import click
 from gunicorn.app.base import BaseApplication
 
 from oci.admin import context
+from oci.api.limits import SERVER_REQUEST_LINE_BYTES
 from oci.config import Settings
 from oci.security.vault import Vault, VaultError
 
@@ -41,6 +42,8 @@ def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
         "timeout": 60,
         "graceful_timeout": 10,
         "proc_name": "oci-server",
+        # Long URLs reach the app, which refuses them as JSON (oci/api/limits.py).
+        "limit_request_line": SERVER_REQUEST_LINE_BYTES,
     }
     _Server(settings, options).run()
 

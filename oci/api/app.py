@@ -30,6 +30,7 @@ from oci.api import (
 )
 from oci.api.auth import enforce_access
 from oci.api.errors import register_error_handlers
+from oci.api.limits import refuse_long_uri
 from oci.api.session import init_sessions
 from oci.config import Settings, load_settings
 from oci.db import make_engine, make_sessionmaker
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     app.url_map.strict_slashes = False
     app.url_map.converters["int"] = _AsciiInt
+    app.before_request(refuse_long_uri)  # JSON 414, before the access check reads the URL
     # Every route, present and future, passes the access check (fail closed).
     app.before_request(enforce_access)
     for module in BLUEPRINTS:

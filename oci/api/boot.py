@@ -9,6 +9,7 @@ The routes only read the inventory: a boot storm writes nothing here.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from flask import Blueprint, Response, request, send_file
 from pydantic import Field
@@ -29,15 +30,22 @@ TEXT = "text/plain; charset=utf-8"
 
 
 class BootQuery(Input):
-    """What iPXE's `${...}` settings expand to; every one optional, checked in
-    oci/boot/scripts.py."""
+    """What iPXE's `${...}` settings expand to; every one optional, and empty when
+    iPXE has no value for it. The shapes here are what the document says; the
+    rest is checked in oci/boot/scripts.py."""
 
     model_config = {"strict": False}
-    mac: str | None = Field(None, max_length=32, description="${netX/mac} (colons or hyphens)")
+    mac: str | None = Field(
+        None,
+        pattern="^$|" + boot.MAC_PATTERN,
+        description="${netX/mac} (colons) or ${netX/mac:hexhyp} (hyphens)",
+    )
     uuid: str | None = Field(None, max_length=64, description="${uuid}")
-    serial: str | None = Field(None, max_length=256, description="${serial}")
-    buildarch: str | None = Field(None, max_length=16, description="${buildarch}")
-    platform: str | None = Field(None, max_length=16, description="${platform}: pcbios or efi")
+    serial: str | None = Field(
+        None, pattern=r"^[ -~]{0,128}$", description="${serial}: printable ASCII"
+    )
+    buildarch: Literal[boot.Architecture, ""] | None = Field(None, description="${buildarch}")
+    platform: Literal[boot.Platform, ""] | None = Field(None, description="${platform}")
 
 
 def server_url() -> str:

@@ -10,8 +10,9 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 import oci
-from oci.api.common import ErrorOut
+from oci.api.common import ErrorOut, ListQuery
 from oci.api.endpoint import Access, EndpointSpec, spec_of
+from oci.api.limits import MAX_URI_BYTES
 
 _ERRORS = {
     "400": "Malformed request: bad JSON, unknown query parameter",
@@ -20,8 +21,10 @@ _ERRORS = {
     "404": "No such object",
     "409": "Conflicts with the inventory (duplicate, still in use)",
     "413": "Body too large",
+    "414": f"URL (path and query) longer than {MAX_URI_BYTES} bytes",
     "422": "Invalid field values; details.fields names each",
 }
+_UPLOAD_ERRORS = {"415": "Body not of the media type documented"}
 _RULE_ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
@@ -53,11 +56,13 @@ def build(app: Flask) -> dict[str, Any]:
     refs = {model: keyed[(model, mode)] for model, mode in modes.items()}
     components = schemas.get("$defs", {})
 
+    page_size_max: int = app.config["OCI_SETTINGS"].page_size_max
     paths: dict[str, dict[str, Any]] = {}
     for path, method, spec in operations:
         if spec is None:
             continue  # undocumented: tests/api/test_openapi.py fails on it
-        paths.setdefault(path, {})[method] = _operation(path, method, spec, refs, components)
+        op = _operation(path, method, spec, refs, components, page_size_max)
+        paths.setdefault(path, {})[method] = op
     return {
         "openapi": "3.1.0",
         "info": {"title": "oci inventory API", "version": oci.__version__},
@@ -79,6 +84,7 @@ def _operation(
     spec: EndpointSpec,
     refs: dict[type[BaseModel], Any],
     components: dict[str, Any],
+    page_size_max: int,
 ) -> dict[str, Any]:
     op: dict[str, Any] = {
         "summary": spec.summary,
@@ -94,7 +100,9 @@ def _operation(
         # The query model's own schema, whose $refs already point at components.
         query_schema = components[refs[spec.query]["$ref"].rsplit("/", 1)[1]]
         for name, field in spec.query.model_fields.items():
-            schema = query_schema["properties"][name]
+            schema = _query_value(query_schema["properties"][name])
+            if name == "limit" and issubclass(spec.query, ListQuery):
+                schema["maximum"] = page_size_max  # a setting: paginate() refuses more
             params.append(
                 {"name": name, "in": "query", "required": field.is_required(), "schema": schema}
             )
@@ -117,11 +125,31 @@ def _operation(
         media = "application/octet-stream" if "{" in path else "text/plain"
         success["content"] = {media: {"schema": {"type": "string"}}}
     error = {"content": {"application/json": {"schema": refs[ErrorOut]}}}
+    errors = _ERRORS | (_UPLOAD_ERRORS if spec.upload is not None else {})
     op["responses"] = {str(spec.status): success} | {
-        code: {"description": text, **error} for code, text in _ERRORS.items()
+        code: {"description": text, **error} for code, text in sorted(errors.items())
     }
     if spec.access is Access.PUBLIC:
         op["security"] = []
+    elif spec.access is Access.TRUSTED:
+        # A trusted source network needs no credentials; any other, a user's.
+        op["security"] = [{}, {"basic": []}, {"token": []}]
+        op["description"] = "Without credentials from the trusted_networks setting."
     else:
         op["security"] = [{"basic": []}, {"token": []}]
     return op
+
+
+def _query_value(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter's schema without pydantic's ``null``: a query string has no
+    null, an optional parameter is left out."""
+    schema = {key: value for key, value in schema.items() if key != "default" or value is not None}
+    choices = schema.get("anyOf")
+    if choices is None:
+        return schema
+    kept = [choice for choice in choices if choice != {"type": "null"}]
+    del schema["anyOf"]
+    if len(kept) == 1:
+        only: dict[str, Any] = kept[0]
+        return only | schema
+    return schema | {"anyOf": kept}

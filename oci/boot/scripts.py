@@ -21,6 +21,7 @@ import uuid as uuidlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal, get_args
 from urllib.parse import urlsplit
 
 from oci import templates
@@ -39,9 +40,15 @@ __all__ = [
     "kernel_args",
 ]
 
-MAC_RE = re.compile(r"^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$", re.IGNORECASE)
-PLATFORMS = ("pcbios", "efi")
-ARCHITECTURES = ("i386", "x86_64", "arm32", "arm64", "riscv32", "riscv64")
+# iPXE's ${netX/mac} (colons) or ${netX/mac:hexhyp} (hyphens), any case. No back
+# reference: the API documents it as a JSON Schema pattern, and pydantic checks it.
+MAC_PATTERN = r"^([0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(-[0-9A-Fa-f]{2}){5})$"
+MAC_RE = re.compile(MAC_PATTERN)
+# iPXE's ${platform} and ${buildarch}.
+Platform = Literal["pcbios", "efi"]
+Architecture = Literal["i386", "x86_64", "arm32", "arm64", "riscv32", "riscv64"]
+PLATFORMS: tuple[Platform, ...] = get_args(Platform)
+ARCHITECTURES: tuple[Architecture, ...] = get_args(Architecture)
 # iPXE and GRUB command lines: no white space, quotes, $, ;, &, |, #, braces, backslash.
 SAFE_WORD = re.compile(r"^[A-Za-z0-9._:/=,@%+?~\[\]-]*$")
 # What the server's own URL may look like (setting or Host header).

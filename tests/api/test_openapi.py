@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import re
 
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
+
+from tests.helpers.server import LiveServer
 
 
 def _served(app: Flask):
@@ -62,3 +65,61 @@ def test_an_undocumented_route_is_caught(app: Flask, client: FlaskClient) -> Non
     assert ("/api/v1/sneaky", "get") in set(_served(app))
     # ... and, undeclared, it fails closed: it needs an admin.
     assert client.get("/api/v1/sneaky").status_code == 401
+
+
+def _parameter(doc, path: str, name: str):
+    return next(p for p in doc["paths"][path]["get"]["parameters"] if p["name"] == name)
+
+
+def test_the_document_bounds_what_the_server_bounds(app: Flask, client: FlaskClient) -> None:
+    doc = client.get("/api/v1/openapi.json").get_json()
+    largest = app.config["OCI_SETTINGS"].page_size_max
+    limit = _parameter(doc, "/api/v1/machines", "limit")["schema"]
+    assert limit["type"] == "integer" and limit["maximum"] == largest
+    # A query string has no null: optional parameters are left out, not null.
+    assert '"null"' not in json.dumps(
+        [op.get("parameters", []) for ops in doc["paths"].values() for op in ops.values()]
+    )
+    ipxe = doc["paths"]["/boot/ipxe"]["get"]
+    assert _parameter(doc, "/boot/ipxe", "platform")["schema"]["enum"] == ["pcbios", "efi", ""]
+    assert "x86_64" in _parameter(doc, "/boot/ipxe", "buildarch")["schema"]["enum"]
+    mac = re.compile(_parameter(doc, "/boot/ipxe", "mac")["schema"]["pattern"])
+    assert mac.match("52-54-00-AB-cd-01") and mac.match("")
+    assert not mac.match("52:54:00-ab-cd-01")
+    # Trusted networks boot without credentials: the document says so.
+    assert {} in ipxe["security"]
+    upload = doc["paths"]["/api/v1/discovery/reports"]["post"]
+    assert "415" in upload["responses"] and "414" in upload["responses"]
+    assert "415" not in doc["paths"]["/api/v1/networks"]["post"]["responses"]
+
+
+def test_documented_boot_values_are_accepted_and_others_refused(client: FlaskClient) -> None:
+    ok = {"mac": "52-54-00-AB-CD-01", "buildarch": "arm64", "platform": "efi", "serial": ""}
+    assert client.get("/boot/ipxe", query_string=ok).status_code == 200
+    assert client.get("/boot/grub.cfg", query_string=ok | {"platform": ""}).status_code == 200
+    for wrong in ({"buildarch": "x86"}, {"platform": "EFI"}, {"mac": "5254.00ab.cd01"}):
+        response = client.get("/boot/ipxe", query_string=wrong)
+        assert response.status_code == 400, wrong
+        assert list(response.get_json()["error"]["details"]["fields"]) == list(wrong)
+
+
+def test_a_limit_above_the_largest_page_is_a_400(app: Flask, client: FlaskClient, api) -> None:
+    largest = app.config["OCI_SETTINGS"].page_size_max
+    assert api.get("/api/v1/locations", query_string={"limit": largest}).status_code == 200
+    response = api.get("/api/v1/locations", query_string={"limit": largest + 1})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["details"]["fields"] == {"limit": f"at most {largest}"}
+
+
+def test_a_too_long_url_is_a_json_414(client: FlaskClient) -> None:
+    response = client.get("/api/v1/machines", query_string={"serial": "x" * 5000})
+    assert response.status_code == 414
+    assert response.get_json()["error"]["code"] == "uri_too_long"
+    assert client.get("/api/v1/health", query_string={"x": "y" * 4000}).status_code == 400
+
+
+def test_oci_serve_answers_a_too_long_url_in_json(live_server: LiveServer) -> None:
+    # gunicorn's own limit would answer this one in HTML.
+    response = requests.get(f"{live_server.url}/api/v1/machines?serial={'x' * 6000}", timeout=30)
+    assert response.status_code == 414
+    assert response.json()["error"]["code"] == "uri_too_long"
