@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, current_app, g, request, url_for
 from pydantic import Field
 
+from oci.api.auth import source_is_trusted
 from oci.api.common import Output
 from oci.api.endpoint import Access, endpoint, raw_body
 from oci.enrolment import automation
@@ -64,7 +65,16 @@ def post_report() -> tuple[dict[str, Any], int]:
         check_facts(facts)
     except FactsRejected as exc:
         raise Invalid(f"report refused: {exc}") from exc
-    upload = inventory.Upload(archive, files, facts, request.remote_addr)
+    caller = g.get("caller")
+    upload = inventory.Upload(
+        archive,
+        files,
+        facts,
+        source=request.remote_addr,
+        sender=caller.login if caller is not None else None,
+        # A reader's credentials let a report in; only these may re-pin SSH host keys.
+        vouched=source_is_trusted() or (caller is not None and caller.is_admin),
+    )
     sessions = current_app.extensions["oci_sessionmaker"]
     outcome = inventory.apply_report(sessions, upload)
     log.info(

@@ -8,13 +8,15 @@ disks, NICs, GPUs, memory and CPU; a PCI bridge renumbered is not news.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import base64
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from oci.ingest.summary import binary_size, decimal_size, is_gpu
 
-__all__ = ["Change", "hardware_changes"]
+__all__ = ["Change", "fingerprint", "hardware_changes", "host_key_changes"]
 
 
 @dataclass(frozen=True)
@@ -105,3 +107,31 @@ def hardware_changes(old: Any, new: Any) -> list[Change]:
     if old.cpu_model and new.cpu_model and old.cpu_model != new.cpu_model:
         changes.append(Change("cpu-changed", f"CPU changed: {old.cpu_model} -> {new.cpu_model}"))
     return changes
+
+
+def fingerprint(public_key: str) -> str:
+    """'ssh-ed25519 AAAA... c' -> 'SHA256:...', as ssh-keygen -l prints it."""
+    parts = public_key.split()
+    try:
+        blob = base64.b64decode(parts[1], validate=True)
+    except (IndexError, ValueError):
+        return "unreadable key"
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def host_key_changes(old: Mapping[str, str], new: Mapping[str, str]) -> list[Change]:
+    """One change when the keys differ (key type -> public key line; comments aside):
+    the keys SSH pins for the machine's live system."""
+    before = {kind: fingerprint(line) for kind, line in old.items()}
+    after = {kind: fingerprint(line) for kind, line in new.items()}
+    if before == after:
+        return []
+    parts = []
+    for kind in sorted(before.keys() | after.keys()):
+        if kind not in after:
+            parts.append(f"{kind} {before[kind]} removed")
+        elif kind not in before:
+            parts.append(f"{kind} {after[kind]} added")
+        elif before[kind] != after[kind]:
+            parts.append(f"{kind} {before[kind]} -> {after[kind]}")
+    return [Change("host-keys-changed", "SSH host keys changed: " + "; ".join(parts))]

@@ -1,5 +1,5 @@
-# Writes: machine rows and their hardware, reports, host keys and events.
-"""Discovery reports into machine rows: the one place discovery writes.
+# Writes: machine rows, reports and events (hardware rows: oci.inventory.hardware).
+"""Discovery reports into machine rows (component rows: `oci.inventory.hardware`).
 
 A report is matched to a machine by identity (`oci.ingest.identity`): serial,
 then system UUID, then the physical NICs' MACs. A report that points at two
@@ -26,22 +26,12 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from oci import transactions
-from oci.errors import Conflict, Invalid, NotFound
-from oci.ingest.changes import Change, hardware_changes
+from oci.errors import Conflict, Forbidden, Invalid, NotFound
+from oci.ingest.changes import Change, hardware_changes, host_key_changes
 from oci.ingest.facts import Facts
-from oci.ingest.identity import Identity, identity_of, universally_administered
-from oci.models import (
-    Bmc,
-    DiscoveryReport,
-    Disk,
-    LldpNeighbour,
-    Machine,
-    MachineEvent,
-    MemoryModule,
-    Nic,
-    PciDevice,
-    SshHostKey,
-)
+from oci.ingest.identity import Identity, identity_of
+from oci.inventory.hardware import apply_facts, arrived, host_key_items
+from oci.models import DiscoveryReport, Machine, MachineEvent, Nic
 from oci.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -49,21 +39,6 @@ T = TypeVar("T")
 
 __all__ = ["IdentityConflict", "Outcome", "Upload", "apply_report", "machine_by_key", "reparse"]
 
-# Which report files a component comes from. When none of them arrived intact
-# (tool missing, failed or unreadable), the machine keeps what it had: a report
-# without lsblk must not make every disk disappear.
-SOURCES = {
-    "system": ("dmidecode.txt",),
-    "cpu": ("lscpu.json", "lscpu.txt", "dmidecode.txt"),
-    "memory": ("meminfo.txt", "dmidecode.txt"),
-    "dimms": ("dmidecode.txt",),
-    "disks": ("lsblk.json", "nvme-list.json"),
-    "nics": ("ip-link.json",),
-    "pci_devices": ("lspci-nnmm.txt", "lspci-vmmnnk.txt", "lspci.txt"),
-    "lldp": ("lldpctl.json", "lldpctl.txt"),
-    "bmc": ("ipmitool-lan.txt", "ipmitool-mc-info.txt"),
-    "ssh_host_keys": ("ssh-host-keys.txt",),
-}
 REPORTS_KEPT = 10
 # An unchanged re-report still stores its raw upload this often, so the kept
 # reports show the machine is alive without storing every 30-second report.
@@ -83,7 +58,11 @@ class Upload:
     archive: bytes
     files: Mapping[str, str]
     facts: Facts
-    source: str | None = None
+    source: str | None = None  # the sender's address
+    sender: str | None = None  # the user whose credentials came with it
+    # From a trusted network or an admin: may change a known machine's SSH
+    # host keys, which machine-install-os pins. Any user may send a report.
+    vouched: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,134 +161,7 @@ def flag_conflict(
     transactions.run(factory, work)
 
 
-# --- facts into rows --------------------------------------------------------
-
-
-def _fit(model: type[Any], values: Mapping[str, Any]) -> dict[str, Any]:
-    """Values clamped to their columns' lengths: an agent's 300-character
-    product name must not turn into a database error."""
-    columns = model.__table__.c
-    fitted = {}
-    for name, value in values.items():
-        length = getattr(columns[name].type, "length", None)
-        if isinstance(value, str) and length and len(value) > length:
-            value = value[:length]
-        fitted[name] = value
-    return fitted
-
-
-def _arrived(upload: Upload, component: str) -> bool:
-    failed = {c.name for c in upload.facts.commands if c.exit_code != 0}
-    unusable = failed | upload.facts.unreadable
-    return any(name in upload.files and name not in unusable for name in SOURCES[component])
-
-
-def _sync(
-    session: Session,
-    rows: list[Any],
-    model: type[Any],
-    items: Iterable[Mapping[str, Any]],
-    key: str,
-) -> None:
-    """Make the machine's `rows` equal `items`: unchanged rows stay as they are,
-    changed ones are replaced. Deletes reach the database before inserts, so a
-    MAC or disk name moving between rows never trips a unique constraint."""
-    wanted: dict[Any, dict[str, Any]] = {}
-    for item in items:
-        wanted.setdefault(item[key], _fit(model, item))
-    current = {getattr(row, key): row for row in rows}
-    keep = {
-        k
-        for k, row in current.items()
-        if k in wanted and all(getattr(row, f) == v for f, v in wanted[k].items())
-    }
-    for k, row in current.items():
-        if k not in keep:
-            rows.remove(row)
-    session.flush()
-    for k, item in wanted.items():
-        if k not in keep:
-            rows.append(model(**item))
-
-
-def _nic_items(facts: Facts) -> list[dict[str, Any]]:
-    items, seen = [], set()
-    for nic in facts.nics:
-        item = dataclasses.asdict(nic)
-        identifies = nic.physical and universally_administered(nic.mac) and nic.mac not in seen
-        # Bond members can show one MAC twice; only the first identifies.
-        item["identity_mac"] = nic.mac if identifies else None
-        seen.add(nic.mac)
-        items.append(item)
-    return items
-
-
-def _apply_facts(session: Session, machine: Machine, upload: Upload, ident: Identity) -> None:
-    facts = upload.facts
-    system, cpu = facts.system, facts.cpu
-    columns: dict[str, Any] = {}
-    if _arrived(upload, "system"):
-        columns |= {
-            "manufacturer": system.manufacturer,
-            "product_name": system.product_name,
-            "sku": system.sku,
-            "bios_version": system.bios_version,
-            "bios_date": system.bios_date,
-        }
-    if ident.serial:
-        columns["serial"] = ident.serial
-    if ident.system_uuid:
-        columns["system_uuid"] = ident.system_uuid
-    if system.architecture:
-        columns["architecture"] = system.architecture
-    if _arrived(upload, "cpu"):
-        columns |= {
-            "cpu_model": cpu.model,
-            "cpu_vendor": cpu.vendor,
-            "cpu_sockets": cpu.sockets,
-            "cpu_cores": cpu.cores,
-            "cpu_threads": cpu.threads,
-        }
-    if _arrived(upload, "memory") and facts.memory_bytes:
-        columns["memory_bytes"] = facts.memory_bytes
-    for name, value in _fit(Machine, columns).items():
-        setattr(machine, name, value)
-
-    dump = dataclasses.asdict
-    if _arrived(upload, "dimms"):
-        _sync(session, machine.memory_modules, MemoryModule, map(dump, facts.dimms), "locator")
-    if _arrived(upload, "disks"):
-        _sync(session, machine.disks, Disk, map(dump, facts.disks), "name")
-    if _arrived(upload, "nics"):
-        _sync(session, machine.nics, Nic, _nic_items(facts), "name")
-    if _arrived(upload, "pci_devices"):
-        _sync(session, machine.pci_devices, PciDevice, map(dump, facts.pci_devices), "address")
-    if _arrived(upload, "lldp"):
-        # Merge, not replace: lldpd needs up to 30 s to hear a switch, so an
-        # early report without neighbours must not forget the known ones.
-        # Neighbours of NICs the machine no longer has do go.
-        seen = {item.interface: dump(item) for item in facts.lldp}
-        names = {nic.name for nic in machine.nics}
-        kept = [
-            {c: getattr(row, c) for c in _component_columns(LldpNeighbour)}
-            for row in machine.lldp_neighbours
-            if row.interface not in seen and row.interface in names
-        ]
-        _sync(session, machine.lldp_neighbours, LldpNeighbour, [*kept, *seen.values()], "interface")
-    if _arrived(upload, "bmc") and facts.bmc is not None:
-        values = _fit(Bmc, dump(facts.bmc))
-        if machine.bmc is None:
-            machine.bmc = Bmc(**values)
-        else:
-            for name, value in values.items():
-                setattr(machine.bmc, name, value)
-    if _arrived(upload, "ssh_host_keys"):
-        keys = [{"key_type": line.split()[0], "public_key": line} for line in facts.ssh_host_keys]
-        _sync(session, machine.ssh_host_keys, SshHostKey, keys, "key_type")
-
-
-def _component_columns(model: type[Any]) -> list[str]:
-    return [c.name for c in model.__table__.c if c.name not in ("id", "machine_id")]
+# --- facts into rows (oci.inventory.hardware) and what changed --------------
 
 
 def facts_digest(facts: Facts) -> str:
@@ -335,18 +187,45 @@ def _old_view(machine: Machine) -> SimpleNamespace:
 def _new_view(upload: Upload, old: SimpleNamespace) -> SimpleNamespace:
     """The machine as it will be after this report: what did not arrive stays."""
     facts = upload.facts
+
+    def new(component: str) -> bool:
+        return arrived(upload.files, facts, component)
+
     return SimpleNamespace(
-        disks=facts.disks if _arrived(upload, "disks") else old.disks,
-        nics=[n for n in facts.nics if n.physical] if _arrived(upload, "nics") else old.nics,
-        pci_devices=facts.pci_devices if _arrived(upload, "pci_devices") else old.pci_devices,
-        memory_bytes=facts.memory_bytes if _arrived(upload, "memory") else old.memory_bytes,
-        cpu_model=facts.cpu.model if _arrived(upload, "cpu") else old.cpu_model,
+        disks=facts.disks if new("disks") else old.disks,
+        nics=[n for n in facts.nics if n.physical] if new("nics") else old.nics,
+        pci_devices=facts.pci_devices if new("pci_devices") else old.pci_devices,
+        memory_bytes=facts.memory_bytes if new("memory") else old.memory_bytes,
+        cpu_model=facts.cpu.model if new("cpu") else old.cpu_model,
     )
 
 
 def _changes(machine: Machine, upload: Upload) -> list[Change]:
     old = _old_view(machine)
-    return hardware_changes(old, _new_view(upload, old))
+    return hardware_changes(old, _new_view(upload, old)) + _key_changes(machine, upload)
+
+
+def _key_changes(machine: Machine, upload: Upload) -> list[Change]:
+    if not arrived(upload.files, upload.facts, "ssh_host_keys"):
+        return []
+    old = {key.key_type: key.public_key for key in machine.ssh_host_keys}
+    new = {item["key_type"]: item["public_key"] for item in host_key_items(upload.facts)}
+    return host_key_changes(old, new)
+
+
+def _who_sent(upload: Upload) -> str:
+    user = f"user {upload.sender!r}" if upload.sender else "no credentials"
+    return f"{user}, from {upload.source or 'an unknown address'}"
+
+
+def _refuse_key_change(machine: Machine, upload: Upload, changes: list[Change]) -> None:
+    """Forbidden when a report no trusted party vouches for would re-pin SSH keys."""
+    if upload.vouched or not any(c.kind == "host-keys-changed" for c in changes):
+        return
+    raise Forbidden(
+        f"the report would change the SSH host keys of {_who(machine)} ({_who_sent(upload)}); "
+        "only a report from a trusted network or an admin's may change them"
+    )
 
 
 def report_problems(facts: Facts) -> list[str]:
@@ -366,6 +245,7 @@ def _store(session: Session, machine: Machine, upload: Upload, keep: int) -> Non
         DiscoveryReport(
             machine=machine,
             source=upload.source,
+            sender=upload.sender,
             size_bytes=len(upload.archive),
             sha256=hashlib.sha256(upload.archive).hexdigest(),
             archive=upload.archive,
@@ -381,16 +261,16 @@ def _store(session: Session, machine: Machine, upload: Upload, keep: int) -> Non
 
 
 def _record(
-    session: Session, machine: Machine, changes: Iterable[Change], source: str | None
+    session: Session,
+    machine: Machine,
+    changes: Iterable[Change],
+    source: str | None,
+    sender: str | None = None,
 ) -> None:
+    details = {"source": source} | ({"sender": sender} if sender else {})
     for change in changes:
         session.add(
-            MachineEvent(
-                machine=machine,
-                kind=change.kind,
-                message=change.message,
-                details={"source": source},
-            )
+            MachineEvent(machine=machine, kind=change.kind, message=change.message, details=details)
         )
 
 
@@ -438,14 +318,15 @@ def apply_report(
                 machine.discovery_count += 1
                 return Outcome(machine.id, machine.serial, False, (), stored=False)
             changes = _changes(machine, upload)
+            _refuse_key_change(machine, upload, changes)
             created = False
         machine.last_seen = now
         machine.discovery_count = (machine.discovery_count or 0) + 1
-        _apply_facts(session, machine, upload, ident)
+        apply_facts(session, machine, upload.files, upload.facts, ident)
         machine.facts_digest = digest
         session.flush()
         _store(session, machine, upload, keep)
-        _record(session, machine, changes, upload.source)
+        _record(session, machine, changes, upload.source, upload.sender)
         reported = tuple(c for c in changes if c.kind != "discovered")
         return Outcome(machine.id, machine.serial, created, reported, stored=True)
 
@@ -474,7 +355,7 @@ def reparse(
         if machine is None or report is None:
             return None
         files, facts = parse(report.archive)
-        upload = Upload(report.archive, files, facts, report.source)
+        upload = Upload(report.archive, files, facts, report.source, report.sender, vouched=True)
         ident = identity_of(facts)
         found = _find(session, ident)
         if found is not None and found is not machine:
@@ -483,7 +364,7 @@ def reparse(
                 [machine.id, found.id],
             )
         changes = _changes(machine, upload)
-        _apply_facts(session, machine, upload, ident)
+        apply_facts(session, machine, upload.files, facts, ident)
         machine.facts_digest = facts_digest(facts)
         report.problems = report_problems(facts)
         _record(session, machine, changes, "reparse")

@@ -33,6 +33,9 @@ class DiscoveryReport(Base):
     )
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     source: Mapped[str | None] = mapped_column(String(45))  # the sender's IP address
+    # The user whose credentials came with it; None: sent without any, from a
+    # trusted network (then `source` says which machine).
+    sender: Mapped[str | None] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     archive: Mapped[bytes] = mapped_column(ArchiveBytes)  # the gzip tar, as uploaded

@@ -1,0 +1,197 @@
+# Writes: a machine's hardware rows (DIMMs, disks, NICs, PCI devices, LLDP, BMC, host keys).
+"""A report's facts into the machine's columns and component rows.
+
+Component rows are written in bulk: one DELETE of the rows that changed and
+one multi-row INSERT of their replacements per table, whatever the count, so
+a report's cost does not grow with one round trip per DIMM. The machine's
+relationship collections are expired afterwards and reload on next use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import delete, insert
+from sqlalchemy.orm import Session
+
+from oci.ingest.facts import Facts
+from oci.ingest.identity import Identity, universally_administered
+from oci.models import (
+    Bmc,
+    Disk,
+    LldpNeighbour,
+    Machine,
+    MemoryModule,
+    Nic,
+    PciDevice,
+    SshHostKey,
+)
+
+__all__ = ["SOURCES", "apply_facts", "arrived", "fit"]
+
+# Which report files a component comes from. When none of them arrived intact
+# (tool missing, failed or unreadable), the machine keeps what it had: a report
+# without lsblk must not make every disk disappear.
+SOURCES = {
+    "system": ("dmidecode.txt",),
+    "cpu": ("lscpu.json", "lscpu.txt", "dmidecode.txt"),
+    "memory": ("meminfo.txt", "dmidecode.txt"),
+    "dimms": ("dmidecode.txt",),
+    "disks": ("lsblk.json", "nvme-list.json"),
+    "nics": ("ip-link.json",),
+    "pci_devices": ("lspci-nnmm.txt", "lspci-vmmnnk.txt", "lspci.txt"),
+    "lldp": ("lldpctl.json", "lldpctl.txt"),
+    "bmc": ("ipmitool-lan.txt", "ipmitool-mc-info.txt"),
+    "ssh_host_keys": ("ssh-host-keys.txt",),
+}
+
+
+def arrived(files: Mapping[str, str], facts: Facts, component: str) -> bool:
+    """Did any source of `component` arrive intact?"""
+    failed = {c.name for c in facts.commands if c.exit_code != 0}
+    unusable = failed | facts.unreadable
+    return any(name in files and name not in unusable for name in SOURCES[component])
+
+
+def _lengths(model: type[Any]) -> dict[str, int]:
+    return {c.name: c.type.length for c in model.__table__.c if getattr(c.type, "length", None)}
+
+
+_LENGTHS: dict[type[Any], dict[str, int]] = {}
+
+
+def fit(model: type[Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values clamped to their columns' lengths: an agent's 300-character
+    product name must not turn into a database error."""
+    lengths = _LENGTHS.get(model)
+    if lengths is None:
+        lengths = _LENGTHS[model] = _lengths(model)
+    fitted = dict(values)
+    for name, length in lengths.items():
+        value = fitted.get(name)
+        if isinstance(value, str) and len(value) > length:
+            fitted[name] = value[:length]
+    return fitted
+
+
+def _sync(
+    session: Session,
+    machine: Machine,
+    relationship: str,
+    model: type[Any],
+    items: Iterable[Mapping[str, Any]],
+    key: str,
+) -> None:
+    """Make the machine's `relationship` rows equal `items`: unchanged rows stay,
+    changed ones are replaced. Deletes reach the database before inserts, so a
+    MAC or disk name moving between rows never trips a unique constraint."""
+    wanted: dict[Any, dict[str, Any]] = {}
+    for item in items:
+        wanted.setdefault(item[key], fit(model, item))
+    current = {getattr(row, key): row for row in getattr(machine, relationship)}
+    keep = {
+        k
+        for k, row in current.items()
+        if k in wanted and all(getattr(row, f) == v for f, v in wanted[k].items())
+    }
+    stale = [row.id for k, row in current.items() if k not in keep]
+    fresh = [{"machine_id": machine.id, **item} for k, item in wanted.items() if k not in keep]
+    if not stale and not fresh:
+        return
+    if stale:
+        session.execute(delete(model).where(model.id.in_(stale)))
+    if fresh:
+        session.execute(insert(model), fresh)  # one executemany
+    session.expire(machine, [relationship])
+
+
+def _nic_items(facts: Facts) -> list[dict[str, Any]]:
+    items, seen = [], set()
+    for nic in facts.nics:
+        item = dataclasses.asdict(nic)
+        identifies = nic.physical and universally_administered(nic.mac) and nic.mac not in seen
+        # Bond members can show one MAC twice; only the first identifies.
+        item["identity_mac"] = nic.mac if identifies else None
+        seen.add(nic.mac)
+        items.append(item)
+    return items
+
+
+def _columns(files: Mapping[str, str], facts: Facts, ident: Identity) -> dict[str, Any]:
+    system, cpu = facts.system, facts.cpu
+    columns: dict[str, Any] = {}
+    if arrived(files, facts, "system"):
+        columns |= {
+            "manufacturer": system.manufacturer,
+            "product_name": system.product_name,
+            "sku": system.sku,
+            "bios_version": system.bios_version,
+            "bios_date": system.bios_date,
+        }
+    if ident.serial:
+        columns["serial"] = ident.serial
+    if ident.system_uuid:
+        columns["system_uuid"] = ident.system_uuid
+    if system.architecture:
+        columns["architecture"] = system.architecture
+    if arrived(files, facts, "cpu"):
+        columns |= {
+            "cpu_model": cpu.model,
+            "cpu_vendor": cpu.vendor,
+            "cpu_sockets": cpu.sockets,
+            "cpu_cores": cpu.cores,
+            "cpu_threads": cpu.threads,
+        }
+    if arrived(files, facts, "memory") and facts.memory_bytes:
+        columns["memory_bytes"] = facts.memory_bytes
+    return columns
+
+
+def _component_columns(model: type[Any]) -> list[str]:
+    return [c.name for c in model.__table__.c if c.name not in ("id", "machine_id")]
+
+
+def host_key_items(facts: Facts) -> list[dict[str, str]]:
+    return [{"key_type": line.split()[0], "public_key": line} for line in facts.ssh_host_keys]
+
+
+def apply_facts(
+    session: Session, machine: Machine, files: Mapping[str, str], facts: Facts, ident: Identity
+) -> None:
+    """Write what arrived of `facts` onto `machine` (a new machine gets its id here)."""
+    for name, value in fit(Machine, _columns(files, facts, ident)).items():
+        setattr(machine, name, value)
+    session.flush()  # a new machine gets the id its component rows need
+
+    def sync(component: str, relationship: str, model: type[Any], items: Any, key: str) -> None:
+        if arrived(files, facts, component):
+            _sync(session, machine, relationship, model, items, key)
+
+    dump = dataclasses.asdict
+    sync("dimms", "memory_modules", MemoryModule, map(dump, facts.dimms), "locator")
+    sync("disks", "disks", Disk, map(dump, facts.disks), "name")
+    sync("nics", "nics", Nic, _nic_items(facts), "name")
+    sync("pci_devices", "pci_devices", PciDevice, map(dump, facts.pci_devices), "address")
+    if arrived(files, facts, "lldp"):
+        # Merge, not replace: lldpd needs up to 30 s to hear a switch, so an
+        # early report without neighbours must not forget the known ones.
+        # Neighbours of NICs the machine no longer has do go.
+        seen = {item.interface: dump(item) for item in facts.lldp}
+        names = {nic.name for nic in machine.nics}
+        kept = [
+            {c: getattr(row, c) for c in _component_columns(LldpNeighbour)}
+            for row in machine.lldp_neighbours
+            if row.interface not in seen and row.interface in names
+        ]
+        items = [*kept, *seen.values()]
+        _sync(session, machine, "lldp_neighbours", LldpNeighbour, items, "interface")
+    if arrived(files, facts, "bmc") and facts.bmc is not None:
+        values = fit(Bmc, dump(facts.bmc))
+        if machine.bmc is None:
+            machine.bmc = Bmc(**values)
+        else:
+            for name, value in values.items():
+                setattr(machine.bmc, name, value)
+    sync("ssh_host_keys", "ssh_host_keys", SshHostKey, host_key_items(facts), "key_type")
