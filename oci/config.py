@@ -46,6 +46,12 @@ class Settings(BaseModel):
         default_factory=lambda: ["127.0.0.0/8", "::1/128"],
         description="Source networks allowed on the boot and discovery endpoints.",
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of the load balancers (haproxy `send-proxy`) whose PROXY "
+        "protocol header `oci serve` believes: behind them, a request's source is the "
+        "client's address, not the balancer's. Empty: no PROXY header is accepted.",
+    )
     max_request_bytes: int = Field(1024 * 1024, ge=1024, description="Largest API body.")
     page_size_max: int = Field(1000, ge=1, description="Largest `limit` a list accepts.")
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
@@ -165,6 +171,11 @@ class Settings(BaseModel):
     @classmethod
     def _networks_parse(cls, value: list[str]) -> list[str]:
         return [str(ipaddress.ip_network(v.strip(), strict=False)) for v in value if v.strip()]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_parse(cls, value: list[str]) -> list[str]:
+        return [str(ipaddress.ip_address(v.strip())) for v in value if v.strip()]
 
     @field_validator("database_url")
     @classmethod

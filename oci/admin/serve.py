@@ -45,6 +45,12 @@ def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
         # Long URLs reach the app, which refuses them as JSON (oci/api/limits.py).
         "limit_request_line": SERVER_REQUEST_LINE_BYTES,
     }
+    if settings.trusted_proxies:
+        # Behind haproxy's send-proxy: the PROXY header names the client, so that
+        # trusted_networks and a report's source see it, not the balancer. Only
+        # these addresses may send one; direct plain HTTP still works.
+        options["proxy_protocol"] = True
+        options["proxy_allow_ips"] = ",".join(settings.trusted_proxies)
     _Server(settings, options).run()
 
 

@@ -29,7 +29,7 @@ from oci.models import DiscoveryReport, IpAddress, Machine
 from tests.helpers import storm
 from tests.helpers.cli import clean_env
 from tests.helpers.database import Credentials, Database
-from tests.helpers.ha import HaOci, ha_oci
+from tests.helpers.ha import CLIENTS, HaOci, ha_oci
 from tests.helpers.server import BIN
 
 MACHINES = 400
@@ -158,6 +158,9 @@ def test_a_server_killed_in_a_boot_storm_and_in_machine_adds_loses_nothing(
             .having(func.count() > 1)
         ).all()
         assert addresses == []
+        # The machines' own address, from haproxy's PROXY header: not haproxy's.
+        sources = set(s.scalars(select(DiscoveryReport.source).distinct()))
+        assert sources == {CLIENTS}
         hosts = s.scalar(
             select(func.count()).select_from(IpAddress).where(IpAddress.purpose == "host")
         )

@@ -29,6 +29,11 @@ from tests.helpers.server import BIN, free_port, wait_for_http
 # The README's fragment, with the test's ports. Health checks every second, a
 # server is out after 3 failed ones and back after 2; a request that cannot
 # connect to its server is sent to another at once (retries, redispatch 1).
+# haproxy connects to the servers from PROXY_SOURCE, which is not a trusted
+# network: machines (from 127.0.0.1) are let in because the PROXY header
+# (send-proxy, OCI_TRUSTED_PROXIES) names them.
+PROXY_SOURCE = "127.0.0.3"
+CLIENTS = "127.0.0.1"
 HAPROXY_CFG = jinja2.Template(
     """\
 global
@@ -50,11 +55,12 @@ frontend oci
 
 backend oci_servers
     balance roundrobin
+    source {{ source }}
     option httpchk GET /api/v1/health
     http-check expect status 200
     default-server inter 1s fall 3 rise 2
 {% for server in servers %}\
-    server {{ server.name }} 127.0.0.1:{{ server.port }} check
+    server {{ server.name }} 127.0.0.1:{{ server.port }} check send-proxy
 {% endfor %}
 frontend stats
     bind 127.0.0.1:{{ stats_port }}
@@ -150,13 +156,17 @@ def ha_oci(database: Database, workdir: Path, count: int = 2) -> Iterator[HaOci]
         "OCI_DATABASE_URL": database.url,
         "OCI_DATA_DIR": str(data),
         "OCI_CONFIG": str(workdir / "absent.toml"),
+        "OCI_TRUSTED_NETWORKS": f"{CLIENTS}/32",
+        "OCI_TRUSTED_PROXIES": PROXY_SOURCE,
     }
     instances = [
         Instance(f"oci{n}", free_port(), env, workdir / f"oci{n}.log") for n in range(1, count + 1)
     ]
     port, stats_port = free_port(), free_port()
     config = workdir / "haproxy.cfg"
-    config.write_text(HAPROXY_CFG.render(port=port, stats_port=stats_port, servers=instances))
+    config.write_text(
+        HAPROXY_CFG.render(port=port, stats_port=stats_port, servers=instances, source=PROXY_SOURCE)
+    )
     ha = HaOci(
         f"http://127.0.0.1:{port}",
         f"http://127.0.0.1:{stats_port}/stats",

@@ -29,10 +29,12 @@ def test_database_url_and_lists_from_environment(tmp_path: Path) -> None:
             "OCI_CONFIG": str(_write(tmp_path, "")),
             "OCI_DATABASE_URL": "postgresql+psycopg://oci@db/oci",
             "OCI_TRUSTED_NETWORKS": "10.0.0.0/8, 2001:db8::/32",
+            "OCI_TRUSTED_PROXIES": "10.0.0.5, 2001:db8::0:1",
         }
     )
     assert settings.effective_database_url == "postgresql+psycopg://oci@db/oci"
     assert settings.trusted_networks == ["10.0.0.0/8", "2001:db8::/32"]
+    assert settings.trusted_proxies == ["10.0.0.5", "2001:db8::1"]
 
 
 @pytest.mark.parametrize(
@@ -42,6 +44,7 @@ def test_database_url_and_lists_from_environment(tmp_path: Path) -> None:
         ('listen_port = "eighty"\n', {}, "listen_port"),
         ("", {"OCI_WORKERS": "many"}, "workers"),
         ("", {"OCI_TRUSTED_NETWORKS": "10.0.0.300/8"}, "trusted_networks"),
+        ("", {"OCI_TRUSTED_PROXIES": "10.0.0.0/8"}, "trusted_proxies"),
         ("listen_port = [\n", {}, "cannot read"),
         ("", {"OCI_DATABASE_URL": "postgresql+psycopg://u:pw@db:notaport/oci"}, "database_url"),
         ("", {"OCI_DATABASE_URL": "nosuchdialect://db/oci"}, "database_url"),
