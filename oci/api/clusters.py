@@ -154,9 +154,7 @@ def show(name: str) -> ClusterOut:
 @bp.delete("/clusters/<name>")
 @endpoint("Delete a cluster that has no machines and no networks", tag=TAG, status=204)
 def delete(name: str) -> tuple[str, int]:
-    session = db()
-    clusters.delete_cluster(session, name)
-    session.commit()
+    write(lambda s: clusters.delete_cluster(s, name))
     return "", 204
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from oci.api.common import Input, ListQuery, Name, Output, Page, Ref, paginate, ref
 from oci.api.endpoint import endpoint
-from oci.api.session import db
+from oci.api.session import db, write
 from oci.enrolment import clusters
 from oci.models import Location
 
@@ -55,10 +55,7 @@ def list_(query: ListQuery) -> Page[LocationOut]:
     status=201,
 )
 def create(body: LocationCreate) -> LocationOut:
-    session = db()
-    location = clusters.create_location(session, body.name, body.swift_region)
-    session.commit()
-    return out(location)
+    return write(lambda s: out(clusters.create_location(s, body.name, body.swift_region)))
 
 
 @bp.get("/locations/<name>")
@@ -70,7 +67,5 @@ def show(name: str) -> LocationOut:
 @bp.delete("/locations/<name>")
 @endpoint("Delete a location that no network or machine uses", tag=TAG, status=204)
 def delete(name: str) -> tuple[str, int]:
-    session = db()
-    clusters.delete_location(session, name)
-    session.commit()
+    write(lambda s: clusters.delete_location(s, name))
     return "", 204

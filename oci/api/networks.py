@@ -136,12 +136,13 @@ def list_(query: NetworkQuery) -> Page[NetworkOut]:
     "Create a network in a location", tag=TAG, body=NetworkCreate, response=NetworkOut, status=201
 )
 def create(body: NetworkCreate) -> NetworkOut:
-    session = db()
-    network = clusters.create_network(
-        session, body.name, body.address, body.prefix_length, body.location, body.is_public
+    return write(
+        lambda s: out(
+            clusters.create_network(
+                s, body.name, body.address, body.prefix_length, body.location, body.is_public
+            )
+        )
     )
-    session.commit()
-    return out(network)
 
 
 @bp.get("/networks/<name>")
@@ -153,9 +154,7 @@ def show(name: str) -> NetworkOut:
 @bp.delete("/networks/<name>")
 @endpoint("Delete a network that no cluster or machine uses", tag=TAG, status=204)
 def delete(name: str) -> tuple[str, int]:
-    session = db()
-    clusters.delete_network(session, name)
-    session.commit()
+    write(lambda s: clusters.delete_network(s, name))
     return "", 204
 
 

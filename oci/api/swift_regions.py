@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from oci.api.common import Input, ListQuery, Name, Output, Page, paginate
 from oci.api.endpoint import endpoint
-from oci.api.session import db
+from oci.api.session import db, write
 from oci.enrolment import clusters
 from oci.models import SwiftRegion
 
@@ -42,10 +42,7 @@ def list_(query: ListQuery) -> Page[SwiftRegionOut]:
     "Create a Swift region", tag=TAG, body=SwiftRegionCreate, response=SwiftRegionOut, status=201
 )
 def create(body: SwiftRegionCreate) -> SwiftRegionOut:
-    session = db()
-    region = clusters.create_swift_region(session, body.name)
-    session.commit()
-    return out(region)
+    return write(lambda s: out(clusters.create_swift_region(s, body.name)))
 
 
 @bp.get("/swift-regions/<name>")
@@ -57,7 +54,5 @@ def show(name: str) -> SwiftRegionOut:
 @bp.delete("/swift-regions/<name>")
 @endpoint("Delete a Swift region that no location uses", tag=TAG, status=204)
 def delete(name: str) -> tuple[str, int]:
-    session = db()
-    clusters.delete_swift_region(session, name)
-    session.commit()
+    write(lambda s: clusters.delete_swift_region(s, name))
     return "", 204
