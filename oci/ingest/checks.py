@@ -12,15 +12,14 @@ Two checks, both refusing the whole report with a sentence naming the field:
 
 from __future__ import annotations
 
-import dataclasses
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from oci.ingest.facts import Facts
 
-__all__ = ["Bounds", "FactsRejected", "check_facts", "shown"]
+__all__ = ["Bounds", "FactsRejected", "check_facts", "check_files", "shown"]
 
 
 class FactsRejected(ValueError):
@@ -29,13 +28,16 @@ class FactsRejected(ValueError):
 
 @dataclass(frozen=True)
 class Bounds:
-    # Large servers have 32-48 DIMM slots, a few dozen disks and NICs, a few
-    # hundred PCI functions (with SR-IOV, more): these leave a wide margin.
-    dimms: int = 4096
+    # The largest single servers have a few hundred DIMM slots (HPE Superdome
+    # Flex: 384), a few hundred disks behind JBODs (more paths with multipath),
+    # a few dozen NICs and some hundreds of PCI functions (GPU servers with
+    # NVSwitches): several times more than that, and low enough that the worst
+    # accepted report is written in a fraction of a second (bench/report_bounds.py).
+    dimms: int = 1024
     disks: int = 1024
-    nics: int = 1024
-    pci_devices: int = 4096
-    lldp: int = 1024
+    nics: int = 512
+    pci_devices: int = 2048
+    lldp: int = 512
     ssh_host_keys: int = 64
 
 
@@ -58,26 +60,61 @@ def shown(text: str) -> str:
     return "".join(f"<U+{ord(c):04X}>" if _is_hidden(c) else c for c in text)
 
 
-def _strings(facts: Facts) -> Iterator[tuple[str, str]]:
-    """(label, value) of every name the report gives."""
+def _suspects(facts: Facts) -> Iterator[tuple[str, str]]:
+    """(label, value) of the names the report gives that are not all printable.
+
+    str.isprintable() is False for every Cc and Cf character (and for a few
+    harmless ones, which the exact check lets through): a fast first pass.
+    """
     for owner, label in ((facts.system, "system"), (facts.cpu, "CPU"), (facts.bmc, "BMC")):
-        yield from _fields(owner, label)
+        for field, value in _unprintable(owner):
+            yield f"{label} {field}", value
     for attribute, (singular, _, key) in _LISTS.items():
         if attribute == "pci_devices":
             continue  # named from the server's pci.ids, and by address only otherwise
         for item in getattr(facts, attribute):
-            yield from _fields(item, f"{singular} {shown(getattr(item, key))}:")
+            for field, value in _unprintable(item):
+                yield f"{singular} {shown(getattr(item, key))}: {field}", value
     for number, line in enumerate(facts.ssh_host_keys, start=1):
-        yield f"SSH host key {number}", line
+        if not line.isprintable():
+            yield f"SSH host key {number}", line
 
 
-def _fields(item: Any, label: str) -> Iterator[tuple[str, str]]:
+def _unprintable(item: Any) -> Iterator[tuple[str, str]]:
     if item is None:
         return
-    for field in dataclasses.fields(item):
-        value = getattr(item, field.name)
-        if isinstance(value, str):
-            yield f"{label} {field.name.replace('_', ' ')}", value
+    for name, value in vars(item).items():
+        if isinstance(value, str) and not value.isprintable():
+            yield name.replace("_", " "), value
+
+
+# Cheap counts in the raw files, before parsing: a report that cannot pass the
+# bounds is refused before its parse costs seconds. Generous on purpose (the
+# exact counts are checked after parsing): empty slots, loopback, partitions.
+_RAW_COUNTS = {
+    "dmidecode.txt": ("\nMemory Device", "dimms", 2),
+    "lspci-nnmm.txt": ("\n", "pci_devices", 1),
+    "lspci.txt": ("\n", "pci_devices", 2),
+    "lspci-vmmnnk.txt": ("Slot:", "pci_devices", 1),
+    "lsblk.json": ('"name"', "disks", 16),
+    "nvme-list.json": ('"DevicePath"', "disks", 1),
+    "ip-link.json": ('"ifname"', "nics", 2),
+    "lldpctl.json": ('"port"', "lldp", 2),
+    "lldpctl.txt": (".port.", "lldp", 16),
+}
+
+
+def check_files(files: Mapping[str, str], bounds: Bounds | None = None) -> None:
+    """FactsRejected when a raw file obviously lists more than the bounds allow."""
+    bounds = bounds or Bounds()
+    for name, (needle, attribute, slack) in _RAW_COUNTS.items():
+        limit = getattr(bounds, attribute)
+        count = files[name].count(needle) if name in files else 0
+        if count > limit * slack + 1:
+            plural = _LISTS[attribute][1]
+            raise FactsRejected(
+                f"{name} lists about {count} {plural}; at most {limit} are accepted"
+            )
 
 
 def check_facts(facts: Facts, bounds: Bounds | None = None) -> None:
@@ -92,7 +129,7 @@ def check_facts(facts: Facts, bounds: Bounds | None = None) -> None:
             f"the report lists {len(facts.ssh_host_keys)} SSH host keys; "
             f"at most {bounds.ssh_host_keys} are accepted"
         )
-    for label, value in _strings(facts):
+    for label, value in _suspects(facts):
         hidden = next((c for c in value if _is_hidden(c)), None)
         if hidden is not None:
             name = unicodedata.name(hidden, "a control character")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from oci import transactions
@@ -30,8 +29,8 @@ from oci.errors import Conflict, Forbidden, Invalid, NotFound
 from oci.ingest.changes import Change, hardware_changes, host_key_changes
 from oci.ingest.facts import Facts
 from oci.ingest.identity import Identity, identity_of
-from oci.inventory.hardware import apply_facts, arrived, host_key_items
-from oci.models import DiscoveryReport, Machine, MachineEvent, Nic
+from oci.inventory.hardware import Current, apply_facts, arrived, host_key_items
+from oci.models import DiscoveryReport, Disk, Machine, MachineEvent, Nic, PciDevice, SshHostKey
 from oci.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -166,19 +165,19 @@ def flag_conflict(
 
 def facts_digest(facts: Facts) -> str:
     """A fingerprint of what the report says: the hardware, and which tools
-    failed, to spot a re-report that changes nothing."""
-    data = dataclasses.asdict(facts)
-    for raw in ("commands", "problems", "unreadable"):
-        data.pop(raw)
-    data["problems"] = report_problems(facts)
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    failed, to spot a re-report that changes nothing. (The dataclasses' repr
+    is stable and much faster than JSON of dataclasses.asdict.)"""
+    said = dataclasses.replace(
+        facts, commands=(), problems=tuple(report_problems(facts)), unreadable=frozenset()
+    )
+    return hashlib.sha256(repr(said).encode()).hexdigest()
 
 
-def _old_view(machine: Machine) -> SimpleNamespace:
+def _old_view(machine: Machine, current: Current) -> SimpleNamespace:
     return SimpleNamespace(
-        disks=list(machine.disks),
-        nics=[nic for nic in machine.nics if nic.physical],
-        pci_devices=list(machine.pci_devices),
+        disks=current.rows(Disk),
+        nics=[nic for nic in current.rows(Nic) if nic.physical],
+        pci_devices=current.rows(PciDevice),
         memory_bytes=machine.memory_bytes,
         cpu_model=machine.cpu_model,
     )
@@ -200,15 +199,15 @@ def _new_view(upload: Upload, old: SimpleNamespace) -> SimpleNamespace:
     )
 
 
-def _changes(machine: Machine, upload: Upload) -> list[Change]:
-    old = _old_view(machine)
-    return hardware_changes(old, _new_view(upload, old)) + _key_changes(machine, upload)
+def _changes(machine: Machine, upload: Upload, current: Current) -> list[Change]:
+    old = _old_view(machine, current)
+    return hardware_changes(old, _new_view(upload, old)) + _key_changes(upload, current)
 
 
-def _key_changes(machine: Machine, upload: Upload) -> list[Change]:
+def _key_changes(upload: Upload, current: Current) -> list[Change]:
     if not arrived(upload.files, upload.facts, "ssh_host_keys"):
         return []
-    old = {key.key_type: key.public_key for key in machine.ssh_host_keys}
+    old = {key.key_type: key.public_key for key in current.rows(SshHostKey)}
     new = {item["key_type"]: item["public_key"] for item in host_key_items(upload.facts)}
     return host_key_changes(old, new)
 
@@ -268,10 +267,12 @@ def _record(
     sender: str | None = None,
 ) -> None:
     details = {"source": source} | ({"sender": sender} if sender else {})
-    for change in changes:
-        session.add(
-            MachineEvent(machine=machine, kind=change.kind, message=change.message, details=details)
-        )
+    rows = [
+        {"machine_id": machine.id, "kind": c.kind, "message": c.message, "details": details}
+        for c in changes
+    ]
+    if rows:  # one executemany: a report replacing 1024 disks makes 1024 events
+        session.execute(insert(MachineEvent), rows)
 
 
 def apply_report(
@@ -293,6 +294,7 @@ def apply_report(
         if machine is None:
             machine = Machine(first_seen=now, discovery_count=0)
             session.add(machine)
+            current = Current(session, machine)
             what = upload.facts.system.product_name or "unknown product"
             changes = [Change("discovered", f"discovered: {what}, {ident.describe()}")]
             created = True
@@ -317,12 +319,13 @@ def apply_report(
                 machine.last_seen = now
                 machine.discovery_count += 1
                 return Outcome(machine.id, machine.serial, False, (), stored=False)
-            changes = _changes(machine, upload)
+            current = Current(session, machine)
+            changes = _changes(machine, upload, current)
             _refuse_key_change(machine, upload, changes)
             created = False
         machine.last_seen = now
         machine.discovery_count = (machine.discovery_count or 0) + 1
-        apply_facts(session, machine, upload.files, upload.facts, ident)
+        apply_facts(current, machine, upload.files, upload.facts, ident)
         machine.facts_digest = digest
         session.flush()
         _store(session, machine, upload, keep)
@@ -363,8 +366,9 @@ def reparse(
                 f"reparsed, {_who(machine)}'s report now names {_who(found)}",
                 [machine.id, found.id],
             )
-        changes = _changes(machine, upload)
-        apply_facts(session, machine, upload.files, facts, ident)
+        current = Current(session, machine)
+        changes = _changes(machine, upload, current)
+        apply_facts(current, machine, upload.files, facts, ident)
         machine.facts_digest = facts_digest(facts)
         report.problems = report_problems(facts)
         _record(session, machine, changes, "reparse")

@@ -8,7 +8,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from oci.models import DiscoveryReport, Machine, MachineEvent, Nic
+from oci.ingest.checks import Bounds
+from oci.ingest.report import parse_report
+from oci.models import DiscoveryReport, Machine, MachineEvent, MemoryModule, Nic
 from tests.helpers.api import Api
 from tests.helpers.reports import archive, lldpctl_json, machine_files
 
@@ -96,3 +98,31 @@ def test_plain_lspci_output_reaches_the_inventory(client: FlaskClient, api: Api)
         ("0000:41:00.0", "Infiniband controller"),
         ("0000:41:00.1", "Infiniband controller"),
     ]
+
+
+def _dimms(count: int) -> str:
+    return "".join(
+        f"Handle 0x{0x1100 + n:04X}, DMI type 17, 84 bytes\nMemory Device\n"
+        f"\tSize: 16 GB\n\tLocator: SLOT{n}\n\n"
+        for n in range(count)
+    )
+
+
+def test_a_report_listing_more_than_the_bounds_is_refused(
+    client: FlaskClient, session: Session
+) -> None:
+    limit = Bounds().dimms
+    files = machine_files("FLOOD1", macs=(MAC,))
+    base = files["dmidecode.txt"]
+    files["dmidecode.txt"] = base + _dimms(limit + 1)
+    response = client.post(URL, data=archive(files), headers=GZIP)
+    assert response.status_code == 422, response.get_json()
+    assert f"at most {limit} are accepted" in response.get_json()["error"]["message"]
+    assert _counts(session) == (0, 0, 0, 0)
+    # At the bound (the R740's own modules included), the report is taken.
+    installed = len(parse_report({"dmidecode.txt": base}).dimms)
+    files["dmidecode.txt"] = base + _dimms(limit - installed)
+    response = client.post(URL, data=archive(files), headers=GZIP)
+    assert response.status_code == 201, response.get_json()
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(MemoryModule)) == limit
