@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Stable constraint names so migrations can address them on every backend.
@@ -46,10 +48,23 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
+def _create_private(url: URL) -> None:
+    """Create the SQLite file 0600 before sqlite3 does by the umask (0644): its rows
+    hold token hashes and encrypted secrets. SQLite gives its WAL files the same mode."""
+    path = url.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    # An existing file is kept as it is; any other error is sqlite3's to report.
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the per-backend settings every caller needs."""
     if url.startswith("sqlite"):
         engine = create_engine(url, **kwargs)
+        parsed = make_url(url)
+        event.listen(engine, "do_connect", lambda *_: _create_private(parsed))
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

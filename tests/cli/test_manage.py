@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 from oci import migrate
 from oci.api.app import create_app
 from oci.config import Settings
+from oci.db import make_engine
 from tests.helpers.backends import ADMIN_DATABASE, SERVER_URLS, reachable, recreate_database
 from tests.helpers.cli import base_env, oci_with
 from tests.helpers.commands import Command
@@ -92,6 +94,27 @@ def test_unmigrated_database_is_refused(oci: Command, tmp_path: Path) -> None:
     assert "run `oci db upgrade`" in oci.fails(
         "user", "add", "alice", env={"OCI_PASSWORD": PASSWORD}
     )
+
+
+def test_the_sqlite_database_is_private_to_its_owner(oci: Command, tmp_path: Path) -> None:
+    """Its rows hold token hashes and encrypted secrets: 0600, like the key file."""
+    umask = os.umask(0o022)  # the usual umask, which would make a new file 0644
+    try:
+        oci("db", "upgrade")
+        oci("user", "add", "alice", env={"OCI_PASSWORD": PASSWORD})
+    finally:
+        os.umask(umask)
+    data = tmp_path / "data"
+    assert oct(stat.S_IMODE((data / "oci.db").stat().st_mode)) == "0o600"
+    # A server's open connections keep the WAL files, which SQLite makes alike.
+    engine = make_engine(sqlite_url(oci))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE users SET login = login"))
+            wal = [data / "oci.db-wal", data / "oci.db-shm"]
+            assert [oct(stat.S_IMODE(p.stat().st_mode)) for p in wal] == ["0o600", "0o600"]
+    finally:
+        engine.dispose()
 
 
 def test_unreachable_database_is_one_line(oci: Command) -> None:
