@@ -18,7 +18,7 @@ from oci.inventory.machines import machine_by_key
 from oci.inventory.view import from_row
 from oci.matching import match as matching
 from oci.matching import racking, store
-from oci.matching.profiles import ProfileError, load_text
+from oci.matching.profiles import Document, ProfileError, load_text
 from oci.models import Machine
 
 bp = Blueprint("profiles", __name__)
@@ -175,13 +175,31 @@ def delete(name: str) -> tuple[str, int]:
     return "", 204
 
 
+# Routes beside /profiles/<name>: GET /profiles/export would never show a profile
+# named export. Refused at import only: a stored one stays listed and deletable.
+RESERVED_NAMES = ("export", "import", "test")
+
+
+def _invalid(problems: list[str]) -> Invalid:
+    return Invalid("invalid profiles file: " + "; ".join(problems), {"problems": problems})
+
+
 def _parse(body: FileIn) -> Any:
     try:
         return load_text(body.text, body.source)
     except ProfileError as exc:
-        raise Invalid(
-            "invalid profiles file: " + "; ".join(exc.problems), {"problems": exc.problems}
-        ) from exc
+        raise _invalid(exc.problems) from exc
+
+
+def _check_names(document: Document, source: str) -> None:
+    problems = [
+        f"{source}: profile {p.name!r}: name: reserved for the route /api/v1/profiles/{p.name} "
+        "(export, import and test cannot name a profile)"
+        for p in document.profiles
+        if p.name in RESERVED_NAMES
+    ]
+    if problems:
+        raise _invalid(problems)
 
 
 @bp.post("/profiles/import")
@@ -194,6 +212,7 @@ def _parse(body: FileIn) -> Any:
 )
 def import_(body: FileIn) -> ImportOut:
     document = _parse(body)
+    _check_names(document, body.source)
     names, rules = write(lambda s: store.import_document(s, document, body.source, app_settings()))
     return ImportOut(profiles=names, switch_rules=rules)
 

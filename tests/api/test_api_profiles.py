@@ -217,3 +217,18 @@ def test_the_profiles_directory(files_app: tuple[Flask, Path], admin: Credential
         f"{folder / 'site.yaml'}: profile 'from-file': prio: unknown field"
     ]
     ok(client.get("/api/v1/machines", headers=headers))
+
+
+@pytest.mark.parametrize("name", ["export", "import", "test"])
+def test_a_profile_may_not_take_the_name_of_a_profiles_route(
+    api: Api, session: Session, name: str
+) -> None:
+    # GET /profiles/export is the export: a profile named so could never be shown.
+    text = f"profiles: [{{name: keep, role: compute}}, {{name: {name}, role: compute}}]\n"
+    error = refused(load(api, text, "new.yaml"), 422)
+    assert error["message"] == (
+        f"invalid profiles file: new.yaml: profile {name!r}: name: reserved for the route "
+        f"/api/v1/profiles/{name} (export, import and test cannot name a profile)"
+    )
+    assert session.scalars(select(HardwareProfile.name)).all() == []  # all or nothing
+    assert "profiles" in ok(api.get("/api/v1/profiles/export"))
