@@ -60,13 +60,23 @@ class NetworkAttach(Input):
     iface2: Interface | None = Field(None, description="A second interface: bond the two")
 
 
+def _bridge_name(name: str) -> str:
+    # A bridge is made by that name: no speed class, which designates a NIC.
+    if ipam.INTERFACE_NAME.match(name):
+        return name
+    raise ValueError(
+        f"{name!r} is not a bridge name: a letter, then up to 14 letters, digits, "
+        "'.', '_' or '-' (br-ex)"
+    )
+
+
 class NetworkSet(PatchInput):
     role: NetworkRole | None = None
     iface1: Interface | None = None
     iface2: Interface | None = None
     mtu: int | None = Field(None, ge=576, le=9216, description="MTU (IPv6: at least 1280)")
     vlan: int | None = Field(None, ge=1, le=4094, description="802.1Q VLAN ID")
-    bridge_name: Annotated[str, AfterValidator(ipam.check_interface)] | None = Field(
+    bridge_name: Annotated[str, AfterValidator(_bridge_name)] | None = Field(
         None, description="Name of the bridge the network's interface joins"
     )
 

@@ -498,3 +498,18 @@ def test_first_master_goes_to_the_lowest_numbered_controller(cluster: Api) -> No
         f"cl1-controller-{n}" for n in range(2, 12)
     ]
     assert [m["is_first_master"] for m in machines] == [True] + [False] * 9
+
+
+def test_a_bad_bridge_name_is_refused_as_a_bridge_name(cluster: Api) -> None:
+    def refusal(name: str) -> str:
+        body = {"bridge_name": name}
+        error = refused(cluster.patch("/api/v1/networks/bridge", json=body), 422)
+        return str(error["details"]["fields"]["bridge_name"])
+
+    rule = "a letter, then up to 14 letters, digits, '.', '_' or '-' (br-ex)"
+    for name in ("", "10g1", "br ex", "br-external-net0"):
+        assert refusal(name).endswith(f"{name!r} is not a bridge name: {rule}"), name
+    assert (
+        ok(cluster.patch("/api/v1/networks/bridge", json={"bridge_name": "br-ex"}))["bridge_name"]
+        == "br-ex"
+    )
