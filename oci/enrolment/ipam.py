@@ -103,7 +103,9 @@ class NicSpeed:
 
 
 def _natural(name: str) -> list[object]:
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+    # Runs of ASCII digits at odd places (\d and isdigit() take other digits, which
+    # int() refuses or reads as ASCII ones): eno2 before eno10, "eth1²" no crash.
+    return [int(p) if i % 2 else p for i, p in enumerate(re.split(r"([0-9]+)", name))]
 
 
 def resolve_interface(token: str, nics: Sequence[NicSpeed]) -> str | None:

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from oci.ingest.facts import CpuFacts, DimmFacts, SystemFacts
-from oci.ingest.values import ParseError, normalise_uuid, parse_size
+from oci.ingest.values import ParseError, normalise_uuid, parse_int, parse_size
 
 __all__ = ["DmiRecord", "DmiResult", "parse_dmidecode", "parse_records"]
 
@@ -141,10 +141,9 @@ def _cpu(processors: list[DmiRecord]) -> CpuFacts:
         return CpuFacts()
 
     def total(key: str) -> int | None:
-        counts = [_text(p, key) for p in populated]
-        if not all(c and c.isdigit() for c in counts):
-            return None
-        return sum(int(c) for c in counts if c)
+        counts = [parse_int(_text(p, key)) for p in populated]
+        numbers = [c for c in counts if c is not None]
+        return sum(numbers) if len(numbers) == len(counts) else None
 
     return CpuFacts(
         model=_text(populated[0], "Version"),

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oci.ingest.facts import LldpFacts
-from oci.ingest.values import ParseError, normalise_mac
+from oci.ingest.values import ParseError, normalise_mac, parse_int
 
 __all__ = ["LldpResult", "link_speed_mbps", "parse_lldp_json", "parse_lldp_keyvalue"]
 
@@ -53,7 +53,8 @@ def _identifier(kind: str | None, value: str | None) -> str | None:
 
 def _vlan(entries: list[tuple[str | None, bool]]) -> int | None:
     """The port VLAN (pvid) if flagged, else the only VLAN advertised."""
-    ids = [(int(v), pvid) for v, pvid in entries if v and v.isdigit()]
+    numbers = [(parse_int(v), pvid) for v, pvid in entries]
+    ids = [(v, pvid) for v, pvid in numbers if v is not None]
     flagged = [v for v, pvid in ids if pvid]
     if flagged:
         return flagged[0]

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 
 from oci.ingest.facts import CpuFacts
-from oci.ingest.values import ParseError
+from oci.ingest.values import ParseError, parse_int
 
 __all__ = ["LscpuResult", "lscpu_fields_from_json", "parse_lscpu_json", "parse_lscpu_text"]
 
@@ -23,8 +23,7 @@ class LscpuResult:
 
 
 def _int(fields: dict[str, str], key: str) -> int | None:
-    value = fields.get(key, "").strip()
-    return int(value) if value.isdigit() else None
+    return parse_int(fields.get(key, ""))
 
 
 def _result(fields: dict[str, str]) -> LscpuResult:

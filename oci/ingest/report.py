@@ -67,6 +67,8 @@ _SSH_KEY = re.compile(
 )
 _ARCH = re.compile(r"^[a-z0-9_]{2,20}$")
 _ERROR_LIMIT = 2000  # characters of a tool's stderr kept in CommandResult
+# ASCII: int() refuses "²", which isdigit() takes, and reads other scripts' digits.
+_EXIT_CODE = re.compile(r"-?[0-9]+")
 # Outputs that are legitimately empty: lldpctl -f keyvalue with no neighbour prints nothing.
 _MAY_BE_EMPTY = frozenset({"lldpctl.txt"})
 
@@ -108,7 +110,7 @@ def _commands(
         code, _, name = line.strip().partition(" ")
         if not line.strip():
             continue
-        if not code.lstrip("-").isdigit() or not name.strip():
+        if not _EXIT_CODE.fullmatch(code) or not name.strip():
             bad.append(number)
             continue
         error = files.get(name.strip() + contract.ERROR_SUFFIX, "").strip()

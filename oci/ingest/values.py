@@ -80,12 +80,15 @@ def normalise_pci_address(value: str | None) -> str | None:
 
 
 def parse_int(value: object) -> int | None:
-    """JSON ints, or digit strings (old lsblk prints numbers as strings)."""
+    """JSON ints, or strings of ASCII digits (old lsblk prints numbers as strings).
+
+    Not str.isdigit(): it takes "²", which int() refuses, and other scripts'
+    digits, which int() reads as ASCII ones; no tool prints either for a number."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         return int(value.strip())
     return None
 

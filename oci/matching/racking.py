@@ -72,13 +72,17 @@ def compile_rules(switches: Switches) -> Rules:
     return Rules(table, patterns)
 
 
+def _number(text: str | None) -> int | None:
+    # ASCII digits: isdigit() takes "²", which int() refuses, and other scripts'
+    # digits, which \d matches and int() reads as ASCII ones.
+    return int(text) if text and text.isascii() and text.isdigit() else None
+
+
 def _u_from_port(port: re.Pattern[str] | None, neighbour: NeighbourView) -> int | None:
     if port is None or not neighbour.port_id:
         return None
     found = port.search(neighbour.port_id)
-    if found and found.group("u") and found.group("u").isdigit():
-        return int(found.group("u"))
-    return None
+    return _number(found.group("u")) if found else None
 
 
 def _resolve(rules: Rules, neighbour: NeighbourView) -> tuple[Place | None, str]:
@@ -96,7 +100,9 @@ def _resolve(rules: Rules, neighbour: NeighbourView) -> tuple[Place | None, str]
             continue
         groups = {k: v or "" for k, v in found.groupdict().items()}
         u_text = groups.get("u")
-        u = int(u_text) if u_text and u_text.isdigit() else _u_from_port(pattern.port, neighbour)
+        u = _number(u_text)
+        if u is None:
+            u = _u_from_port(pattern.port, neighbour)
         place = Place(
             groups["dc"],
             groups["row"],
