@@ -1,5 +1,5 @@
 # The two commands of the README: `make lab` and `make test`.
-.PHONY: lab lab-down test test-fast lint bootstrap
+.PHONY: lab lab-down test test-fast lint bootstrap deb
 
 VENV ?= .venv
 # QEMU machines `make lab` PXE-boots (even ones BIOS, odd ones UEFI).
@@ -28,3 +28,8 @@ test: lint
 ## The pure tests alone (tests/unit: no database, server or subprocess), in seconds.
 test-fast:
 	$(VENV)/bin/python -m pytest -q tests/unit
+
+## The Debian packages (debian/) in build/, with dpkg-buildpackage -us -uc -b;
+## on Debian 12, as root, in a cached Debian 13 root (scripts/build-deb).
+deb:
+	@./scripts/build-deb
