@@ -39,6 +39,12 @@ def live_image_group() -> None:
     help="Another public key file allowed to log in as root on the live system "
     "(repeatable); the server's own key (`oci ssh-key`) is always in.",
 )
+@click.option(
+    "--agent-deb",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Install the agent from this oci-live-agent package (`make deb` builds it: "
+    "build/oci-live-agent_VERSION_all.deb) instead of copying oci's own script.",
+)
 @click.option("--mirror", help="Debian mirror [default: http://deb.debian.org/debian/].")
 @click.option("--distribution", help="Debian release [default: bookworm].")
 @click.option("--dry-run", is_flag=True, help="Prepare the work directory, build nothing.")
@@ -46,6 +52,7 @@ def build(
     output: Path | None,
     work: Path,
     ssh_keys: tuple[Path, ...],
+    agent_deb: Path | None,
     mirror: str | None,
     distribution: str | None,
     dry_run: bool,
@@ -72,7 +79,9 @@ def build(
     server_key(settings.ssh_key_file)  # made on first use
     keys = (settings.ssh_key_file.with_suffix(".pub"), *ssh_keys)
     work = work.resolve()
-    live_image.prepare(work, Path(script_path()), keys)
+    if agent_deb is not None and not agent_deb.name.endswith("_all.deb"):
+        raise click.BadParameter("live-build takes NAME_VERSION_all.deb", param_hint="--agent-deb")
+    live_image.prepare(work, Path(script_path()), keys, agent_deb)
     click.echo(f"live-build configuration prepared in {work}")
     click.echo(f"root may log in with: {', '.join(str(key) for key in keys)}")
     if dry_run:

@@ -41,9 +41,15 @@ def missing_tools() -> list[str]:
     return [tool for tool in LB_COMMANDS if shutil.which(tool) is None]
 
 
-def prepare(work: Path, agent: Path, ssh_keys: Iterable[Path] = ()) -> Path:
+def prepare(
+    work: Path, agent: Path, ssh_keys: Iterable[Path] = (), agent_deb: Path | None = None
+) -> Path:
     """Copy the configuration into `work`, with the agent and the SSH keys. Returns `work`.
 
+    With `agent_deb` (the oci-live-agent package, `make deb`), live-build installs
+    the agent and its unit from that package (config/packages.chroot), with the
+    tools it depends on; otherwise the agent script is copied in as
+    /usr/local/bin/oci-agent beside the configuration's own unit.
     A previous build's cache (work/cache) is kept; its configuration is replaced.
     """
     work.mkdir(parents=True, exist_ok=True)
@@ -58,10 +64,17 @@ def prepare(work: Path, agent: Path, ssh_keys: Iterable[Path] = ()) -> Path:
     for hook in (work / "config" / "hooks").rglob("*.hook.*"):
         hook.chmod(0o755)
     includes = work / "config" / "includes.chroot"
-    target = includes / "usr" / "local" / "bin" / "oci-agent"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(agent, target)
-    target.chmod(0o755)
+    if agent_deb is not None:
+        packages = work / "config" / "packages.chroot"
+        packages.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(agent_deb, packages / agent_deb.name)
+        # The package's unit (/usr/lib/systemd/system) runs /usr/sbin/oci-agent.
+        (includes / "etc" / "systemd" / "system" / "oci-agent.service").unlink()
+    else:
+        target = includes / "usr" / "local" / "bin" / "oci-agent"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(agent, target)
+        target.chmod(0o755)
     keys = "".join(Path(key).read_text().rstrip("\n") + "\n" for key in ssh_keys)
     if keys:
         ssh = includes / "root" / ".ssh"

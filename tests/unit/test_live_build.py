@@ -127,6 +127,25 @@ def test_prepare_adds_the_agent_and_the_operators_keys(tmp_path: Path) -> None:
     assert (work / "cache" / "kept").exists() and not keys.exists()
 
 
+def test_prepare_with_the_agent_package_lets_live_build_install_it(tmp_path: Path) -> None:
+    deb = tmp_path / "oci-live-agent_0.1.0_all.deb"
+    deb.write_bytes(b"!<arch>\n")
+    agent = REPO / "oci" / "agent" / "oci-agent"
+    work = live_image.prepare(tmp_path / "work", agent, [], deb)
+    # live-build installs config/packages.chroot/*_all.deb, with their dependencies.
+    assert (work / "config/packages.chroot" / deb.name).read_bytes() == deb.read_bytes()
+    includes = work / "config" / "includes.chroot"
+    assert not (includes / "usr/local/bin/oci-agent").exists()
+    # The package's own unit (/usr/lib/systemd/system) is not overridden.
+    assert not (includes / "etc/systemd/system/oci-agent.service").exists()
+
+
+def test_the_packaged_unit_is_the_live_builds_but_for_the_agents_path() -> None:
+    packaged = (REPO / "debian" / "oci-live-agent.oci-agent.service").read_text()
+    live = read("config/includes.chroot/etc/systemd/system/oci-agent.service")
+    assert packaged.replace("/usr/sbin/oci-agent", "/usr/local/bin/oci-agent") == live
+
+
 @pytest.mark.parametrize(
     ("line", "shown"),
     [
