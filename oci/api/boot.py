@@ -40,7 +40,11 @@ class BootQuery(Input):
         pattern="^$|" + boot.MAC_PATTERN,
         description="${netX/mac} (colons) or ${netX/mac:hexhyp} (hyphens)",
     )
-    uuid: str | None = Field(None, max_length=64, description="${uuid}")
+    uuid: str | None = Field(
+        None,
+        pattern=r"^$|^[0-9A-Fa-f]{8}(-?[0-9A-Fa-f]{4}){3}-?[0-9A-Fa-f]{12}$",
+        description="${uuid}",
+    )
     serial: str | None = Field(
         None, pattern=r"^[ -~]{0,128}$", description="${serial}: printable ASCII"
     )

@@ -122,17 +122,24 @@ def ref(obj: Any, endpoint: str, key: str = "name") -> Ref | None:
     return Ref(id=obj.id, name=name, url=url_for(endpoint, name=name))
 
 
-def paginate(
-    session: Session, stmt: Select[Any], query: ListQuery, out: Callable[[Any], T]
-) -> Page[T]:
-    """One page of ``stmt`` (ordered by the caller), each row through ``out``."""
-    largest = current_app.config["OCI_SETTINGS"].page_size_max
+def page_limit(query: ListQuery) -> int:
+    """The page size ``query`` asks for: the server's page_size_max unless smaller, and a
+    400 above it (the OpenAPI document gives it as ``limit``'s maximum)."""
+    largest: int = current_app.config["OCI_SETTINGS"].page_size_max
     limit = largest if query.limit is None else query.limit
     if limit > largest:
         raise BadRequest(
             f"limit must be at most {largest}; page through with offset",
             {"fields": {"limit": f"at most {largest}"}},
         )
+    return limit
+
+
+def paginate(
+    session: Session, stmt: Select[Any], query: ListQuery, out: Callable[[Any], T]
+) -> Page[T]:
+    """One page of ``stmt`` (ordered by the caller), each row through ``out``."""
+    limit = page_limit(query)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = session.scalars(stmt.limit(limit).offset(query.offset)).unique()
     return Page[T](

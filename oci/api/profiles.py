@@ -9,7 +9,7 @@ from pydantic import Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oci.api.common import Input, ListQuery, Output, Page
+from oci.api.common import Input, ListQuery, Output, Page, page_limit
 from oci.api.endpoint import endpoint
 from oci.api.session import app_settings, db, write
 from oci.enrolment import automation
@@ -150,7 +150,7 @@ def list_(query: ListQuery) -> Page[ProfileBrief]:
     catalogue = _catalogue(db())
     ordered = [c.profile.name for c in catalogue.compiled]
     rows = [catalogue.profile(name) for name in ordered]
-    limit = query.limit or app_settings().page_size_max
+    limit = page_limit(query)
     page = rows[query.offset : query.offset + limit]
     return Page[ProfileBrief](
         items=[ProfileBrief(**_brief(s, _from_files(s))) for s in page],
@@ -371,7 +371,7 @@ def guess_racking_all(query: RackingQuery) -> Page[RackingOut]:
         out = racking_out(machine, racking.guess(from_row(machine), rules))
         if query.flagged is None or query.flagged != out.placed:
             items.append(out)
-    limit = query.limit or app_settings().page_size_max
+    limit = page_limit(query)
     return Page[RackingOut](
         items=items[query.offset : query.offset + limit],
         total=len(items),

@@ -97,7 +97,15 @@ def test_documented_boot_values_are_accepted_and_others_refused(client: FlaskCli
     ok = {"mac": "52-54-00-AB-CD-01", "buildarch": "arm64", "platform": "efi", "serial": ""}
     assert client.get("/boot/ipxe", query_string=ok).status_code == 200
     assert client.get("/boot/grub.cfg", query_string=ok | {"platform": ""}).status_code == 200
-    for wrong in ({"buildarch": "x86"}, {"platform": "EFI"}, {"mac": "5254.00ab.cd01"}):
+    uuid = "4C4C4544-0000-1000-8000-000000000042"
+    assert client.get("/boot/ipxe", query_string={"uuid": uuid}).status_code == 200
+    wrongs = (
+        {"buildarch": "x86"},
+        {"platform": "EFI"},
+        {"mac": "5254.00ab.cd01"},
+        {"uuid": "0" * 64},
+    )
+    for wrong in wrongs:
         response = client.get("/boot/ipxe", query_string=wrong)
         assert response.status_code == 400, wrong
         assert list(response.get_json()["error"]["details"]["fields"]) == list(wrong)
@@ -123,3 +131,20 @@ def test_oci_serve_answers_a_too_long_url_in_json(live_server: LiveServer) -> No
     response = requests.get(f"{live_server.url}/api/v1/machines?serial={'x' * 6000}", timeout=30)
     assert response.status_code == 414
     assert response.json()["error"]["code"] == "uri_too_long"
+
+
+def test_every_list_refuses_a_limit_above_its_documented_maximum(client: FlaskClient, api) -> None:
+    doc = client.get("/api/v1/openapi.json").get_json()
+    lists = [
+        (path, param["schema"]["maximum"])
+        for path, ops in doc["paths"].items()
+        if "{" not in path and "get" in ops
+        for param in ops["get"].get("parameters", [])
+        if param["name"] == "limit"
+    ]
+    assert len(lists) >= 8
+    for path, largest in lists:
+        assert api.get(path, query_string={"limit": largest}).status_code == 200, path
+        response = api.get(path, query_string={"limit": largest + 1})
+        assert response.status_code == 400, path
+        assert response.get_json()["error"]["details"]["fields"] == {"limit": f"at most {largest}"}
