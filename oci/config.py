@@ -95,6 +95,17 @@ class Settings(BaseModel):
         "profile's cluster (needs auto_apply_after, and not below it). Unset: off.",
     )
 
+    hooks_dir: Path | None = Field(
+        Path("/etc/oci/hooks.d"),
+        description="Hooks: executables in hooks_dir/EVENT/ (enrolled, installed, "
+        "puppet-success, puppet-failure, removed), run in name order after the change "
+        "commits, with a JSON document about the machine on stdin; see `oci hook --help`. "
+        "Absent folder: no hooks.",
+    )
+    hook_timeout: float = Field(
+        30.0, gt=0, le=3600, description="Seconds a hook may run before it is killed."
+    )
+
     @model_validator(mode="after")
     def _stages_in_order(self) -> Settings:
         if self.auto_add_after is not None and (

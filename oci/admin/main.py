@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from oci.admin.database import db
+from oci.admin.hooks import hook
 from oci.admin.live_image import live_image_group
 from oci.admin.machines import machine, ssh_key
 from oci.admin.pki import pki
@@ -27,5 +28,5 @@ def main() -> None:
     """
 
 
-for command in (serve, db, user, machine, ssh_key, pki, pxe, live_image_group, lab):
+for command in (serve, db, user, machine, ssh_key, pki, pxe, live_image_group, hook, lab):
     main.add_command(command)

@@ -34,6 +34,7 @@ from oci.api.limits import refuse_long_uri
 from oci.api.session import init_sessions
 from oci.config import Settings, load_settings
 from oci.db import make_engine, make_sessionmaker
+from oci.hooks import dispatch as hooks
 from oci.security.pki import Pki
 from oci.security.vault import Vault
 
@@ -82,7 +83,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     engine = make_engine(settings.effective_database_url)
     app.extensions["oci_engine"] = engine
-    app.extensions["oci_sessionmaker"] = make_sessionmaker(engine)
+    app.extensions["oci_sessionmaker"] = factory = make_sessionmaker(engine)
+    # Operators' hooks, run after the commits of this factory's sessions.
+    app.extensions["oci_hooks"] = hooks.install(factory, settings)
     # The key that encrypts cluster secrets: read (or created) once, at start.
     app.extensions["oci_vault"] = Vault.from_file(settings.effective_secret_key_file)
     # The CAs are created on first use (the first machine-add), not at start.

@@ -23,6 +23,7 @@ from oci.enrolment.ipam import allocate
 from oci.enrolment.keys import drop_root_key_pair, give_root_key_pair
 from oci.enrolment.options import MachineSettings
 from oci.errors import Conflict, Invalid, NotFound
+from oci.hooks import document as hooks
 from oci.models import Cluster, IpAddress, Location, Machine, Network, Role, RoleCounter
 from oci.security.vault import Vault
 
@@ -119,6 +120,7 @@ def enrol(
     if the_role.name == SQL_ROLE:
         reserve_sql_vip(session, the_cluster)
     session.refresh(machine)
+    hooks.queue(session, "enrolled", machine)
     return machine
 
 
@@ -168,12 +170,14 @@ def remove_machine(session: Session, serial: str) -> None:
     machine = machine_by_serial(session, serial, lock=True)
     if machine.cluster_id is None:
         raise Conflict(f"machine {serial!r} is in no cluster")
+    hooks.queue(session, "removed", machine, destroyed=False)  # as it was in its cluster
     _release(session, machine)
 
 
 def destroy_machine(session: Session, serial: str) -> None:
     """Forget the machine: it comes back as a new machine when it reports again."""
     machine = machine_by_serial(session, serial, lock=True)
+    hooks.queue(session, "removed", machine, destroyed=True)
     if machine.cluster_id is not None:
         _release(session, machine)
     session.execute(delete(IpAddress).where(IpAddress.machine_id == machine.id))

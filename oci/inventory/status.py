@@ -8,11 +8,19 @@ from sqlalchemy.orm import Session
 
 from oci import remote
 from oci.errors import Conflict, Forbidden
+from oci.hooks import document as hooks
 from oci.inventory.machines import machine_by_key
 from oci.models import DiscoveryReport, IpAddress, Machine, MachineEvent, MachineStatus
 from oci.models.status import InvalidTransition, check_transition
 
 __all__ = ["change_status", "live_target", "newest_report_source", "own_addresses"]
+
+# The states that run the operator's hooks of the same name (oci.hooks).
+HOOKED: dict[MachineStatus, hooks.Event] = {
+    MachineStatus.INSTALLED: "installed",
+    MachineStatus.PUPPET_SUCCESS: "puppet-success",
+    MachineStatus.PUPPET_FAILURE: "puppet-failure",
+}
 
 
 def own_addresses(session: Session, machine: Machine) -> set[str]:
@@ -96,4 +104,8 @@ def change_status(
         )
     )
     session.flush()
+    if wanted in HOOKED:
+        hooks.queue(
+            session, HOOKED[wanted], machine, previous_status=current.value, message=message
+        )
     return machine
