@@ -27,6 +27,7 @@ from oci.api import (
     roles,
     status,
     swift_regions,
+    swift_rings,
 )
 from oci.api.auth import enforce_access
 from oci.api.errors import register_error_handlers
@@ -52,6 +53,7 @@ BLUEPRINTS = (
     enc,
     clusters,
     swift_regions,
+    swift_rings,
     locations,
     networks,
     roles,

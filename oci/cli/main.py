@@ -22,6 +22,7 @@ from oci.cli import (
     profiles,
     regions,
     roles,
+    swift_rings,
 )
 from oci.cli.client import ApiError
 from oci.cli.context import DEFAULT_API_URL
@@ -109,6 +110,7 @@ for module in (
     networks,
     locations,
     regions,
+    swift_rings,
     roles,
     profiles,
     bmc,

@@ -42,9 +42,8 @@ def gather(
             )
         ):
             disks[machine_id].append(Disk(name, size, transport))
-        racks = dict(
-            connection.execute(select(Machine.id, Machine.rack).where(Machine.id.in_(ids))).tuples()
-        )
+        rows = connection.execute(select(Machine.id, Machine.rack).where(Machine.id.in_(ids)))
+        racks = {machine_id: rack for machine_id, rack in rows}
     hardware = {
         machine_id: StoreHardware(tuple(disks.get(machine_id, ())), racks.get(machine_id))
         for machine_id in ids
@@ -66,7 +65,7 @@ def publish_nodes(
                 SshHostKey.machine_id.in_(ids)
             )
         )
-        for machine_id, public_key in rows.tuples():
+        for machine_id, public_key in rows:
             keys[machine_id].append(public_key)
     nodes: list[tuple[str, remote.Target | str]] = []
     for member, address in found:

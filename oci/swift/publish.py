@@ -36,9 +36,11 @@ def send(
     target: remote.Target,
     key: paramiko.PKey,
     files: Sequence[RingFile],
-    remote_dir: str = REMOTE_DIR,
+    remote_dir: str | None = None,
 ) -> None:
-    """Every file of ``files`` into ``remote_dir`` of ``target``; RemoteError if not."""
+    """Every file of ``files`` into ``remote_dir`` (REMOTE_DIR) of ``target``; RemoteError
+    if not."""
+    remote_dir = remote_dir or REMOTE_DIR
     moves = []
     with remote.session(target, key) as ssh:
         _check(remote.run(ssh, f"mkdir -p {shlex.quote(remote_dir)}", timeout=60), target)
@@ -71,7 +73,7 @@ def publish(
     nodes: Sequence[tuple[str, remote.Target | str]],
     key: paramiko.PKey,
     files: Sequence[RingFile],
-    remote_dir: str = REMOTE_DIR,
+    remote_dir: str | None = None,
 ) -> list[Sent]:
     """Send to every node (host name, its target or why it has none), a few at once; one
     node that fails does not stop the others."""

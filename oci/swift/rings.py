@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from oci.errors import Conflict, NotFound
+from oci.errors import Conflict
 from oci.swift import builder
 from oci.swift.builder import BUILDER, ListedDevice, Listing
 from oci.swift.plan import Device, RingPlan, RingSpec
@@ -185,13 +185,13 @@ def kept(directory: Path, program: str = BUILDER) -> list[tuple[str, Listing]]:
 
 
 def kept_files(directory: Path) -> list[RingFile]:
-    """The builders and rings publish sends (OCI sends both); NotFound before the first
-    swift-calculate-ring."""
+    """The builders and rings publish sends (OCI sends both); a conflict before the
+    first swift-calculate-ring."""
     files = sorted(
         [*directory.glob("*.builder"), *directory.glob("*.ring.gz")], key=lambda p: p.name
     )
     if not any(p.name.endswith(".ring.gz") for p in files):
-        raise NotFound(
+        raise Conflict(
             f"no Swift ring is kept for cluster {directory.name}: run swift-calculate-ring first"
         )
     return [RingFile(p.name, p) for p in files]

@@ -4,14 +4,23 @@ kept, changed in place, and sent to a node over SSH."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from sqlalchemy import select
 
-from oci.swift import rings
+from oci.config import Settings
+from oci.enrolment import clusters as topology
+from oci.models import Machine, SshHostKey
+from oci.swift import publish, rings
 from oci.swift.plan import RingPlan, plan
+from tests.helpers import enc_clusters as ec
+from tests.helpers.api import Api
+from tests.helpers.sshd import SSHD
 from tests.helpers.swift import cluster, set_store
 
 pytestmark = pytest.mark.skipif(
@@ -102,3 +111,84 @@ def test_a_second_calculation_changes_the_kept_rings_instead_of_remaking_them(
     assert {d.zone for d in after.values()} == {1}
     assert (obj.listing.zones, len(after)) == (1, 6)
     assert list((tmp_path / "backups").iterdir())
+
+
+@pytest.mark.skipif(
+    not os.path.exists(SSHD) or os.geteuid() != 0,
+    reason="needs Debian's openssh-server (scripts/apt-packages) and root",
+)
+def test_calculate_show_and_publish_through_the_api_to_a_node_over_ssh(
+    api: Api,
+    app: Flask,
+    settings: Settings,
+    live_sshd: tuple[int, str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if not settings.effective_database_url.startswith("sqlite"):
+        pytest.skip("one backend is enough: the rings read the inventory as the ENC does")
+    port, host_public, key_file = live_sshd
+    # The server logs in with its own key: the one the sshd lets in.
+    settings.ssh_key_file.parent.mkdir(mode=0o700, exist_ok=True)
+    for suffix in ("", ".pub"):
+        Path(f"{settings.ssh_key_file}{suffix}").write_bytes(
+            Path(f"{key_file}{suffix}").read_bytes()
+        )
+    with app.extensions["oci_sessionmaker"]() as s:
+        ec.location(s, "zone2")
+        ec.cluster(s, app.extensions["oci_vault"], "swift1", 2, options={"swift_part_power": 8})
+        topology.create_network(s, "swift1-mgmt2", "10.2.8.0", 24, "zone2", False)
+        topology.attach_network(s, "swift1-mgmt2", "swift1", "all", "eno1", None)
+        stores = ec.enrol(s, "swift1", "swiftstore", 2) + ec.enrol(
+            s, "swift1", "swiftstore", 1, "zone2"
+        )
+        # The first store's system answers on loopback with the sshd's key, pinned.
+        first = s.scalars(select(Machine).where(Machine.hostname == stores[0])).one()
+        s.add(SshHostKey(machine=first, key_type="ssh-ed25519", public_key=host_public))
+        for ip in first.ip_addresses:
+            ip.address = "127.0.0.1"
+        s.commit()
+
+    answer = api.post("/api/v1/clusters/swift1/swift-rings", {})
+    assert answer.status_code == 200, answer.get_json()
+    body = answer.get_json()
+    assert body["directory"] == str(tmp_path / "swift-rings" / "swift1")
+    obj = body["rings"][2]
+    # factories' machines: sda and sdb of 480 GB (sda holds the system), an NVMe of 3.84 TB.
+    assert (obj["ring"], obj["device_count"], obj["zones"], obj["replicas"]) == (
+        "object",
+        6,
+        2,
+        3.0,
+    )
+    assert sorted({(d["device"], d["weight"]) for d in obj["devices"]}) == [
+        ("nvme0n1", 3840.76),
+        ("sdb", 480.1),
+    ]
+    shown = api.get("/api/v1/clusters/swift1/swift-rings").get_json()
+    assert [r["ring"] for r in shown["rings"]] == ["account", "container", "object"]
+    assert shown["rings"][2]["devices"] == obj["devices"]
+
+    target = tmp_path / "etc-swift"
+    monkeypatch.setattr(publish, "REMOTE_DIR", str(target))
+    sent = api.post("/api/v1/clusters/swift1/swift-rings/publish", {"port": port}).get_json()
+    assert sent["files"] == [
+        "account.builder",
+        "account.ring.gz",
+        "container.builder",
+        "container.ring.gz",
+        "object.builder",
+        "object.ring.gz",
+    ]
+    by_host = {n["hostname"]: n for n in sent["nodes"]}
+    assert by_host[stores[0]] == {
+        "hostname": stores[0],
+        "address": "127.0.0.1",
+        "sent": True,
+        "error": None,
+    }
+    # The others never reported host keys: nothing is sent to an unknown key.
+    assert "no SSH host key pinned" in by_host[stores[1]]["error"]
+    kept = tmp_path / "swift-rings" / "swift1" / "object.ring.gz"
+    assert (target / "object.ring.gz").read_bytes() == kept.read_bytes()
+    assert not list(target.glob(".*"))  # no temporary file left
