@@ -70,7 +70,7 @@ def _reports(session: Session) -> list[tuple[str | None, str | None]]:
     rows = session.execute(
         select(DiscoveryReport.source, DiscoveryReport.sender).order_by(DiscoveryReport.id)
     )
-    return [tuple(row) for row in rows]
+    return [(source, sender) for source, sender in rows]
 
 
 def test_trusted_networks_and_admins_may_and_the_change_is_recorded(
