@@ -12,7 +12,7 @@ from pydantic import Field
 from oci import remote
 from oci.api.common import Input, Output
 from oci.api.endpoint import endpoint
-from oci.api.session import app_settings, db, vault
+from oci.api.session import app_settings, db
 from oci.enrolment import clusters
 from oci.models import Cluster
 from oci.swift import inputs, publish, rings
@@ -144,7 +144,7 @@ def _directory(name: str) -> str:
 )
 def calculate(name: str, body: CalculateIn) -> RingsOut:
     session = db()
-    view, hardware = inputs.gather(session, name, vault())
+    view, hardware = inputs.gather(session, name)
     session.rollback()  # no transaction held while the builder runs
     weights = {
         kind: weight
@@ -190,7 +190,7 @@ def show(name: str) -> RingsOut:
 def publish_rings(name: str, body: PublishIn) -> PublishOut:
     settings = app_settings()
     session = db()
-    view, _ = inputs.gather(session, name, vault())
+    view, _ = inputs.gather(session, name)
     nodes = inputs.publish_nodes(session, view, body.port or settings.live_ssh_port)
     session.rollback()
     key: paramiko.PKey = remote.server_key(settings.ssh_key_file)

@@ -214,8 +214,9 @@ def _member(row: Any, addresses: dict[str, str]) -> Member:
     )
 
 
-def cluster_view(connection: Connection, row: Any, vault: Vault) -> ClusterView:
-    """Read one cluster whole (uncached)."""
+def cluster_view(connection: Connection, row: Any, vault: Vault | None) -> ClusterView:
+    """Read one cluster whole (uncached); without its secrets when ``vault`` is None (the
+    Swift rings need none, so no key to read them)."""
     params = {"cluster": row.id}
     addresses: dict[int, dict[str, str]] = defaultdict(dict)
     for machine_id, network, address in connection.execute(ADDRESSES, params):
@@ -243,10 +244,12 @@ def cluster_view(connection: Connection, row: Any, vault: Vault) -> ClusterView:
         )
         for n in connection.execute(NETWORKS, params)
     )
-    secrets = {
-        name: _decrypt(vault, row.id, name, token)
-        for name, token in connection.execute(SECRETS, params)
-    }
+    clear = {}
+    if vault is not None:
+        clear = {
+            name: _decrypt(vault, row.id, name, token)
+            for name, token in connection.execute(SECRETS, params)
+        }
     return ClusterView(
         id=row.id,
         name=row.name,
@@ -257,7 +260,7 @@ def cluster_view(connection: Connection, row: Any, vault: Vault) -> ClusterView:
             role: tuple(sorted(found, key=lambda m: _host_order(m.hostname)))
             for role, found in members.items()
         },
-        secrets=secrets,
+        secrets=clear,
     )
 
 

@@ -14,16 +14,13 @@ from oci.enc.snapshot import ClusterView, Disk
 from oci.errors import NotFound
 from oci.models import Cluster, Machine, SshHostKey
 from oci.models import Disk as DiskRow
-from oci.security.vault import Vault
 from oci.swift import plan
 from oci.swift.plan import STORING_ROLES, StoreHardware
 
 __all__ = ["gather", "publish_nodes"]
 
 
-def gather(
-    session: Session, cluster: str, vault: Vault
-) -> tuple[ClusterView, dict[int, StoreHardware]]:
+def gather(session: Session, cluster: str) -> tuple[ClusterView, dict[int, StoreHardware]]:
     connection = session.connection()
     row = connection.execute(
         loader.CLUSTERS.where(Cluster.__table__.c.name == cluster)
@@ -31,7 +28,7 @@ def gather(
     if row is None:
         raise NotFound(f"no cluster named {cluster!r}")
     # The same view the ENC documents are made from: the rings agree with them.
-    view = loader.cluster_view(connection, row, vault)
+    view = loader.cluster_view(connection, row, None)
     ids = [m.id for role in STORING_ROLES for m in view.listed(role)]
     disks: dict[int, list[Disk]] = defaultdict(list)
     racks: dict[int, str | None] = {}

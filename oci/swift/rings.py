@@ -35,6 +35,7 @@ from oci.swift.plan import Device, RingPlan, RingSpec
 __all__ = ["RingFile", "RingReport", "calculate", "kept", "kept_files", "reading", "ring_dir"]
 
 WEIGHT_STEP = 0.005  # the builder shows two decimals
+_NONE_KEPT = "no Swift ring is kept for cluster {cluster}: run swift-calculate-ring first"
 
 
 def ring_dir(data_dir: Path, cluster: str) -> Path:
@@ -191,14 +192,15 @@ def kept_files(directory: Path) -> list[RingFile]:
         [*directory.glob("*.builder"), *directory.glob("*.ring.gz")], key=lambda p: p.name
     )
     if not any(p.name.endswith(".ring.gz") for p in files):
-        raise Conflict(
-            f"no Swift ring is kept for cluster {directory.name}: run swift-calculate-ring first"
-        )
+        raise Conflict(_NONE_KEPT.format(cluster=directory.name))
     return [RingFile(p.name, p) for p in files]
 
 
 @contextmanager
 def reading(directory: Path) -> Iterator[None]:
-    """Hold the rings still (no calculation moves them in) while they are read."""
+    """Hold the rings still (no calculation moves them in) while they are read; a
+    conflict when none was ever made."""
+    if not directory.is_dir():
+        raise Conflict(_NONE_KEPT.format(cluster=directory.name))
     with _locked(directory, exclusive=False):
         yield

@@ -38,6 +38,9 @@ REFUSE_ONLY = {
     "bmc.setup_ipmi",
     "install.install",
     "install.reboot",
+    # cl1 has no Swift store: no ring to build (tests/e2e/test_swift_rings.py), none to send.
+    "swift_rings.calculate",
+    "swift_rings.publish_rings",
 }
 # Three profiles, and the switch every factory machine sees (tests/helpers/factories.py).
 PROFILES = (
@@ -76,6 +79,8 @@ def _cluster_and_machines() -> list[Request]:
         ("PATCH", "/networks/bridge", {"vlan": 7}),
     ]
     requests_ += [("POST", "/networks/spare/attachment", spare)] * 3
+    requests_ += [("POST", "/clusters/cl1/swift-rings", {})] * 2
+    requests_ += [("POST", "/clusters/cl1/swift-rings/publish", {})] * 2
     requests_ += [("DELETE", "/networks/spare/attachment", None)] * 3
     for n in range(4):
         macs = (f"00:1b:21:31:00:{n:02x}",)
