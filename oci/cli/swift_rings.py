@@ -63,7 +63,8 @@ def swift_calculate_ring(
     zone of its location and the region of its Swift region. WEIGHTS, as OCI's
     ACCOUNT_WEIGHT CONTAINER_WEIGHT OBJECT_WEIGHT, give every device of a ring
     that one weight instead. Kept rings are changed, never remade: partitions
-    stay where they are. `-c devices` lists each ring's devices.
+    stay where they are. `-c devices` lists each ring's devices. A large part
+    power rebalances for long: give ocicli a --timeout to wait for it.
     """
     if len(weights) not in (0, 3):
         raise click.UsageError(

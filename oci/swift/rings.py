@@ -63,6 +63,10 @@ class RingReport:
 def calculate(directory: Path, plan: RingPlan, program: str = BUILDER) -> list[RingReport]:
     """Bring the rings of ``plan`` in ``directory`` to it: create, change, rebalance."""
     with _locked(directory, exclusive=True):
+        # Under the lock no other calculation runs: a .build- left is one whose process
+        # was killed (a server's worker timeout), never moved in.
+        for stale in directory.glob(".build-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         work = Path(tempfile.mkdtemp(prefix=".build-", dir=directory))
         try:
             for spec in plan.rings:

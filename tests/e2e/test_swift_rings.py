@@ -17,6 +17,7 @@ from oci.config import Settings
 from oci.enrolment import clusters as topology
 from oci.models import Machine, SshHostKey
 from oci.swift import publish, rings
+from oci.swift.builder import BuilderError
 from oci.swift.plan import RingPlan, plan
 from tests.helpers import enc_clusters as ec
 from tests.helpers.api import Api
@@ -192,3 +193,18 @@ def test_calculate_show_and_publish_through_the_api_to_a_node_over_ssh(
     kept = tmp_path / "swift-rings" / "swift1" / "object.ring.gz"
     assert (target / "object.ring.gz").read_bytes() == kept.read_bytes()
     assert not list(target.glob(".*"))  # no temporary file left
+
+
+def test_a_calculation_killed_half_way_leaves_the_kept_rings_and_no_debris(
+    tmp_path: Path,
+) -> None:
+    view, hardware = cluster()
+    objects = dataclasses.replace(planned := plan(view, hardware), rings=planned.rings[2:])
+    rings.calculate(tmp_path, objects)
+    kept = (tmp_path / "object.builder").read_bytes()
+    (tmp_path / ".build-killed").mkdir()  # a worker killed during its rebalance
+    (tmp_path / ".build-killed" / "object.builder").write_bytes(b"half")
+    with pytest.raises(BuilderError, match="is not installed on the oci server"):
+        rings.calculate(tmp_path, objects, program=str(tmp_path / "no-such-builder"))
+    assert (tmp_path / "object.builder").read_bytes() == kept
+    assert not list(tmp_path.glob(".build-*"))
