@@ -30,6 +30,8 @@ _PREAMBLE = re.compile(
     r"|Scanning /dev/mem|Invalid entry length|Wrong DMI structures|Legacy DMI|"
     r"Found SMBIOS entry point|/sys/firmware|No SMBIOS nor DMI entry point found)"
 )
+# The record types parse_dmidecode reads: BIOS, system, processor, memory device.
+_READ = frozenset({0, 1, 4, 17})
 _SPEED = re.compile(r"^(\d+)\s*(MT/s|MHz)$")
 # Empty DIMM slots say so in Size; some firmwares write 0 or Unknown.
 _NO_MODULE = {"no module installed", "not installed", "0", "0 mb", "0 gb", "unknown", ""}
@@ -54,42 +56,52 @@ class DmiResult:
     problems: tuple[str, ...] = ()  # without the file name
 
 
-def parse_records(text: str) -> tuple[list[DmiRecord], list[str]]:
+def parse_records(
+    text: str, types: frozenset[int] | None = None
+) -> tuple[list[DmiRecord], list[str]]:
+    """The records, and the problem of lines outside the layout. With ``types``,
+    other records keep only their handle, type and title (their lines are
+    still checked): a server's table is mostly records nothing reads."""
     records: list[DmiRecord] = []
     stray: list[tuple[int, str]] = []
     current: DmiRecord | None = None
+    read = False  # are current's fields wanted
     want_title = False
     last_key: str | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip()
-        if not line.strip():
+        if not line:
             current, want_title = None, False
             continue
-        match = _HANDLE.match(line)
+        match = _HANDLE.match(line) if line.startswith("Handle ") else None
         if match:
             current = DmiRecord(handle=match.group(1).lower(), type=int(match.group(2)))
             records.append(current)
+            read = types is None or current.type in types
             want_title, last_key = True, None
             continue
         if current is None:
             if not _PREAMBLE.match(line):
                 stray.append((number, line))
             continue
-        if want_title and not line.startswith("\t"):
+        indented = line[0] == "\t"
+        if want_title and not indented:
             current.title, want_title = line.strip(), False
             continue
         want_title = False
-        if line.startswith("\t\t") and last_key is not None:
+        if not indented:
+            stray.append((number, line))
+        elif not read:
+            continue
+        elif line[1] == "\t" and last_key is not None:
             current.lists.setdefault(last_key, []).append(line.strip())
-        elif line.startswith("\t"):
-            key, sep, value = line.strip().partition(":")
+        else:
+            key, sep, value = line.partition(":")
             if sep:
                 last_key = key.strip()
                 current.fields[last_key] = value.strip()
             # A colon-less field line is tolerated: linuxhw's anonymiser replaces some
             # (HPE chassis "Boot-up State") with a hash, and nothing here reads them.
-        else:
-            stray.append((number, line))
     problems = []
     if stray:
         number, line = stray[0]
@@ -169,7 +181,7 @@ def _architecture(processors: list[DmiRecord]) -> str | None:
 
 
 def parse_dmidecode(text: str) -> DmiResult:
-    records, problems = parse_records(text)
+    records, problems = parse_records(text, _READ)
     if not records:
         raise ParseError("no DMI records (dmidecode found no SMBIOS table?)")
     by_type: dict[int, list[DmiRecord]] = {}
