@@ -83,15 +83,18 @@ def plain(item: Any) -> dict[str, Any]:
 
 class Current:
     """A machine's component rows as the database holds them, read once each:
-    plain rows with the columns as attributes, which is all a diff needs."""
+    plain rows with the columns as attributes, which is all a diff needs.
+    A machine new to this transaction has none, before or after its flush:
+    nothing reads back the rows just written."""
 
     def __init__(self, session: Session, machine: Machine) -> None:
         self.session, self.machine = session, machine
         self._rows: dict[type[Any], list[Row[Any]]] = {}
+        self._new = not inspect(machine).has_identity
 
     def rows(self, model: type[Any]) -> list[Row[Any]]:
-        if not inspect(self.machine).has_identity:
-            return []  # a new machine, not flushed yet: nothing of it is stored
+        if self._new:
+            return []
         if model not in self._rows:
             table = model.__table__
             query = select(table).where(table.c.machine_id == self.machine.id)
@@ -200,14 +203,19 @@ def apply_facts(
     dump = plain
     sync("dimms", "memory_modules", MemoryModule, map(dump, facts.dimms), "locator")
     sync("disks", "disks", Disk, map(dump, facts.disks), "name")
-    sync("nics", "nics", Nic, _nic_items(facts), "name")
+    nic_items = _nic_items(facts)
+    sync("nics", "nics", Nic, nic_items, "name")
     sync("pci_devices", "pci_devices", PciDevice, map(dump, facts.pci_devices), "address")
     if arrived(files, facts, "lldp"):
         # Merge, not replace: lldpd needs up to 30 s to hear a switch, so an
         # early report without neighbours must not forget the known ones.
         # Neighbours of NICs the machine no longer has do go.
         seen = {item.interface: dump(item) for item in facts.lldp}
-        names = {nic.name for nic in current.rows(Nic)}
+        # The NICs as synced above, without reading back what was just written.
+        if arrived(files, facts, "nics"):
+            names = {item["name"] for item in nic_items}
+        else:
+            names = {nic.name for nic in current.rows(Nic)}
         kept = [
             {c: getattr(row, c) for c in _component_columns(LldpNeighbour)}
             for row in current.rows(LldpNeighbour)

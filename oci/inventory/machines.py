@@ -21,7 +21,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, select, union
 from sqlalchemy.orm import Session, sessionmaker
 
 from oci import transactions
@@ -97,19 +97,46 @@ def _who(machine: Machine) -> str:
     return f"machine {machine.id} (serial {machine.serial or 'unknown'})"
 
 
-def _find(session: Session, ident: Identity) -> Machine | None:
-    """The machine this identity names; IdentityConflict when it names several."""
-    by_serial = by_uuid = None
+def _find(session: Session, ident: Identity, *, lock: bool = False) -> Machine | None:
+    """The machine this identity names; IdentityConflict when it names several.
+
+    One query for serial, UUID and MACs; the database says which one each row
+    matched (its collation decides equality, as the unique constraints do).
+    With ``lock``, the rows found are locked and read as they are once locked.
+    """
+    tests: dict[str, Any] = {}
     if ident.serial:
-        by_serial = session.scalar(select(Machine).where(Machine.serial == ident.serial))
+        tests["serial"] = Machine.serial == ident.serial
     if ident.system_uuid:
-        by_uuid = session.scalar(select(Machine).where(Machine.system_uuid == ident.system_uuid))
-    by_mac: list[Machine] = []
+        tests["uuid"] = Machine.system_uuid == ident.system_uuid
     if ident.macs:
-        found = session.scalars(
-            select(Machine).join(Nic).where(Nic.identity_mac.in_(sorted(ident.macs)))
-        )
-        by_mac = sorted(set(found), key=lambda m: m.id)
+        nic_owners = select(Nic.machine_id).where(Nic.identity_mac.in_(sorted(ident.macs)))
+        tests["mac"] = Machine.id.in_(nic_owners)
+    if not tests:
+        return None
+    # Each test as an indexed lookup of ids, joined: an OR of them, or IN (UNION),
+    # makes PostgreSQL or MariaDB scan the whole table.
+    lookups = [
+        select(Machine.id.label("id")).where(tests["serial"]) if "serial" in tests else None,
+        select(Machine.id.label("id")).where(tests["uuid"]) if "uuid" in tests else None,
+        select(Nic.machine_id.label("id")).where(Nic.identity_mac.in_(sorted(ident.macs)))
+        if ident.macs
+        else None,
+    ]
+    hits = union(*(lookup for lookup in lookups if lookup is not None)).subquery()
+    flags = [case((test, 1), else_=0) for test in tests.values()]
+    stmt = select(Machine, *flags).join(hits, hits.c.id == Machine.id)
+    if lock:
+        stmt = stmt.with_for_update(of=Machine)
+    by: dict[str, list[Machine]] = {name: [] for name in ("serial", "uuid", "mac")}
+    for row in sorted(session.execute(stmt).all(), key=lambda row: int(row[0].id)):
+        machine: Machine = row[0]
+        for name, hit in zip(tests, row[1:], strict=True):
+            if hit:
+                by[name].append(machine)
+    by_serial = next(iter(by["serial"]), None)
+    by_uuid = next(iter(by["uuid"]), None)
+    by_mac = by["mac"]
     if by_serial and by_uuid and by_serial is not by_uuid:
         raise IdentityConflict(
             f"serial {ident.serial} is {_who(by_serial)} but UUID {ident.system_uuid} is "
@@ -239,7 +266,9 @@ def report_problems(facts: Facts) -> list[str]:
     return problems
 
 
-def _store(session: Session, machine: Machine, upload: Upload, keep: int) -> None:
+def _store(session: Session, machine: Machine, upload: Upload, keep: int | None) -> None:
+    """Keep the raw upload and, unless ``keep`` is None (a new machine has no
+    other report), drop all but the ``keep`` newest of the machine's."""
     session.add(
         DiscoveryReport(
             machine=machine,
@@ -251,6 +280,8 @@ def _store(session: Session, machine: Machine, upload: Upload, keep: int) -> Non
             problems=report_problems(upload.facts),
         )
     )
+    if keep is None:
+        return
     session.flush()
     old = select(DiscoveryReport.id).where(DiscoveryReport.machine_id == machine.id)
     old = old.order_by(DiscoveryReport.id.desc()).offset(keep)
@@ -290,7 +321,10 @@ def apply_report(
 
     def work(session: Session) -> Outcome:
         now = utcnow()
-        machine = _find(session, ident)
+        # Reports of one machine take turns from here (a row lock on PostgreSQL
+        # and MariaDB; SQLite has one writer anyway), and see what the previous
+        # one wrote.
+        machine = _find(session, ident, lock=True)
         if machine is None:
             machine = Machine(first_seen=now, discovery_count=0)
             session.add(machine)
@@ -299,36 +333,27 @@ def apply_report(
             changes = [Change("discovered", f"discovered: {what}, {ident.describe()}")]
             created = True
         else:
-            # Reports of one machine take turns from here (a row lock on
-            # PostgreSQL and MariaDB; SQLite has one writer anyway), and see
-            # what the previous one wrote.
-            machine = session.scalars(
-                select(Machine)
-                .where(Machine.id == machine.id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            ).one()
-            last_stored = session.scalar(
-                select(func.max(DiscoveryReport.received_at)).where(
-                    DiscoveryReport.machine_id == machine.id
+            if machine.facts_digest == digest:
+                last_stored = session.scalar(
+                    select(func.max(DiscoveryReport.received_at)).where(
+                        DiscoveryReport.machine_id == machine.id
+                    )
                 )
-            )
-            fresh = last_stored is not None and now - last_stored < STORE_UNCHANGED_EVERY
-            if machine.facts_digest == digest and fresh:
-                # The common case: a live machine re-reporting every 30 s.
-                machine.last_seen = now
-                machine.discovery_count += 1
-                return Outcome(machine.id, machine.serial, False, (), stored=False)
+                if last_stored is not None and now - last_stored < STORE_UNCHANGED_EVERY:
+                    # The common case: a live machine re-reporting every 30 s.
+                    machine.last_seen = now
+                    machine.discovery_count += 1
+                    return Outcome(machine.id, machine.serial, False, (), stored=False)
             current = Current(session, machine)
             changes = _changes(machine, upload, current)
             _refuse_key_change(machine, upload, changes)
             created = False
+        # Before apply_facts' flush: one INSERT or UPDATE of the machine row.
         machine.last_seen = now
         machine.discovery_count = (machine.discovery_count or 0) + 1
-        apply_facts(current, machine, upload.files, upload.facts, ident)
         machine.facts_digest = digest
-        session.flush()
-        _store(session, machine, upload, keep)
+        apply_facts(current, machine, upload.files, upload.facts, ident)
+        _store(session, machine, upload, keep=None if created else keep)
         _record(session, machine, changes, upload.source, upload.sender)
         reported = tuple(c for c in changes if c.kind != "discovered")
         return Outcome(machine.id, machine.serial, created, reported, stored=True)
