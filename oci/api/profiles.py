@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from flask import Blueprint
 from pydantic import Field, StringConstraints
@@ -17,8 +17,8 @@ from oci.errors import Conflict, Invalid
 from oci.inventory.machines import machine_by_key
 from oci.inventory.view import from_row
 from oci.matching import match as matching
-from oci.matching import racking, store
-from oci.matching.profiles import Document, ProfileError, load_text
+from oci.matching import oci_format, racking, store
+from oci.matching.profiles import Document, ProfileError
 from oci.models import Machine
 
 bp = Blueprint("profiles", __name__)
@@ -50,6 +50,11 @@ class FileIn(Input):
     source: Annotated[str, StringConstraints(min_length=1, max_length=255)] = Field(
         "api", description="The file's name, for error messages and profile-list"
     )
+    format: Literal["auto", "yaml", "oci"] = Field(
+        "auto",
+        description="auto: OCI's hardware-profiles.json or auto-racking.json by their shape, "
+        "else our YAML; oci or yaml: only that",
+    )
 
 
 class ImportOut(Output):
@@ -57,6 +62,16 @@ class ImportOut(Output):
     switch_rules: int = Field(
         description="Switch rules now stored (the file had a switches section)"
     )
+    format: str = Field(description="yaml, hardware-profiles or auto-racking (OCI's files)")
+    notes: list[str] = Field(
+        default_factory=list, description="What the OCI file says that oci cannot express"
+    )
+
+
+class OciExportOut(Output):
+    hardware_profiles: dict[str, Any] = Field(description="OCI's hardware-profiles.json")
+    auto_racking: dict[str, Any] = Field(description="OCI's auto-racking.json")
+    notes: list[str] = Field(description="What oci's profiles say that OCI's files cannot")
 
 
 class ExportOut(Output):
@@ -184,11 +199,15 @@ def _invalid(problems: list[str]) -> Invalid:
     return Invalid("invalid profiles file: " + "; ".join(problems), {"problems": problems})
 
 
-def _parse(body: FileIn) -> Any:
+def _load(body: FileIn) -> oci_format.Loaded:
     try:
-        return load_text(body.text, body.source)
+        return oci_format.load(body.text, body.source, body.format)
     except ProfileError as exc:
         raise _invalid(exc.problems) from exc
+
+
+def _parse(body: FileIn) -> Document:
+    return _load(body).document
 
 
 def _check_names(document: Document, source: str) -> None:
@@ -211,16 +230,36 @@ def _check_names(document: Document, source: str) -> None:
     response=ImportOut,
 )
 def import_(body: FileIn) -> ImportOut:
-    document = _parse(body)
+    loaded = _load(body)
+    document = loaded.document
     _check_names(document, body.source)
     names, rules = write(lambda s: store.import_document(s, document, body.source, app_settings()))
-    return ImportOut(profiles=names, switch_rules=rules)
+    return ImportOut(
+        profiles=names, switch_rules=rules, format=loaded.kind, notes=list(loaded.notes)
+    )
 
 
 @bp.get("/profiles/export")
 @endpoint("Every profile and switch rule in effect, in the file shape", tag=TAG, response=ExportOut)
 def export() -> ExportOut:
     return ExportOut(**_catalogue(db()).document())
+
+
+@bp.get("/profiles/export/oci")
+@endpoint(
+    "Every profile and switch rule in effect as OCI's hardware-profiles.json and "
+    "auto-racking.json, with what these cannot say",
+    tag=TAG,
+    response=OciExportOut,
+)
+def export_oci() -> OciExportOut:
+    catalogue = _catalogue(db())
+    done = oci_format.to_oci([s.profile for s in catalogue.profiles], catalogue.switches)
+    return OciExportOut(
+        hardware_profiles=done.hardware_profiles,
+        auto_racking=done.auto_racking,
+        notes=list(done.notes),
+    )
 
 
 def _all_machines(session: Session) -> list[Machine]:

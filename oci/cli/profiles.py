@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -46,20 +47,37 @@ def _file_body(path: str) -> dict[str, str]:
     return {"text": text, "source": Path(path).name}
 
 
+FORMATS = click.Choice(["auto", "yaml", "oci"])
+
+
 @commands.command("profile-import")
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "file_format",
+    type=FORMATS,
+    default="auto",
+    show_default=True,
+    help="oci: OCI's hardware-profiles.json or auto-racking.json; auto: by the file's shape.",
+)
 @click.pass_context
-def profile_import(ctx: click.Context, file: str) -> None:
+def profile_import(ctx: click.Context, file: str, file_format: str) -> None:
     """Validate the profiles FILE and load it all, or nothing.
 
-    Its profiles replace those of the same name; a `switches:` section
-    replaces the stored switch rules. Every mistake is named with its file,
-    profile and field.
+    Its profiles replace those of the same name; a `switches:` section (or
+    OCI's auto-racking.json) replaces the stored switch rules. Every mistake
+    is named with its file, profile and field. What an OCI file says that oci
+    cannot express is printed on stderr, one line each.
 
     \b
-    Example: ocicli profile-import /usr/share/doc/oci/examples/profiles.yaml
+    Examples:
+      ocicli profile-import /usr/share/doc/oci/examples/profiles.yaml
+      ocicli profile-import /etc/openstack-cluster-installer/hardware-profiles.json
     """
-    done = client_from(ctx).post(P("profiles", "import"), _file_body(file))
+    body = _file_body(file) | {"format": file_format}
+    done = client_from(ctx).post(P("profiles", "import"), body)
+    for note in done.get("notes", []):
+        click.echo(f"not expressed: {note}", err=True)
     click.echo(
         f"imported {len(done['profiles'])} profile(s): {', '.join(done['profiles']) or '-'}"
         + (f"; {done['switch_rules']} switch rule(s)" if done["switch_rules"] else "")
@@ -92,11 +110,50 @@ def profile_delete(ctx: click.Context, name: str) -> None:
     click.echo(f"deleted profile {name}")
 
 
+OCI_FILES = (("hardware_profiles", "hardware-profiles.json"), ("auto_racking", "auto-racking.json"))
+
+
+def _export_oci(ctx: click.Context, output: str | None) -> None:
+    done = client_from(ctx).get(P("profiles", "export", "oci"))
+    for note in done["notes"]:
+        click.echo(f"not expressed: {note}", err=True)
+    if output is None:
+        files = {name: done[key] for key, name in OCI_FILES}
+        click.echo(json.dumps(files, indent=4))
+        return
+    folder = Path(output)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for key, name in OCI_FILES:
+            (folder / name).write_text(json.dumps(done[key], indent=4) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write to {output}: {exc}") from exc
+    click.echo(f"wrote {', '.join(name for _, name in OCI_FILES)} to {output}")
+
+
 @commands.command("profile-export")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.option(
+    "-o", "--output", type=click.Path(), help="Write to this file (a directory with --format oci)."
+)
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["yaml", "oci"]),
+    default="yaml",
+    show_default=True,
+    help="oci: OCI's hardware-profiles.json and auto-racking.json.",
+)
 @click.pass_context
-def profile_export(ctx: click.Context, output: str | None) -> None:
-    """Print every profile and switch rule in effect as a profiles file."""
+def profile_export(ctx: click.Context, output: str | None, file_format: str) -> None:
+    """Print every profile and switch rule in effect as a profiles file.
+
+    With --format oci, as OCI's two files (written into the directory -o
+    names, or printed as one JSON object keyed by file name); what they
+    cannot say is printed on stderr.
+    """
+    if file_format == "oci":
+        _export_oci(ctx, output)
+        return
     document = client_from(ctx).get(P("profiles", "export"))
     text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
     if output:

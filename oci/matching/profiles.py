@@ -201,6 +201,11 @@ class Profile(Strict):
     max_count: MaxCount | None = None
     match: Match = Field(default_factory=Match)
     apply: Apply = Field(default_factory=Apply)
+    oci: dict[str, Any] | None = Field(
+        None,
+        description="Keys of an OCI hardware-profiles.json entry that oci neither matches nor "
+        "applies, kept verbatim for profile-export --format oci",
+    )
 
     @field_validator("role")
     @classmethod
@@ -262,9 +267,17 @@ class SwitchEntry(Strict):
     position: Position | None = None
 
 
+Height = Annotated[int, Field(ge=1, le=64, description="Height in U")]
+
+
 class Switches(Strict):
     patterns: list[SwitchPattern] = Field(default_factory=list)
     table: dict[str, SwitchEntry] = Field(default_factory=dict)
+    products: dict[str, Height] = Field(
+        default_factory=dict,
+        description="U height by product name (OCI's productnames). When given, only "
+        "machines of a listed product are placed, as OCI does",
+    )
 
 
 class Document(Strict):

@@ -8,7 +8,9 @@ the switch name, or from the rule's port pattern on the LLDP port ID.
 
 A machine is placed only when every neighbour is known and they all stand in
 one rack, and every link-up physical NIC heard one; otherwise it is flagged,
-with each reason, and left where it is.
+with each reason, and left where it is. When the rules list products (U
+heights, OCI's ``productnames``), a machine of another product is flagged too,
+as OCI places only those.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class _Pattern:
 class Rules:
     table: dict[str, tuple[Place, re.Pattern[str] | None]] = field(default_factory=dict)
     patterns: tuple[_Pattern, ...] = ()
+    products: dict[str, int] = field(default_factory=dict)  # U height by product name
 
 
 def _port(position: Position | None) -> re.Pattern[str] | None:
@@ -69,7 +72,7 @@ def compile_rules(switches: Switches) -> Rules:
         _Pattern(re.compile(p.regex), p.location, p.aggregate, _port(p.position))
         for p in switches.patterns
     )
-    return Rules(table, patterns)
+    return Rules(table, patterns, dict(switches.products))
 
 
 def _number(text: str | None) -> int | None:
@@ -139,6 +142,8 @@ def guess(view: MachineView, rules: Rules) -> Racking:
     for nic in view.nics:
         if nic.physical and nic.link_up and nic.name not in heard:
             flags.append(f"no LLDP on link-up NIC {nic.name}")
+    if rules.products and view.product_name not in rules.products:
+        flags.append(f"product {view.product_name!r} is not among the switch rules' products")
     racks = {(p.datacenter, p.row, p.rack) for _, p in places}
     if len(racks) > 1:
         seen = ", ".join(f"{nic} {_describe(p)}" for nic, p in places)

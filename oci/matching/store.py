@@ -105,6 +105,7 @@ def _merge(
     profiles: dict[str, StoredProfile] = {}
     table: dict[str, tuple[str, SwitchEntry]] = {}
     patterns: list[SwitchPattern] = []
+    products: dict[str, tuple[str, int]] = {}
     problems: list[str] = []
 
     def add_profile(profile: Profile, source: str) -> None:
@@ -120,6 +121,12 @@ def _merge(
         else:
             table[name] = (source, entry)
 
+    def add_product(name: str, height: int, source: str) -> None:
+        if name in products:
+            problems.append(f"product {name!r} has a height in {products[name][0]} and {source}")
+        else:
+            products[name] = (source, height)
+
     for source, document in files:
         for profile in document.profiles:
             add_profile(profile, source)
@@ -127,16 +134,24 @@ def _merge(
             patterns += document.switches.patterns
             for name, entry in document.switches.table.items():
                 add_switch(name, entry, source)
+            for name, height in document.switches.products.items():
+                add_product(name, height, source)
     for row in session.scalars(select(HardwareProfile).order_by(HardwareProfile.name)):
         add_profile(Profile.model_validate(row.definition), row.source)
     for rule in session.scalars(select(SwitchRule).order_by(SwitchRule.position, SwitchRule.id)):
         if rule.kind == "pattern":
             patterns.append(SwitchPattern.model_validate(rule.definition))
+        elif rule.kind == "product":
+            add_product(rule.key, int(rule.definition["height"]), "the database")
         else:
             add_switch(rule.key, SwitchEntry.model_validate(rule.definition), "the database")
     if problems:
         raise ProfileError(problems)
-    switches = Switches(patterns=patterns, table={k: v[1] for k, v in table.items()})
+    switches = Switches(
+        patterns=patterns,
+        table={k: v[1] for k, v in table.items()},
+        products={k: v[1] for k, v in products.items()},
+    )
     return list(profiles.values()), switches
 
 
@@ -199,6 +214,12 @@ def import_document(
                     key=name[:255],
                     position=0,
                     definition=entry.model_dump(mode="json", exclude_none=True),
+                )
+            )
+        for name, height in document.switches.products.items():
+            session.add(
+                SwitchRule(
+                    kind="product", key=name[:255], position=0, definition={"height": height}
                 )
             )
         rules = len(document.switches.patterns) + len(document.switches.table)

@@ -34,7 +34,7 @@ class SwitchRule(Base):
     __table_args__ = (UniqueConstraint("kind", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(8))  # pattern | switch
+    kind: Mapped[str] = mapped_column(String(8))  # pattern | switch | product (U height)
     key: Mapped[str] = mapped_column(String(255))  # the regex, or the switch host name
     position: Mapped[int]  # patterns are tried in this order
     definition: Mapped[dict[str, Any]] = mapped_column(JSONText())
