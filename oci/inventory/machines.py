@@ -13,6 +13,7 @@ is one machine on every backend without any process-local lock.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
@@ -21,7 +22,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
-from sqlalchemy import case, delete, func, insert, select, union
+from sqlalchemy import Select, bindparam, case, delete, func, insert, select, union
 from sqlalchemy.orm import Session, sessionmaker
 
 from oci import transactions
@@ -97,6 +98,34 @@ def _who(machine: Machine) -> str:
     return f"machine {machine.id} (serial {machine.serial or 'unknown'})"
 
 
+_TESTS = {
+    "serial": Machine.serial == bindparam("serial"),
+    "uuid": Machine.system_uuid == bindparam("uuid"),
+    "mac": Machine.id.in_(
+        select(Nic.machine_id).where(Nic.identity_mac.in_(bindparam("macs", expanding=True)))
+    ),
+}
+
+
+@functools.cache
+def _find_statement(names: tuple[str, ...], lock: bool) -> Select[Any]:
+    """Machines matching any of the tests ``names``, with a 0/1 column per test.
+    Built once per shape: building it costs more than running it."""
+    # Each test as an indexed lookup of ids, joined: an OR of them, or IN (UNION),
+    # makes PostgreSQL or MariaDB scan the whole table.
+    lookups = {
+        "serial": select(Machine.id.label("id")).where(_TESTS["serial"]),
+        "uuid": select(Machine.id.label("id")).where(_TESTS["uuid"]),
+        "mac": select(Nic.machine_id.label("id")).where(
+            Nic.identity_mac.in_(bindparam("macs", expanding=True))
+        ),
+    }
+    hits = union(*(lookups[name] for name in names)).subquery()
+    flags = [case((_TESTS[name], 1), else_=0) for name in names]
+    stmt = select(Machine, *flags).join(hits, hits.c.id == Machine.id)
+    return stmt.with_for_update(of=Machine) if lock else stmt
+
+
 def _find(session: Session, ident: Identity, *, lock: bool = False) -> Machine | None:
     """The machine this identity names; IdentityConflict when it names several.
 
@@ -104,34 +133,15 @@ def _find(session: Session, ident: Identity, *, lock: bool = False) -> Machine |
     matched (its collation decides equality, as the unique constraints do).
     With ``lock``, the rows found are locked and read as they are once locked.
     """
-    tests: dict[str, Any] = {}
-    if ident.serial:
-        tests["serial"] = Machine.serial == ident.serial
-    if ident.system_uuid:
-        tests["uuid"] = Machine.system_uuid == ident.system_uuid
-    if ident.macs:
-        nic_owners = select(Nic.machine_id).where(Nic.identity_mac.in_(sorted(ident.macs)))
-        tests["mac"] = Machine.id.in_(nic_owners)
-    if not tests:
+    values = {"serial": ident.serial, "uuid": ident.system_uuid, "macs": sorted(ident.macs)}
+    names = tuple(name for name, value in zip(_TESTS, values.values(), strict=True) if value)
+    if not names:
         return None
-    # Each test as an indexed lookup of ids, joined: an OR of them, or IN (UNION),
-    # makes PostgreSQL or MariaDB scan the whole table.
-    lookups = [
-        select(Machine.id.label("id")).where(tests["serial"]) if "serial" in tests else None,
-        select(Machine.id.label("id")).where(tests["uuid"]) if "uuid" in tests else None,
-        select(Nic.machine_id.label("id")).where(Nic.identity_mac.in_(sorted(ident.macs)))
-        if ident.macs
-        else None,
-    ]
-    hits = union(*(lookup for lookup in lookups if lookup is not None)).subquery()
-    flags = [case((test, 1), else_=0) for test in tests.values()]
-    stmt = select(Machine, *flags).join(hits, hits.c.id == Machine.id)
-    if lock:
-        stmt = stmt.with_for_update(of=Machine)
-    by: dict[str, list[Machine]] = {name: [] for name in ("serial", "uuid", "mac")}
-    for row in sorted(session.execute(stmt).all(), key=lambda row: int(row[0].id)):
+    found = session.execute(_find_statement(names, lock), values).all()
+    by: dict[str, list[Machine]] = {name: [] for name in _TESTS}
+    for row in sorted(found, key=lambda row: int(row[0].id)):
         machine: Machine = row[0]
-        for name, hit in zip(tests, row[1:], strict=True):
+        for name, hit in zip(names, row[1:], strict=True):
             if hit:
                 by[name].append(machine)
     by_serial = next(iter(by["serial"]), None)
@@ -269,20 +279,19 @@ def report_problems(facts: Facts) -> list[str]:
 def _store(session: Session, machine: Machine, upload: Upload, keep: int | None) -> None:
     """Keep the raw upload and, unless ``keep`` is None (a new machine has no
     other report), drop all but the ``keep`` newest of the machine's."""
-    session.add(
-        DiscoveryReport(
-            machine=machine,
-            source=upload.source,
-            sender=upload.sender,
-            size_bytes=len(upload.archive),
-            sha256=hashlib.sha256(upload.archive).hexdigest(),
-            archive=upload.archive,
-            problems=report_problems(upload.facts),
-        )
-    )
+    report = {
+        "machine_id": machine.id,
+        "source": upload.source,
+        "sender": upload.sender,
+        "size_bytes": len(upload.archive),
+        "sha256": hashlib.sha256(upload.archive).hexdigest(),
+        "archive": upload.archive,
+        "problems": report_problems(upload.facts),
+    }
+    # An INSERT, not an ORM object: no flush of its own, and nothing here reads it back.
+    session.execute(insert(DiscoveryReport), [report])
     if keep is None:
         return
-    session.flush()
     old = select(DiscoveryReport.id).where(DiscoveryReport.machine_id == machine.id)
     old = old.order_by(DiscoveryReport.id.desc()).offset(keep)
     stale = list(session.scalars(old))
