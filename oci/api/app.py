@@ -38,6 +38,8 @@ from oci.db import make_engine, make_sessionmaker
 from oci.hooks import dispatch as hooks
 from oci.security.pki import Pki
 from oci.security.vault import Vault
+from oci.web import login as web_login
+from oci.web import views as web
 
 API_PREFIX = "/api/v1"
 BLUEPRINTS = (
@@ -102,4 +104,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp, url_prefix=API_PREFIX)
     app.register_blueprint(boot.bp)  # /boot: what firmware fetches, outside the API
+    # /ui: the dashboard, logged in by session cookie (oci/web/), not in the API's document.
+    web_login.init_app(app, settings.effective_secret_key_file)
+    app.register_blueprint(web.bp, url_prefix="/ui")
     return app

@@ -87,7 +87,7 @@ def _out(machine: Machine) -> IpmiOut:
     )
 
 
-def _access(key: str) -> tuple[Machine, bmc.BmcAccess]:
+def bmc_access(key: str) -> tuple[Machine, bmc.BmcAccess]:
     machine = inventory.machine_by_key(db(), key)
     timeout = app_settings().bmc_timeout
     return machine, bmc_credentials.access_for(machine, vault(), timeout)
@@ -133,14 +133,14 @@ def show_ipmi(key: str) -> IpmiOut:
     response=IpmiSecretOut,
 )
 def reveal_ipmi(key: str) -> IpmiSecretOut:
-    machine, access = _access(key)
+    machine, access = bmc_access(key)
     return IpmiSecretOut(**_out(machine).model_dump(), password=access.password)
 
 
 @bp.get("/machines/<key>/power")
 @endpoint("Ask a machine's BMC for its power state", tag=TAG, response=PowerOut)
 def power_status(key: str) -> PowerOut:
-    machine, access = _access(key)
+    machine, access = bmc_access(key)
     return PowerOut(serial=machine.serial, power=bmc.power_state(access))
 
 
@@ -152,7 +152,7 @@ def power_status(key: str) -> PowerOut:
     response=PowerOut,
 )
 def power(key: str, body: PowerIn) -> PowerOut:
-    machine, access = _access(key)
+    machine, access = bmc_access(key)
     return PowerOut(serial=machine.serial, power=bmc.power(access, body.action))
 
 
@@ -164,7 +164,7 @@ def power(key: str, body: PowerIn) -> PowerOut:
     response=BootdevOut,
 )
 def bootdev(key: str, body: BootdevIn) -> BootdevOut:
-    machine, access = _access(key)
+    machine, access = bmc_access(key)
     bmc.set_boot_device(access, body.device, persistent=body.persistent, uefi=body.uefi)
     return BootdevOut(serial=machine.serial, **body.model_dump())
 
@@ -173,8 +173,9 @@ class RebootIn(Input):
     uefi: bool = False
 
 
-def _reboot(key: str, device: str, uefi: bool) -> PowerOut:
-    machine, access = _access(key)
+def reboot(key: str, device: str, uefi: bool) -> PowerOut:
+    """Set the next boot device and power-cycle (the dashboard's actions call it too)."""
+    machine, access = bmc_access(key)
     serial = machine.serial
     bmc.set_boot_device(access, device, uefi=uefi)
     if device == "pxe" and machine.status != MachineStatus.LIVE:
@@ -196,7 +197,7 @@ def _reboot(key: str, device: str, uefi: bool) -> PowerOut:
     response=PowerOut,
 )
 def reboot_on_live(key: str, body: RebootIn) -> PowerOut:
-    return _reboot(key, "pxe", body.uefi)
+    return reboot(key, "pxe", body.uefi)
 
 
 @bp.post("/machines/<key>/reboot-on-hdd")
@@ -207,7 +208,7 @@ def reboot_on_live(key: str, body: RebootIn) -> PowerOut:
     response=PowerOut,
 )
 def reboot_on_hdd(key: str, body: RebootIn) -> PowerOut:
-    return _reboot(key, "disk", body.uefi)
+    return reboot(key, "disk", body.uefi)
 
 
 class IpmiSetupIn(Input):

@@ -65,6 +65,9 @@ def test_wheel_installs_and_runs_outside_the_source_tree(tmp_path: Path) -> None
     [wheel] = wheels.glob("oci-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "oci/templates/lab-welcome.txt.j2" in names
+    # the dashboard's pages, stylesheet and script
+    assert {"oci/web/templates/fleet.html", "oci/web/static/oci.css"} <= names
+    assert "oci/web/static/fleet.js" in names
     assert "oci/migrations/env.py" in names
     assert "oci/migrations/script.py.mako" in names
     # the boot templates and the live image's live-build configuration
