@@ -47,7 +47,9 @@ def test_store_options_and_fixed_weights_decide_the_rings() -> None:
     view = set_store(
         view,
         3,
-        settings=MachineSettings(swift_store_account=False, servers_per_port=0),
+        settings=MachineSettings.model_validate(
+            {"swift_store_account": False, "servers_per_port": 0}
+        ),
     )
     rings = plan(view, hardware, weights={"object": 100.0})
     assert [d[0] for d in devices(rings, "account")].count("192.168.10.5") == 0
