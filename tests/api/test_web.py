@@ -122,7 +122,9 @@ def test_racks_machine_and_cluster_pages(
     log_in(client, admin)
     racks = text(client, "/ui/racks")
     assert "dc1 / r2 / rack5" in racks
-    assert re.search(r'<th scope="row">12</th><td><a class="box state s-live"[^>]*>S2', racks)
+    assert re.search(
+        r'<th scope="row">12</th><td><a class="box state s-live"[^>]*><span class="name">S2<', racks
+    )
     assert "Not placed" in racks and "S14" in racks
     assert "unknown switch dc1-r2-rack5-sw1 on eno1" in racks  # no switch rule: flagged
     machine = text(client, "/ui/machines/S1")
