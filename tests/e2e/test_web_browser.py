@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -130,6 +131,16 @@ def test_the_dashboard_in_a_browser(
         def text() -> str:
             return str(driver.find_element(By.TAG_NAME, "main").text)
 
+        def arrive(path: str) -> None:
+            """Wait for the page at ``path`` (a click's navigation) to be loaded."""
+            _wait(
+                path,
+                lambda: (
+                    path in urlsplit(driver.current_url).path
+                    and driver.execute_script("return document.readyState") == "complete"
+                ),
+            )
+
         def shot(name: str) -> None:
             driver.save_screenshot(str(shots / f"{name}.png"))
 
@@ -140,7 +151,7 @@ def test_the_dashboard_in_a_browser(
         driver.find_element(By.ID, "login").send_keys(admin.login)
         driver.find_element(By.ID, "password").send_keys(admin.password)
         driver.find_element(By.CSS_SELECTOR, "form.login button[type=submit]").click()
-        _wait("the fleet", lambda: driver.current_url.endswith("/ui/fleet"))
+        arrive("/ui/fleet")
         assert driver.find_element(By.TAG_NAME, "h1").text == "Fleet"
         rows = driver.find_elements(By.CSS_SELECTOR, "#fleet tbody tr")
         assert len(rows) == 6
@@ -161,6 +172,7 @@ def test_the_dashboard_in_a_browser(
 
         # A rack: from the index to its elevation.
         driver.find_element(By.LINK_TEXT, "Racks").click()
+        arrive("/ui/racks")
         driver.find_element(By.PARTIAL_LINK_TEXT, "dc1 / row1 / rack2").click()
         assert driver.current_url.endswith("#rack-dc1-row1-rack2")
         rack = driver.find_element(By.ID, "rack-dc1-row1-rack2")
@@ -170,7 +182,7 @@ def test_the_dashboard_in_a_browser(
 
         # A machine, from its box in the rack.
         rack.find_element(By.PARTIAL_LINK_TEXT, "lab-controller-1").click()
-        _wait("lab1's page", lambda: "/ui/machines/lab1" in driver.current_url)
+        arrive("/ui/machines/lab1")
         page = text()
         for seen in ("Tesla T4", "10de:1eb8", "nvme0n1", "dc1-r2-rack5-sw1", "swp12"):
             assert seen in page, seen
@@ -180,6 +192,7 @@ def test_the_dashboard_in_a_browser(
 
         # Power cycle through the BMC, after the confirmation: the machine is on.
         driver.find_element(By.LINK_TEXT, "Power cycle").click()
+        arrive("/actions/power-cycle")
         assert "Power cycle: lab-controller-1" in driver.find_element(By.TAG_NAME, "h1").text
         shot("confirm")
         driver.find_element(By.CSS_SELECTOR, "button.danger").click()
@@ -188,6 +201,7 @@ def test_the_dashboard_in_a_browser(
 
         # Reboot on live: the state goes back to live, on the page and in the events.
         driver.find_element(By.LINK_TEXT, "Reboot on live").click()
+        arrive("/actions/reboot-on-live")
         driver.find_element(By.CSS_SELECTOR, "button.danger").click()
         _wait("live", lambda: driver.find_element(By.ID, "machine-state").text == "live")
         assert "machine-ipmi-reboot-on-live" in text()
@@ -195,6 +209,7 @@ def test_the_dashboard_in_a_browser(
 
         # Its cluster.
         driver.find_element(By.LINK_TEXT, "lab").click()
+        arrive("/ui/clusters/lab")
         assert driver.find_element(By.TAG_NAME, "h1").text == "Cluster lab"
         assert "192.168.50.0/24" in text() and "compute" in text()
         shot("cluster")
