@@ -90,10 +90,10 @@ class Current:
     def __init__(self, session: Session, machine: Machine) -> None:
         self.session, self.machine = session, machine
         self._rows: dict[type[Any], list[Row[Any]]] = {}
-        self._new = not inspect(machine).has_identity
+        self.new = not inspect(machine).has_identity
 
     def rows(self, model: type[Any]) -> list[Row[Any]]:
-        if self._new:
+        if self.new:
             return []
         if model not in self._rows:
             table = model.__table__
@@ -225,7 +225,11 @@ def apply_facts(
         _sync(current, machine, "lldp_neighbours", LldpNeighbour, items, "interface")
     if arrived(files, facts, "bmc") and facts.bmc is not None:
         values = fit(Bmc, dump(facts.bmc))
-        if machine.bmc is None:
+        if current.new:
+            # It has no BMC row yet: an INSERT, without a lazy load of machine.bmc to find out.
+            current.session.execute(insert(Bmc), [{"machine_id": machine.id, **values}])
+            current.session.expire(machine, ["bmc"])
+        elif machine.bmc is None:
             machine.bmc = Bmc(**values)
         else:
             for name, value in values.items():

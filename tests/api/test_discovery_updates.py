@@ -13,11 +13,20 @@ from sqlalchemy.orm import Session
 from oci.ingest.archive import unpack_report
 from oci.ingest.report import parse_report
 from oci.inventory import machines as inventory
-from oci.models import DiscoveryReport, Disk, Machine, MachineEvent
+from oci.models import Bmc, DiscoveryReport, Disk, Machine, MachineEvent
 from tests.helpers.api import Api
 from tests.helpers.database import Database
 from tests.helpers.paths import FIXTURES
-from tests.helpers.reports import HOST_BRIDGE, T4, TWO_SSDS, archive, ip_link, lsblk, machine_files
+from tests.helpers.reports import (
+    HOST_BRIDGE,
+    T4,
+    TWO_SSDS,
+    archive,
+    fixture_files,
+    ip_link,
+    lsblk,
+    machine_files,
+)
 
 URL = "/api/v1/discovery/reports"
 GZIP = {"Content-Type": "application/gzip"}
@@ -144,3 +153,23 @@ def test_ssh_host_keys_and_lldp_neighbours(client: FlaskClient, api: Api) -> Non
     rsa = next(line for line in keys.splitlines() if line.startswith("ssh-rsa "))
     post(client, report | {"ssh-host-keys.txt": rsa + "\n"})
     assert api.get("/api/v1/machines/LLDP1").get_json()["ssh_host_keys"] == [rsa]
+
+
+def test_a_new_machines_bmc_is_stored_and_a_re_report_updates_it(
+    client: FlaskClient, session: Session
+) -> None:
+    """A new machine's BMC row is inserted without looking for one (it has none);
+    a known machine's is updated in place."""
+    ipmi = fixture_files("ipmi-sim")
+    post(client, files(TWO_SSDS, **ipmi))
+    machine = session.scalar(select(Machine))
+    assert machine is not None and machine.bmc is not None
+    bmc_id, address = machine.bmc.id, machine.bmc.ip_address
+    assert address == "10.20.30.41"
+
+    moved = ipmi["ipmitool-lan.txt"].replace(address, "10.20.30.99")
+    post(client, files(TWO_SSDS, **(ipmi | {"ipmitool-lan.txt": moved})))
+    session.rollback()  # a new snapshot: MariaDB reads repeat within a transaction
+    assert session.execute(select(Bmc.id, Bmc.ip_address)).tuples().all() == [
+        (bmc_id, "10.20.30.99")
+    ]
