@@ -10,6 +10,7 @@ the agent does, and every attempt is counted. Used by tests/api/test_boot_storm.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -88,18 +89,20 @@ def run(
     """Call send(session, i) for i in range(count) from `clients` threads."""
     outcome = Outcome()
     sessions: dict[int, requests.Session] = {}
+    # The counts are read-modify-writes from many threads: one lock, or some are lost.
+    counting = threading.Lock()
 
     def one(index: int) -> None:
-        import threading
-
         session = sessions.setdefault(threading.get_ident(), requests.Session())
         response, latency, retried, error = _attempt(session, lambda s: send(s, index), tries)
-        outcome.retries += retried
-        if response is None:
-            outcome.failures.append(f"#{index}: {error}")
-            return
-        outcome.statuses[response.status_code] = outcome.statuses.get(response.status_code, 0) + 1
-        outcome.latencies.append(latency)
+        with counting:
+            outcome.retries += retried
+            if response is None:
+                outcome.failures.append(f"#{index}: {error}")
+                return
+            status = response.status_code
+            outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
+            outcome.latencies.append(latency)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
