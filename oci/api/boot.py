@@ -3,15 +3,18 @@
 Not under /api/v1: iPXE and GRUB read text, not JSON. Every route is
 TRUSTED: a booting machine has no credentials, so only the configured
 trusted networks (or an authenticated user, to look) get an answer.
-The routes only read the inventory: a boot storm writes nothing here.
+The routes only read the inventory. An unknown machine's MAC is recorded as
+a boot sighting (the fleet's "booting"), at most once a window per MAC and
+never holding up the answer (oci.inventory.sightings).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from flask import Blueprint, Response, request, send_file
+from flask import Blueprint, Response, current_app, request, send_file
 from pydantic import Field
 from sqlalchemy import select
 
@@ -22,6 +25,7 @@ from oci.boot import scripts as boot
 from oci.boot.live_image import OUTPUTS
 from oci.errors import BadRequest, NotFound
 from oci.ingest.identity import real_serial
+from oci.inventory import sightings
 from oci.models import Machine, Nic
 
 bp = Blueprint("boot", __name__)
@@ -89,10 +93,25 @@ def _machine(found: boot.BootRequest) -> Machine | None:
     return None
 
 
-def _decision(found: boot.BootRequest) -> tuple[boot.BootAction, str]:
+def _sighted(found: boot.BootRequest, served: str) -> None:
+    """Record an unknown machine's MAC, unless recorded less than a window ago."""
+    if found.mac is None:
+        return
+    now = datetime.now(UTC)
+    session = db()
+    if sightings.is_fresh(session, found.mac, now):
+        return
+    session.rollback()  # no read transaction held open while the write waits its turn
+    seen = sightings.Sighting(found.mac, found.buildarch, found.platform, served, now)
+    sightings.record(current_app.extensions["oci_sessionmaker"], seen)
+
+
+def _decision(found: boot.BootRequest, route: str) -> tuple[boot.BootAction, str]:
     machine = _machine(found)
     if machine is None:
-        return boot.decide(None), "unknown machine"
+        action = boot.decide(None)
+        _sighted(found, f"{route} {action}")
+        return action, "unknown machine"
     return boot.decide(machine.status), f"machine {machine.id}, state {machine.status}"
 
 
@@ -123,7 +142,7 @@ def ipxe(query: BootQuery) -> Response:
     found = _parse(query)
     if found.mac is None and found.uuid is None and found.serial is None:
         return _text(boot.ipxe_chain_script(base, settings.boot_fetch_timeout))
-    action, reason = _decision(found)
+    action, reason = _decision(found, "ipxe")
     script = boot.ipxe_script(
         base,
         found,
@@ -149,7 +168,7 @@ def grub_cfg(query: BootQuery) -> Response:
     found = _parse(query)
     if found.platform is None:
         found = boot.BootRequest(found.mac, found.uuid, found.serial, found.buildarch, "efi")
-    action, reason = _decision(found)
+    action, reason = _decision(found, "grub.cfg")
     try:
         boot.grub_http_host(base)
     except ValueError as exc:

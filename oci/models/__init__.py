@@ -5,6 +5,7 @@ and each other (relationships make the only import circles of the tree). The
 stage packages write rows; nothing here writes by itself.
 """
 
+from oci.models.boot import BootSighting
 from oci.models.cluster import Cluster, ClusterSecret, RoleCounter
 from oci.models.discovery import DiscoveryReport, MachineEvent, SshHostKey
 from oci.models.hardware import Bmc, Disk, LldpNeighbour, MemoryModule, Nic, PciDevice
@@ -24,6 +25,7 @@ __all__ = [
     "BUILTIN_ROLES",
     "ApiToken",
     "Bmc",
+    "BootSighting",
     "Cluster",
     "ClusterSecret",
     "DiscoveryReport",

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from oci.models.boot import BootSighting
 from oci.models.cluster import Cluster
 from oci.models.discovery import DiscoveryReport, MachineEvent, SshHostKey
 from oci.models.machine import Machine
@@ -26,7 +27,16 @@ __all__ = ["ALL"]
 
 ALL = -1  # "every cluster"
 # Rows no document reads.
-_IGNORED = (DiscoveryReport, MachineEvent, SshHostKey, HardwareProfile, SwitchRule, User, ApiToken)
+_IGNORED = (
+    BootSighting,
+    DiscoveryReport,
+    MachineEvent,
+    SshHostKey,
+    HardwareProfile,
+    SwitchRule,
+    User,
+    ApiToken,
+)
 # Machine columns that change all the time and reach no document.
 _VOLATILE = frozenset(
     {

@@ -1,7 +1,9 @@
 """What the dashboard's pages show, read in few queries (reads only).
 
 The fleet and the racks read only the columns they show, as plain rows, so a
-page of thousands of machines costs a handful of queries. The racking flags
+page of thousands of machines costs a handful of queries. The fleet also shows
+the machines seen booting that are not known yet (boot sightings whose MAC is
+no machine's NIC), as "booting" rows named by their MAC. The racking flags
 come from oci.matching.racking.guess, on views built from the NICs and LLDP
 neighbours alone (all that racking reads).
 """
@@ -22,6 +24,7 @@ from oci.enrolment import ipam
 from oci.inventory.view import MachineView, NeighbourView, NicView
 from oci.matching import racking
 from oci.models import (
+    BootSighting,
     Cluster,
     IpAddress,
     LldpNeighbour,
@@ -34,19 +37,32 @@ from oci.models import (
 )
 
 __all__ = [
+    "BOOTING",
+    "FLEET_STATES",
     "STATES",
+    "BootingRow",
     "FleetFilter",
     "FleetRow",
     "Rack",
     "RackView",
+    "booting",
     "cluster_summary",
     "events_of",
     "fleet",
+    "known_since",
     "racks",
     "state_counts",
 ]
 
 STATES = tuple(state.value for state in MachineStatus)
+# Seen asking for a boot script, not known yet: the fleet's first stage.
+BOOTING = "booting"
+FLEET_STATES = (BOOTING, *STATES)
+
+
+def row_id(mac: str) -> str:
+    """The fleet table's row id of a booting MAC (the feed removes it by this)."""
+    return "b" + mac.replace(":", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +96,13 @@ class FleetRow:
         u = f" U{self.u_position}" if self.u_position is not None else ""
         return f"{self.datacenter or '?'}/{self.row or '?'}/{self.rack}{u}"
 
+    @property
+    def row_id(self) -> str:
+        return f"m{self.id}"
+
     def as_json(self) -> dict[str, Any]:
         return {
+            "row": self.row_id,
             "id": self.id,
             "key": self.key,
             "serial": self.serial or "",
@@ -92,6 +113,46 @@ class FleetRow:
             "place": self.place,
             "profile": self.profile or "",
             "product": self.product or "",
+            "last_seen": seen(self.last_seen),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BootingRow:
+    """A machine seen booting that is not known yet, by its booting NIC's MAC."""
+
+    mac: str
+    buildarch: str | None
+    platform: str | None
+    served: str
+    first_seen: datetime
+    last_seen: datetime
+    requests: int
+    status = BOOTING
+
+    @property
+    def row_id(self) -> str:
+        return row_id(self.mac)
+
+    @property
+    def booted(self) -> str:
+        """What it is and what it got: "x86_64 efi, ipxe live, since 12:00:01"."""
+        kind = " ".join(part for part in (self.buildarch, self.platform) if part)
+        since = self.first_seen.strftime("%H:%M:%S")
+        return f"{kind or '?'}, {self.served}, since {since}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "row": self.row_id,
+            "key": "",
+            "serial": "",
+            "hostname": self.mac,
+            "status": self.status,
+            "cluster": "",
+            "role": "",
+            "place": "",
+            "profile": "",
+            "product": self.booted,
             "last_seen": seen(self.last_seen),
         }
 
@@ -176,15 +237,60 @@ def fleet(session: Session, wanted: FleetFilter) -> list[FleetRow]:
     return _rows(session, stmt)
 
 
+def _unknown() -> Any:
+    """Sightings of MACs no machine has (yet)."""
+    return BootSighting.mac.not_in(select(Nic.mac))
+
+
+def booting(
+    session: Session, wanted: FleetFilter, since: datetime | None = None
+) -> list[BootingRow]:
+    """The machines seen booting and not known, oldest first; only those
+    seen at or after ``since`` when given (the live page)."""
+    if wanted.state not in ("", BOOTING) or wanted.cluster or wanted.role:
+        return []
+    stmt = select(
+        BootSighting.mac,
+        BootSighting.buildarch,
+        BootSighting.platform,
+        BootSighting.served,
+        BootSighting.first_seen,
+        BootSighting.last_seen,
+        BootSighting.requests,
+    ).where(_unknown())
+    if wanted.q:
+        stmt = stmt.where(func.lower(BootSighting.mac).like(f"%{wanted.q.lower()}%"))
+    if since is not None:
+        stmt = stmt.where(BootSighting.last_seen >= since)
+    return [BootingRow(*r) for r in session.execute(stmt.order_by(BootSighting.id))]
+
+
 def changed_since(session: Session, since: datetime) -> list[FleetRow]:
     """The machines whose row changed at or after ``since`` (the live fleet page)."""
     return _rows(session, _fleet_select().where(Machine.updated_at >= since))
 
 
+def known_since(session: Session, since: datetime) -> list[str]:
+    """Row ids of booting MACs that became NICs of machines changed at or after
+    ``since``: the live page drops those rows (the machine's own row comes in)."""
+    stmt = (
+        select(BootSighting.mac)
+        .join(Nic, Nic.mac == BootSighting.mac)
+        .join(Machine, Nic.machine_id == Machine.id)
+        .where(Machine.updated_at >= since)
+        .distinct()
+    )
+    return [row_id(mac) for mac in session.scalars(stmt)]
+
+
 def state_counts(session: Session) -> dict[str, int]:
+    """Machines per state, the booting ones first."""
     stmt = select(Machine.status, func.count()).group_by(Machine.status)
     counted = {state: n for state, n in session.execute(stmt)}
-    return {state: counted.get(MachineStatus(state), 0) for state in STATES}
+    unknown = select(func.count()).select_from(BootSighting).where(_unknown())
+    return {BOOTING: session.scalar(unknown) or 0} | {
+        state: counted.get(MachineStatus(state), 0) for state in STATES
+    }
 
 
 def cluster_counts(session: Session) -> dict[int, int]:

@@ -60,6 +60,7 @@ POWER_QUERY_SECONDS = 3.0
 # Overlap of the live fleet's windows: a transaction that commits a little after
 # its row's timestamp is still caught by the next poll.
 POLL_OVERLAP = timedelta(seconds=10)
+_ALL = read.FleetFilter()
 _PUBLIC = frozenset({"web.login", "web.static"})
 
 
@@ -168,11 +169,13 @@ def _now() -> datetime:
 def fleet() -> ResponseReturnValue:
     session = db()
     wanted = _filter()
-    rows = read.fleet(session, wanted)
+    rows = read.fleet(session, wanted) if wanted.state != read.BOOTING else []
     clusters, roles = read.choices(session)
     return page(
         "fleet.html",
         rows=rows,
+        booting=read.booting(session, wanted),
+        fleet_states=read.FLEET_STATES,
         counts=read.state_counts(session),
         wanted=wanted,
         clusters=clusters,
@@ -195,10 +198,13 @@ def fleet_changes() -> ResponseReturnValue:
         since = since.replace(tzinfo=UTC)
     since = min(since, now) - POLL_OVERLAP
     session = db()
+    rows: list[dict[str, Any]] = [row.as_json() for row in read.booting(session, _ALL, since)]
+    rows += [row.as_json() for row in read.changed_since(session, since)]
     return jsonify(
         since=now.isoformat(),
         counts=read.state_counts(session),
-        rows=[row.as_json() for row in read.changed_since(session, since)],
+        rows=rows,
+        known=read.known_since(session, since),
     )
 
 

@@ -192,3 +192,35 @@ def test_no_secret_is_ever_rendered(
         body = client.get(path).get_data(as_text=True)
         leaked = [s for s in secrets if s in body]
         assert not leaked, (path, leaked)
+
+
+def test_fleet_shows_a_machine_booting_by_its_mac_then_the_machine(
+    client: FlaskClient, admin: Credentials, session: Session
+) -> None:
+    mac = "52:54:00:aa:00:07"
+    booted = client.get("/boot/ipxe", query_string={"mac": mac, "buildarch": "x86_64"})
+    assert booted.status_code == 200
+    log_in(client, admin)
+    page = text(client, "/ui/fleet")
+    row = re.search(r'<tr id="b525400aa0007">(.*?)</tr>', page)
+    assert row and mac in row.group(1) and ">booting<" in row.group(1), page
+    assert "x86_64, ipxe live, since" in row.group(1)
+    assert re.search(r'data-count="booting">1<', page) and re.search(r'id="count-all">1<', page)
+    assert "b525400aa0007" in text(client, "/ui/fleet?state=booting")
+    assert "b525400aa0007" not in text(client, "/ui/fleet?state=live")
+    since = re.search(r'data-since="([^"]+)"', page)
+    assert since
+    feed = client.get("/ui/fleet/changes.json?since=2000-01-01").get_json()
+    assert [(r["row"], r["hostname"], r["status"]) for r in feed["rows"]] == [
+        ("b525400aa0007", mac, "booting")
+    ]
+    # it reports: now a machine with that NIC; its row replaces the booting one
+    machine = factories.machine(session, "S1")
+    machine.nics[0].mac = mac
+    session.commit()
+    feed = client.get(f"/ui/fleet/changes.json?since={since.group(1)}").get_json()
+    assert feed["known"] == ["b525400aa0007"]
+    assert [(r["row"], r["status"]) for r in feed["rows"]] == [(f"m{machine.id}", "live")]
+    assert feed["counts"]["booting"] == 0 and feed["counts"]["live"] == 1
+    page = text(client, "/ui/fleet")
+    assert "b525400aa0007" not in page and f'id="m{machine.id}"' in page

@@ -1,12 +1,12 @@
 """The fleet page while the lab boots: `oci lab up --machines 1` starts a QEMU
 machine that PXE-boots from the lab's server, and a headless chromium, on the
-fleet page loaded before the machine exists, sees it appear and move through
-its stages (discovered, then matched, placed and enrolled by the lab's
-profiles) without a reload. Discovery and hands-free enrolment happen in one
-report's handling, so at the page's two-second refresh the machine usually
-appears already enrolled: the test asserts what it ends at, and prints every
-stage it saw. About 35 s here (2 cores, TCG; the machine reports 18 s after
-its power-on).
+fleet page loaded before the machine is known, sees it move through its
+stages without a reload: first "booting", by the MAC it asked for its boot
+script with (a boot sighting), then, once its report came in, its own row
+(discovered, then matched, placed and enrolled by the lab's profiles; one
+report's handling does all of these, so the page usually sees it enrolled at
+once) in place of the booting one. The test prints every stage it saw. About
+35 s here (2 cores, TCG; the machine reports 18 s after its power-on).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from tests.helpers.server import free_port
 
 BIN = Path(sys.executable).parent
 SERIAL = "OCILAB0001"
+MAC = "52:54:00:1a:01:01"  # lab1's booting NIC (oci/lab/fleet.py)
+BOOTING_ROW = "b" + MAC.replace(":", "")
 
 pytestmark = [
     pytest.mark.slow,
@@ -67,7 +69,7 @@ def test_the_fleet_page_shows_a_lab_machine_move_through_its_stages(tmp_path: Pa
             driver.find_element(By.ID, "password").send_keys(password)
             driver.find_element(By.CSS_SELECTOR, "form.login button[type=submit]").click()
             assert driver.find_element(By.TAG_NAME, "h1").text == "Fleet"
-            # loaded while the machine still boots: it is not there yet
+            # loaded while the machine still boots: it is not known yet
             assert SERIAL not in driver.find_element(By.ID, "fleet").text
             driver.execute_script("window.ociNoReload = true;")
             seen: list[tuple[str, ...]] = []
@@ -75,7 +77,8 @@ def test_the_fleet_page_shows_a_lab_machine_move_through_its_stages(tmp_path: Pa
             while time.monotonic() < deadline:
                 cells = driver.execute_script(
                     "const row = [...document.querySelectorAll('#fleet tbody tr')]"
-                    f".find(r => r.cells[0].textContent === '{SERIAL}');"
+                    f".find(r => r.cells[0].textContent === '{SERIAL}')"
+                    f" || document.getElementById('{BOOTING_ROW}');"
                     "return row ? [...row.cells].slice(1, 7).map(c => c.textContent) : null;"
                 )
                 if cells and (not seen or tuple(cells) != seen[-1][1:]):
@@ -85,6 +88,8 @@ def test_the_fleet_page_shows_a_lab_machine_move_through_its_stages(tmp_path: Pa
                 time.sleep(0.5)
             print("\n" + "\n".join(" | ".join(stage) for stage in seen))
             assert seen, "the machine never appeared on the fleet page"
+            assert seen[0][1:3] == (MAC, "booting"), seen  # first seen booting, by its MAC
+            assert driver.execute_script(f"return !document.getElementById('{BOOTING_ROW}');")
             assert driver.execute_script("return window.ociNoReload === true;")  # live, no reload
             final = seen[-1][1:]
             hostname, state, cluster, role, place, profile = final

@@ -1,5 +1,6 @@
 // The fleet page, live: every few seconds, ask what changed since the last look
-// and update those rows and the counts. Built with DOM methods and textContent
+// and update those rows and the counts. A machine seen booting (a row by its
+// MAC) gives way to its machine's row once it is known. Built with DOM methods and textContent
 // only (nothing a machine reports is ever read as HTML). Without JavaScript the
 // page is the same, and its Reload link does this by hand.
 (function () {
@@ -13,6 +14,7 @@
   var live = document.getElementById("live");
   var columns = ["hostname", "status", "cluster", "role", "place", "profile", "product", "last_seen"];
   var added = 0;
+  var removed = false;
 
   function stateSpan(status) {
     var span = document.createElement("span");
@@ -42,12 +44,14 @@
 
   function newRow(row) {
     var tr = document.createElement("tr");
-    tr.id = "m" + row.id;
+    tr.id = row.row;
     var first = document.createElement("td");
-    var link = document.createElement("a");
-    link.href = machineUrl.replace("KEY", encodeURIComponent(row.key));
-    link.textContent = row.serial || String(row.id);
-    first.appendChild(link);
+    if (row.key) {  // a booting machine has no page yet
+      var link = document.createElement("a");
+      link.href = machineUrl.replace("KEY", encodeURIComponent(row.key));
+      link.textContent = row.serial || String(row.id);
+      first.appendChild(link);
+    }
     tr.appendChild(first);
     for (var i = 0; i < columns.length; i++) { tr.appendChild(document.createElement("td")); }
     body.appendChild(tr);
@@ -65,15 +69,19 @@
     });
     var all = document.getElementById("count-all");
     if (all) { all.textContent = String(total); }
+    (answer.known || []).forEach(function (id) {
+      var gone = document.getElementById(id);
+      if (gone) { gone.remove(); removed = true; }
+    });
     answer.rows.forEach(function (row) {
-      var tr = document.getElementById("m" + row.id);
+      var tr = document.getElementById(row.row);
       if (!tr) {
         if (filtered) { return; }  // a filtered page keeps its rows; Reload re-filters
         tr = newRow(row);
       }
       fill(tr, row);
     });
-    if (added && live) {
+    if ((added || removed) && live) {
       live.firstChild.textContent = body.rows.length + " machines shown (" + added + " new). ";
     }
   }
