@@ -16,6 +16,7 @@ import datetime
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +35,11 @@ _why = puppet.modules_available()
 pytestmark = pytest.mark.skipif(_why is not None, reason=_why or "")
 
 RESEARCH = REPO / "docs" / "research" / "puppet-module-oci"
-# OCI's variables.json (options appended to the role class); in the research's scratch
-# directory only. Without it the role classes keep their defaults for those options,
-# which compile the same way (install_telemetry defaults to true).
-VARIABLES = Path("/tmp/enc-research/pkgs/usr/share/openstack-cluster-installer/variables.json")
+# OCI's variables.json (the options enc.php appends to the role class), from OCI's own
+# package: without it some parameters without a default stay undef, and
+# oci::controller's split($api_rate_limit_whitelist) refuses to compile.
+OCI_PACKAGE = "openstack-cluster-installer=42.2.5"
+VARIABLES = Path("/var/cache/oci-tests/oci-42.2.5/variables.json")
 COMPUTE = "c1-compute-1.example.com"
 CONTROLLER = "c1-controller-1.example.com"  # the first master
 IPS = {
@@ -106,6 +108,22 @@ def make_pki(directory: Path) -> None:
         (directory / file).write_bytes(data)
 
 
+def oci_variables() -> Path:
+    """OCI 42.2.5's variables.json, downloaded once from the Debian archive and kept."""
+    if VARIABLES.exists():
+        return VARIABLES
+    with tempfile.TemporaryDirectory() as scratch:
+        subprocess.run(
+            ["apt-get", "download", OCI_PACKAGE], cwd=scratch, check=True, capture_output=True
+        )
+        (deb,) = Path(scratch).glob("openstack-cluster-installer_*.deb")
+        subprocess.run(["dpkg-deb", "-x", str(deb), f"{scratch}/x"], check=True)
+        found = Path(scratch, "x/usr/share/openstack-cluster-installer/variables.json")
+        VARIABLES.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(found, VARIABLES)
+    return VARIABLES
+
+
 def research_documents(workdir: Path, *options: str) -> dict[str, dict[str, Any]]:
     """gen_enc.py's documents (certname -> {"classes": ...}), run on a copy that reads
     the PKI made here (and variables.json when the research scratch has it)."""
@@ -118,9 +136,7 @@ def research_documents(workdir: Path, *options: str) -> dict[str, dict[str, Any]
         (
             "VARIABLES = json.load(open('/tmp/enc-research/pkgs/usr/share/"
             "openstack-cluster-installer/variables.json'))",
-            f"VARIABLES = json.load(open({str(VARIABLES)!r}))"
-            if VARIABLES.exists()
-            else "VARIABLES = {'machines': {}, 'clusters': {}}",
+            f"VARIABLES = json.load(open({str(oci_variables())!r}))",
         ),
     ]:
         assert old in source, f"gen_enc.py changed: no {old!r}"
