@@ -8,7 +8,6 @@ import os
 import shlex
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +23,7 @@ from oci.api.app import create_app
 from oci.bmc import ipmi as bmc
 from oci.config import Settings
 from oci.models import Bmc, Machine, MachineStatus
+from tests.helpers.bmcsim import running_bmcsim
 from tests.helpers.commands import Command
 from tests.helpers.database import Credentials
 from tests.helpers.factories import machine
@@ -60,31 +60,10 @@ class Sim:
 
 @contextmanager
 def simulated_bmc(tmp_path: Path, *options: str) -> Iterator[Sim]:
-    port = free_port()
     password_file = tmp_path / "bmc.pass"
     password_file.write_text(PASSWORD + "\n")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "oci.lab.bmcsim",
-            "--port",
-            str(port),
-            "--password-file",
-            str(password_file),
-            *options,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        assert "listening" in process.stdout.readline()
+    with running_bmcsim(password_file, *options) as port:
         yield Sim(port, password_file)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture

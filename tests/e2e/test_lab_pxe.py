@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import re
 import subprocess
 import sys
@@ -31,7 +30,13 @@ import requests
 
 from oci.lab.fleet import NVME_BYTES, SATA_BYTES, fleet
 from oci.lab.machines import load_fleet
-from tests.helpers.lab import alive, missing_lab_tools, processes_mentioning, read_env_file
+from tests.helpers.lab import (
+    LabRunner,
+    alive,
+    missing_lab_tools,
+    processes_mentioning,
+    read_env_file,
+)
 from tests.helpers.server import free_port
 
 BIN = Path(sys.executable).parent
@@ -40,21 +45,9 @@ BIN = Path(sys.executable).parent
 @pytest.mark.slow
 @pytest.mark.skipif(bool(missing_lab_tools()), reason=f"missing: {missing_lab_tools()}")
 def test_two_machines_pxe_boot_and_are_discovered_with_their_switch_ports(tmp_path: Path) -> None:
-    lab = tmp_path / "lab"
+    oci = LabRunner.in_(tmp_path)
+    lab, env, cache = oci.dir, oci.env, oci.cache
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OCI_")}
-    env["HOME"] = str(tmp_path)
-    cache = os.environ.get("OCI_LAB_CACHE", str(Path("~/.cache/oci-lab").expanduser()))
-
-    def oci(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(BIN / "oci"), "lab", *args, "--dir", str(lab)],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
 
     pids: list[int] = []
     try:

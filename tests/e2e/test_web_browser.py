@@ -6,8 +6,6 @@ lands in the notes folder (tests/helpers/browser.py)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from oci.models import Machine, MachineStatus
 from tests.helpers import browser, factories
+from tests.helpers.bmcsim import running_bmcsim
 from tests.helpers.database import Credentials
-from tests.helpers.server import LiveServer, free_port
+from tests.helpers.server import LiveServer
 
 pytestmark = pytest.mark.skipif(bool(browser.missing()), reason=str(browser.missing()))
 
@@ -31,30 +30,10 @@ BMC_PASSWORD = "lab-bmc-pw"
 @pytest.fixture
 def bmc_port(tmp_path: Path) -> Iterator[int]:
     """A lab BMC (oci.lab.bmcsim) whose machine is off; its port."""
-    port = free_port()
     password_file = tmp_path / "bmc.pass"
     password_file.write_text(BMC_PASSWORD + "\n")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "oci.lab.bmcsim",
-            "--port",
-            str(port),
-            "--password-file",
-            str(password_file),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        assert "listening" in process.stdout.readline()
+    with running_bmcsim(password_file) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _lab(session: Session, live_server: LiveServer, admin: Credentials, bmc_port: int) -> None:

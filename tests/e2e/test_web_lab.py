@@ -11,19 +11,15 @@ once) in place of the booting one. The test prints every stage it saw. About
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import browser
-from tests.helpers.lab import missing_lab_tools, read_env_file
+from tests.helpers.lab import LabRunner, missing_lab_tools, read_env_file
 from tests.helpers.server import free_port
 
-BIN = Path(sys.executable).parent
 SERIAL = "OCILAB0001"
 MAC = "52:54:00:1a:01:01"  # lab1's booting NIC (oci/lab/fleet.py)
 BOOTING_ROW = "b" + MAC.replace(":", "")
@@ -38,21 +34,9 @@ pytestmark = [
 def test_the_fleet_page_shows_a_lab_machine_move_through_its_stages(tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    lab = tmp_path / "lab"
+    oci = LabRunner.in_(tmp_path)
+    lab, cache = oci.dir, oci.cache
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OCI_")}
-    env["HOME"] = str(tmp_path)
-    cache = os.environ.get("OCI_LAB_CACHE", str(Path("~/.cache/oci-lab").expanduser()))
-
-    def oci(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(BIN / "oci"), "lab", *args, "--dir", str(lab)],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
 
     try:
         up = oci(

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 NEEDED = ["qemu-system-x86_64", "lldpd", "busybox", "cpio"]
@@ -53,3 +56,30 @@ def read_env_file(path: Path) -> dict[str, str]:
             if key != "PATH":
                 [values[key]] = shlex.split(value)
     return values
+
+
+@dataclass(frozen=True)
+class LabRunner:
+    """`oci lab ... --dir DIR` as an operator runs it: none of the caller's OCI_
+    settings, HOME in the test's directory, the shared image cache (OCI_LAB_CACHE)."""
+
+    dir: Path
+    env: dict[str, str]
+    cache: str
+
+    @classmethod
+    def in_(cls, tmp_path: Path) -> LabRunner:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OCI_")}
+        env["HOME"] = str(tmp_path)
+        cache = os.environ.get("OCI_LAB_CACHE", str(Path("~/.cache/oci-lab").expanduser()))
+        return cls(tmp_path / "lab", env, cache)
+
+    def __call__(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(Path(sys.executable).parent / "oci"), "lab", *args, "--dir", str(self.dir)],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
