@@ -1,0 +1,21 @@
+"""OCI's machine commands: extra addresses and root passwords
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-07 17:30:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0017"
+down_revision: str | None = "0016"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass  # placeholder: filled by the work this revision is reserved for
+
+
+def downgrade() -> None:
+    pass
