@@ -1,5 +1,9 @@
 """/api/v1/clusters/<name>/swift-rings: build the Swift rings (swift-calculate-ring), show
-them, and send them to the Swift nodes (swift-publish-ring)."""
+them, and send them to the Swift nodes (swift-publish-ring).
+
+A calculation runs in the background (oci.swift.calculation): at OCI's part
+power a rebalance outlasts a worker's request timeout. POST answers 202 at
+once; GET .../calculation tells when it is done and holds its answer."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from oci.api.endpoint import endpoint
 from oci.api.session import app_settings, db
 from oci.enrolment import clusters
 from oci.models import Cluster
-from oci.swift import inputs, publish, rings
+from oci.swift import calculation, inputs, publish, rings
 from oci.swift.builder import Listing
 from oci.swift.plan import plan
 
@@ -131,18 +135,38 @@ def _ring(name: str, listing: Listing, report: rings.RingReport | None = None) -
     )
 
 
-def _directory(name: str) -> str:
-    return str(rings.ring_dir(app_settings().data_dir, name))
+class CalculationOut(Output):
+    cluster: str
+    state: str = Field(
+        description="none (never calculated), running, done or failed; the last calculation's"
+    )
+    started_at: str | None = None
+    finished_at: str | None = None
+    result: RingsOut | None = Field(None, description="The rings as built, when done")
+    error: str | None = Field(None, description="Why it failed, when failed")
+
+
+def _calculation(cluster: str, found: calculation.Calculation) -> CalculationOut:
+    return CalculationOut(
+        cluster=cluster,
+        state=found.state,
+        started_at=found.started_at,
+        finished_at=found.finished_at,
+        result=None if found.result is None else RingsOut.model_validate(found.result),
+        error=found.error,
+    )
 
 
 @bp.post("/clusters/<name>/swift-rings")
 @endpoint(
-    "Build or update the cluster's Swift rings with swift-ring-builder (swift-calculate-ring)",
+    "Start building or updating the cluster's Swift rings with swift-ring-builder "
+    "(swift-calculate-ring); follow it at .../swift-rings/calculation",
     tag=TAG,
     body=CalculateIn,
-    response=RingsOut,
+    response=CalculationOut,
+    status=202,
 )
-def calculate(name: str, body: CalculateIn) -> RingsOut:
+def calculate(name: str, body: CalculateIn) -> CalculationOut:
     session = db()
     view, hardware = inputs.gather(session, name)
     session.rollback()  # no transaction held while the builder runs
@@ -155,15 +179,32 @@ def calculate(name: str, body: CalculateIn) -> RingsOut:
         )
         if weight is not None
     }
+    # Planned here, so that what the inventory cannot give is refused at once.
     wanted = plan(view, hardware, weights=weights, ec_only=body.ec_only)
-    directory = _directory(view.name)
-    reports = rings.calculate(rings.ring_dir(app_settings().data_dir, view.name), wanted)
-    return RingsOut(
-        cluster=view.name,
-        directory=directory,
-        rings=[_ring(r.name, r.listing, r) for r in reports],
-        problems=list(wanted.problems),
-    )
+    directory = rings.ring_dir(app_settings().data_dir, view.name)
+
+    def build() -> dict[str, Any]:
+        reports = rings.calculate(directory, wanted)
+        return RingsOut(
+            cluster=view.name,
+            directory=str(directory),
+            rings=[_ring(r.name, r.listing, r) for r in reports],
+            problems=list(wanted.problems),
+        ).model_dump(mode="json")
+
+    return _calculation(view.name, calculation.start(directory, build))
+
+
+@bp.get("/clusters/<name>/swift-rings/calculation")
+@endpoint(
+    "How the cluster's last Swift ring calculation went, or that it still runs",
+    tag=TAG,
+    response=CalculationOut,
+)
+def calculation_state(name: str) -> CalculationOut:
+    cluster = clusters.by_name(db(), Cluster, name, "cluster")
+    directory = rings.ring_dir(app_settings().data_dir, cluster.name)
+    return _calculation(cluster.name, calculation.latest(directory))
 
 
 @bp.get("/clusters/<name>/swift-rings")

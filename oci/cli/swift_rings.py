@@ -3,6 +3,7 @@ and arguments)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import click
@@ -47,6 +48,21 @@ def _emit_rings(answer: dict[str, Any], fmt: str, columns: tuple[str, ...]) -> N
     show_default=True,
     help="Only the erasure-coded policy's ring.",
 )
+@click.option(
+    "--wait/--no-wait",
+    default=True,
+    show_default=True,
+    help="Wait for the rings and show them; --no-wait only starts the calculation "
+    "(swift-ring-show and the API's .../swift-rings/calculation follow it).",
+)
+@click.option(
+    "--max-wait",
+    type=click.IntRange(1),
+    default=3600,
+    show_default=True,
+    metavar="SECONDS",
+    help="Give up waiting after this long (the calculation goes on in the server).",
+)
 @output_options()
 @click.pass_context
 def swift_calculate_ring(
@@ -54,6 +70,8 @@ def swift_calculate_ring(
     cluster: str,
     weights: tuple[float, ...],
     ec_only: str,
+    wait: bool,
+    max_wait: int,
     fmt: str,
     columns: tuple[str, ...],
 ) -> None:
@@ -63,8 +81,9 @@ def swift_calculate_ring(
     zone of its location and the region of its Swift region. WEIGHTS, as OCI's
     ACCOUNT_WEIGHT CONTAINER_WEIGHT OBJECT_WEIGHT, give every device of a ring
     that one weight instead. Kept rings are changed, never remade: partitions
-    stay where they are. `-c devices` lists each ring's devices. A large part
-    power rebalances for long: give ocicli a --timeout to wait for it.
+    stay where they are. `-c devices` lists each ring's devices. The server
+    builds in the background (at part power 19 a ring takes tens of seconds);
+    this command waits for it, showing the time spent, unless --no-wait.
     """
     if len(weights) not in (0, 3):
         raise click.UsageError(
@@ -75,8 +94,41 @@ def swift_calculate_ring(
         body |= dict(
             zip(("account_weight", "container_weight", "object_weight"), weights, strict=True)
         )
-    answer = client_from(ctx).post(P("clusters", cluster, "swift-rings"), body)
+    client = client_from(ctx)
+    state = client.post(P("clusters", cluster, "swift-rings"), body)
+    if not wait:
+        click.echo(f"calculating the Swift rings of {state['cluster']} since {state['started_at']}")
+        return
+    answer = _waited(client, cluster, state, max_wait)
     _emit_rings(answer, fmt, columns)
+
+
+POLL_SECONDS = 1.0
+SAY_EVERY = 10  # seconds between progress lines
+
+
+def _waited(
+    client: ApiClient, cluster: str, state: dict[str, Any], max_wait: int
+) -> dict[str, Any]:
+    """The finished calculation's rings; progress on stderr while it runs."""
+    began = time.monotonic()
+    said = began
+    while state["state"] == "running":
+        now = time.monotonic()
+        if now - began > max_wait:
+            raise click.ClickException(
+                f"the rings of {cluster} are still being built after {max_wait} s; "
+                "the server goes on: see swift-ring-show later"
+            )
+        if now - said >= SAY_EVERY:
+            click.echo(f"building the Swift rings of {cluster}: {now - began:.0f} s", err=True)
+            said = now
+        time.sleep(POLL_SECONDS)
+        state = client.get(P("clusters", cluster, "swift-rings", "calculation"))
+    if state["state"] != "done" or state["result"] is None:
+        raise click.ClickException(state.get("error") or f"the calculation {state['state']}")
+    result: dict[str, Any] = state["result"]
+    return result
 
 
 @commands.command("swift-ring-show")

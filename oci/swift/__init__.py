@@ -7,6 +7,8 @@
   its listing.
 - `rings.py`: the ring files kept under ``data_dir/swift-rings/CLUSTER``: made
   or brought up to date from a plan, shown, handed to publish.
+- `calculation.py`: a calculation run in a thread, its state in a file beside
+  the rings (a rebalance outlasts a request).
 - `publish.py`: the ring files to a node's /etc/swift over SSH (oci.remote, host
   keys pinned at discovery).
 

@@ -79,3 +79,15 @@ def test_an_operator_builds_shows_and_publishes_the_rings(
     assert result.stdout.splitlines() == [
         f"swift01-swiftstore-{n}.example.com no" for n in (1, 2, 3)
     ]
+
+    # The server builds in the background; a refusal met there still reaches the
+    # operator as the command's error, and the kept rings stay.
+    token_cli("cluster-set", "swift01", "--swift-part-power", "9")
+    assert "has part power 8 and the cluster's swift_part_power is 9" in token_cli.fails(
+        "swift-calculate-ring", "swift01"
+    )
+    kept = token_cli("swift-ring-show", "swift01", "-f", "value", "-c", "ring", "-c", "partitions")
+    assert kept.splitlines() == ["account 256", "container 256", "object 256"]
+    token_cli("cluster-set", "swift01", "--swift-part-power", "8")
+    started = token_cli("swift-calculate-ring", "swift01", "--no-wait")
+    assert started.startswith("calculating the Swift rings of swift01 since ")

@@ -7,7 +7,9 @@ import dataclasses
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -38,6 +40,21 @@ def listing(directory: Path, ring: str) -> str:
         text=True,
         check=True,
     ).stdout
+
+
+def calculated(api: Api, cluster: str, body: dict[str, object] | None = None) -> dict[str, Any]:
+    """Start a calculation as swift-calculate-ring does, and wait for its answer."""
+    started = api.post(f"/api/v1/clusters/{cluster}/swift-rings", body or {})
+    assert started.status_code == 202, started.get_json()
+    assert started.get_json()["state"] == "running"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        state = api.get(f"/api/v1/clusters/{cluster}/swift-rings/calculation").get_json()
+        if state["state"] != "running":
+            assert state["finished_at"] is not None
+            return dict(state)
+        time.sleep(0.2)
+    raise AssertionError(f"the rings of {cluster} were not built in 120 s")
 
 
 def device_rows(text: str) -> list[tuple[str, ...]]:
@@ -150,9 +167,11 @@ def test_calculate_show_and_publish_through_the_api_to_a_node_over_ssh(
             ip.address = "127.0.0.1"
         s.commit()
 
-    answer = api.post("/api/v1/clusters/swift1/swift-rings", {})
-    assert answer.status_code == 200, answer.get_json()
-    body = answer.get_json()
+    never = api.get("/api/v1/clusters/swift1/swift-rings/calculation").get_json()
+    assert (never["state"], never["result"]) == ("none", None)
+    done = calculated(api, "swift1")
+    assert (done["state"], done["error"]) == ("done", None)
+    body = done["result"]
     assert body["directory"] == str(tmp_path / "swift-rings" / "swift1")
     obj = body["rings"][2]
     # factories' machines: sda and sdb of 480 GB (sda holds the system), an NVMe of 3.84 TB.
@@ -193,6 +212,15 @@ def test_calculate_show_and_publish_through_the_api_to_a_node_over_ssh(
     kept = tmp_path / "swift-rings" / "swift1" / "object.ring.gz"
     assert (target / "object.ring.gz").read_bytes() == kept.read_bytes()
     assert not list(target.glob(".*"))  # no temporary file left
+
+    # A refusal found while building (a ring's part power is fixed) is the calculation's
+    # answer, not a lost request; the kept rings stay as they were.
+    assert api.patch("/api/v1/clusters/swift1", {"swift_part_power": 9}).status_code == 200
+    failed = calculated(api, "swift1")
+    assert failed["state"] == "failed"
+    assert "has part power 8 and the cluster's swift_part_power is 9" in failed["error"]
+    assert failed["result"] is None
+    assert (target / "object.ring.gz").read_bytes() == kept.read_bytes()
 
 
 def test_a_calculation_killed_half_way_leaves_the_kept_rings_and_no_debris(
