@@ -9,6 +9,7 @@ import click
 
 from oci.admin.database import db
 from oci.admin.hooks import hook
+from oci.admin.import_oci import import_oci
 from oci.admin.live_image import live_image_group
 from oci.admin.machines import machine, ssh_key
 from oci.admin.pki import pki
@@ -30,3 +31,4 @@ def main() -> None:
 
 for command in (serve, db, user, machine, ssh_key, pki, pxe, live_image_group, hook, lab):
     main.add_command(command)
+main.add_command(import_oci)

@@ -1,0 +1,688 @@
+"""OCI's rows -> a plan of our records (pure: no database, no key, no clock).
+
+Every OCI column is accounted for: mapped onto a field or an option of ours,
+listed as skipped (OCI-only state such as the DHCP address last seen, or a
+column at OCI's default everywhere), or, when it holds something ours cannot
+express, named in a refusal. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from oci.enrolment import secrets as cluster_secrets
+from oci.enrolment.options import ClusterOptions, MachineSettings
+from oci.ingest.identity import universally_administered
+from oci.models.network import VIP_USAGES
+from oci.models.status import MachineStatus
+
+__all__ = ["Plan", "Unmappable", "map_snapshot"]
+
+Row = Mapping[str, Any]
+MIB = 1024 * 1024
+
+# Columns read into a field of ours, or that only say which row is which.
+CLUSTER_STRUCTURE = {"id", "name", "domain", "first_master_machine_id"}
+# OCI's own bookkeeping, recomputed by us: listed as skipped when set.
+CLUSTER_STATE = {"first_sql_machine_id", "first_rabbit_machine_id"}
+MACHINE_STRUCTURE = {
+    "id",
+    "memory",
+    "serial",
+    "system_manufacturer",
+    "product_name",
+    "hostname",
+    "installed",
+    "puppet_status",
+    "status",
+    "role",
+    "cluster",
+    "location_id",
+    "lastseen",
+    "report_counter",
+    "ipmi_use",
+    "ipmi_addr",
+    "ipmi_port",
+    "ipmi_username",
+    "ipmi_password",
+    "loc_dc",
+    "loc_row",
+    "loc_rack",
+    "loc_u_start",
+    "bios_version",
+    "ipmi_firmware_version",
+    "ipmi_detected_ip",
+    "cpu_vendor",
+    "cpu_model_name",
+    "cpu_threads",
+    "cpu_core_per_socket",
+    "cpu_sockets",
+    # machine-set options under other names of ours (``_machine_settings``)
+    "serial_console_dev",
+    "raid_dev0",
+    "raid_dev1",
+    "raid_dev2",
+    "raid_dev3",
+    "use_gpu",
+    "gpu_name",
+    "gpu_vendor_id",
+    "gpu_product_id",
+    "gpu_device_type",
+    "vfio_ids",
+}
+MACHINE_STATE = {
+    "dhcp_ip",
+    "ipaddr",
+    "ipmi_set_in_progress",
+    "ipmi_call_chassis_bootdev",
+    "ipmi_vlan",
+    "ipmi_default_gw",
+    "ipmi_netmask",
+    "notes",
+    "ladvd_report",
+    "dell_lifecycle_version",
+    "loc_u_end",
+    "cpu_mhz",
+    "boot_uefi",
+    "secure_boot",
+}
+NETWORK_STRUCTURE = {
+    "id",
+    "name",
+    "ip",
+    "cidr",
+    "is_public",
+    "cluster",
+    "role",
+    "iface1",
+    "iface2",
+    "bridgename",
+    "vlan",
+    "mtu",
+    "location_id",
+}
+# OCI derives these from ip/cidr; ours does too. Named when not the derived value.
+NETWORK_RANGE = {"first_ip", "last_ip"}
+
+RAID_MEMBERS = {"0": 2, "1": 2, "5": 3, "6": 4, "10": 4}
+_EMPTY = ("", "none", "None", "unknown", "0.0.0.0")
+
+
+class Unmappable(Exception):
+    """What cannot be imported, each problem naming the OCI row and column."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class NetworkRecord:
+    name: str
+    address: str
+    prefix_length: int
+    ip_version: int
+    location: str
+    is_public: bool
+    cluster: str | None
+    role: str | None
+    iface1: str | None
+    iface2: str | None
+    mtu: int | None
+    vlan: int | None
+    bridge_name: str | None
+
+
+@dataclass(frozen=True)
+class ClusterRecord:
+    name: str
+    domain: str
+    options: dict[str, Any]
+    # stored name -> clear value; the ones OCI left empty are in ``generate``
+    secrets: dict[str, str]
+    generate: tuple[str, ...]
+    role_counters: dict[str, int]  # role -> next N
+
+
+@dataclass(frozen=True)
+class NicRecord:
+    name: str
+    mac: str
+    identity_mac: str | None
+    speed_mbps: int | None
+    driver: str | None
+    firmware_version: str | None
+
+
+@dataclass(frozen=True)
+class LldpRecord:
+    interface: str
+    switch_name: str
+    port_id: str | None
+
+
+@dataclass(frozen=True)
+class DiskRecord:
+    name: str
+    size_bytes: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class BmcRecord:
+    ip_address: str | None
+    firmware_version: str | None
+    ipmi_address: str | None
+    ipmi_port: int | None
+    ipmi_username: str | None
+    ipmi_password: str | None  # clear; apply encrypts it
+
+
+@dataclass(frozen=True)
+class AddressRecord:
+    network: str
+    address: str
+    purpose: str  # host | bmc | vip
+    vip_usage: str | None = None
+
+
+@dataclass(frozen=True)
+class MachineRecord:
+    serial: str
+    columns: dict[str, Any]  # Machine columns: hardware, status, place
+    cluster: str | None
+    role: str | None
+    location: str | None
+    hostname: str | None
+    is_first_master: bool
+    settings: dict[str, Any]
+    nics: tuple[NicRecord, ...]
+    lldp: tuple[LldpRecord, ...]
+    disks: tuple[DiskRecord, ...]
+    bmc: BmcRecord | None
+    addresses: tuple[AddressRecord, ...]
+    root_key: tuple[str, str] | None  # (private, public body) from OCI's sshkeypairs
+
+
+@dataclass
+class Plan:
+    regions: list[str] = field(default_factory=list)
+    locations: dict[str, str] = field(default_factory=dict)  # location -> region
+    clusters: list[ClusterRecord] = field(default_factory=list)
+    networks: list[NetworkRecord] = field(default_factory=list)
+    machines: list[MachineRecord] = field(default_factory=list)
+    vips: dict[str, list[AddressRecord]] = field(default_factory=dict)  # cluster -> VIPs
+    skipped: list[str] = field(default_factory=list)
+
+
+def _text(value: Any) -> str | None:
+    """OCI's '' / 'none' / 'unknown' placeholders as None, else the stripped text."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return None if text in _EMPTY else text
+
+
+def _int(value: Any) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def _yes(value: Any) -> bool:
+    return str(value).strip().lower() == "yes"
+
+
+def _is_default(value: Any, default: str | None) -> bool:
+    if value is None or value == "":
+        return default in (None, "")
+    if default is None:
+        return False
+    if isinstance(value, float):
+        try:
+            return value == float(default)
+        except ValueError:
+            return False
+    return str(value) == default
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.skipped: list[str] = []
+
+    def refuse(self, text: str) -> None:
+        self.problems.append(text)
+
+
+def _check_leftovers(
+    p: _Problems,
+    table: str,
+    rows: list[Row],
+    defaults: Mapping[str, str | None],
+    handled: set[str],
+    state: set[str],
+    label: str,
+) -> None:
+    """Refuse the columns nobody maps that hold a value other than OCI's default;
+    list OCI-only state and columns at their default everywhere as skipped."""
+    columns = [c for c in defaults if c not in handled]
+    for column in columns:
+        set_rows = [r for r in rows if not _is_default(r.get(column), defaults.get(column))]
+        if not set_rows:
+            continue
+        if column in state:
+            p.skipped.append(
+                f"{table}.{column}: OCI-only state, not imported ({len(set_rows)} row(s) set)"
+            )
+            continue
+        for row in set_rows:
+            p.refuse(
+                f"{table} {row.get(label)!r}: {column}={row.get(column)!r} has no "
+                "equivalent in oci; set it back to OCI's default "
+                f"({defaults.get(column)!r}) in OCI, or leave this {table[:-1]} out"
+            )
+
+
+def _options(
+    p: _Problems,
+    model: type[ClusterOptions] | type[MachineSettings],
+    row: Row,
+    names: Iterable[str],
+    what: str,
+) -> dict[str, Any]:
+    """Our stored options for OCI's columns ``names`` of ``row``: the ones that differ
+    from our default, validated one by one so that a refusal names the option."""
+    defaults = model.model_validate({}).model_dump(mode="json")
+    stored: dict[str, Any] = {}
+    for name in names:
+        raw = row.get(name)
+        value = None if raw is None or (isinstance(raw, str) and raw.strip() == "") else raw
+        if value is None:
+            continue
+        if isinstance(value, float) and value.is_integer() and name.endswith("_mb"):
+            value = int(value)
+        try:
+            parsed = model.model_validate({name: value}).model_dump(mode="json")[name]
+        except ValueError as exc:
+            first = exc.errors()[0]["msg"] if hasattr(exc, "errors") else str(exc)
+            p.refuse(f"{what}: option {name}={raw!r} is not valid in oci: {first}")
+            continue
+        if parsed != defaults.get(name):
+            stored[name] = parsed
+    return stored
+
+
+def _address(value: Any, kind: Any) -> str:
+    number = int(value)
+    if str(kind) == "6":
+        return str(ipaddress.IPv6Address(number))
+    return str(ipaddress.IPv4Address(number))
+
+
+def _status(row: Row) -> MachineStatus | None:
+    status = str(row.get("status") or "live")
+    puppet = str(row.get("puppet_status") or "notrun")
+    if status in ("live", "bootinglive", "unkown", "None", ""):
+        return MachineStatus.LIVE
+    if status == "installing":
+        return MachineStatus.INSTALLING
+    if status in ("installed", "firstboot"):
+        by_puppet = {
+            "running": MachineStatus.PUPPET_RUNNING,
+            "success": MachineStatus.PUPPET_SUCCESS,
+            "failure": MachineStatus.PUPPET_FAILURE,
+        }
+        return by_puppet.get(puppet, MachineStatus(status))
+    return None
+
+
+def _secrets(p: _Problems, cluster: str, rows: list[Row]) -> tuple[dict[str, str], tuple[str, ...]]:
+    values: dict[str, str] = {}
+    empty: list[str] = []
+    for row in rows:
+        name = f"{row['service']}/{row['passtype']}"
+        fmt = cluster_secrets.OCI_SECRETS.get(name)
+        if fmt is None:
+            p.skipped.append(f"cluster {cluster}: secret {name} (no role of oci reads it)")
+            continue
+        if fmt == "ssh":
+            public = _text(row.get("passtxt1"))
+            private = _text(row.get("passtxt2"))
+            if public is None or private is None:
+                empty.append(name)
+                continue
+            words = public.split()
+            body = words[1] if len(words) >= 2 and words[0].startswith("ssh-") else words[0]
+            private_name, public_name = cluster_secrets.stored_names(name)
+            values[private_name] = private.strip() + "\n"
+            values[public_name] = body
+            continue
+        value = row.get("pass")
+        if value is None or str(value) == "":
+            empty.append(name)
+            continue
+        values[name] = str(value)
+    present = set(values)
+    missing = [n for n in cluster_secrets.missing(present) if n not in empty]
+    generate = tuple(sorted(set(empty) | set(missing)))
+    for name in generate:
+        why = "empty in OCI" if name in empty else "absent from OCI"
+        p.skipped.append(f"cluster {cluster}: secret {name} {why}: a new one is generated")
+    return values, generate
+
+
+def _machine_settings(
+    p: _Problems, row: Row, option_columns: list[str], who: str
+) -> dict[str, Any]:
+    settings = _options(p, MachineSettings, row, option_columns, who)
+    console = _text(row.get("serial_console_dev"))
+    extra: dict[str, Any] = {"serial_console": console or "none"}
+    if _yes(row.get("install_on_raid")):
+        count = RAID_MEMBERS.get(str(row.get("raid_type")), 2)
+        extra["raid_devices"] = [str(row.get(f"raid_dev{i}")) for i in range(count)]
+    if _yes(row.get("use_gpu")):
+        gpu: dict[str, Any] = {
+            "name": row.get("gpu_name"),
+            "vendor_id": str(row.get("gpu_vendor_id") or "").lower(),
+            "product_id": str(row.get("gpu_product_id") or "").lower(),
+            "device_type": row.get("gpu_device_type") or "type-PCI",
+        }
+        vfio = _text(row.get("vfio_ids"))
+        if vfio:
+            gpu["vfio_ids"] = [v.lower() for v in vfio.replace(" ", ",").split(",") if v]
+        extra["gpus"] = [gpu]
+    settings.update(_options(p, MachineSettings, extra, extra, who))
+    return settings
+
+
+def _hardware(row: Row) -> dict[str, Any]:
+    sockets = _int(row.get("cpu_sockets"))
+    per_socket = _int(row.get("cpu_core_per_socket"))
+    u_start = _int(row.get("loc_u_start"))
+    return {
+        "manufacturer": _text(row.get("system_manufacturer")),
+        "product_name": _text(row.get("product_name")),
+        "bios_version": _text(row.get("bios_version")),
+        "cpu_vendor": _text(row.get("cpu_vendor")),
+        "cpu_model": _text(row.get("cpu_model_name")),
+        "cpu_sockets": sockets,
+        "cpu_cores": per_socket * sockets if per_socket and sockets else None,
+        "cpu_threads": _int(row.get("cpu_threads")),
+        "memory_bytes": (_int(row.get("memory")) or 0) * MIB or None,
+        "datacenter": _text(row.get("loc_dc")),
+        "row": _text(row.get("loc_row")),
+        "rack": _text(row.get("loc_rack")),
+        "u_position": u_start,
+    }
+
+
+def _bmc(row: Row) -> BmcRecord | None:
+    detected = _text(row.get("ipmi_detected_ip"))
+    firmware = _text(row.get("ipmi_firmware_version"))
+    username = _text(row.get("ipmi_username"))
+    password = row.get("ipmi_password") or None
+    address = _text(row.get("ipmi_addr"))
+    if not (detected or firmware or username or address):
+        return None
+    has_credentials = username is not None and password is not None
+    return BmcRecord(
+        ip_address=detected,
+        firmware_version=firmware,
+        ipmi_address=address if has_credentials else None,
+        ipmi_port=_int(row.get("ipmi_port")) if has_credentials else None,
+        ipmi_username=username if has_credentials else None,
+        ipmi_password=str(password) if has_credentials else None,
+    )
+
+
+def _nics(rows: list[Row]) -> tuple[tuple[NicRecord, ...], tuple[LldpRecord, ...]]:
+    nics: list[NicRecord] = []
+    lldp: list[LldpRecord] = []
+    seen: set[str] = set()
+    for row in rows:
+        mac = str(row["macaddr"]).lower()
+        identifies = universally_administered(mac) and mac not in seen
+        seen.add(mac)
+        nics.append(
+            NicRecord(
+                name=str(row["name"]),
+                mac=mac,
+                identity_mac=mac if identifies else None,
+                speed_mbps=_int(row.get("max_speed")),
+                driver=_text(row.get("driver")),
+                firmware_version=_text(row.get("firmware_version"))
+                if row.get("firmware_version") != "0.0.0"
+                else None,
+            )
+        )
+        switch = _text(row.get("switch_hostname"))
+        if switch:
+            lldp.append(LldpRecord(str(row["name"]), switch, _text(row.get("switchport_name"))))
+    return tuple(nics), tuple(lldp)
+
+
+def _disks(rows: list[Row]) -> tuple[DiskRecord, ...]:
+    return tuple(
+        DiskRecord(
+            name=str(row["name"]),
+            size_bytes=int(row.get("size_mb") or 0) * MIB,
+            kind="nvme" if str(row["name"]).startswith("nvme") else "other",
+        )
+        for row in rows
+    )
+
+
+def _by(rows: list[Row], key: str) -> dict[Any, list[Row]]:
+    grouped: dict[Any, list[Row]] = {}
+    for row in rows:
+        grouped.setdefault(row.get(key), []).append(row)
+    return grouped
+
+
+def map_snapshot(snapshot: Any, known_roles: Iterable[str]) -> Plan:
+    """The plan for ``snapshot`` (an ``OciSnapshot``); raises ``Unmappable`` listing
+    every problem at once. ``known_roles``: the roles of our catalogue."""
+    roles_ok = set(known_roles)
+    p = _Problems()
+    plan = Plan()
+
+    plan.regions = [str(r["name"]) for r in snapshot.rows("swiftregions")]
+    region_names = set(plan.regions)
+    locations = {r["id"]: str(r["name"]) for r in snapshot.rows("locations")}
+    for row in snapshot.rows("locations"):
+        region = str(row["swiftregion"])
+        if region not in region_names:
+            p.refuse(f"location {row['name']!r}: its Swift region {region!r} does not exist")
+        plan.locations[str(row["name"])] = region
+
+    oci_roles = {r["id"]: str(r["name"]) for r in snapshot.rows("roles")}
+    cluster_names = {r["id"]: str(r["name"]) for r in snapshot.rows("clusters")}
+    machines_by_id = {r["id"]: r for r in snapshot.rows("machines")}
+    counters = _by(snapshot.rows("rolecounts"), "cluster")
+    passwords = _by(snapshot.rows("passwords"), "cluster")
+
+    cluster_option_names = [
+        s for s in ClusterOptions.model_fields if s in snapshot.defaults("clusters")
+    ]
+    for row in snapshot.rows("clusters"):
+        name = str(row["name"])
+        options = _options(p, ClusterOptions, row, cluster_option_names, f"cluster {name}")
+        values, generate = _secrets(p, name, passwords.get(row["id"], []))
+        role_counters: dict[str, int] = {}
+        for counter in counters.get(row["id"], []):
+            role = oci_roles.get(counter["role"])
+            if role is not None and role in roles_ok:
+                role_counters[role] = int(counter["count"]) + 1
+        plan.clusters.append(
+            ClusterRecord(name, str(row["domain"]), options, values, generate, role_counters)
+        )
+    _check_leftovers(
+        p,
+        "clusters",
+        snapshot.rows("clusters"),
+        snapshot.defaults("clusters"),
+        CLUSTER_STRUCTURE | set(cluster_option_names),
+        CLUSTER_STATE,
+        "name",
+    )
+
+    networks = {r["id"]: r for r in snapshot.rows("networks")}
+    for row in snapshot.rows("networks"):
+        name = str(row["name"])
+        location = locations.get(row.get("location_id"))
+        if location is None:
+            p.refuse(f"network {name!r}: no location (oci needs one per network)")
+            continue
+        role = _text(row.get("role"))
+        special = {"all", "vm-net", "ovs-bridge", "ceph-cluster", "ipmi"}
+        if role is not None and role not in special and role not in roles_ok:
+            p.refuse(f"network {name!r}: role {role!r} is not a role of oci")
+        try:
+            net = ipaddress.ip_network(f"{row['ip']}/{row['cidr']}", strict=True)
+        except ValueError as exc:
+            p.refuse(f"network {name!r}: {row['ip']}/{row['cidr']} is not a network: {exc}")
+            continue
+        hosts = list(net.hosts())[1:] if net.num_addresses > 2 else []
+        if hosts and net.version == 4:
+            first, last = int(hosts[0]), int(hosts[-1])
+            if (row.get("first_ip"), row.get("last_ip")) not in ((first, last), (0, 0)):
+                p.refuse(
+                    f"network {name!r}: first_ip/last_ip narrow its range, which oci "
+                    "cannot express; reset them in OCI"
+                )
+        plan.networks.append(
+            NetworkRecord(
+                name=name,
+                address=str(net.network_address),
+                prefix_length=net.prefixlen,
+                ip_version=net.version,
+                location=location,
+                is_public=_yes(row.get("is_public")),
+                cluster=cluster_names.get(row.get("cluster")),
+                role=role,
+                iface1=_text(row.get("iface1")),
+                iface2=_text(row.get("iface2")),
+                mtu=_int(row.get("mtu")),
+                vlan=_int(row.get("vlan")),
+                bridge_name=_text(row.get("bridgename")),
+            )
+        )
+    _check_leftovers(
+        p,
+        "networks",
+        snapshot.rows("networks"),
+        snapshot.defaults("networks"),
+        NETWORK_STRUCTURE | NETWORK_RANGE,
+        set(),
+        "name",
+    )
+
+    addresses: dict[int, list[AddressRecord]] = {}
+    for row in snapshot.rows("ips"):
+        network = networks.get(row["network"])
+        if network is None:
+            p.refuse(f"address id {row['id']}: its network {row['network']} does not exist")
+            continue
+        address = _address(row["ip"], row.get("type"))
+        usefor = str(row.get("usefor") or "machine")
+        if usefor == "vip":
+            cluster = cluster_names.get(network.get("cluster"))
+            usage = str(row.get("vip_usage") or "api")
+            if usage not in VIP_USAGES:
+                p.refuse(f"VIP {address} on {network['name']!r}: usage {usage!r} unknown to oci")
+            elif cluster is None:
+                p.refuse(f"VIP {address} on {network['name']!r}: the network is in no cluster")
+            else:
+                plan.vips.setdefault(cluster, []).append(
+                    AddressRecord(str(network["name"]), address, "vip", usage)
+                )
+            continue
+        purpose = "bmc" if usefor == "ipmi" else "host"
+        if row["machine"] not in machines_by_id:
+            p.refuse(f"address {address} on {network['name']!r}: held by no known machine")
+            continue
+        addresses.setdefault(row["machine"], []).append(
+            AddressRecord(str(network["name"]), address, purpose)
+        )
+
+    keys = {
+        str(r["hostname"]): r
+        for r in snapshot.rows("sshkeypairs")
+        if str(r.get("username") or "root") == "root"
+    }
+    nics = _by(snapshot.rows("ifnames"), "machine_id")
+    disks = _by(snapshot.rows("blockdevices"), "machine_id")
+    first_masters = {r.get("first_master_machine_id") for r in snapshot.rows("clusters")}
+    machine_defaults = snapshot.defaults("machines")
+    option_columns = [n for n in MachineSettings.model_fields if n in machine_defaults]
+    hostnames: dict[str, str] = {}
+    for row in snapshot.rows("machines"):
+        serial = _text(row.get("serial"))
+        if serial is None:
+            p.refuse(f"machine id {row['id']}: no serial number")
+            continue
+        who = f"machine {serial}"
+        cluster = cluster_names.get(row.get("cluster"))
+        role = _text(row.get("role")) if cluster else None
+        hostname = _text(row.get("hostname")) if cluster else None
+        location = locations.get(row.get("location_id")) if cluster else None
+        if cluster is not None:
+            if role is None or role not in roles_ok:
+                p.refuse(f"{who}: role {row.get('role')!r} is not a role of oci")
+            if hostname is None:
+                p.refuse(f"{who}: in cluster {cluster} without a host name")
+            if location is None:
+                p.refuse(f"{who}: in cluster {cluster} without a location")
+        if hostname is not None:
+            if hostname in hostnames:
+                p.refuse(f"{who}: host name {hostname} is also {hostnames[hostname]}'s")
+            hostnames[hostname] = serial
+        status = _status(row)
+        if status is None:
+            p.refuse(f"{who}: status {row.get('status')!r} unknown to oci")
+            continue
+        columns = _hardware(row) | {"status": status}
+        machine_nics, lldp = _nics(nics.get(row["id"], []))
+        key = keys.get(hostname or "")
+        root_key = None
+        if key is not None and _text(key.get("privatekey")) and _text(key.get("pubkey")):
+            words = str(key["pubkey"]).split()
+            body = words[1] if len(words) >= 2 else words[0]
+            root_key = (str(key["privatekey"]).strip() + "\n", body)
+        plan.machines.append(
+            MachineRecord(
+                serial=serial,
+                columns=columns,
+                cluster=cluster,
+                role=role,
+                location=location,
+                hostname=hostname,
+                is_first_master=cluster is not None and row["id"] in first_masters,
+                settings=_machine_settings(p, row, option_columns, who),
+                nics=machine_nics,
+                lldp=lldp,
+                disks=_disks(disks.get(row["id"], [])),
+                bmc=_bmc(row),
+                addresses=tuple(addresses.get(row["id"], [])),
+                root_key=root_key,
+            )
+        )
+    _check_leftovers(
+        p,
+        "machines",
+        snapshot.rows("machines"),
+        machine_defaults,
+        MACHINE_STRUCTURE | set(option_columns),
+        MACHINE_STATE,
+        "serial",
+    )
+    if p.problems:
+        raise Unmappable(p.problems)
+    plan.skipped = p.skipped
+    return plan
