@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, current_app, g, request, url_for
@@ -15,6 +16,7 @@ from oci.enrolment import automation
 from oci.errors import BadRequest, Invalid
 from oci.ingest.archive import MalformedUpload, ReportRejected, unpack_report
 from oci.ingest.checks import FactsRejected, check_facts, check_files
+from oci.ingest.facts import Facts
 from oci.ingest.report import parse_report
 from oci.inventory import machines as inventory
 
@@ -62,24 +64,35 @@ def post_report() -> tuple[dict[str, Any], int]:
         raise Invalid(f"report refused: {exc}") from exc
     try:
         check_files(files)  # before parsing: a flood of DIMMs costs seconds to parse
-        facts = parse_report(files)
+    except FactsRejected as exc:
+        raise Invalid(f"report refused: {exc}") from exc
+    return accept_report(archive, files, parse_report(files), "tar")
+
+
+def accept_report(
+    raw: bytes, files: Mapping[str, str], facts: Facts, report_format: str
+) -> tuple[dict[str, Any], int]:
+    """Check a parsed report, record it and answer: every report format's one way in."""
+    try:
         check_facts(facts)
     except FactsRejected as exc:
         raise Invalid(f"report refused: {exc}") from exc
     caller = g.get("caller")
     upload = inventory.Upload(
-        archive,
+        raw,
         files,
         facts,
         source=request.remote_addr,
         sender=caller.login if caller is not None else None,
         # A reader's credentials let a report in; only these may re-pin SSH host keys.
         vouched=source_is_trusted() or (caller is not None and caller.is_admin),
+        format=report_format,
     )
     sessions = current_app.extensions["oci_sessionmaker"]
     outcome = inventory.apply_report(sessions, upload)
     log.info(
-        "report from %s: machine %s (%s)%s",
+        "%s report from %s: machine %s (%s)%s",
+        report_format,
         request.remote_addr,
         outcome.machine_id,
         outcome.serial,

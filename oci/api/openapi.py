@@ -32,7 +32,7 @@ def documented_operations(app: Flask) -> list[tuple[str, str, EndpointSpec | Non
     """(OpenAPI path, method, spec) for every API route and method the app serves."""
     found = []
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith(("/api/", "/boot/")):
+        if not rule.rule.startswith(("/api/", "/boot/", "/oci/")):
             continue
         path = _RULE_ARG.sub(r"{\1}", rule.rule)
         view = app.view_functions[rule.endpoint]

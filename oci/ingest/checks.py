@@ -39,6 +39,10 @@ class Bounds:
     pci_devices: int = 2048
     lldp: int = 512
     ssh_host_keys: int = 64
+    # A server has a few disk controllers (one per NVMe drive: dozens); the
+    # drives behind RAID controllers are bounded like disks.
+    controllers: int = 256
+    raid_drives: int = 1024
 
 
 # Labels of the Facts fields, as the operator reads them in a refusal.
@@ -48,6 +52,8 @@ _LISTS = {
     "nics": ("NIC", "NICs", "name"),
     "pci_devices": ("PCI device", "PCI devices", "address"),
     "lldp": ("LLDP neighbour of", "LLDP neighbours", "interface"),
+    "controllers": ("storage controller", "storage controllers", "name"),
+    "raid_drives": ("RAID drive", "RAID drives", "position"),
 }
 
 
@@ -101,6 +107,7 @@ _RAW_COUNTS = {
     "ip-link.json": ('"ifname"', "nics", 2),
     "lldpctl.json": ('"port"', "lldp", 2),
     "lldpctl.txt": (".port.", "lldp", 16),
+    "storcli.json": ('"EID:Slt"', "raid_drives", 1),
 }
 
 

@@ -53,6 +53,7 @@ REPORT_FILES = frozenset(
         "lscpu.txt",  # lscpu
         "meminfo.txt",  # /proc/meminfo
         "nvidia-smi.xml",  # nvidia-smi -q -x
+        "storcli.json",  # storcli /call show J (or perccli): MegaRAID firmware and drives
         "uname-m.txt",  # uname -m
     }
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = [
+    "CONTROLLER_KINDS",
     "BmcFacts",
     "CommandResult",
     "CpuFacts",
@@ -19,8 +20,16 @@ __all__ = [
     "LldpFacts",
     "NicFacts",
     "PciFacts",
+    "RaidDriveFacts",
+    "StorageControllerFacts",
     "SystemFacts",
 ]
+
+# Kinds of storage controller (StorageControllerFacts.kind): a MegaRAID-family
+# RAID controller (megacli, storcli, perccli drive it), an HPE Smart Array
+# (hpsa, or smartpqi behind ssacli), a SAS HBA without RAID (mpt3sas), an
+# AHCI SATA controller, an NVMe controller, anything else.
+CONTROLLER_KINDS = ("megaraid", "smartarray", "sas", "ahci", "nvme", "other")
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,9 @@ class SystemFacts:
     bios_date: str | None = None
     architecture: str | None = None  # x86_64, aarch64 (uname -m spelling)
     firmware: str | None = None  # how the live system booted: bios or uefi (agent.txt)
+    # UEFI Secure Boot enforced (mokutil --sb-state, or the SecureBoot EFI
+    # variable); None: not known, or booted with BIOS (no Secure Boot there).
+    secure_boot: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,7 @@ class CpuFacts:
     sockets: int | None = None
     cores: int | None = None  # physical cores, all sockets
     threads: int | None = None  # logical CPUs, all sockets
+    mhz: int | None = None  # the current (or maximum) clock, as lscpu says
 
 
 @dataclass(frozen=True)
@@ -115,6 +128,33 @@ class LldpFacts:
 
 
 @dataclass(frozen=True)
+class StorageControllerFacts:
+    """A disk controller: what drives the machine's disks, and how RAID is made."""
+
+    name: str  # its PCI address (0000:18:00.0), else "ctrl<N>" in report order
+    kind: str  # one of CONTROLLER_KINDS
+    vendor: str | None = None
+    model: str | None = None  # "MegaRAID SAS-3 3108 [Invader]"
+    firmware_version: str | None = None
+    driver: str | None = None  # megaraid_sas, hpsa, ahci, nvme
+
+
+@dataclass(frozen=True)
+class RaidDriveFacts:
+    """A physical drive behind a RAID controller, which the system does not see
+    as a disk until a volume is built on it."""
+
+    position: str  # "252:3" (enclosure:slot), or the slot alone
+    slot: str
+    enclosure: str | None = None
+    controller: str | None = None  # StorageControllerFacts.name, when known
+    size_bytes: int | None = None
+    state: str | None = None  # Online, Unconfigured(good), JBOD, Failed...
+    model: str | None = None
+    serial: str | None = None
+
+
+@dataclass(frozen=True)
 class BmcFacts:
     ip_address: str | None = None
     mac: str | None = None
@@ -142,6 +182,8 @@ class Facts:
     pci_devices: tuple[PciFacts, ...] = ()
     lldp: tuple[LldpFacts, ...] = ()
     bmc: BmcFacts | None = None
+    controllers: tuple[StorageControllerFacts, ...] = ()
+    raid_drives: tuple[RaidDriveFacts, ...] = ()
     ssh_host_keys: tuple[str, ...] = ()  # "ssh-ed25519 AAAA... root@host" lines
     commands: tuple[CommandResult, ...] = ()
     # What could not be read, one sentence each naming the file:

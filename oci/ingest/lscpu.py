@@ -26,6 +26,16 @@ def _int(fields: dict[str, str], key: str) -> int | None:
     return parse_int(fields.get(key, ""))
 
 
+def _mhz(fields: dict[str, str]) -> int | None:
+    """The rated clock (CPU max MHz), else the current one: the current one
+    moves with frequency scaling at every report."""
+    for key in ("CPU max MHz", "CPU MHz"):
+        whole = fields.get(key, "").partition(".")[0].strip()
+        if whole.isascii() and whole.isdigit() and int(whole) > 0:
+            return int(whole)
+    return None
+
+
 def _result(fields: dict[str, str]) -> LscpuResult:
     if not fields.get("CPU(s)") and not fields.get("Architecture"):
         raise ParseError("no 'Architecture' or 'CPU(s)' field: not lscpu output")
@@ -41,6 +51,7 @@ def _result(fields: dict[str, str]) -> LscpuResult:
             sockets=sockets,
             cores=sockets * per_socket if sockets and per_socket else None,
             threads=_int(fields, "CPU(s)"),
+            mhz=_mhz(fields),
         ),
         architecture=fields.get("Architecture") or None,
     )

@@ -13,6 +13,9 @@ Precedence, best source first:
                 nvidia-smi's product name for GPUs neither could name
   nic speed     the switch's advertised MAU type (LLDP), else None
   firmware      agent.txt (bios or uefi: how the live system booted)
+  secure_boot   agent.txt (mokutil --sb-state, else the SecureBoot EFI variable)
+  controllers   the PCI mass-storage functions; storcli.json for a MegaRAID's
+                firmware and the drives behind it
 Not read: ip-addr.json.
 """
 
@@ -49,6 +52,7 @@ from oci.ingest.meminfo import parse_meminfo
 from oci.ingest.nvidia import parse_nvidia_smi
 from oci.ingest.nvme import parse_nvme_list
 from oci.ingest.pciids import PciIds, load_default
+from oci.ingest.storage import controllers_from_pci, parse_storcli
 from oci.ingest.values import ParseError, normalise_pci_address
 
 __all__ = ["USB_NIC_DRIVERS", "parse_report"]
@@ -277,11 +281,14 @@ def parse_report(files: Mapping[str, str], pci_ids: PciIds | None = None) -> Fac
     system = dmi.system if dmi else SystemFacts()
     architecture = _architecture(reader, lscpu, dmi)
     memory_total = reader.read("meminfo.txt", parse_meminfo)
+    storcli = reader.read("storcli.json", parse_storcli) or []
+    agent = parse_agent_txt(files.get(contract.AGENT_FILE, ""))
     facts = Facts(
         system=dataclasses.replace(
             system,
             architecture=architecture,
-            firmware=parse_agent_txt(files.get(contract.AGENT_FILE, "")).firmware,
+            firmware=agent.firmware,
+            secure_boot=agent.secure_boot,
         ),
         cpu=_cpu(lscpu, dmi),
         memory_bytes=(dmi.memory_bytes if dmi else None) or memory_total,
@@ -291,6 +298,8 @@ def parse_report(files: Mapping[str, str], pci_ids: PciIds | None = None) -> Fac
         pci_devices=pci,
         lldp=lldp.neighbours if lldp else (),
         bmc=bmc,
+        controllers=controllers_from_pci(pci, storcli),
+        raid_drives=tuple(drive for c in storcli for drive in c.drives),
         ssh_host_keys=_ssh_keys(files.get(contract.SSH_KEYS_FILE, ""), problems, unreadable),
         commands=commands,
     )

@@ -26,7 +26,9 @@ from oci.models import (
     MemoryModule,
     Nic,
     PciDevice,
+    RaidDrive,
     SshHostKey,
+    StorageController,
 )
 
 __all__ = ["SOURCES", "Current", "apply_facts", "arrived", "fit", "plain"]
@@ -34,17 +36,23 @@ __all__ = ["SOURCES", "Current", "apply_facts", "arrived", "fit", "plain"]
 # Which report files a component comes from. When none of them arrived intact
 # (tool missing, failed or unreadable), the machine keeps what it had: a report
 # without lsblk must not make every disk disappear.
+# OCI's agent reports (oci.ingest.oci_json) name their sections "oci:SECTION".
 SOURCES = {
-    "system": ("dmidecode.txt",),
-    "cpu": ("lscpu.json", "lscpu.txt", "dmidecode.txt"),
-    "memory": ("meminfo.txt", "dmidecode.txt"),
+    "system": ("dmidecode.txt", "oci:machine"),
+    "cpu": ("lscpu.json", "lscpu.txt", "dmidecode.txt", "oci:machine"),
+    "memory": ("meminfo.txt", "dmidecode.txt", "oci:memory"),
     "dimms": ("dmidecode.txt",),
-    "disks": ("lsblk.json", "nvme-list.json"),
-    "nics": ("ip-link.json",),
+    "disks": ("lsblk.json", "nvme-list.json", "oci:blockdevices"),
+    "nics": ("ip-link.json", "oci:interfaces"),
     "pci_devices": ("lspci-nnmm.txt", "lspci-vmmnnk.txt", "lspci.txt"),
-    "lldp": ("lldpctl.json", "lldpctl.txt"),
-    "bmc": ("ipmitool-lan.txt", "ipmitool-mc-info.txt"),
+    "lldp": ("lldpctl.json", "lldpctl.txt", "oci:interfaces"),
+    "bmc": ("ipmitool-lan.txt", "ipmitool-mc-info.txt", "oci:machine"),
     "ssh_host_keys": ("ssh-host-keys.txt",),
+    # Ours: the PCI storage classes, with firmware from storcli; OCI's: lshw's.
+    "controllers": ("lspci-nnmm.txt", "lspci-vmmnnk.txt", "oci:blkdev_ctrl"),
+    # Without a RAID tool's output the known drives stay (OCI keeps them too).
+    "raid_drives": ("storcli.json", "oci:phys-blockdevices"),
+    "secure_boot": ("agent.txt", "oci:machine"),
 }
 
 
@@ -174,7 +182,10 @@ def _columns(files: Mapping[str, str], facts: Facts, ident: Identity) -> dict[st
             "cpu_sockets": cpu.sockets,
             "cpu_cores": cpu.cores,
             "cpu_threads": cpu.threads,
+            "cpu_mhz": cpu.mhz,
         }
+    if arrived(files, facts, "secure_boot") and system.secure_boot is not None:
+        columns["secure_boot"] = system.secure_boot
     if arrived(files, facts, "memory") and facts.memory_bytes:
         columns["memory_bytes"] = facts.memory_bytes
     return columns
@@ -206,6 +217,14 @@ def apply_facts(
     nic_items = _nic_items(facts)
     sync("nics", "nics", Nic, nic_items, "name")
     sync("pci_devices", "pci_devices", PciDevice, map(dump, facts.pci_devices), "address")
+    sync(
+        "controllers",
+        "storage_controllers",
+        StorageController,
+        map(dump, facts.controllers),
+        "name",
+    )
+    sync("raid_drives", "raid_drives", RaidDrive, map(dump, facts.raid_drives), "position")
     if arrived(files, facts, "lldp"):
         # Merge, not replace: lldpd needs up to 30 s to hear a switch, so an
         # early report without neighbours must not forget the known ones.

@@ -30,6 +30,7 @@ from oci.errors import Conflict, Forbidden, Invalid, NotFound
 from oci.ingest.changes import Change, hardware_changes, host_key_changes
 from oci.ingest.facts import Facts
 from oci.ingest.identity import Identity, identity_of
+from oci.ingest.oci_json import parse_oci_report
 from oci.inventory.hardware import Current, apply_facts, arrived, host_key_items
 from oci.models import DiscoveryReport, Disk, Machine, MachineEvent, Nic, PciDevice, SshHostKey
 from oci.models.types import utcnow
@@ -63,6 +64,7 @@ class Upload:
     # From a trusted network or an admin: may change a known machine's SSH
     # host keys, which machine-install-os pins. Any user may send a report.
     vouched: bool = False
+    format: str = "tar"  # what `archive` is: oci.models.discovery.REPORT_FORMATS
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,13 @@ def facts_digest(facts: Facts) -> str:
     failed, to spot a re-report that changes nothing. (The dataclasses' repr
     is stable and much faster than JSON of dataclasses.asdict.)"""
     said = dataclasses.replace(
-        facts, commands=(), problems=tuple(report_problems(facts)), unreadable=frozenset()
+        facts,
+        # The clock moves with frequency scaling: a re-report differing only
+        # there changes nothing (it is written when the report is stored).
+        cpu=dataclasses.replace(facts.cpu, mhz=None),
+        commands=(),
+        problems=tuple(report_problems(facts)),
+        unreadable=frozenset(),
     )
     return hashlib.sha256(repr(said).encode()).hexdigest()
 
@@ -286,6 +294,7 @@ def _store(session: Session, machine: Machine, upload: Upload, keep: int | None)
         "size_bytes": len(upload.archive),
         "sha256": hashlib.sha256(upload.archive).hexdigest(),
         "archive": upload.archive,
+        "format": upload.format,
         "problems": report_problems(upload.facts),
     }
     # An INSERT, not an ORM object: no flush of its own, and nothing here reads it back.
@@ -391,8 +400,21 @@ def reparse(
         )
         if machine is None or report is None:
             return None
-        files, facts = parse(report.archive)
-        upload = Upload(report.archive, files, facts, report.source, report.sender, vouched=True)
+        files: Mapping[str, str]
+        if report.format == "oci-json":
+            # OCI's agent's JSON has one parser of its own, whatever `parse` reads.
+            files, facts = parse_oci_report(report.archive)
+        else:
+            files, facts = parse(report.archive)
+        upload = Upload(
+            report.archive,
+            files,
+            facts,
+            report.source,
+            report.sender,
+            vouched=True,
+            format=report.format,
+        )
         ident = identity_of(facts)
         found = _find(session, ident)
         if found is not None and found is not machine:

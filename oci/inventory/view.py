@@ -70,6 +70,8 @@ class MachineView:
     gpus: tuple[GpuView, ...] = ()
     neighbours: tuple[NeighbourView, ...] = ()
     has_bmc: bool = False
+    # Sizes of the drives behind a hardware RAID controller (None: not told).
+    raid_drives: tuple[int | None, ...] = ()
 
 
 def _gpus(devices: Any) -> tuple[GpuView, ...]:
@@ -79,7 +81,7 @@ def _gpus(devices: Any) -> tuple[GpuView, ...]:
 
 
 def from_row(machine: Any) -> MachineView:
-    """An oci.models.Machine (components loaded) as a view."""
+    """An oci.models.Machine (components loaded, raid_drives too) as a view."""
     return MachineView(
         serial=machine.serial,
         manufacturer=machine.manufacturer,
@@ -100,6 +102,7 @@ def from_row(machine: Any) -> MachineView:
             NeighbourView(n.interface, n.switch_name, n.port_id) for n in machine.lldp_neighbours
         ),
         has_bmc=machine.bmc is not None,
+        raid_drives=tuple(d.size_bytes for d in machine.raid_drives),
     )
 
 
@@ -122,4 +125,5 @@ def from_facts(facts: Facts) -> MachineView:
         gpus=_gpus(facts.pci_devices),
         neighbours=tuple(NeighbourView(n.interface, n.switch_name, n.port_id) for n in facts.lldp),
         has_bmc=facts.bmc is not None,
+        raid_drives=tuple(d.size_bytes for d in facts.raid_drives),
     )

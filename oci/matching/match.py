@@ -94,6 +94,7 @@ class Facts:
     nics: frozenset[tuple[tuple[int | None, str | None], int]]  # physical: ((speed, model), n)
     gpus: frozenset[tuple[tuple[str, str | None], int]]  # ((ids, name), count)
     has_bmc: bool
+    raid_drives: frozenset[tuple[int | None, int]]  # (size, count) behind a RAID controller
 
 
 def facts_of(view: MachineView) -> Facts:
@@ -110,6 +111,7 @@ def facts_of(view: MachineView) -> Facts:
         frozenset(Counter((n.speed_mbps, n.product_name) for n in view.nics if n.physical).items()),
         frozenset(Counter((g.ids, g.name) for g in view.gpus).items()),
         view.has_bmc,
+        frozenset(Counter(view.raid_drives).items()),
     )
 
 
@@ -361,6 +363,42 @@ def _bmc_check(profile: Profile) -> list[CheckFn]:
     return [("has_bmc", check)]
 
 
+def _raid_checks(profile: Profile) -> list[CheckFn]:
+    """OCI's hdd.controller: megacli when drives sit behind a RAID controller,
+    and then its layouts count those drives, not the disks the system sees."""
+    checks: list[CheckFn] = []
+    wanted = profile.match.hardware_raid
+    if wanted is not None:
+
+        def present(drives: frozenset[Any], wanted: bool = wanted) -> Check:
+            total = sum(n for _, n in drives)
+            seen = f"{total} drive(s) behind a RAID controller" if total else "no RAID drive"
+            asked = "wanted" if wanted else "none wanted"
+            return Check("hardware_raid", bool(total) == wanted, f"hardware_raid: {seen}, {asked}")
+
+        checks.append(("raid_drives", present))
+    condition = profile.match.raid_drives
+    if condition is not None:
+        sizes = parse_size_range(condition.size) if condition.size else None
+        low, high = _bounds(condition.count, 1)
+        asked = _count_text(low, high) + (f" of {sizes.text}" if sizes else "")
+
+        def count(drives: frozenset[Any]) -> Check:
+            found = [
+                (size, n)
+                for size, n in drives
+                if sizes is None or (size is not None and size in sizes)
+            ]
+            total = sum(n for _, n in found)
+            ok = _within(total, low, high)
+            shown = ", ".join(f"{n}x {decimal(s) if s else '?'}" for s, n in sorted(found, key=str))
+            seen = f"{total} ({shown})" if found else "0"
+            return Check("raid_drives", ok, f"raid_drives {seen}, {'is' if ok else 'not'} {asked}")
+
+        checks.append(("raid_drives", count))
+    return checks
+
+
 def compile_profile(profile: Profile) -> Compiled:
     match = profile.match
     checks: list[CheckFn] = []
@@ -378,6 +416,7 @@ def compile_profile(profile: Profile) -> Compiled:
     checks += _nic_checks(profile)
     checks += _gpu_checks(profile)
     checks += _bmc_check(profile)
+    checks += _raid_checks(profile)
     conditions = tuple(Condition(attribute, judge) for attribute, judge in checks)
     read = sorted({c.attribute for c in conditions})
     key = operator.attrgetter(*read) if read else (lambda facts: ())

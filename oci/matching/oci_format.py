@@ -10,6 +10,8 @@ OCI (openstack-cluster-installer 42.2.5, ``inc/hardware_profile.php`` and
   drives behind a MegaRAID controller, else ``none``. For ``megacli``, each
   ``hdd.layout`` entry then takes ``num_min`` drives whose size, floored to
   GiB, is within ``size_min``..``size_max``. Exactly one survivor wins.
+  Here: ``match.hardware_raid`` and ``match.raid_drives``, on the RAID drives
+  of the machine's facts (OCI's agent's phys-blockdevices, ours' storcli).
 - A machine is placed by the first NIC whose LLDP switch is a key of
   ``switchhostnames``, when its product is in ``productnames`` (``num-u``)
   and the switch port is in ``switchportnames`` (port -> bottom U).
@@ -30,7 +32,7 @@ import yaml
 
 from oci.choices import CPU_MODELS, SERIAL_CONSOLES
 from oci.matching.profiles import Document, Profile, ProfileError, Switches, validate
-from oci.matching.units import parse_size
+from oci.matching.units import parse_size, parse_size_range
 
 __all__ = ["Exported", "Loaded", "detect", "from_oci", "load", "to_oci"]
 
@@ -178,9 +180,7 @@ def _profile_from_oci(
         match["ram"]["min"] = f"{_text(low)}GiB"
     hdd = entry.get("hdd")
     if isinstance(hdd, dict):
-        disks = _disks_from_oci(hdd, where, notes)
-        if disks:
-            match["disks"] = {"any": disks}
+        match.update(_raid_from_oci(hdd, where, notes))
     elif hdd is not None:
         problems.append(f"{where}: hdd: expected a mapping")
     profile["match"] = match
@@ -216,17 +216,19 @@ def _layouts(hdd: dict[str, Any]) -> list[dict[str, Any]]:
     return [item for item in items if isinstance(item, dict)]
 
 
-def _disks_from_oci(hdd: dict[str, Any], where: str, notes: list[str]) -> dict[str, Any] | None:
+def _raid_from_oci(hdd: dict[str, Any], where: str, notes: list[str]) -> dict[str, Any]:
+    """hdd.controller and its layouts as match conditions on the RAID drives."""
     controller = hdd.get("controller")
     if controller != "megacli":
         notes.append(
-            f"{where}: hdd.controller {controller!r}: OCI takes this profile only for machines "
-            "without a MegaRAID controller, and checks no disk; neither is checked here"
+            f"{where}: hdd.controller {controller!r}: as in OCI, only for machines without "
+            "drives behind a RAID controller, and no disk is checked"
         )
-        return None
+        return {"hardware_raid": False}
     notes.append(
-        f"{where}: hdd.controller 'megacli': whether a MegaRAID controller is present is not "
-        "checked here; the layout's sizes are checked on the disks the system sees"
+        f"{where}: hdd.controller 'megacli': as in OCI, only for machines with drives behind "
+        "a RAID controller (what the agent found with megacli or storcli); the layout's "
+        "sizes are checked on those drives"
     )
     ranges = []
     for item in _layouts(hdd):
@@ -235,21 +237,24 @@ def _disks_from_oci(hdd: dict[str, Any], where: str, notes: list[str]) -> dict[s
             ranges.append((low, high, int(count)))
     if hdd.get("hdd-num-exact-match") == "yes":
         notes.append(
-            f"{where}: hdd.hdd-num-exact-match: that no other disk is present is not checked"
+            f"{where}: hdd.hdd-num-exact-match: that no other drive is present is not checked"
         )
     if not ranges:
-        return None
+        return {"hardware_raid": True}
     low = min(r[0] for r in ranges)
     high = max(r[1] for r in ranges)
     total = sum(r[2] for r in ranges)
     if len({(r[0], r[1]) for r in ranges}) > 1:
         notes.append(
             f"{where}: hdd.layout: {len(ranges)} size ranges are checked as one: at least "
-            f"{total} disks of {_text(low)}..{_text(high)} GiB"
+            f"{total} drives of {_text(low)}..{_text(high)} GiB"
         )
     # OCI floors a drive's size to GiB: HIGH takes every size below HIGH+1 GiB.
     top = int((high + 1) * GIB) - 1
-    return {"count": {"min": total}, "size": f"{_text(low)}GiB..{top}B"}
+    return {
+        "hardware_raid": True,
+        "raid_drives": {"count": {"min": total}, "size": f"{_text(low)}GiB..{top}B"},
+    }
 
 
 def _machine_set_from_oci(
@@ -405,13 +410,30 @@ def _profile_to_oci(profile: Profile, notes: list[str]) -> dict[str, Any]:
 
 
 def _hdd_to_oci(profile: Profile, where: str, notes: list[str]) -> dict[str, Any]:
-    disks = profile.match.disks or {}
-    if disks:
+    match = profile.match
+    if match.disks:
         notes.append(
-            f"{where}: match.disks: OCI checks disks only behind a MegaRAID controller; "
-            "written as controller 'none', which checks none"
+            f"{where}: match.disks: OCI checks only the drives behind a RAID controller; "
+            "not written"
         )
-    return {"controller": "none", "layout": {}}
+    if not match.hardware_raid:
+        return {"controller": "none", "layout": {}}
+    layout: dict[str, Any] = {}
+    drives = match.raid_drives
+    if drives is not None:
+        sizes = parse_size_range(drives.size) if drives.size else None
+        count = drives.count if isinstance(drives.count, int) else getattr(drives.count, "min", 1)
+        entry: dict[str, Any] = {"num_min": count or 1}
+        if sizes is not None:
+            # Back to OCI's floored GiB: the import wrote HIGH as HIGH+1 GiB - 1 byte.
+            entry["size_min"] = _gib_number((sizes.low or 0) / GIB)
+            entry["size_max"] = _gib_number((sizes.high + 1) / GIB - 1 if sizes.high else 1048576)
+        layout["0"] = entry
+    return {"controller": "megacli", "layout": layout}
+
+
+def _gib_number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else round(value, 3)
 
 
 def _machine_set_to_oci(profile: Profile, where: str, notes: list[str]) -> list[str]:

@@ -160,6 +160,14 @@ class Match(Strict):
     nics: Nics | None = None
     gpus: Gpus | None = None
     bmc: bool | None = Field(None, description="A BMC was found (true) or not (false)")
+    hardware_raid: bool | None = Field(
+        None,
+        description="Drives were found behind a hardware RAID controller (true) or not "
+        "(false): OCI's hdd.controller megacli or none",
+    )
+    raid_drives: DiskCondition | None = Field(
+        None, description="The drives behind the RAID controller, which the system does not see"
+    )
 
 
 class RaidDisks(Strict):

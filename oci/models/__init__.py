@@ -8,7 +8,16 @@ stage packages write rows; nothing here writes by itself.
 from oci.models.boot import BootSighting
 from oci.models.cluster import Cluster, ClusterSecret, RoleCounter
 from oci.models.discovery import DiscoveryReport, MachineEvent, SshHostKey
-from oci.models.hardware import Bmc, Disk, LldpNeighbour, MemoryModule, Nic, PciDevice
+from oci.models.hardware import (
+    Bmc,
+    Disk,
+    LldpNeighbour,
+    MemoryModule,
+    Nic,
+    PciDevice,
+    RaidDrive,
+    StorageController,
+)
 from oci.models.location import Location, SwiftRegion
 from oci.models.machine import Machine
 from oci.models.network import IpAddress, Network
@@ -41,10 +50,12 @@ __all__ = [
     "Network",
     "Nic",
     "PciDevice",
+    "RaidDrive",
     "Role",
     "RoleCounter",
     "RootKeyPair",
     "SshHostKey",
+    "StorageController",
     "SwiftRegion",
     "SwitchRule",
     "User",

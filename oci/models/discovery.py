@@ -16,7 +16,9 @@ from oci.models.types import JSONText, UTCDateTime, utcnow
 if TYPE_CHECKING:
     from oci.models.machine import Machine
 
-__all__ = ["DiscoveryReport", "MachineEvent", "SshHostKey"]
+__all__ = ["REPORT_FORMATS", "DiscoveryReport", "MachineEvent", "SshHostKey"]
+
+REPORT_FORMATS = ("tar", "oci-json")
 
 # MariaDB's BLOB stops at 64 KiB; a report may be larger.
 ArchiveBytes = LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")
@@ -38,7 +40,10 @@ class DiscoveryReport(Base):
     sender: Mapped[str | None] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    archive: Mapped[bytes] = mapped_column(ArchiveBytes)  # the gzip tar, as uploaded
+    archive: Mapped[bytes] = mapped_column(ArchiveBytes)  # the body, as uploaded
+    # What `archive` holds, so that reparse reads it with the right parser:
+    # "tar" (our agent's gzip tar) or "oci-json" (OCI's agent, POST /oci/report.php).
+    format: Mapped[str] = mapped_column(String(16), default="tar", server_default="tar")
     # What the parsers could not read in it, when it was received.
     problems: Mapped[list[str]] = mapped_column(JSONText(), default=list)
 

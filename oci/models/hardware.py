@@ -14,7 +14,17 @@ from oci.models.types import MacAddress
 if TYPE_CHECKING:
     from oci.models.machine import Machine
 
-__all__ = ["DISK_KINDS", "Bmc", "Disk", "LldpNeighbour", "MemoryModule", "Nic", "PciDevice"]
+__all__ = [
+    "DISK_KINDS",
+    "Bmc",
+    "Disk",
+    "LldpNeighbour",
+    "MemoryModule",
+    "Nic",
+    "PciDevice",
+    "RaidDrive",
+    "StorageController",
+]
 
 DISK_KINDS = ("hdd", "ssd", "nvme", "other")
 
@@ -106,6 +116,41 @@ class LldpNeighbour(MachineComponent, Base):
     vlan: Mapped[int | None]
 
     machine: Mapped[Machine] = relationship(back_populates="lldp_neighbours")
+
+
+class StorageController(MachineComponent, Base):
+    """A disk controller: OCI's blkdev_ctrl. Whether it is a MegaRAID decides
+    the RAID tool and OCI's profile matching (hdd.controller megacli)."""
+
+    __tablename__ = "storage_controllers"
+    __table_args__ = (UniqueConstraint("machine_id", "name"),)
+
+    name: Mapped[str] = mapped_column(String(64))  # PCI address, else ctrl<N>
+    kind: Mapped[str] = mapped_column(String(16))  # oci.ingest.facts.CONTROLLER_KINDS
+    vendor: Mapped[str | None] = mapped_column(String(128))
+    model: Mapped[str | None] = mapped_column(String(255))
+    firmware_version: Mapped[str | None] = mapped_column(String(64))
+    driver: Mapped[str | None] = mapped_column(String(64))
+
+    machine: Mapped[Machine] = relationship(back_populates="storage_controllers")
+
+
+class RaidDrive(MachineComponent, Base):
+    """A physical drive behind a RAID controller: OCI's physblockdevices."""
+
+    __tablename__ = "raid_drives"
+    __table_args__ = (UniqueConstraint("machine_id", "position"),)
+
+    position: Mapped[str] = mapped_column(String(64))  # enclosure:slot, or slot
+    slot: Mapped[str] = mapped_column(String(32))
+    enclosure: Mapped[str | None] = mapped_column(String(32))
+    controller: Mapped[str | None] = mapped_column(String(64))  # StorageController.name
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    state: Mapped[str | None] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(128))
+    serial: Mapped[str | None] = mapped_column(String(128))
+
+    machine: Mapped[Machine] = relationship(back_populates="raid_drives")
 
 
 class Bmc(Base):

@@ -16,7 +16,16 @@ from oci.models.types import JSONText, UTCDateTime
 if TYPE_CHECKING:
     from oci.models.cluster import Cluster
     from oci.models.discovery import DiscoveryReport, MachineEvent, SshHostKey
-    from oci.models.hardware import Bmc, Disk, LldpNeighbour, MemoryModule, Nic, PciDevice
+    from oci.models.hardware import (
+        Bmc,
+        Disk,
+        LldpNeighbour,
+        MemoryModule,
+        Nic,
+        PciDevice,
+        RaidDrive,
+        StorageController,
+    )
     from oci.models.location import Location
     from oci.models.network import IpAddress
     from oci.models.role import Role
@@ -42,12 +51,15 @@ class Machine(Timestamps, Base):
     bios_version: Mapped[str | None] = mapped_column(String(64))
     bios_date: Mapped[str | None] = mapped_column(String(32))
     architecture: Mapped[str | None] = mapped_column(String(16))
+    # UEFI Secure Boot was enforced in the live system; None: not known.
+    secure_boot: Mapped[bool | None]
 
     cpu_model: Mapped[str | None] = mapped_column(String(128))
     cpu_vendor: Mapped[str | None] = mapped_column(String(64))
     cpu_sockets: Mapped[int | None]
     cpu_cores: Mapped[int | None]
     cpu_threads: Mapped[int | None]
+    cpu_mhz: Mapped[int | None]
     memory_bytes: Mapped[int | None] = mapped_column(BigInteger)
 
     status: Mapped[MachineStatus] = mapped_column(
@@ -120,6 +132,12 @@ class Machine(Timestamps, Base):
     )
     lldp_neighbours: Mapped[list[LldpNeighbour]] = relationship(
         back_populates="machine", cascade="all, delete-orphan", order_by="LldpNeighbour.interface"
+    )
+    storage_controllers: Mapped[list[StorageController]] = relationship(
+        back_populates="machine", cascade="all, delete-orphan", order_by="StorageController.name"
+    )
+    raid_drives: Mapped[list[RaidDrive]] = relationship(
+        back_populates="machine", cascade="all, delete-orphan", order_by="RaidDrive.position"
     )
     bmc: Mapped[Bmc | None] = relationship(back_populates="machine", cascade="all, delete-orphan")
     ip_addresses: Mapped[list[IpAddress]] = relationship(back_populates="machine")

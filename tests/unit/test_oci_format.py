@@ -136,37 +136,40 @@ def test_the_profile_oci_would_pick(
     """The real R740's facts with another product name, RAM and disks, read as
     hardware_profile_guess_profile() does: product name equal, RAM in GiB within
     min..max, then each megacli layout taking num_min drives in size_min..size_max
-    (GiB, floored). OCI keeps a megacli profile only when the machine has a
-    MegaRAID controller: these machines are meant to have one where the winner
-    says megacli, and none for the R740xd."""
+    (GiB, floored). OCI keeps a megacli profile only when the machine has
+    drives behind a MegaRAID controller: these sizes are such drives (the R740xd
+    has none)."""
     view = real(
         "dell-poweredge-r740-4da16fd4",
         product_name=product,
         memory_bytes=ram_gib << 30,
-        disks=disks(*sizes),
+        raid_drives=tuple(size * GB for size in sizes),
     )
     outcome = matching.match(view, COMPILED)
     assert outcome.winner == expected, outcome.candidates
 
 
-def test_the_raid_controller_is_what_we_cannot_tell() -> None:
+@pytest.mark.parametrize(
+    ("behind_raid", "expected"),
+    [(True, "compute-with-var-lib-nova-instance"), (False, "compute-over-ceph-with-soft-raid")],
+)
+def test_the_raid_controller_decides_between_the_two_computes(
+    behind_raid: bool, expected: str
+) -> None:
     """An R640 with 256 GiB and 2x240 GB + 2x960 GB: OCI picks
     compute-with-var-lib-nova-instance when the drives sit behind a MegaRAID
-    controller and compute-over-ceph-with-soft-raid when not. We cannot see the
-    controller (named at import), so both survive and nothing is applied,
-    where OCI would have picked one."""
+    controller (its agent reports them as phys-blockdevices) and
+    compute-over-ceph-with-soft-raid when the system sees them as disks."""
+    sizes = (240, 240, 960, 960)
     view = real(
         "dell-poweredge-r740-4da16fd4",
         product_name="PowerEdge R640",
         memory_bytes=256 << 30,
-        disks=disks(240, 240, 960, 960),
+        disks=() if behind_raid else disks(*sizes),
+        raid_drives=tuple(size * GB for size in sizes) if behind_raid else (),
     )
     outcome = matching.match(view, COMPILED)
-    assert outcome.status == "ambiguous"
-    assert set(outcome.ambiguous) == {
-        "compute-with-var-lib-nova-instance",
-        "compute-over-ceph-with-soft-raid",
-    }
+    assert outcome.winner == expected, outcome.results
 
 
 def links(*pairs: tuple[str, str]) -> dict[str, Any]:

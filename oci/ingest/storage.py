@@ -1,0 +1,142 @@
+"""Storage controllers and the drives behind RAID controllers (pure).
+
+Controllers come from the PCI devices of the mass storage class (01xx) with
+their kernel driver; a MegaRAID's firmware and its member drives come from
+``storcli /call show J`` (perccli, Dell's build of it, prints the same JSON),
+which the agent runs only when one of them is installed. Tolerant: a
+controller storcli does not know keeps its PCI facts; a drive row without an
+``EID:Slt`` is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from oci.ingest.facts import PciFacts, RaidDriveFacts, StorageControllerFacts
+from oci.ingest.values import ParseError, normalise_pci_address, parse_size
+
+__all__ = ["StorcliController", "controllers_from_pci", "parse_storcli"]
+
+# Drivers that name the controller's kind better than its PCI class does.
+_KIND_OF_DRIVER = {
+    "megaraid_sas": "megaraid",
+    "hpsa": "smartarray",
+    "smartpqi": "smartarray",
+    "mpt3sas": "sas",
+    "mpt2sas": "sas",
+    "mptsas": "sas",
+    "ahci": "ahci",
+    "nvme": "nvme",
+}
+# PCI subclasses of class 01 (mass storage): RAID, SATA, SAS, NVM.
+_KIND_OF_CLASS = {"0104": "megaraid", "0106": "ahci", "0107": "sas", "0108": "nvme"}
+
+
+@dataclass(frozen=True)
+class StorcliController:
+    pci_address: str | None
+    model: str | None
+    firmware_version: str | None
+    drives: tuple[RaidDriveFacts, ...]
+
+
+def _kind(device: PciFacts) -> str:
+    kind = _KIND_OF_DRIVER.get(device.driver or "")
+    if kind is None:
+        kind = _KIND_OF_CLASS.get(device.class_id or "", "other")
+        # A RAID-class device is a MegaRAID only when LSI/Broadcom made it.
+        if kind == "megaraid" and device.vendor_id != "1000":
+            kind = "other"
+    return kind
+
+
+def controllers_from_pci(
+    devices: Iterable[PciFacts], storcli: Iterable[StorcliController] = ()
+) -> tuple[StorageControllerFacts, ...]:
+    """A controller per mass-storage PCI function, with storcli's firmware when it knows it."""
+    firmware = {c.pci_address: c for c in storcli if c.pci_address}
+    found = []
+    for device in devices:
+        if not (device.class_id or "").startswith("01"):
+            continue
+        known = firmware.get(device.address)
+        found.append(
+            StorageControllerFacts(
+                name=device.address,
+                kind=_kind(device),
+                vendor=device.vendor_name,
+                model=(known.model if known else None) or device.device_name,
+                firmware_version=known.firmware_version if known else None,
+                driver=device.driver,
+            )
+        )
+    return tuple(found)
+
+
+def _storcli_pci(value: object) -> str | None:
+    """storcli's "00:18:00:00" (domain:bus:device:function) -> 0000:18:00.0."""
+    parts = str(value or "").strip().split(":")
+    if len(parts) != 4:
+        return None
+    domain, bus, device, function = parts
+    return normalise_pci_address(f"{domain.zfill(4)}:{bus[-2:]}:{device[-2:]}.{int(function, 16)}")
+
+
+def _text(value: object) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
+def _drives(rows: object, controller: str | None) -> tuple[RaidDriveFacts, ...]:
+    drives = []
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, dict):
+            continue
+        position = _text(row.get("EID:Slt"))
+        if position is None:
+            continue
+        enclosure, _, slot = position.rpartition(":")
+        drives.append(
+            RaidDriveFacts(
+                position=position,
+                slot=slot,
+                enclosure=enclosure.strip() or None,
+                controller=controller,
+                size_bytes=parse_size(str(row.get("Size", ""))),
+                state=_text(row.get("State")),
+                model=_text(row.get("Model")),
+            )
+        )
+    return tuple(drives)
+
+
+def parse_storcli(text: str) -> list[StorcliController]:
+    """``storcli /call show J``: each controller's PCI address, firmware and drives."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ParseError(f"not JSON (line {error.lineno}: {error.msg})") from None
+    controllers = data.get("Controllers") if isinstance(data, dict) else None
+    if not isinstance(controllers, list):
+        raise ParseError("no 'Controllers' list: not storcli JSON output")
+    found = []
+    for item in controllers:
+        answer = item.get("Response Data") if isinstance(item, dict) else None
+        if not isinstance(answer, dict):
+            continue  # "No Controller found", or a controller that did not answer
+        try:
+            address = _storcli_pci(answer.get("PCI Address"))
+        except ValueError:
+            address = None
+        found.append(
+            StorcliController(
+                pci_address=address,
+                model=_text(answer.get("Product Name")),
+                firmware_version=_text(answer.get("FW Package Build"))
+                or _text(answer.get("FW Version")),
+                drives=_drives(answer.get("PD LIST"), address),
+            )
+        )
+    return found
