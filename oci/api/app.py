@@ -23,6 +23,7 @@ from oci.api import (
     machines,
     meta,
     networks,
+    oci_report,
     profiles,
     roles,
     status,
@@ -104,6 +105,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp, url_prefix=API_PREFIX)
     app.register_blueprint(boot.bp)  # /boot: what firmware fetches, outside the API
+    # /oci/report.php: where OCI's own live images post their agent's report.
+    app.register_blueprint(oci_report.bp)
     # /ui: the dashboard, logged in by session cookie (oci/web/), not in the API's document.
     web_login.init_app(app, settings.effective_secret_key_file)
     app.register_blueprint(web.bp, url_prefix="/ui")
