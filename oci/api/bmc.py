@@ -7,10 +7,14 @@ its reason, and the server never waits longer.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import fnmatch
+import shlex
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated, Any, Literal
 
 from flask import Blueprint
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oci import remote
@@ -19,11 +23,14 @@ from oci.api.endpoint import Access, endpoint
 from oci.api.session import app_settings, db, vault, write
 from oci.bmc import credentials as bmc_credentials
 from oci.bmc import ipmi as bmc
+from oci.bmc import ipmitool as bmc_ipmitool
+from oci.bmc import live as bmc_live
 from oci.bmc import quirks as bmc_quirks
 from oci.bmc import setup as bmc_setup
+from oci.errors import Invalid
 from oci.inventory import machines as inventory
 from oci.inventory import status as machine_status
-from oci.models import Machine, MachineStatus
+from oci.models import Cluster, Machine, MachineStatus
 
 bp = Blueprint("bmc", __name__)
 TAG = "bmc"
@@ -266,3 +273,265 @@ def setup_ipmi(key: str, body: IpmiSetupIn) -> IpmiSetupOut:
         quirks=outcome.prepared.quirk.name,
         steps=[SetupStepOut(**vars(step)) for step in outcome.steps],
     )
+
+
+# --- OCI's other BMC commands (issue 23) ----------------------------------------------
+
+
+class IpmiCommandIn(Input):
+    command: str = Field(
+        min_length=1,
+        max_length=512,
+        description="An ipmitool command, as after ipmitool's options: 'chassis power status'",
+    )
+
+
+class IpmiCommandOut(Output):
+    serial: str | None
+    command: str
+    exit_status: int = Field(description="ipmitool's exit status")
+    output: str = Field(description="What ipmitool printed (stdout, then stderr)")
+
+
+@bp.post("/machines/<key>/ipmi/command")
+@endpoint(
+    "Run one ipmitool command against a machine's BMC over the network (machine-ipmi-cmd); "
+    "the password goes to ipmitool in its environment, never in its arguments",
+    tag=TAG,
+    body=IpmiCommandIn,
+    response=IpmiCommandOut,
+)
+def ipmi_command(key: str, body: IpmiCommandIn) -> IpmiCommandOut:
+    words = bmc_ipmitool.parse_command(body.command)  # a 400 before any BMC is reached
+    machine, access = bmc_access(key)
+    # ipmitool's own retries fit in; the deadline is the server's, not the BMC's.
+    result = bmc_ipmitool.run(access, words, timeout=max(access.timeout, 5.0) * 3)
+    return IpmiCommandOut(
+        serial=machine.serial,
+        command=shlex.join(words),
+        exit_status=result.exit_status,
+        output=result.output,
+    )
+
+
+# Checked as addresses by oci.bmc.live (a 400 naming the field).
+Ipv4Text = Annotated[str, StringConstraints(pattern=r"^[0-9.]{7,15}$")]
+
+
+class IpmiApplyIn(Input):
+    netmask: Ipv4Text | None = Field(
+        None, description="Default: the netmask of the ipmi network that holds the address"
+    )
+    gateway: Ipv4Text | None = Field(None, description="Default: that network's first address")
+
+
+class IpmiApplyOut(IpmiOut):
+    netmask: str
+    gateway: str | None
+    vlan: int | None
+    quirks: str
+    steps: list[SetupStepOut]
+
+
+def _live_settings() -> tuple[Any, Any]:
+    settings = app_settings()
+    return settings, remote.server_key(settings.ssh_key_file)
+
+
+@bp.post("/machines/<key>/ipmi/apply")
+@endpoint(
+    "Give the BMC the user, password and address oci stores for it, with ipmitool in the "
+    "machine's live system (machine-apply-ipmi); then log in over the network",
+    tag=TAG,
+    body=IpmiApplyIn,
+    response=IpmiApplyOut,
+)
+def apply_ipmi(key: str, body: IpmiApplyIn) -> IpmiApplyOut:
+    settings, ssh_key = _live_settings()
+    outcome = bmc_live.apply_stored(
+        write,
+        key,
+        bmc_quirks.load_quirks(settings.bmc_quirks_file),
+        netmask=body.netmask,
+        gateway=body.gateway,
+        ssh_port=settings.live_ssh_port,
+        ssh_key=ssh_key,
+        bmc_timeout=settings.bmc_timeout,
+        vault=vault(),
+    )
+    saved = write(lambda s: _out(inventory.machine_by_key(s, key)))
+    lan = outcome.lan
+    assert lan is not None
+    return IpmiApplyOut(
+        **saved.model_dump(),
+        netmask=lan.netmask,
+        gateway=lan.gateway,
+        vlan=lan.vlan,
+        quirks=outcome.run.quirk.name,
+        steps=[SetupStepOut(**vars(step)) for step in outcome.steps],
+    )
+
+
+class LiveRunOut(Output):
+    serial: str
+    quirks: str = Field(description="The vendor entry of the BMC quirks file that was used")
+    steps: list[SetupStepOut]
+    output: str = Field("", description="What the vendor tool printed")
+
+
+def _run_out(outcome: bmc_live.Outcome) -> LiveRunOut:
+    return LiveRunOut(
+        serial=outcome.run.serial,
+        quirks=outcome.run.quirk.name,
+        steps=[SetupStepOut(**vars(step)) for step in outcome.steps],
+        output=outcome.output,
+    )
+
+
+@bp.post("/machines/<key>/ipmi/renew-password")
+@endpoint(
+    "Give the stored BMC user a new generated password, set with ipmitool in the machine's "
+    "live system (machine-renew-ipmi-password); saved once the BMC took it, never shown",
+    tag=TAG,
+    response=LiveRunOut,
+)
+def renew_ipmi_password(key: str) -> LiveRunOut:
+    settings, ssh_key = _live_settings()
+    outcome = bmc_live.renew_password(
+        write,
+        key,
+        bmc_quirks.load_quirks(settings.bmc_quirks_file),
+        ssh_port=settings.live_ssh_port,
+        ssh_key=ssh_key,
+        bmc_timeout=settings.bmc_timeout,
+        vault=vault(),
+    )
+    return _run_out(outcome)
+
+
+@bp.post("/machines/<key>/hpe/ilo-license")
+@endpoint(
+    "Install the iLO licence of the live image with hponcfg (machine-hpe-ilo-license-install); "
+    "for machines whose BMC quirks entry says hponcfg",
+    tag=TAG,
+    response=LiveRunOut,
+)
+def hpe_ilo_license(key: str) -> LiveRunOut:
+    settings, ssh_key = _live_settings()
+    quirks = bmc_quirks.load_quirks(settings.bmc_quirks_file)
+    return _run_out(
+        bmc_live.hponcfg_license(
+            write, key, quirks, ssh_port=settings.live_ssh_port, ssh_key=ssh_key
+        )
+    )
+
+
+@bp.post("/machines/<key>/hpe/ipmi-over-lan")
+@endpoint(
+    "Turn on IPMI over LAN of an HPE iLO with hponcfg in the live system "
+    "(machine-hpe-activate-ipmi-over-lan)",
+    tag=TAG,
+    response=LiveRunOut,
+)
+def hpe_ipmi_over_lan(key: str) -> LiveRunOut:
+    settings, ssh_key = _live_settings()
+    quirks = bmc_quirks.load_quirks(settings.bmc_quirks_file)
+    return _run_out(
+        bmc_live.hponcfg_ipmi_over_lan(
+            write, key, quirks, ssh_port=settings.live_ssh_port, ssh_key=ssh_key
+        )
+    )
+
+
+class IpmiCheckQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cluster: str | None = Field(None, max_length=64, description="Only this cluster's machines")
+    status: str | None = Field(None, max_length=32, description="Only machines in this status")
+    serial: str | None = Field(
+        None, max_length=128, description="Only serials matching this shell pattern (fnmatch)"
+    )
+
+
+class IpmiCheckOut(Output):
+    serial: str | None
+    hostname: str | None
+    address: str | None
+    port: int | None
+    datacenter: str | None
+    row: str | None
+    rack: str | None
+    u_position: int | None
+    ok: bool = Field(description="The BMC answered a power status query with the stored login")
+    power: str | None
+    error: str | None
+
+
+class IpmiCheckList(Output):
+    items: list[IpmiCheckOut]
+    total: int
+
+
+# BMCs checked at once: each waits up to bmc_timeout; a BMC network is slow.
+CHECK_WORKERS = 8
+
+
+@bp.get("/ipmi-checks")
+@endpoint(
+    "Ask every machine's BMC (or those of a cluster, a status, serials) for its power "
+    "status with the stored login (check-all-ipmi); each is bounded by bmc_timeout",
+    tag=TAG,
+    query=IpmiCheckQuery,
+    response=IpmiCheckList,
+)
+def check_all_ipmi(query: IpmiCheckQuery) -> IpmiCheckList:
+    session, the_vault = db(), vault()
+    timeout = app_settings().bmc_timeout
+    stmt = select(Machine).order_by(Machine.serial, Machine.id)
+    if query.cluster is not None:
+        stmt = stmt.join(Cluster, Cluster.id == Machine.cluster_id).where(
+            Cluster.name == query.cluster
+        )
+    if query.status is not None:
+        stmt = stmt.where(Machine.status == query.status)
+    rows = [
+        m
+        for m in session.scalars(stmt)
+        if query.serial is None or fnmatch.fnmatchcase(m.serial or "", query.serial)
+    ]
+    checks: list[tuple[IpmiCheckOut, bmc.BmcAccess | None]] = []
+    for m in rows:
+        b = m.bmc
+        out = IpmiCheckOut(
+            serial=m.serial,
+            hostname=m.hostname,
+            address=b.ipmi_address if b else None,
+            port=b.ipmi_port if b else None,
+            datacenter=m.datacenter,
+            row=m.row,
+            rack=m.rack,
+            u_position=m.u_position,
+            ok=False,
+            power=None,
+            error=None,
+        )
+        try:
+            checks.append((out, bmc_credentials.access_for(m, the_vault, timeout)))
+        except Invalid:
+            out.error = "no BMC credentials stored (machine-set-ipmi)"
+            checks.append((out, None))
+
+    def check(item: tuple[IpmiCheckOut, bmc.BmcAccess | None]) -> IpmiCheckOut:
+        out, access = item
+        if access is None:
+            return out
+        try:
+            out.power = bmc.power_state(access)
+            out.ok = True
+        except bmc.BmcError as exc:
+            out.error = exc.message
+        return out
+
+    with ThreadPoolExecutor(max_workers=CHECK_WORKERS) as pool:
+        items = list(pool.map(check, checks))
+    return IpmiCheckList(items=items, total=len(items))

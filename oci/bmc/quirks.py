@@ -50,6 +50,8 @@ PRIVILEGES = {"user": 2, "operator": 3, "administrator": 4}
 STDIN = "/dev/stdin"
 
 Regex = Annotated[str, Field(min_length=1, max_length=200)]
+# Families of RAID tools; storcli and perccli share one syntax (oci/raid/tools.py).
+RaidTool = Literal["storcli", "perccli", "megacli", "ssacli"]
 
 
 class QuirksError(OciError):
@@ -107,6 +109,17 @@ class Quirk(BaseModel):
         10, ge=0, le=300, description="How long the BMC may take to answer at its new address"
     )
     command_timeout: float = Field(60, gt=0, le=600, description="Seconds one ipmitool may run")
+    # Beyond IPMI: the vendor tools the live system may carry (oci.raid, oci.bmc.live).
+    raid_tools: tuple[RaidTool, ...] = Field(
+        ("storcli", "megacli"),
+        description="Hardware RAID tools to look for in the live system, in this order",
+    )
+    hponcfg: bool = Field(False, description="The BMC is an HPE iLO that hponcfg configures")
+    ilo_license_file: str = Field(
+        "/root/License.xml",
+        pattern=r"^/[A-Za-z0-9._/-]{1,200}$",
+        description="Where the live image keeps the iLO licence (machine-hpe-ilo-license-install)",
+    )
 
     @field_validator("password_symbols")
     @classmethod

@@ -19,6 +19,7 @@ from oci.cli.context import (
     emit_object,
     output_options,
 )
+from oci.cli.output import render_list
 
 commands = CommandSet()
 
@@ -36,23 +37,62 @@ def _refuse_password(ctx: click.Context, _param: click.Parameter, value: str | N
 
 def _read_password(password_file: Path | None) -> str:
     if password_file is not None:
-        text = password_file.read_text()
+        # "-": the first line of stdin (a pipe from a secret store, say).
+        text = sys.stdin.read() if str(password_file) == "-" else password_file.read_text()
         lines = text.splitlines()
+        where = "stdin" if str(password_file) == "-" else str(password_file)
         if not lines or not lines[0]:
-            raise click.UsageError(f"{password_file} holds no password on its first line")
+            raise click.UsageError(f"{where} holds no password on its first line")
         return lines[0]
     if not sys.stdin.isatty():
-        raise click.UsageError("give --password-file FILE (no terminal to ask the password on)")
+        raise click.UsageError(
+            "give --password-file FILE, or --password-file - to read it from stdin "
+            "(no terminal to ask the password on)"
+        )
     return click.prompt("BMC password", hide_input=True, confirmation_prompt=True)
 
 
-@commands.command("machine-set-ipmi")
+# OCI's positional form: SERIAL USE-IPMI ADDRESS PORT USERNAME PASSWORD.
+OCI_FORM = "SERIAL yes ADDRESS PORT USERNAME"
+
+
+def _oci_form(rest: tuple[str, ...], username: str | None) -> tuple[str, str, int]:
+    """OCI's positional arguments after the serial -> (username, address, port);
+    its password, the sixth, is refused: it would be on a command line."""
+    if len(rest) >= 5:
+        raise click.UsageError(
+            "a password on the command line is refused (shell history, ps): drop it and "
+            f"give the rest ({OCI_FORM}) with --password-file FILE, --password-file - "
+            "(stdin), or type it at the prompt"
+        )
+    if len(rest) != 4:
+        raise click.UsageError(
+            f"OCI's form is {OCI_FORM} (the password from --password-file FILE, "
+            "--password-file - for stdin, or the prompt); oci's: SERIAL --username USER"
+        )
+    use, address, port_text, user = rest
+    if use.lower() != "yes":
+        raise click.UsageError(
+            f"use-ipmi {use!r}: oci has no per-machine IPMI off switch (it talks to a BMC "
+            "only when asked to); give 'yes', or leave the machine's credentials as they are"
+        )
+    if username is not None and username != user:
+        raise click.UsageError(f"--username {username} and the positional user {user} differ")
+    if not port_text.isascii() or not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise click.UsageError(f"port {port_text!r} is not a UDP port (1-65535)")
+    return user, address, int(port_text)
+
+
+# Unknown options become positionals: a password that starts with '-' is then
+# refused as a password, not echoed back in click's "no such option" message.
+@commands.command("machine-set-ipmi", context_settings={"ignore_unknown_options": True})
 @MACHINE
-@click.option("--username", required=True, help="IPMI user name.")
+@click.argument("oci_args", nargs=-1, metavar=f"[{OCI_FORM.removeprefix('SERIAL ')}]")
+@click.option("--username", help="IPMI user name.")
 @click.option(
     "--password-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="File whose first line is the password (else a prompt).",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
+    help="File whose first line is the password; '-' reads stdin (else a prompt).",
 )
 @click.option(
     "--password",
@@ -63,32 +103,76 @@ def _read_password(password_file: Path | None) -> str:
 )
 @click.option("--address", help="BMC address [default: the one discovery saw].")
 @click.option("--port", type=click.IntRange(1, 65535), help="UDP port [default: 623].")
+@click.option(
+    "--do-ipmitool-cmds",
+    is_flag=True,
+    help="OCI's: then give the BMC these settings from its live system (machine-apply-ipmi).",
+)
+@click.option("--ipmi-defgw", metavar="GATEWAY", help="With --do-ipmitool-cmds: the gateway.")
+@click.option("--ipmi-netmask", metavar="NETMASK", help="With --do-ipmitool-cmds: the netmask.")
+@click.option(
+    "--ipmi-call-chassis-bootdev",
+    type=click.Choice(["yes", "no"]),
+    help="OCI's; oci always sets the boot device before a reboot: only 'yes' is taken.",
+)
 @output_options()
 @click.pass_context
 def machine_set_ipmi(
     ctx: click.Context,
     machine: str,
-    username: str,
+    oci_args: tuple[str, ...],
+    username: str | None,
     password_file: Path | None,
     address: str | None,
     port: int | None,
+    do_ipmitool_cmds: bool,
+    ipmi_defgw: str | None,
+    ipmi_netmask: str | None,
+    ipmi_call_chassis_bootdev: str | None,
     fmt: str,
     columns: tuple[str, ...],
 ) -> None:
     """Store how oci reaches MACHINE's BMC. The password is encrypted at rest
     and never shown again (machine-show does not print it).
 
+    OCI's positional form is taken too, without its last argument, the
+    password: oci refuses passwords on command lines (shell history, ps).
+
     \b
     Examples:
       ocicli machine-set-ipmi 5KXY123 --username oci --password-file /root/bmc.pass
       ocicli machine-set-ipmi 5KXY123 --username oci --address 10.10.0.12   # asks
+      pass show bmc/5KXY123 | ocicli machine-set-ipmi 5KXY123 yes 10.10.0.12 623 oci \\
+          --password-file -
+      ocicli machine-set-ipmi --do-ipmitool-cmds --ipmi-netmask 255.255.255.0 \\
+          5KXY123 yes 10.10.0.12 623 oci --password-file /root/bmc.pass
     """
+    if oci_args:
+        username, oci_address, oci_port = _oci_form(oci_args, username)
+        if address is not None and address != oci_address:
+            raise click.UsageError(f"--address {address} and the positional {oci_address} differ")
+        address, port = oci_address, port if port is not None else oci_port
+    if username is None:
+        raise click.UsageError(f"give --username USER (or OCI's form: {OCI_FORM})")
+    if ipmi_call_chassis_bootdev == "no":
+        raise click.UsageError(
+            "--ipmi-call-chassis-bootdev no: oci always sets the boot device before it "
+            "reboots a machine through its BMC; leave the option out"
+        )
+    if (ipmi_defgw or ipmi_netmask) and not do_ipmitool_cmds:
+        raise click.UsageError("--ipmi-defgw and --ipmi-netmask go with --do-ipmitool-cmds")
     body: dict[str, Any] = {"username": username, "password": _read_password(password_file)}
     if address is not None:
         body["address"] = address
     if port is not None:
         body["port"] = port
-    emit_object(client_from(ctx).put(P("machines", machine, "ipmi"), body), fmt, columns)
+    api = client_from(ctx)
+    result = api.put(P("machines", machine, "ipmi"), body)
+    if do_ipmitool_cmds:
+        result = _apply(ctx, api, machine, ipmi_netmask, ipmi_defgw)
+        if fmt == "table" and not columns:
+            result = {k: v for k, v in result.items() if k != "steps"}
+    emit_object(result, fmt, columns)
 
 
 @commands.command("machine-ipmi-show")
@@ -256,3 +340,184 @@ def machine_console(ctx: click.Context, machine: str) -> None:
     argv = ["ipmitool", "-I", "lanplus", "-H", secret["address"], "-p", str(secret["port"])]
     argv += ["-U", secret["username"], "-f", str(target), "sol", "activate"]
     click.echo(shlex.join(argv))
+
+
+# --- OCI's other BMC commands ------------------------------------------------------------
+
+# ipmitool on the live system, then a login over the network: minutes on slow BMCs.
+LIVE_WAIT = 900.0
+
+
+def _long_wait(ctx: click.Context, api: ApiClient) -> ApiClient:
+    root = ctx.find_root()
+    if root.get_parameter_source("timeout") is not ParameterSource.COMMANDLINE:
+        api.timeout = max(api.timeout, LIVE_WAIT)
+    return api
+
+
+def _live_post(ctx: click.Context, api: ApiClient, path: str, body: dict[str, Any]) -> Any:
+    """POST a live-system run; its steps go to stderr, one line each, failed or not."""
+    _long_wait(ctx, api)
+    try:
+        result = api.post(path, body)
+    except ApiError as exc:
+        _print_steps(exc.details.get("steps") or [])
+        raise
+    _print_steps(result.get("steps") or [])
+    return result
+
+
+def _apply(
+    ctx: click.Context,
+    api: ApiClient,
+    machine: str,
+    netmask: str | None,
+    gateway: str | None,
+) -> dict[str, Any]:
+    body = {k: v for k, v in (("netmask", netmask), ("gateway", gateway)) if v is not None}
+    click.echo(f"applying the stored BMC settings of {machine} from its live system...", err=True)
+    result: dict[str, Any] = _live_post(ctx, api, P("machines", machine, "ipmi", "apply"), body)
+    return result
+
+
+# Options-looking words reach the server, whose refusal says why.
+@commands.command("machine-ipmi-cmd", context_settings={"ignore_unknown_options": True})
+@MACHINE
+@click.argument("command", nargs=-1, required=True)
+@click.pass_context
+def machine_ipmi_cmd(ctx: click.Context, machine: str, command: tuple[str, ...]) -> None:
+    """Run an ipmitool COMMAND against MACHINE's BMC over the network, from the oci
+    server, with the stored login, and print what ipmitool printed; the exit
+    status is ipmitool's. The password goes to ipmitool in its environment.
+
+    COMMAND is what follows ipmitool's options, one argument as in OCI or
+    several words. Refused: options (oci sets them), exec/shell (they read files
+    on the server), 'sol activate' (use machine-console) and 'user set password'
+    (use machine-renew-ipmi-password).
+
+    \b
+    Examples:
+      ocicli machine-ipmi-cmd 5KXY123 "chassis power status"
+      ocicli machine-ipmi-cmd 5KXY123 sel list
+    """
+    text = command[0] if len(command) == 1 else shlex.join(command)
+    result = client_from(ctx).post(P("machines", machine, "ipmi", "command"), {"command": text})
+    if result.get("output"):
+        click.echo(result["output"])
+    ctx.exit(result.get("exit_status", 0))
+
+
+@commands.command("machine-apply-ipmi")
+@MACHINE
+@click.option("--ipmi-netmask", metavar="NETMASK", help="[default: the ipmi network's].")
+@click.option("--ipmi-defgw", metavar="GATEWAY", help="[default: the ipmi network's first host].")
+@output_options()
+@click.pass_context
+def machine_apply_ipmi(
+    ctx: click.Context,
+    machine: str,
+    ipmi_netmask: str | None,
+    ipmi_defgw: str | None,
+    fmt: str,
+    columns: tuple[str, ...],
+) -> None:
+    """Give MACHINE's BMC the user, password and address oci stores for it
+    (machine-set-ipmi), with ipmitool in its live system, as OCI does; then log
+    in over the network to check. The netmask, gateway and VLAN are those of the
+    cluster's ipmi network holding the address, unless given. Each step goes to
+    stderr; the inventory does not change.
+
+    \b
+    Example:
+      ocicli machine-apply-ipmi 5KXY123
+    """
+    result = _apply(ctx, client_from(ctx), machine, ipmi_netmask, ipmi_defgw)
+    if fmt == "table" and not columns:
+        result = {k: v for k, v in result.items() if k != "steps"}
+    emit_object(result, fmt, columns)
+
+
+def _live_command(name: str, path: tuple[str, ...], doc: str, doing: str) -> None:
+    @commands.command(name, help=doc)
+    @MACHINE
+    @output_options()
+    @click.pass_context
+    def run(ctx: click.Context, machine: str, fmt: str, columns: tuple[str, ...]) -> None:
+        click.echo(f"{doing} {machine} from its live system...", err=True)
+        result = _live_post(ctx, client_from(ctx), P("machines", machine, *path), {})
+        output = result.pop("output", "")
+        if output and fmt == "table" and not columns:
+            click.echo(output)
+        if fmt == "table" and not columns:
+            result.pop("steps", None)
+        emit_object(result, fmt, columns)
+
+
+_live_command(
+    "machine-renew-ipmi-password",
+    ("ipmi", "renew-password"),
+    "Give the stored BMC user of MACHINE a new password that the server generates, "
+    "set with ipmitool in its live system; oci saves it as soon as the BMC took it "
+    "and never shows it (machine-console uses it). Then it logs in over the network "
+    "to check.",
+    "renewing the BMC password of",
+)
+_live_command(
+    "machine-hpe-ilo-license-install",
+    ("hpe", "ilo-license"),
+    "Install the iLO licence that the live image carries (/root/License.xml, or the "
+    "BMC quirks' ilo_license_file) with hponcfg on MACHINE. For machines whose BMC "
+    "quirks entry says hponcfg (HPE); a missing licence file is an error.",
+    "installing the iLO licence of",
+)
+_live_command(
+    "machine-hpe-activate-ipmi-over-lan",
+    ("hpe", "ipmi-over-lan"),
+    "Turn on IPMI over LAN on MACHINE's HPE iLO (off by default on some ProLiant) "
+    "with hponcfg in its live system.",
+    "turning on IPMI over LAN of",
+)
+
+CHECK_COLUMNS = ("serial", "hostname", "address", "datacenter", "row", "rack", "ok", "error")
+
+
+@commands.command("check-all-ipmi")
+@click.argument("filter_", metavar="[FILTER]", required=False)
+@output_options()
+@click.pass_context
+def check_all_ipmi(
+    ctx: click.Context, filter_: str | None, fmt: str, columns: tuple[str, ...]
+) -> None:
+    """Ask every machine's BMC for its power status with the stored login and
+    say which answer. FILTER narrows the machines: cluster=NAME, status=STATUS or
+    serial=PATTERN (shell pattern), several joined with commas. (OCI's FILTER is
+    an SQL condition on its CSV listing; oci takes these fields instead.) The
+    exit status is 1 when a checked BMC did not answer.
+
+    \b
+    Examples:
+      ocicli check-all-ipmi
+      ocicli check-all-ipmi cluster=cl1,status=installed
+      ocicli check-all-ipmi 'serial=5KX*' -f json
+    """
+    params: dict[str, str] = {}
+    for part in (filter_ or "").split(","):
+        if not part.strip():
+            continue
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or name not in ("cluster", "status", "serial") or not value.strip():
+            raise click.UsageError(
+                f"filter {part!r}: give cluster=NAME, status=STATUS or serial=PATTERN "
+                "(comma-separated); OCI's SQL conditions are not taken"
+            )
+        params[name] = value.strip().strip("'\"")  # OCI's habit: status='live'
+    api = client_from(ctx)
+    _long_wait(ctx, api)
+    result = api.get(P("ipmi-checks"), **params)
+    items = result.get("items", [])
+    text = render_list(items, fmt, columns, CHECK_COLUMNS)
+    if text:
+        click.echo(text)
+    if any(not item.get("ok") for item in items if item.get("address")):
+        ctx.exit(1)
