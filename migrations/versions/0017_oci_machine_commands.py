@@ -1,4 +1,4 @@
-"""OCI's machine commands: extra addresses and root passwords
+"""OCI's machine commands: root passwords (machine-gen-root-pass), kept encrypted
 
 Revision ID: 0017
 Revises: 0016
@@ -7,6 +7,9 @@ Create Date: 2026-12-07 17:30:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0017"
 down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
@@ -14,8 +17,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass  # placeholder: filled by the work this revision is reserved for
+    # A Fernet token (oci.security.vault) or NULL: none made, or forgotten.
+    op.add_column("root_key_pairs", sa.Column("root_password", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    op.drop_column("root_key_pairs", "root_password")

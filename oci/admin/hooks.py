@@ -24,7 +24,12 @@ def hook() -> None:
       puppet-success  a Puppet run reported success (each run)
       puppet-failure  a Puppet run reported failure (each run)
       removed         machine-remove took it out of its cluster, or
-                      machine-destroy forgot it ("destroyed": true)
+                      machine-destroy forgot it ("destroyed": true), or
+                      machine-replace put another in its place
+      to-dns, out-of-dns, to-monitoring, out-of-monitoring
+                      only when asked: ocicli machine-to-dns, machine-out-of-dns,
+                      machine-to-monitoring, machine-out-of-monitoring (OCI's
+                      plugins); they run at once and the command shows the outcome
 
     An event's hooks run after its change is committed (never for a change
     that was rolled back), in the lexical order of their names, one after the

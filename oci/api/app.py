@@ -20,6 +20,7 @@ from oci.api import (
     events,
     install,
     locations,
+    machine_commands,
     machines,
     meta,
     networks,
@@ -46,6 +47,7 @@ API_PREFIX = "/api/v1"
 BLUEPRINTS = (
     meta,
     machines,
+    machine_commands,
     enrolment,
     bmc,
     certificates,

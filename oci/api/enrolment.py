@@ -23,6 +23,12 @@ class MachineAdd(Input):
     cluster: Name
     role: Annotated[str, StringConstraints(max_length=32)] = Field(examples=["controller"])
     location: Name
+    fixed_ip: Annotated[str, StringConstraints(max_length=45)] | None = Field(
+        None,
+        description="OCI's --fixed-ip: take this address on the network that contains it, "
+        "instead of its first free one",
+        examples=["192.168.101.50"],
+    )
 
 
 class AddressOut(Output):
@@ -126,7 +132,13 @@ def add(serial: str, body: MachineAdd) -> EnrolmentOut:
     out = write(
         lambda s: enrolment_out(
             enrolment.add_machine(
-                s, serial, body.cluster, body.role, body.location, vault=the_vault
+                s,
+                serial,
+                body.cluster,
+                body.role,
+                body.location,
+                vault=the_vault,
+                fixed_ip=body.fixed_ip,
             )
         )
     )

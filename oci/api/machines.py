@@ -29,6 +29,7 @@ class MachineQuery(ListQuery):
     status: MachineStatus | None = None
     cluster: str | None = Field(None, description="Cluster name")
     role: str | None = Field(None, description="Role name")
+    hostname: str | None = Field(None, description="Exact host name (machine-show-from-hostname)")
     location: str | None = Field(None, description="Location name")
     product: str | None = Field(None, description="Exact DMI product name")
     manufacturer: str | None = None
@@ -312,6 +313,8 @@ def list_(query: MachineQuery) -> Page[MachineBrief]:
         stmt = stmt.where(Machine.role.has(Role.name == query.role))
     if query.location is not None:
         stmt = stmt.where(Machine.location.has(Location.name == query.location))
+    if query.hostname is not None:
+        stmt = stmt.where(Machine.hostname == query.hostname)
     if query.product is not None:
         stmt = stmt.where(Machine.product_name == query.product)
     if query.manufacturer is not None:

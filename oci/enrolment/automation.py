@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from oci import transactions
 from oci.config import Settings
 from oci.enrolment import machines as enrolment
-from oci.errors import OciError
+from oci.errors import Conflict, OciError
 from oci.inventory.view import DiskView, MachineView, from_row
 from oci.matching import match as matching
 from oci.matching import racking, store
@@ -245,6 +245,39 @@ def _add_stage(
     message = f"added to cluster {cluster.name} as {machine.hostname} in {location}"
     event(session, machine, "auto-added", message, profile=profile.name)
     return [message]
+
+
+def _enrolled(machine: Machine) -> bool:
+    return machine.cluster_id is not None
+
+
+def add_now(
+    session: Session, machine_id: int, catalogue: store.Catalogue, vault: Vault
+) -> list[str]:
+    """OCI's machine-auto-add: the profile, racking and add stages now, whatever the
+    report counter says; what was done. Conflict, with the reason the stages noted,
+    when the machine could not be added (the caller's rollback undoes the rest)."""
+    machine = machine_with_components(session, machine_id, lock=True)
+    name = machine.serial or str(machine.id)
+    if machine.cluster_id is not None:
+        raise Conflict(f"machine {name} is already {machine.hostname}")
+    if machine.identity_conflict:
+        raise Conflict(f"machine {name} has an identity conflict: see machine-show")
+    done = _apply_stage(session, machine, catalogue) if machine.hardware_profile is None else []
+    if machine.hardware_profile is not None:
+        done += _add_stage(session, machine, catalogue, vault)
+    session.flush()
+    if not _enrolled(machine):  # a function: mypy keeps the narrowing of the check above
+        why = session.scalar(
+            select(MachineEvent.message)
+            .where(MachineEvent.machine_id == machine.id, MachineEvent.kind == "auto-enrolment")
+            .order_by(MachineEvent.id.desc())
+            .limit(1)
+        )
+        if why is None and machine.hardware_profile is not None:
+            why = f"profile {machine.hardware_profile} names no cluster"
+        raise Conflict(f"machine {name} not added: {why or 'no hardware profile matches'}")
+    return done
 
 
 def enrol_if_ready(

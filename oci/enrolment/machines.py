@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from oci.enrolment import ipam
+from oci.enrolment import addresses, ipam
 from oci.enrolment.clusters import reference, release_sql_vip, reserve_sql_vip
 from oci.enrolment.ipam import allocate
 from oci.enrolment.keys import drop_root_key_pair, give_root_key_pair
@@ -62,19 +62,36 @@ def _next_number(session: Session, cluster: Cluster, role: Role) -> int:
 
 
 def add_machine(
-    session: Session, serial: str, cluster: str, role: str, location: str, *, vault: Vault
+    session: Session,
+    serial: str,
+    cluster: str,
+    role: str,
+    location: str,
+    *,
+    vault: Vault,
+    fixed_ip: str | None = None,
 ) -> Machine:
     machine = machine_by_serial(session, serial, lock=True)
-    return enrol(session, machine, cluster, role, location, vault=vault)
+    return enrol(session, machine, cluster, role, location, vault=vault, fixed_ip=fixed_ip)
 
 
 def enrol(
-    session: Session, machine: Machine, cluster: str, role: str, location: str, *, vault: Vault
+    session: Session,
+    machine: Machine,
+    cluster: str,
+    role: str,
+    location: str,
+    *,
+    vault: Vault,
+    fixed_ip: str | None = None,
 ) -> Machine:
     """machine-add of ``machine``, whose row the caller has locked (FOR UPDATE).
 
-    ``vault`` encrypts the machine's new root SSH key pair."""
+    ``vault`` encrypts the machine's new root SSH key pair. ``fixed_ip`` (OCI's
+    ``--fixed-ip``) is the address to take on the network that contains it,
+    instead of that network's first free one."""
     serial = machine.serial or str(machine.id)
+    wanted = addresses.parse_address(fixed_ip, "fixed_ip") if fixed_ip is not None else None
     if machine.cluster_id is not None:
         assert machine.cluster is not None  # the foreign key holds
         raise Conflict(
@@ -107,9 +124,23 @@ def enrol(
         .order_by(Network.id)
         .with_for_update()
     ).all()
+    fixed_taken = False
     for network in networks:
-        if ipam.gives_host_address(network, the_role.name):
+        if not ipam.gives_host_address(network, the_role.name):
+            continue
+        if wanted is not None and wanted in network.ip_network:
+            stored = addresses.check_fixed_ip(network, wanted, "fixed_ip")
+            addresses.take_fixed(session, network, stored, machine)
+            fixed_taken = True
+        else:
             allocate(session, network, "host", machine)
+    if wanted is not None and not fixed_taken:
+        raise Invalid(
+            f"--fixed-ip {wanted}: no network of cluster {the_cluster.name!r} in location "
+            f"{the_location.name!r} that gives role {the_role.name!r} an address contains it; "
+            "nothing was changed",
+            {"fields": {"fixed_ip": "in no network this machine takes an address on"}},
+        )
 
     machine.cluster_id = the_cluster.id
     machine.role_id = the_role.id

@@ -17,10 +17,33 @@ from sqlalchemy.orm import Session
 from oci.models import Machine
 from oci.models.types import utcnow
 
-__all__ = ["DISPATCHER", "EVENTS", "JOBS", "Event", "Job", "document", "make_job", "queue"]
+__all__ = [
+    "DISPATCHER",
+    "EVENTS",
+    "JOBS",
+    "ON_DEMAND",
+    "Event",
+    "Job",
+    "document",
+    "make_job",
+    "queue",
+]
 
-Event = Literal["enrolled", "installed", "puppet-success", "puppet-failure", "removed"]
+Event = Literal[
+    "enrolled",
+    "installed",
+    "puppet-success",
+    "puppet-failure",
+    "removed",
+    # Run only when asked (ocicli machine-to-dns ...), as OCI runs its DNS and
+    # monitoring plugins on demand: a site links its scripts in.
+    "to-dns",
+    "out-of-dns",
+    "to-monitoring",
+    "out-of-monitoring",
+]
 EVENTS: tuple[Event, ...] = get_args(Event)
+ON_DEMAND: tuple[Event, ...] = ("to-dns", "out-of-dns", "to-monitoring", "out-of-monitoring")
 VERSION = 1  # of the document; bumped when a field changes meaning or goes away
 # Keys of Session.info: the dispatcher the factory gives its sessions, and the
 # jobs a transaction queued (run after its commit, dropped with its rollback).

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oci.config import Settings
-from oci.enrolment import ipam
+from oci.enrolment import ipam, root_password
 from oci.enrolment.clusters import cluster_options
 from oci.enrolment.machines import effective_settings
 from oci.errors import Conflict
@@ -24,6 +24,7 @@ from oci.ingest.contract import AGENT_FILE
 from oci.install.spec import DiskInput, HostEntry, InstallInputs, NetworkInput
 from oci.models import DiscoveryReport, IpAddress, Machine, Network, Role
 from oci.security.pki import Pki
+from oci.security.vault import Vault
 
 __all__ = ["InstallInputs", "gather"]
 
@@ -214,4 +215,13 @@ def gather(
         certificate=certificate,
         private_key=key,
         ssh_authorized_keys=public_key.read_text() if public_key.exists() else "",
+        root_password=_root_password(session, machine, settings),
     )
+
+
+def _root_password(session: Session, machine: Machine, settings: Settings) -> str:
+    """machine-gen-root-pass's password, decrypted for the bundle; empty when none."""
+    if not root_password.has_password(session, machine.id):
+        return ""
+    the_vault = Vault.from_file(settings.effective_secret_key_file)
+    return root_password.password_of(session, machine.id, the_vault) or ""

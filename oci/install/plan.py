@@ -40,6 +40,7 @@ __all__ = [
 REMOTE_DIR = "/root/oci-install"
 INSTALLER = "oci-install"
 ENV_FILE = "install.env"
+ROOT_PASSWORD_FILE = "root-password"  # machine-gen-root-pass's, for chpasswd
 TARGET = "target"
 PKI_DIR = "/etc/oci/pki"  # where the ENC tells Puppet the node's certificates are
 PUPPET_SSL = "/var/lib/puppet/ssl"
@@ -309,6 +310,10 @@ def bundle_files(inputs: InstallInputs) -> list[BundleFile]:
         BundleFile(INSTALLER, packaged_script(INSTALLER), 0o755),
         BundleFile(ENV_FILE, env_text(install_env(inputs)).encode(), 0o644),
     ]
+    if inputs.root_password:
+        # chpasswd's input, read by the installer in the bundle (not copied into the system).
+        line = f"root:{inputs.root_password}\n".encode()
+        files.append(BundleFile(ROOT_PASSWORD_FILE, line, 0o600))
     files += [BundleFile(f"{TARGET}{path}", content, mode) for path, content, mode in target]
     return files
 

@@ -65,3 +65,4 @@ class InstallInputs:
     private_key: bytes  # the node's PEM key: leaves the server only in this bundle
     debian_security_mirror: str = ""  # empty: no security updates source
     ssh_authorized_keys: str = ""  # the server's public key, so that it can reach the node
+    root_password: str = ""  # machine-gen-root-pass's, set by the installer; empty: none

@@ -31,5 +31,8 @@ class RootKeyPair(Timestamps, Base):
     public_key: Mapped[str] = mapped_column(Text())
     # The OpenSSH private key as a Fernet token (oci.security.vault): never the clear text.
     private_ciphertext: Mapped[str] = mapped_column(Text())
+    # machine-gen-root-pass: the root password as a Fernet token; NULL when none was
+    # made or it was forgotten (machine-forget-root-pass). Goes with the host name.
+    root_password: Mapped[str | None] = mapped_column(Text())
 
     machine: Mapped[Machine] = relationship()

@@ -36,6 +36,10 @@ def test_list_and_run_by_hand(tmp_path: Path) -> None:
         "puppet-success: (none)",
         "puppet-failure: (none)",
         "removed: (none)",
+        "to-dns: (none)",
+        "out-of-dns: (none)",
+        "to-monitoring: (none)",
+        "out-of-monitoring: (none)",
     ]
     ran = oci.run("hook", "run", "enrolled", "S1")
     assert ran.returncode == 1, ran.stderr

@@ -1,0 +1,327 @@
+"""/api/v1/machines/<key>/...: OCI's remaining machine commands.
+
+Extra addresses (machine-ip-add/-list/-remove), the report counter
+(machine-report-counter-reset), the site's DNS and monitoring hooks run on
+demand (machine-to-dns ...), the root password (machine-gen-root-pass,
+machine-forget-root-pass), the install command (machine-display-install-cmd),
+machine-replace and machine-auto-add. ``<key>`` is a serial, host name,
+system UUID or id, as OCI's commands take a serial or a host name.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from flask import Blueprint, current_app
+from pydantic import Field, StringConstraints
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oci.api.boot import server_url
+from oci.api.common import Input, ListQuery, Name, Output, Page, paginate
+from oci.api.endpoint import Access, endpoint
+from oci.api.enrolment import EnrolmentOut, enrolment_out
+from oci.api.session import app_settings, db, pki, vault, write
+from oci.enrolment import addresses, automation, replace, root_password
+from oci.errors import Conflict, NotFound
+from oci.hooks.dispatch import Dispatcher
+from oci.hooks.document import ON_DEMAND, Event, make_job
+from oci.install import inputs, plan
+from oci.inventory.machines import machine_by_key
+from oci.matching import store
+from oci.models import IpAddress, Machine, Network
+
+bp = Blueprint("machine_commands", __name__)
+TAG = "machines"
+
+Address = Annotated[str, StringConstraints(min_length=2, max_length=45)]
+
+
+def _locked(session: Session, key: str) -> Machine:
+    found = machine_by_key(session, key)
+    machine = session.scalar(select(Machine).where(Machine.id == found.id).with_for_update())
+    assert machine is not None
+    return machine
+
+
+# --- addresses ----------------------------------------------------------------
+
+
+class IpIn(Input):
+    network: Name
+    address: Address = Field(examples=["192.168.101.50"])
+
+
+class MachineIpOut(Output):
+    network: str
+    address: str
+    purpose: str = Field(description="host: the machine's; bmc: its BMC's (machine-set-ipmi)")
+
+
+def _ip_out(ip: IpAddress) -> MachineIpOut:
+    return MachineIpOut(network=ip.network.name, address=ip.address, purpose=ip.purpose)
+
+
+@bp.get("/machines/<key>/ip-addresses")
+@endpoint(
+    "List a machine's addresses (machine-ip-list)",
+    tag=TAG,
+    query=ListQuery,
+    response=Page[MachineIpOut],
+)
+def list_ips(key: str, query: ListQuery) -> Page[MachineIpOut]:
+    session = db()
+    machine = machine_by_key(session, key)
+    stmt = (
+        select(IpAddress)
+        .join(IpAddress.network)
+        .where(IpAddress.machine_id == machine.id)
+        .order_by(Network.name, IpAddress.id)
+    )
+    return paginate(session, stmt, query, _ip_out)
+
+
+@bp.post("/machines/<key>/ip-addresses")
+@endpoint(
+    "Give an enrolled machine an address of its choosing on a network of its cluster "
+    "(machine-ip-add)",
+    tag=TAG,
+    body=IpIn,
+    response=MachineIpOut,
+    status=201,
+)
+def add_ip(key: str, body: IpIn) -> MachineIpOut:
+    return write(
+        lambda s: _ip_out(addresses.add_address(s, _locked(s, key), body.network, body.address))
+    )
+
+
+@bp.delete("/machines/<key>/ip-addresses/<address>")
+@endpoint("Take an address from a machine (machine-ip-remove)", tag=TAG, status=204)
+def remove_ip(key: str, address: str) -> tuple[str, int]:
+    write(lambda s: addresses.remove_address(s, _locked(s, key), address))
+    return "", 204
+
+
+# --- report counter -----------------------------------------------------------
+
+
+class CounterOut(Output):
+    serial: str | None
+    discovery_count: int = Field(description="Reports counted since discovery or the last reset")
+
+
+@bp.post("/machines/<key>/report-counter/reset")
+@endpoint(
+    "Count a machine's reports from zero again (machine-report-counter-reset): the "
+    "hands-free enrolment stages wait for their counts again",
+    tag=TAG,
+    response=CounterOut,
+)
+def reset_counter(key: str) -> CounterOut:
+    def work(session: Session) -> CounterOut:
+        machine = _locked(session, key)
+        machine.discovery_count = 0
+        return CounterOut(serial=machine.serial, discovery_count=0)
+
+    return write(work)
+
+
+# --- hooks on demand ----------------------------------------------------------
+
+
+class HookOutcomeOut(Output):
+    hook: str
+    ok: bool
+    exit_status: int | None
+    summary: str = Field(description="One line, as recorded in the machine's events")
+
+
+class HookRunOut(Output):
+    event: str
+    serial: str | None
+    hostname: str | None
+    outcomes: list[HookOutcomeOut]
+
+
+def _dispatcher() -> Dispatcher:
+    dispatcher: Dispatcher | None = current_app.extensions.get("oci_hooks")
+    if dispatcher is None:
+        raise Conflict(
+            "hooks are off on this server: set hooks_dir (OCI_HOOKS_DIR) and put the site's "
+            "scripts in it (see docs/hooks.md)"
+        )
+    return dispatcher
+
+
+@bp.post("/machines/<key>/hooks/<event>")
+@endpoint(
+    "Run the site's hooks of an on-demand event for a machine now and wait "
+    "(machine-to-dns, machine-out-of-dns, machine-to-monitoring, machine-out-of-monitoring)",
+    tag=TAG,
+    response=HookRunOut,
+)
+def run_hooks(key: str, event: str) -> HookRunOut:
+    if event not in ON_DEMAND:
+        raise NotFound(f"no on-demand hook event {event!r}; one of {', '.join(ON_DEMAND)}")
+    chosen: Event = next(e for e in ON_DEMAND if e == event)
+    dispatcher = _dispatcher()
+    machine = machine_by_key(db(), key)
+    if not (dispatcher.hooks_dir / chosen).is_dir():
+        raise Conflict(
+            f"no hook for {chosen}: nothing ran; put an executable in "
+            f"{dispatcher.hooks_dir / chosen}/ (see docs/hooks.md)"
+        )
+    job = make_job(chosen, machine)
+    serial, hostname = machine.serial, machine.hostname
+    db().rollback()  # end the read: the outcomes are written in sessions of their own
+    outcomes = dispatcher.run_now(job)
+    return HookRunOut(
+        event=chosen,
+        serial=serial,
+        hostname=hostname,
+        outcomes=[
+            HookOutcomeOut(
+                hook=o.hook, ok=o.ok, exit_status=o.exit_status, summary=o.summary(chosen)
+            )
+            for o in outcomes
+        ],
+    )
+
+
+# --- root password ------------------------------------------------------------
+
+
+class RootPasswordOut(Output):
+    serial: str | None
+    hostname: str | None
+    root_password: str = Field(
+        description="Shown this once: oci keeps it encrypted and the next install sets it"
+    )
+
+
+@bp.post("/machines/<key>/root-password")
+@endpoint(
+    "Make a new root password for an enrolled machine (machine-gen-root-pass); it is shown "
+    "once, kept encrypted, and set by the next install",
+    tag=TAG,
+    access=Access.SECRET,
+    response=RootPasswordOut,
+    status=201,
+)
+def gen_root_password(key: str) -> RootPasswordOut:
+    the_vault = vault()
+
+    def work(session: Session) -> RootPasswordOut:
+        machine = _locked(session, key)
+        password = root_password.generate(session, machine, the_vault)
+        return RootPasswordOut(
+            serial=machine.serial, hostname=machine.hostname, root_password=password
+        )
+
+    return write(work)
+
+
+@bp.delete("/machines/<key>/root-password")
+@endpoint(
+    "Forget a machine's root password (machine-forget-root-pass); the next install sets none",
+    tag=TAG,
+    status=204,
+)
+def forget_root_password(key: str) -> tuple[str, int]:
+    def work(session: Session) -> None:
+        machine = _locked(session, key)
+        if not root_password.forget(session, machine):
+            raise NotFound(f"machine {machine.serial or machine.id} has no root password")
+
+    write(work)
+    return "", 204
+
+
+# --- install command ----------------------------------------------------------
+
+
+class BundleFileOut(Output):
+    path: str
+    mode: str = Field(examples=["0644"])
+    size: int
+
+
+class InstallCommandOut(Output):
+    serial: str | None
+    hostname: str | None
+    command: str = Field(description="What machine-install-os runs in the live system")
+    settings: dict[str, str] = Field(description="The installer's install.env")
+    files: list[BundleFileOut] = Field(description="The bundle pushed before it (no contents)")
+
+
+@bp.get("/machines/<key>/install-command")
+@endpoint(
+    "Show what machine-install-os would run, without running it (machine-display-install-cmd)",
+    tag=TAG,
+    response=InstallCommandOut,
+)
+def install_command(key: str) -> InstallCommandOut:
+    session = db()
+    machine = machine_by_key(session, key)
+    given = inputs.gather(session, machine, app_settings(), api_url=server_url())
+    files = plan.bundle_files(given)
+    return InstallCommandOut(
+        serial=machine.serial,
+        hostname=machine.hostname,
+        command=plan.command(),
+        settings=plan.install_env(given),
+        files=[
+            BundleFileOut(path=f.path, mode=f"{f.mode:04o}", size=len(f.content)) for f in files
+        ],
+    )
+
+
+# --- replace and auto-add -----------------------------------------------------
+
+
+class ReplaceIn(Input):
+    new: Annotated[str, StringConstraints(min_length=1, max_length=128)] = Field(
+        description="The machine that takes the place (serial, host name, UUID or id)"
+    )
+
+
+@bp.post("/machines/<key>/replacement")
+@endpoint(
+    "Put another machine in this one's place (machine-replace OLD NEW): host name, "
+    "cluster, role, addresses, options; this one is forgotten",
+    tag=TAG,
+    body=ReplaceIn,
+    response=EnrolmentOut,
+)
+def replace_(key: str, body: ReplaceIn) -> EnrolmentOut:
+    return write(lambda s: enrolment_out(replace.replace_machine(s, key, body.new)))
+
+
+class AutoAddOut(EnrolmentOut):
+    done: list[str] = Field(description="What the stages did, one line each")
+
+
+@bp.post("/machines/<key>/auto-add")
+@endpoint(
+    "Apply the matching hardware profile and add the machine to its cluster now "
+    "(machine-auto-add), whatever its report count",
+    tag=TAG,
+    response=AutoAddOut,
+)
+def auto_add(key: str) -> AutoAddOut:
+    settings = app_settings()
+    the_vault = vault()
+
+    def work(session: Session) -> AutoAddOut:
+        machine = machine_by_key(session, key)
+        catalogue = store.load(session, settings)
+        done = automation.add_now(session, machine.id, catalogue, the_vault)
+        session.refresh(machine)
+        return AutoAddOut(**enrolment_out(machine).model_dump(), done=done)
+
+    out = write(work)
+    assert out.hostname is not None
+    # After the commit, as machine-add does: the node certificate.
+    pki().issue_node(out.hostname, [a.address for a in out.addresses])
+    return out
