@@ -9,6 +9,7 @@ express, named in a refusal. Nothing is dropped silently.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,6 +110,7 @@ NETWORK_RANGE = {"first_ip", "last_ip"}
 
 RAID_MEMBERS = {"0": 2, "1": 2, "5": 3, "6": 4, "10": 4}
 _EMPTY = ("", "none", "None", "unknown", "0.0.0.0")
+_PHP_STRING = re.compile(r's:([0-9]+):"(.*)";', re.DOTALL)
 
 
 class Unmappable(Exception):
@@ -318,6 +320,18 @@ def _options(
     return stored
 
 
+def php_string(value: Any) -> str | None:
+    """A text OCI stored through PHP's serialize() (``s:LEN:"...";``, its SSH keys), or
+    as is; None when empty."""
+    if value is None:
+        return None
+    text = str(value)
+    match = _PHP_STRING.fullmatch(text.strip())
+    if match is not None and len(match.group(2).encode()) == int(match.group(1)):
+        text = match.group(2)
+    return text if text.strip() else None
+
+
 def _address(value: Any, kind: Any) -> str:
     number = int(value)
     if str(kind) == "6":
@@ -352,22 +366,22 @@ def _secrets(p: _Problems, cluster: str, rows: list[Row]) -> tuple[dict[str, str
             p.skipped.append(f"cluster {cluster}: secret {name} (no role of oci reads it)")
             continue
         if fmt == "ssh":
-            public = _text(row.get("passtxt1"))
-            private = _text(row.get("passtxt2"))
+            # OCI keeps the public key body and the private key PHP-serialized.
+            public = php_string(row.get("passtxt1"))
+            private = php_string(row.get("passtxt2"))
             if public is None or private is None:
                 empty.append(name)
                 continue
-            words = public.split()
-            body = words[1] if len(words) >= 2 and words[0].startswith("ssh-") else words[0]
             private_name, public_name = cluster_secrets.stored_names(name)
-            values[private_name] = private.strip() + "\n"
-            values[public_name] = body
+            values[private_name] = private
+            values[public_name] = _key_body(public)
             continue
-        value = row.get("pass")
-        if value is None or str(value) == "":
+        # Most in pass; some OCI versions put designate/rndckey in passtxt1.
+        value = _text_exact(row.get("pass")) or _text_exact(row.get("passtxt1"))
+        if value is None:
             empty.append(name)
             continue
-        values[name] = str(value)
+        values[name] = value
     present = set(values)
     missing = [n for n in cluster_secrets.missing(present) if n not in empty]
     generate = tuple(sorted(set(empty) | set(missing)))
@@ -375,6 +389,16 @@ def _secrets(p: _Problems, cluster: str, rows: list[Row]) -> tuple[dict[str, str
         why = "empty in OCI" if name in empty else "absent from OCI"
         p.skipped.append(f"cluster {cluster}: secret {name} {why}: a new one is generated")
     return values, generate
+
+
+def _text_exact(value: Any) -> str | None:
+    return None if value is None or str(value) == "" else str(value)
+
+
+def _key_body(public: str) -> str:
+    """The base64 body of a public key, as ours stores it (no type prefix, no comment)."""
+    words = public.split()
+    return words[1] if len(words) >= 2 and words[0].startswith(("ssh-", "ecdsa-")) else words[0]
 
 
 def _machine_settings(
@@ -651,10 +675,11 @@ def map_snapshot(snapshot: Any, known_roles: Iterable[str]) -> Plan:
         machine_nics, lldp = _nics(nics.get(row["id"], []))
         key = keys.get(hostname or "")
         root_key = None
-        if key is not None and _text(key.get("privatekey")) and _text(key.get("pubkey")):
-            words = str(key["pubkey"]).split()
-            body = words[1] if len(words) >= 2 else words[0]
-            root_key = (str(key["privatekey"]).strip() + "\n", body)
+        if key is not None:
+            private = php_string(key.get("privatekey"))
+            public = php_string(key.get("pubkey"))
+            if private is not None and public is not None:
+                root_key = (private, _key_body(public))
         plan.machines.append(
             MachineRecord(
                 serial=serial,

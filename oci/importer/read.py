@@ -108,7 +108,10 @@ def read_database(url: str, progress: Callable[[str, int], None]) -> OciSnapshot
     engine = create_engine(parsed, pool_pre_ping=False)
     try:
         with engine.connect() as connection:
+            # Every later transaction of this session is read only (one statement's
+            # own autobegun transaction ends at once).
             connection.exec_driver_sql("SET SESSION TRANSACTION READ ONLY")
+            connection.commit()
             with connection.begin():
                 return read_rows(connection, progress)
     finally:

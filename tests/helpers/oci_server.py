@@ -165,7 +165,9 @@ class OciServer:
         try:
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
-                return list(cursor.fetchall())
+                rows = list(cursor.fetchall())
+            connection.commit()
+            return rows
         finally:
             connection.close()
 
