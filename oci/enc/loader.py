@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from oci.enc.snapshot import (
     Certificates,
     ClusterView,
+    Controller,
     Disk,
     Member,
     NetworkView,
@@ -44,6 +45,7 @@ from oci.models import (
     Nic,
     Role,
     RootKeyPair,
+    StorageController,
     SwiftRegion,
 )
 from oci.models import Disk as DiskRow
@@ -133,6 +135,10 @@ NIC_DRIVERS = (
     .where(_nic.machine_id == bindparam("machine"), _nic.driver.is_not(None))
 )
 ROOT_KEY = select(_k.private_ciphertext).where(_k.machine_id == bindparam("machine"))
+_sc = StorageController.__table__.c
+CONTROLLERS = (
+    select(_sc.kind, _sc.model).where(_sc.machine_id == bindparam("machine")).order_by(_sc.name)
+)
 
 
 def _host_order(hostname: str) -> tuple[int, int, str]:
@@ -372,6 +378,10 @@ def load(
             for d in connection.execute(DISKS, {"machine": machine_id})
         ),
         nic_drivers=tuple(sorted(drivers)),
+        controllers=tuple(
+            Controller(row.kind, row.model)
+            for row in connection.execute(CONTROLLERS, {"machine": machine_id})
+        ),
         root_private_key=vault.decrypt(private) if private else None,
         certificates=certificates(pki, own.name, fqdn),
         datacenter=row.datacenter,

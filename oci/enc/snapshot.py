@@ -146,12 +146,21 @@ class Disk:
 
 
 @dataclass(frozen=True)
+class Controller:
+    """A storage controller of the node: OCI's blkdev_ctrl row."""
+
+    kind: str  # oci.ingest.facts.CONTROLLER_KINDS: megaraid, smartarray, ...
+    model: str | None
+
+
+@dataclass(frozen=True)
 class Node:
     """The machine being classified, with what only its own document needs."""
 
     member: Member
     disks: tuple[Disk, ...] = ()
     nic_drivers: tuple[str, ...] = ()
+    controllers: tuple[Controller, ...] = ()
     root_private_key: str | None = None
     certificates: Certificates = field(default_factory=Certificates)
     datacenter: str | None = None

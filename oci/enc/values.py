@@ -748,11 +748,14 @@ class Values:
 
     @property
     def oci_facts(self) -> str:
+        controllers = self.node.controllers
         facts = {
             "role": self.member.role,
             "cluster": self.cluster.name,
-            "blkdev_ctrls": [],
-            "has_megaraid": False,
+            # OCI's shape: each controller's product ("none" when unknown), and
+            # whether one is a MegaRAID (its ctrl_type LSI-raid).
+            "blkdev_ctrls": [c.model or "none" for c in controllers],
+            "has_megaraid": any(c.kind == "megaraid" for c in controllers),
             "nic_drivers": list(self.node.nic_drivers),
         }
         return b64(yaml.safe_dump(facts, sort_keys=False))

@@ -30,6 +30,7 @@ from oci.models import (
     SshHostKey,
     StorageController,
 )
+from oci.models.changes import bump
 
 __all__ = ["SOURCES", "Current", "apply_facts", "arrived", "fit", "plain"]
 
@@ -142,6 +143,10 @@ def _sync(
         session.execute(delete(model).where(model.id.in_(stale)))
     if fresh:
         session.execute(insert(model), fresh)  # one executemany
+        if not stale and not current.new and machine.cluster_id is not None:
+            # A bulk INSERT alone bumps no ENC serial (a DELETE does): the
+            # first controllers of an enrolled machine reach its oci_facts.
+            bump(session, {machine.cluster_id})
     session.expire(machine, [relationship])
     current.forget(model)
 
