@@ -34,7 +34,7 @@ from oci.models import IpAddress, Machine, Network
 bp = Blueprint("machine_commands", __name__)
 TAG = "machines"
 
-Address = Annotated[str, StringConstraints(min_length=2, max_length=45)]
+Address = Annotated[str, StringConstraints(min_length=1, max_length=45)]
 
 
 def _locked(session: Session, key: str) -> Machine:

@@ -131,6 +131,11 @@ class GpuType(_DictParamType):
 @click.argument("cluster", shell_complete=completer("clusters"))
 @click.argument("role", shell_complete=completer("roles"))
 @click.argument("location", shell_complete=completer("locations"))
+@click.option(
+    "--fixed-ip",
+    metavar="ADDRESS",
+    help="Take this address on the network that contains it, instead of its first free one.",
+)
 @output_options()
 @click.pass_context
 def machine_add(
@@ -139,23 +144,33 @@ def machine_add(
     cluster: str,
     role: str,
     location: str,
+    fixed_ip: str | None,
     fmt: str,
     columns: tuple[str, ...],
 ) -> None:
     """Add machine SERIAL to CLUSTER as ROLE in LOCATION.
 
     The machine gets the host name CLUSTER-ROLE-N.DOMAIN and the first free
-    address of every network of CLUSTER in LOCATION that serves ROLE; the
-    first controller becomes the first master.
+    address of every network of CLUSTER in LOCATION that serves ROLE (with
+    --fixed-ip, ADDRESS on the network that contains it); the first controller
+    becomes the first master.
 
     \b
-    Example: ocicli machine-add CZ2041XYZ7 cl1 controller zone1
+    Examples:
+      ocicli machine-add CZ2041XYZ7 cl1 controller zone1
+      ocicli machine-add --fixed-ip 192.168.101.50 CZ2041XYZ7 cl1 compute zone1
     """
-    emit_object(add_machine(client_from(ctx), serial, cluster, role, location), fmt, columns)
+    added = add_machine(client_from(ctx), serial, cluster, role, location, fixed_ip)
+    emit_object(added, fmt, columns)
 
 
 def add_machine(
-    client: ApiClient, serial: str, cluster: str, role: str, location: str
+    client: ApiClient,
+    serial: str,
+    cluster: str,
+    role: str,
+    location: str,
+    fixed_ip: str | None = None,
 ) -> dict[str, Any]:
     """machine-add, sent again when its answer is lost (a server behind a proxy
     died). If the lost attempt went through, the next one is refused because the
@@ -163,6 +178,8 @@ def add_machine(
     LOCATION, the machine was added as asked and its enrolment is the answer."""
     path = P("machines", serial, "enrolment")
     body = {"cluster": cluster, "role": role, "location": location}
+    if fixed_ip is not None:
+        body["fixed_ip"] = fixed_ip
     try:
         added: dict[str, Any] = client.post(path, body, resend=True)
     except ApiError as exc:

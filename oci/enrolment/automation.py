@@ -274,7 +274,9 @@ def add_now(
             .order_by(MachineEvent.id.desc())
             .limit(1)
         )
-        if why is None and machine.hardware_profile is not None:
+        if why is not None:  # the stages' note, without its own "not ...:" lead
+            why = why.removeprefix("not enrolled: ").removeprefix("not added: ")
+        elif machine.hardware_profile is not None:
             why = f"profile {machine.hardware_profile} names no cluster"
         raise Conflict(f"machine {name} not added: {why or 'no hardware profile matches'}")
     return done

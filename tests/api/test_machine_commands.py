@@ -299,5 +299,5 @@ def test_install_command_shows_the_bundle_and_carries_the_root_password(
     assert {f["path"]: f["mode"] for f in again.get_json()["files"]}["root-password"] == "0600"
     assert password not in again.get_data(as_text=True)
     assert api.delete("/api/v1/machines/S1/root-password").status_code == 204
-    paths = {f["path"] for f in ok(api.get("/api/v1/machines/S1/install-command"))["files"]}
-    assert "root-password" not in paths
+    after = {f["path"] for f in ok(api.get("/api/v1/machines/S1/install-command"))["files"]}
+    assert "root-password" not in after
