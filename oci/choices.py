@@ -289,6 +289,20 @@ CLUSTER_OPTION_SPECS: tuple[OptionSpec, ...] = (
         aliases=("--nameserver-v6-secondary",),
     ),
     _c(
+        "use_ovs_ifaces",
+        "bool",
+        False,
+        "The installer puts the management and VM networks on Open vSwitch interfaces "
+        "(OCI: its installer's ovsifaces=yes, not the ENC)",
+    ),
+    _c(
+        "cephosd_automatic_provisionning",
+        "bool",
+        False,
+        "Ceph OSD nodes create OSDs on their blank disks by themselves (OCI: a flag file "
+        "its installer writes on cephosd nodes, not the ENC); OCI's spelling",
+    ),
+    _c(
         "disable_notifications",
         "bool",
         False,
@@ -996,9 +1010,9 @@ MACHINE_OPTION_SPECS: tuple[OptionSpec, ...] = (
         "raid_devices",
         "disks",
         (),
-        "Disks of the RAID, e.g. sda sdb",
+        "Disks of the RAID, e.g. sda sdb (OCI's --raid-dev0 .. --raid-dev3, in order)",
         origin="ours",
-        aliases=("--raid-dev",),
+        aliases=("--raid-dev", "--raid-dev0", "--raid-dev1", "--raid-dev2", "--raid-dev3"),
     ),
     _m(
         "serial_console",

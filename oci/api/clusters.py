@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from flask import Blueprint, current_app
 from pydantic import Field, StringConstraints
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from oci.api import networks
 from oci.api.common import Input, ListQuery, Output, Page, Ref, paginate, patch_of, ref
@@ -18,7 +18,7 @@ from oci.enc import release, served
 from oci.enrolment import clusters
 from oci.enrolment import machines as enrolment
 from oci.enrolment.options import ClusterOptions
-from oci.models import Cluster, IpAddress, Machine, Network, Role
+from oci.models import Cluster, IpAddress, Machine, Network, Role, RoleCounter
 
 bp = Blueprint("clusters", __name__)
 TAG = "clusters"
@@ -55,7 +55,19 @@ class ClusterOut(Output):
     created_at: datetime
 
 
-ClusterSet = patch_of("ClusterSet", ClusterOptions)
+ClusterSet = patch_of(
+    "ClusterSet",
+    ClusterOptions,
+    first_master=(
+        str | None,
+        Field(
+            None,
+            max_length=64,
+            description="Serial of the controller that bootstraps the cluster "
+            "(OCI's --first-master; not an option: it marks that machine)",
+        ),
+    ),
+)
 
 
 class ClusterSecretsOut(Output):
@@ -170,7 +182,14 @@ def set_options(name: str, body: Any) -> ClusterOut:
     chosen = changes.get("openstack_release")
     if chosen is not None:
         check_release(chosen)
-    return write(lambda s: out(clusters.set_cluster_options(s, name, changes)))
+    first_master = changes.pop("first_master", None)
+
+    def apply(session: Session) -> ClusterOut:
+        if first_master is not None:
+            clusters.set_first_master(session, name, first_master)
+        return out(clusters.set_cluster_options(session, name, changes))
+
+    return write(apply)
 
 
 def check_release(chosen: str) -> None:
@@ -254,3 +273,107 @@ def ips(name: str, query: ListQuery) -> Page[ClusterIpOut]:
         .order_by(Network.name, IpAddress.id)
     )
     return paginate(session, stmt, query, ip_out)
+
+
+class RoleCountOut(Output):
+    role: str
+    count: int = Field(description="N of the role's last CLUSTER-ROLE-N host name")
+
+
+class RoleCountSet(Input):
+    count: int = Field(ge=0, le=1_000_000, description="The next machine-add takes count+1")
+
+
+@bp.get("/clusters/<name>/rolecounts")
+@endpoint(
+    "The host name counters of a cluster, per role (cluster-rolecounts-list)",
+    tag=TAG,
+    query=ListQuery,
+    response=Page[RoleCountOut],
+)
+def role_counts(name: str, query: ListQuery) -> Page[RoleCountOut]:
+    session = db()
+    cluster = clusters.by_name(session, Cluster, name, "cluster")
+    stmt = (
+        select(RoleCounter)
+        .join(RoleCounter.role)
+        .options(contains_eager(RoleCounter.role))
+        .where(RoleCounter.cluster_id == cluster.id)
+        .order_by(Role.name)
+    )
+    return paginate(
+        session, stmt, query, lambda c: RoleCountOut(role=c.role.name, count=c.next_number - 1)
+    )
+
+
+@bp.put("/clusters/<name>/rolecounts/<role>")
+@endpoint(
+    "Set a role's host name counter (cluster-rolecounts-set); below a number in use is refused",
+    tag=TAG,
+    body=RoleCountSet,
+    response=RoleCountOut,
+)
+def set_role_count(name: str, role: str, body: RoleCountSet) -> RoleCountOut:
+    count = write(lambda s: clusters.set_role_count(s, name, role, body.count))
+    return RoleCountOut(role=role, count=count)
+
+
+class FilebeatHost(Input):
+    hostname: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$")] = (
+        Field(description="Host Filebeat ships logs to")
+    )
+    port: int = Field(ge=1, le=65535)
+
+
+class FilebeatHostOut(Output):
+    cluster: str
+    hostname: str
+    port: int
+
+
+class FilebeatHostsOut(Output):
+    items: list[FilebeatHostOut]
+    total: int
+
+
+def _filebeat_out(name: str, hosts: list[tuple[str, int]]) -> FilebeatHostsOut:
+    items = [FilebeatHostOut(cluster=name, hostname=h, port=p) for h, p in hosts]
+    return FilebeatHostsOut(items=items, total=len(items))
+
+
+@bp.get("/clusters/<name>/filebeat-output-hosts")
+@endpoint(
+    "Where the cluster's Filebeat ships logs (filebeat-output-host-list)",
+    tag=TAG,
+    response=FilebeatHostsOut,
+)
+def filebeat_hosts(name: str) -> FilebeatHostsOut:
+    cluster = clusters.by_name(db(), Cluster, name, "cluster")
+    return _filebeat_out(name, clusters.filebeat_hosts(cluster))
+
+
+@bp.post("/clusters/<name>/filebeat-output-hosts")
+@endpoint(
+    "Add a Filebeat output host (filebeat-output-host-create); it is the cluster option "
+    "filebeat_output_hosts, passed to oci::filebeat",
+    tag=TAG,
+    body=FilebeatHost,
+    response=FilebeatHostsOut,
+    status=201,
+)
+def add_filebeat_host(name: str, body: FilebeatHost) -> FilebeatHostsOut:
+    hosts = write(
+        lambda s: clusters.edit_filebeat_hosts(s, name, body.hostname, body.port, add=True)
+    )
+    return _filebeat_out(name, hosts)
+
+
+@bp.delete("/clusters/<name>/filebeat-output-hosts/<hostname>/<int:port>")
+@endpoint(
+    "Remove a Filebeat output host (filebeat-output-host-delete)",
+    tag=TAG,
+    response=FilebeatHostsOut,
+)
+def remove_filebeat_host(name: str, hostname: str, port: int) -> FilebeatHostsOut:
+    hosts = write(lambda s: clusters.edit_filebeat_hosts(s, name, hostname, port, add=False))
+    return _filebeat_out(name, hosts)

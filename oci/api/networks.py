@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from flask import Blueprint
 from pydantic import AfterValidator, Field
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from oci.api.common import Input, ListQuery, Name, Output, Page, PatchInput, Ref, paginate, ref
 from oci.api.endpoint import endpoint
 from oci.api.session import db, write
-from oci.enrolment import clusters, ipam
+from oci.enrolment import clusters, ipam, ipmi_check
 from oci.models import Cluster, Location, Network
 
 bp = Blueprint("networks", __name__)
@@ -79,6 +79,28 @@ class NetworkSet(PatchInput):
     bridge_name: Annotated[str, AfterValidator(_bridge_name)] | None = Field(
         None, description="Name of the bridge the network's interface joins"
     )
+    address: str | None = Field(
+        None,
+        max_length=45,
+        description="New network address (OCI's --ip); refused while an address in use "
+        "would fall outside",
+    )
+    prefix_length: int | None = Field(None, ge=1, le=128, description="New prefix (--cidr)")
+    location: Name | None = Field(None, description="Location the network is in")
+    is_public: bool | None = Field(None, description="Public: holds VIPs, no host address")
+    first_ip: str | None = Field(
+        None, max_length=45, description="First address hosts take (null: the first usable)"
+    )
+    last_ip: str | None = Field(
+        None, max_length=45, description="Last address hosts take (null: the last usable)"
+    )
+    ipmi_match_address: str | None = Field(
+        None,
+        max_length=45,
+        description="ipmi network: machines booting from this network take their BMC "
+        "address here (with ipmi_match_prefix_length)",
+    )
+    ipmi_match_prefix_length: int | None = Field(None, ge=1, le=128)
 
 
 class NetworkQuery(ListQuery):
@@ -102,6 +124,10 @@ class NetworkOut(Output):
     mtu: int | None
     vlan: int | None
     bridge_name: str | None
+    first_ip: str | None
+    last_ip: str | None
+    ipmi_match_address: str | None
+    ipmi_match_prefix_length: int | None
     created_at: datetime
 
 
@@ -122,6 +148,10 @@ def out(network: Network) -> NetworkOut:
         mtu=network.mtu,
         vlan=network.vlan,
         bridge_name=network.bridge_name,
+        first_ip=network.first_ip,
+        last_ip=network.last_ip,
+        ipmi_match_address=network.ipmi_match_address,
+        ipmi_match_prefix_length=network.ipmi_match_prefix_length,
         created_at=network.created_at,
     )
 
@@ -196,10 +226,48 @@ def detach(name: str) -> NetworkOut:
 
 @bp.patch("/networks/<name>")
 @endpoint(
-    "Set MTU, VLAN, bridge name, role or interfaces (network-set); null clears one",
+    "Set a network's address, prefix, location, public flag, role, interfaces, MTU, "
+    "VLAN, bridge, host range or IPMI match (network-set); null clears an optional one",
     tag=TAG,
     body=NetworkSet,
     response=NetworkOut,
 )
 def set_(name: str, body: Any) -> NetworkOut:
     return write(lambda s: out(clusters.set_network(s, name, body.changes())))
+
+
+class AssignedBmc(Output):
+    serial: str
+    address: str
+    network: str
+
+
+class RefusedBmc(AssignedBmc):
+    held_by: str
+
+
+class IpmiAssignCheckOut(Output):
+    message: str = Field(description="OCI's message: what was recorded, or that nothing was")
+    checked: int = Field(description="Machines whose reported BMC address was looked at")
+    recorded: list[AssignedBmc]
+    conflicts: list[RefusedBmc] = Field(description="Addresses held by another machine or a VIP")
+
+
+@bp.post("/ipmi-assign-check")
+@endpoint(
+    "Record the BMC addresses machines report in networks of role ipmi (OCI's "
+    "ipmi-assign-check), so that no BMC set-up gives them to another machine",
+    tag=TAG,
+    response=IpmiAssignCheckOut,
+)
+def ipmi_assign_check() -> IpmiAssignCheckOut:
+    def run(session: Session) -> IpmiAssignCheckOut:
+        result = ipmi_check.assign_check(session)
+        return IpmiAssignCheckOut(
+            message=result.message,
+            checked=result.checked,
+            recorded=[AssignedBmc(**r) for r in result.recorded],
+            conflicts=[RefusedBmc(**c) for c in result.conflicts],
+        )
+
+    return write(run)

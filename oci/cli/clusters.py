@@ -88,6 +88,12 @@ CLUSTER_SPECS = CLUSTER_OPTION_SPECS
 @commands.command("cluster-set", cls=SetCommand)
 @click.argument("name", shell_complete=completer("clusters"))
 @option_flags.options(CLUSTER_SPECS, remote_swift_cluster={"shell_complete": completer("clusters")})
+@click.option(
+    "--first-master",
+    metavar="SERIAL",
+    shell_complete=completer("machines", "serial"),
+    help="The controller that bootstraps the cluster (Galera, the VIP): its serial.",
+)
 @reset_option([spec.name for spec in CLUSTER_SPECS])
 @output_options()
 @click.pass_context

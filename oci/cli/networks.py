@@ -22,6 +22,16 @@ from oci.cli.setters import SetCommand, patch_body, reset_option
 commands = CommandSet()
 
 NETWORK_COLUMNS = ("name", "cidr", "location", "is_public", "cluster", "role", "vlan", "mtu")
+RESETTABLE = (
+    "mtu",
+    "vlan",
+    "bridge_name",
+    "iface2",
+    "first_ip",
+    "last_ip",
+    "ipmi_match_address",
+    "ipmi_match_prefix_length",
+)
 
 
 @commands.command("network-create")
@@ -135,13 +145,35 @@ def network_add(
 
 @commands.command("network-set", cls=SetCommand)
 @click.argument("network", shell_complete=completer("networks"))
-@click.option("--mtu", type=click.IntRange(576, 9216), help="MTU (IPv6: at least 1280).")
-@click.option("--vlan", type=click.IntRange(1, 4094), help="802.1Q VLAN ID.")
-@click.option("--bridge-name", metavar="NAME", help="Bridge the interface joins.")
 @click.option("--role", help="Machine role, or all, vm-net, ovs-bridge, ceph-cluster, ipmi.")
 @click.option("--iface1", metavar="IFACE", help="First interface: name or speed class.")
 @click.option("--iface2", metavar="IFACE", help="Second interface (bond).")
-@reset_option(("mtu", "vlan", "bridge_name", "iface2"))
+@click.option("--ip", "address", metavar="IP", help="New network address.")
+@click.option(
+    "--cidr", "prefix_length", type=click.IntRange(1, 128), help="New prefix length (24)."
+)
+@click.option(
+    "--is-public", type=click.Choice(["yes", "no"]), help="Public: holds VIPs, no host address."
+)
+@click.option("--mtu", type=click.IntRange(576, 9216), help="MTU (IPv6: at least 1280).")
+@click.option("--vlan", type=click.IntRange(1, 4094), help="802.1Q VLAN ID.")
+@click.option("--location", shell_complete=completer("locations"), help="Location.")
+@click.option("--bridge-name", metavar="NAME", help="Bridge the interface joins.")
+@click.option(
+    "--ipmi-match-addr",
+    "ipmi_match_address",
+    metavar="IP",
+    help="ipmi network: machines booting from this network get their BMC address here.",
+)
+@click.option(
+    "--ipmi-match-cidr",
+    "ipmi_match_prefix_length",
+    type=click.IntRange(1, 128),
+    help="Prefix length of --ipmi-match-addr.",
+)
+@click.option("--first-ip", metavar="IP", help="First address hosts take.")
+@click.option("--last-ip", metavar="IP", help="Last address hosts take.")
+@reset_option(RESETTABLE)
 @output_options()
 @click.pass_context
 def network_set(
@@ -153,14 +185,19 @@ def network_set(
     columns: tuple[str, ...],
     **values: Any,
 ) -> None:
-    """Change NETWORK's MTU, VLAN, bridge, role or interfaces.
+    """Change NETWORK: OCI's role, interfaces, address and prefix, public flag,
+    MTU, VLAN, location, bridge, IPMI match and host address range.
+
+    A new --ip/--cidr is refused while an address in use would fall outside it.
 
     \b
     Examples:
       ocicli network-set mgmt --mtu 9000 --vlan 101
+      ocicli network-set ipmi --role ipmi --ipmi-match-addr 192.168.100.0 --ipmi-match-cidr 24
+      ocicli network-set mgmt --first-ip 192.168.101.20 --last-ip 192.168.101.200
       ocicli network-set mgmt --reset vlan
     """
-    body = patch_body(values, reset)
+    body = patch_body(values, reset, ("is_public",))
     emit_object(client_from(ctx).patch(P("networks", network), body), fmt, columns)
 
 
@@ -171,3 +208,25 @@ def network_remove(ctx: click.Context, network: str) -> None:
     """Detach NETWORK from its cluster (no machine may hold an address in it)."""
     client_from(ctx).delete(P("networks", network, "attachment"))
     click.echo(f"removed network {network} from its cluster")
+
+
+@commands.command("ipmi-assign-check")
+@output_options()
+@click.pass_context
+def ipmi_assign_check(ctx: click.Context, fmt: str, columns: tuple[str, ...]) -> None:
+    """Record the BMC addresses machines report in networks of role ipmi.
+
+    As OCI's: a reported address inside an ipmi network that oci has not
+    recorded yet is recorded for its machine, so that no BMC set-up gives it
+    to another. An address another machine or a VIP holds is named, not taken.
+
+    \b
+    Example:
+      ocicli network-set ipmi --role ipmi --ipmi-match-addr 192.168.100.0 --ipmi-match-cidr 24
+      ocicli ipmi-assign-check
+    """
+    result = client_from(ctx).post(P("ipmi-assign-check"), {})
+    if fmt == "table" and not columns:
+        click.echo(result["message"])
+        return
+    emit_object(result, fmt, columns)

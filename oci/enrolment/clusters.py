@@ -27,8 +27,10 @@ from oci.models import (
     Machine,
     Network,
     Role,
+    RoleCounter,
     SwiftRegion,
 )
+from oci.models.role import BUILTIN_ROLES
 from oci.security.vault import Vault
 
 
@@ -145,6 +147,34 @@ def set_cluster_options(session: Session, name: str, changes: dict[str, Any]) ->
     if remote is not None:
         _check_remote_swift(session, cluster, remote)
     cluster.options = stored
+    session.flush()
+    return cluster
+
+
+def set_first_master(session: Session, name: str, serial: str) -> Cluster:
+    """cluster-set --first-master SERIAL: that controller of the cluster bootstraps
+    Galera and the VIP (OCI's first_master_machine_id); the others follow it."""
+    cluster = session.scalar(select(Cluster).where(Cluster.name == name).with_for_update())
+    if cluster is None:
+        raise NotFound(f"no cluster named {name!r}")
+    controllers = list(
+        session.scalars(
+            select(Machine)
+            .join(Machine.role)
+            .where(Machine.cluster_id == cluster.id, Role.name == "controller")
+            .with_for_update()
+        )
+    )
+    chosen = [m for m in controllers if m.serial == serial]
+    if not chosen:
+        raise Invalid(
+            f"machine {serial!r} is not a controller of cluster {name!r}",
+            {"fields": {"first_master": "the serial of one of the cluster's controllers"}},
+        )
+    for machine in controllers:
+        machine.is_first_master = False
+    session.flush()  # at most one first master at any time, whatever the flush order
+    chosen[0].is_first_master = True
     session.flush()
     return cluster
 
@@ -422,36 +452,249 @@ def release_sql_vip(session: Session, cluster: Cluster) -> None:
             session.delete(row)
 
 
+# network-set's changes that move the network itself (OCI's --ip --cidr --location
+# --is-public) or its ranges (--first-ip --last-ip --ipmi-match-addr/-cidr).
+_PLACE = {"address", "prefix_length"}
+
+
 def set_network(session: Session, name: str, changes: dict[str, Any]) -> Network:
-    """network-set: MTU, VLAN, bridge name, role, interfaces (None clears a value)."""
+    """network-set: OCI's 14 settings of a network (None clears an optional one).
+
+    The role may be set on a network attached to no cluster (OCI's ipmi network:
+    ``network-set ipmi --role ipmi``); interfaces need a cluster. A new address or
+    prefix length is refused while an address in use would fall outside it."""
     network = _locked_network(session, name)
-    if network.cluster_id is None and {"role", "iface1", "iface2"} & changes.keys():
+    for field in ("address", "prefix_length", "location", "is_public"):
+        if field in changes and changes[field] is None:
+            raise Invalid(f"a network needs its {field}", {"fields": {field: "cannot be null"}})
+    if network.cluster_id is None and {"iface1", "iface2"} & changes.keys():
         raise Conflict(f"network {name!r} is attached to no cluster; network-add it first")
     if "role" in changes:
-        role = changes["role"]
-        if role is None:
-            raise Invalid(
-                "an attached network needs a role", {"fields": {"role": "cannot be null"}}
-            )
-        check_network_role(session, role)
-        lost = [
-            m.hostname
-            for m in _holders(session, network)
-            if m.role is not None and not ipam.serves(role, m.role.name)
-        ]
-        if lost:
-            raise Conflict(
-                f"role {role!r} would not serve machines holding addresses in {name!r}: "
-                f"{', '.join(str(h) for h in lost[:10])}; machine-remove them first"
-            )
+        _check_new_role(session, network, changes["role"])
     if "iface1" in changes and changes["iface1"] is None:
         raise Invalid("an attached network needs iface1", {"fields": {"iface1": "cannot be null"}})
+    if _PLACE & changes.keys():
+        _move(session, network, changes.pop("address", None), changes.pop("prefix_length", None))
+    if "location" in changes:
+        network.location = reference(
+            session, Location, changes.pop("location"), "location", "location"
+        )
+    if "is_public" in changes:
+        _check_public(session, network, bool(changes["is_public"]))
     if network.ip_version == 6 and (changes.get("mtu") or 1280) < 1280:
         raise Invalid(
             "IPv6 needs an MTU of at least 1280", {"fields": {"mtu": "at least 1280 for IPv6"}}
         )
     for key, value in changes.items():
         setattr(network, key, value)
+    _check_range(network)
+    _check_ipmi_match(network)
     session.flush()
     session.refresh(network)
     return network
+
+
+def _check_new_role(session: Session, network: Network, role: str | None) -> None:
+    if role is None:
+        if network.cluster_id is not None:
+            raise Invalid(
+                "an attached network needs a role", {"fields": {"role": "cannot be null"}}
+            )
+        return
+    check_network_role(session, role)
+    lost = [
+        m.hostname
+        for m in _holders(session, network)
+        if m.role is not None and not ipam.serves(role, m.role.name)
+    ]
+    if lost:
+        raise Conflict(
+            f"role {role!r} would not serve machines holding addresses in {network.name!r}: "
+            f"{', '.join(str(h) for h in lost[:10])}; machine-remove them first"
+        )
+
+
+def _in_use(session: Session, network: Network) -> list[IpAddress]:
+    return list(session.scalars(select(IpAddress).where(IpAddress.network_id == network.id)))
+
+
+def _move(session: Session, network: Network, address: str | None, prefix: int | None) -> None:
+    """--ip/--cidr: the network becomes ADDRESS/PREFIX if every address in use stays in it."""
+    moved = parse_network(address or network.address, prefix or network.prefix_length)
+    if moved.version != network.ip_version:
+        raise Invalid(
+            f"{moved} is IPv{moved.version}; network {network.name!r} is IPv{network.ip_version}",
+            {"fields": {"address": f"an IPv{network.ip_version} address"}},
+        )
+    others = select(Network).where(Network.ip_version == moved.version, Network.id != network.id)
+    for other in session.scalars(others):
+        if moved.overlaps(other.ip_network):
+            raise Conflict(f"{moved} overlaps network {other.name!r} ({other.cidr})")
+    usable = set(ipam.usable_hosts(moved))
+    outside = [
+        row.address
+        for row in _in_use(session, network)
+        if ipaddress.ip_address(row.address) not in usable
+    ]
+    if outside:
+        raise Conflict(
+            f"network {network.name!r} cannot become {moved}: addresses in use would fall "
+            f"outside it ({', '.join(sorted(outside)[:10])}); release them first",
+            {"network": network.name, "outside": sorted(outside)},
+        )
+    network.address = str(moved.network_address)
+    network.prefix_length = moved.prefixlen
+
+
+def _check_public(session: Session, network: Network, public: bool) -> None:
+    rows = _in_use(session, network)
+    if public and any(row.machine_id is not None and row.purpose == "host" for row in rows):
+        raise Conflict(
+            f"machines hold addresses in network {network.name!r}: a public network holds "
+            "VIPs only; machine-remove them first"
+        )
+    if not public and any(row.vip_usage == "api" for row in rows):
+        raise Conflict(
+            f"network {network.name!r} holds the API VIP of its cluster; network-remove it first"
+        )
+
+
+def _check_range(network: Network) -> None:
+    """--first-ip/--last-ip: host addresses of the network, first before last."""
+    bounds: dict[str, ipam.IPAddress] = {}
+    usable = network.ip_network
+    for field in ("first_ip", "last_ip"):
+        text = getattr(network, field)
+        if text is None:
+            continue
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError as exc:
+            raise Invalid(
+                f"{text!r} is not an IP address", {"fields": {field: "not an IP address"}}
+            ) from exc
+        if address not in usable:
+            raise Invalid(
+                f"{field} {address} is outside network {network.name!r} ({network.cidr})",
+                {"fields": {field: f"an address of {network.cidr}"}},
+            )
+        setattr(network, field, str(address))
+        bounds[field] = address
+    if len(bounds) == 2 and int(bounds["first_ip"]) > int(bounds["last_ip"]):
+        raise Invalid(
+            f"first_ip {bounds['first_ip']} comes after last_ip {bounds['last_ip']}",
+            {"fields": {"first_ip": "not after last_ip"}},
+        )
+
+
+def _check_ipmi_match(network: Network) -> None:
+    """--ipmi-match-addr/--ipmi-match-cidr: a network, given both or neither."""
+    address, prefix = network.ipmi_match_address, network.ipmi_match_prefix_length
+    if address is None and prefix is None:
+        return
+    if address is None or prefix is None:
+        raise Invalid(
+            "ipmi_match_address and ipmi_match_prefix_length go together",
+            {"fields": {"ipmi_match_address": "with ipmi_match_prefix_length"}},
+        )
+    matched = parse_network(address, prefix)
+    network.ipmi_match_address = str(matched.network_address)
+
+
+# -- role counts (OCI's cluster-rolecounts-*) and roles (role-create, role-delete) ----------
+
+
+def _highest_number(session: Session, cluster: Cluster, role: Role) -> int:
+    prefix = f"{cluster.name}-{role.name}-"
+    highest = 0
+    hostnames = session.scalars(
+        select(Machine.hostname).where(Machine.cluster_id == cluster.id, Machine.role_id == role.id)
+    )
+    for hostname in hostnames:
+        label = (hostname or "").split(".", 1)[0]
+        if label.startswith(prefix) and label[len(prefix) :].isdigit():
+            highest = max(highest, int(label[len(prefix) :]))
+    return highest
+
+
+def set_role_count(session: Session, name: str, role_name: str, count: int) -> int:
+    """cluster-rolecounts-set: the next machine-add of ``role`` is number count+1.
+    A count below a number in use is refused: two machines would share a host name."""
+    cluster = by_name(session, Cluster, name, "cluster")
+    role = reference(session, Role, role_name, "role", "role")
+    if count < 0:
+        raise Invalid("a role count is 0 or more", {"fields": {"count": "0 or more"}})
+    highest = _highest_number(session, cluster, role)
+    if count < highest:
+        raise Conflict(
+            f"{cluster.name}-{role.name}-{highest} exists: the count of {role.name!r} "
+            f"cannot go below {highest}"
+        )
+    counter = session.scalar(
+        select(RoleCounter)
+        .where(RoleCounter.cluster_id == cluster.id, RoleCounter.role_id == role.id)
+        .with_for_update()
+    )
+    if counter is None:
+        counter = RoleCounter(cluster_id=cluster.id, role_id=role.id)
+        session.add(counter)
+    counter.next_number = count + 1
+    session.flush()
+    return count
+
+
+def create_role(session: Session, name: str, description: str) -> Role:
+    """role-create: a role of the operator's; Puppet classifies it oci::NAME, which
+    the operator's Puppet code must provide (as with OCI)."""
+    _ensure_new(session, Role, name, "role")
+    if name in NETWORK_SPECIAL_ROLES:
+        raise Conflict(f"{name!r} is a network role; choose another name")
+    role = Role(name=name, description=description)
+    session.add(role)
+    session.flush()
+    return role
+
+
+def delete_role(session: Session, name: str) -> None:
+    """role-delete: refused while a machine, network or role counter uses it."""
+    role = get_role(session, name)
+    if role.name in BUILTIN_ROLES:
+        raise Conflict(f"{name!r} is one of oci's own roles; it cannot be deleted")
+    machines = _names(session, Machine.hostname, Machine.role_id == role.id)
+    if machines:
+        raise Conflict(f"machines have role {name!r}: {machines}; machine-remove them first")
+    networks = _names(session, Network.name, Network.role == role.name)
+    if networks:
+        raise Conflict(f"networks serve role {name!r}: {networks}; change them first")
+    session.execute(delete(RoleCounter).where(RoleCounter.role_id == role.id))
+    session.delete(role)
+
+
+# -- filebeat output hosts (OCI's filebeat-output-host-*) ------------------------------------
+#
+# OCI keeps them in a table; ours are the cluster option filebeat_output_hosts
+# (HOST:PORT,...), which the ENC already passes as oci::filebeat's output_hosts.
+# These edit that option under the cluster's lock, so two creates both land.
+
+
+def filebeat_hosts(cluster: Cluster) -> list[tuple[str, int]]:
+    text = (cluster.options or {}).get("filebeat_output_hosts") or ""
+    pairs = (item.rsplit(":", 1) for item in str(text).split(",") if item)
+    return [(host, int(port)) for host, port in pairs]
+
+
+def edit_filebeat_hosts(
+    session: Session, name: str, host: str, port: int, *, add: bool
+) -> list[tuple[str, int]]:
+    cluster = session.scalar(select(Cluster).where(Cluster.name == name).with_for_update())
+    if cluster is None:
+        raise NotFound(f"no cluster named {name!r}")
+    hosts = filebeat_hosts(cluster)
+    if add and (host, port) in hosts:
+        raise Conflict(f"{host}:{port} is already a filebeat output host of cluster {name!r}")
+    if not add and (host, port) not in hosts:
+        raise NotFound(f"{host}:{port} is not a filebeat output host of cluster {name!r}")
+    hosts = [*hosts, (host, port)] if add else [h for h in hosts if h != (host, port)]
+    text = ",".join(f"{h}:{p}" for h, p in hosts) or None
+    set_cluster_options(session, name, {"filebeat_output_hosts": text})
+    return hosts

@@ -72,15 +72,34 @@ def usable_count(network: IPNetwork) -> int:
     return network.num_addresses - (3 if network.version == 4 else 2)
 
 
-def first_free(network: IPNetwork, taken: Collection[str]) -> IPAddress | None:
-    """The lowest usable address of ``network`` not in ``taken``; None when it is full."""
+def first_free(
+    network: IPNetwork,
+    taken: Collection[str],
+    first: str | None = None,
+    last: str | None = None,
+) -> IPAddress | None:
+    """The lowest usable address of ``network`` not in ``taken``, within
+    [``first``, ``last``] when given (OCI's network-set --first-ip/--last-ip);
+    None when it is full."""
     used = {ipaddress.ip_address(a) for a in taken}
-    if len(used) >= usable_count(network):
+    if first is None and last is None and len(used) >= usable_count(network):
         return None
+    # Compared as integers: the range is of the network's own IP version.
+    low = int(ipaddress.ip_address(first)) if first else None
+    high = int(ipaddress.ip_address(last)) if last else None
     for address in usable_hosts(network):
+        if low is not None and int(address) < low:
+            continue
+        if high is not None and int(address) > high:
+            return None
         if address not in used:
             return address
     return None
+
+
+def range_of(network: Network) -> tuple[str | None, str | None]:
+    """The address range hosts take addresses in (None: the network's bound)."""
+    return network.first_ip, network.last_ip
 
 
 def check_interface(token: str) -> str:
@@ -176,7 +195,7 @@ def _full(network: Network, for_what: str) -> Conflict:
 
 def _take(session: Session, network: Network, for_what: str) -> str:
     taken = session.scalars(select(IpAddress.address).where(IpAddress.network_id == network.id))
-    address = first_free(network.ip_network, list(taken))
+    address = first_free(network.ip_network, list(taken), *range_of(network))
     if address is None:
         raise _full(network, for_what)
     return str(address)
@@ -184,7 +203,7 @@ def _take(session: Session, network: Network, for_what: str) -> str:
 
 def has_room(session: Session, network: Network) -> bool:
     taken = session.scalars(select(IpAddress.address).where(IpAddress.network_id == network.id))
-    return first_free(network.ip_network, list(taken)) is not None
+    return first_free(network.ip_network, list(taken), *range_of(network)) is not None
 
 
 def allocate(session: Session, network: Network, purpose: str, machine: Machine) -> str:

@@ -48,6 +48,15 @@ class Network(Timestamps, Base):
     vlan: Mapped[int | None]
     bridge_name: Mapped[str | None] = mapped_column(String(64))
 
+    # OCI's network-set --first-ip/--last-ip: hosts take addresses in this range
+    # only (NULL: the network's first or last usable address).
+    first_ip: Mapped[str | None] = mapped_column(String(45))
+    last_ip: Mapped[str | None] = mapped_column(String(45))
+    # OCI's --ipmi-match-addr/--ipmi-match-cidr on an ipmi network: machines that
+    # boot from this (DHCP) network take their BMC address in this one.
+    ipmi_match_address: Mapped[str | None] = mapped_column(String(45))
+    ipmi_match_prefix_length: Mapped[int | None]
+
     location: Mapped[Location] = relationship()
     cluster: Mapped[Cluster | None] = relationship(back_populates="networks")
     ip_addresses: Mapped[list[IpAddress]] = relationship(
