@@ -137,7 +137,7 @@ def _oci_machines(oci: OciServer) -> dict[str, dict[str, Any]]:
 
 def _oci_ips(oci: OciServer) -> dict[str, str]:
     lines = oci.ocicli("cluster-show-ips", "cl1").strip().splitlines()[1:]
-    return dict(line.split(",", 1) for line in lines)  # type: ignore[misc]
+    return dict(line.split(",", 1) for line in lines)
 
 
 def _oci_admin(tmp_path: Path, database: Database) -> Command:

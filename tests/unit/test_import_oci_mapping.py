@@ -1,0 +1,347 @@
+"""OCI rows -> our plan (oci.importer.mapping): pure, on hand-made OCI snapshots."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+import pytest
+
+from oci.enrolment import secrets as cluster_secrets
+from oci.importer.mapping import Unmappable, map_snapshot, php_string
+from oci.importer.read import OciSnapshot, OciTable
+from oci.models.role import BUILTIN_ROLES
+from oci.models.status import MachineStatus
+
+ROLES = tuple(BUILTIN_ROLES)
+
+
+def _ip(text: str) -> int:
+    return int(ipaddress.ip_address(text))
+
+
+def _table(rows: list[dict[str, Any]], defaults: dict[str, str | None]) -> OciTable:
+    return OciTable(rows=rows, defaults=defaults)
+
+
+CLUSTER_DEFAULTS: dict[str, str | None] = {
+    "id": None,
+    "name": "",
+    "domain": "",
+    "first_master_machine_id": None,
+    "first_sql_machine_id": None,
+    "time_server_host": "0.debian.pool.ntp.org",
+    "swift_part_power": "19",
+    "vip_hostname": "",
+    "self_signed_api_cert": "yes",
+    "haproxy_custom_url": "",
+}
+MACHINE_DEFAULTS: dict[str, str | None] = {
+    "id": None,
+    "serial": "",
+    "memory": "0",
+    "hostname": "",
+    "role": "",
+    "cluster": None,
+    "location_id": None,
+    "status": "None",
+    "puppet_status": "notrun",
+    "installed": "no",
+    "dhcp_ip": "0.0.0.0",
+    "notes": "",
+    "serial_console_dev": "ttyS1",
+    "install_on_raid": "no",
+    "raid_type": "1",
+    "raid_dev0": "sda",
+    "raid_dev1": "sdb",
+    "use_gpu": "no",
+    "nested_virt": "cluster_value",
+    "cpu_allocation_ratio": "16",
+    "ipmi_username": "",
+    "ipmi_password": "",
+    "ipmi_addr": "",
+    "ipmi_port": "623",
+    "ipmi_detected_ip": "",
+    "frobnicate": "no",  # a column of some later OCI that ours does not know
+}
+NETWORK_DEFAULTS: dict[str, str | None] = {
+    "id": None,
+    "name": "",
+    "ip": "",
+    "cidr": "24",
+    "first_ip": "0",
+    "last_ip": "0",
+    "is_public": "no",
+    "cluster": None,
+    "role": None,
+    "iface1": None,
+    "iface2": None,
+    "bridgename": None,
+    "vlan": None,
+    "mtu": "0",
+    "location_id": None,
+    "ipmi_match_addr": "0.0.0.0",
+}
+
+
+def _machine(id_: int, serial: str, **more: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {k: v for k, v in MACHINE_DEFAULTS.items() if k != "id"}
+    row |= {"id": id_, "serial": serial, "memory": 32768, "status": "live", "ipmi_port": 623}
+    row |= more
+    return row
+
+
+def _snapshot(**changes: list[dict[str, Any]]) -> OciSnapshot:
+    serialized_pub = 's:7:"AAAAB3N";'
+    private = "-----BEGIN OPENSSH PRIVATE KEY-----\nxyz\n-----END OPENSSH PRIVATE KEY-----\n"
+    passwords = [
+        {"cluster": 1, "service": "nova", "passtype": "db", "pass": "n0va", "passtxt1": None},
+        {"cluster": 1, "service": "ceph", "passtype": "adminkey", "pass": "", "passtxt1": None},
+        {"cluster": 1, "service": "bill", "passtype": "fsid", "pass": "x", "passtxt1": None},
+        {
+            "cluster": 1,
+            "service": "designate",
+            "passtype": "rndckey",
+            "pass": "",
+            "passtxt1": "cm5kYw==",
+        },
+        {
+            "cluster": 1,
+            "service": "nova",
+            "passtype": "ssh",
+            "pass": "",
+            "passtxt1": serialized_pub,
+            "passtxt2": f's:{len(private)}:"{private}";',
+        },
+    ]
+    mgmt = {
+        "id": 1,
+        "name": "mgmt1",
+        "ip": "192.168.101.0",
+        "cidr": 24,
+        "first_ip": _ip("192.168.101.2"),
+        "last_ip": _ip("192.168.101.254"),
+        "is_public": "no",
+        "cluster": 1,
+        "role": "all",
+        "iface1": "eth0",
+        "iface2": "eth1",
+        "bridgename": None,
+        "vlan": None,
+        "mtu": 0,
+        "location_id": 1,
+        "ipmi_match_addr": "0.0.0.0",
+    }
+    public = mgmt | {"id": 2, "name": "pub1", "ip": "203.0.113.0", "cidr": 28, "is_public": "yes"}
+    public |= {"first_ip": 0, "last_ip": 0}
+    tables = {
+        "swiftregions": _table([{"id": 1, "name": "reg1"}], {"id": None, "name": ""}),
+        "locations": _table([{"id": 1, "name": "loc1", "swiftregion": "reg1"}], {}),
+        "roles": _table([{"id": 1, "name": "controller"}, {"id": 2, "name": "compute"}], {}),
+        "rolecounts": _table([{"cluster": 1, "role": 1, "count": 1}], {}),
+        "clusters": _table(
+            [
+                dict(CLUSTER_DEFAULTS)
+                | {
+                    "id": 1,
+                    "name": "cl1",
+                    "domain": "example.com",
+                    "first_master_machine_id": 1,
+                    "first_sql_machine_id": None,
+                    "time_server_host": "ntp.example.com",
+                    "swift_part_power": 19,
+                }
+            ],
+            CLUSTER_DEFAULTS,
+        ),
+        "networks": _table([mgmt, public], NETWORK_DEFAULTS),
+        "machines": _table(
+            [
+                _machine(
+                    1,
+                    "SER1",
+                    hostname="cl1-controller-1.example.com",
+                    role="controller",
+                    cluster=1,
+                    location_id=1,
+                    status="installed",
+                    puppet_status="success",
+                    ipmi_username="admin",
+                    ipmi_password="pw",
+                    ipmi_addr="10.9.0.10",
+                    ipmi_detected_ip="10.9.0.1",
+                    cpu_allocation_ratio=4.0,
+                    dhcp_ip="192.168.100.20",
+                ),
+                _machine(2, "SER2", serial_console_dev="ttyS0"),
+            ],
+            MACHINE_DEFAULTS,
+        ),
+        "ifnames": _table(
+            [
+                {
+                    "machine_id": 1,
+                    "name": "eth0",
+                    "macaddr": "B8:CA:3A:00:00:01",
+                    "max_speed": 10000,
+                    "switch_hostname": "dc1-a1-1",
+                    "switchport_name": "Ethernet1",
+                    "firmware_version": "0.0.0",
+                    "driver": "none",
+                }
+            ],
+            {},
+        ),
+        "blockdevices": _table([{"machine_id": 1, "name": "nvme0n1", "size_mb": 1024}], {}),
+        "ips": _table(
+            [
+                {"id": 1, "network": 2, "ip": _ip("203.0.113.2"), "type": "4", "machine": 0}
+                | {"usefor": "vip", "vip_usage": "api"},
+                {"id": 2, "network": 1, "ip": _ip("192.168.101.2"), "type": "4", "machine": 1}
+                | {"usefor": "machine", "vip_usage": "api"},
+            ],
+            {},
+        ),
+        "passwords": _table(passwords, {}),
+        "sshkeypairs": _table([], {}),
+    }
+    for name, rows in changes.items():
+        tables[name] = _table(rows, tables[name].defaults)
+    return OciSnapshot(tables)
+
+
+def test_a_cluster_maps_onto_our_records() -> None:
+    plan = map_snapshot(_snapshot(), ROLES)
+
+    assert plan.regions == ["reg1"]
+    assert plan.locations == {"loc1": "reg1"}
+    (cluster,) = plan.clusters
+    # Only what differs from our defaults is stored.
+    assert cluster.options == {"time_server_host": "ntp.example.com"}
+    assert cluster.role_counters == {"controller": 2}
+    assert cluster.secrets["nova/db"] == "n0va"
+    assert cluster.secrets["designate/rndckey"] == "cm5kYw=="
+    assert cluster.secrets["nova/ssh_pub"] == "AAAAB3N"
+    assert cluster.secrets["nova/ssh_priv"].startswith("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    assert "ceph/adminkey" in cluster.generate  # empty in OCI
+    assert "glance/ssh" in cluster.generate  # absent from OCI
+    assert set(cluster.generate) | {"nova/db", "designate/rndckey", "nova/ssh"} == set(
+        cluster_secrets.OCI_SECRETS
+    )
+
+    mgmt, public = plan.networks
+    assert (mgmt.address, mgmt.prefix_length, mgmt.role, mgmt.cluster) == (
+        "192.168.101.0",
+        24,
+        "all",
+        "cl1",
+    )
+    assert (public.is_public, public.mtu) == (True, None)
+    (vip,) = plan.vips["cl1"]
+    assert (vip.network, vip.address, vip.vip_usage) == ("pub1", "203.0.113.2", "api")
+
+    ctl, spare = plan.machines
+    assert (ctl.hostname, ctl.role, ctl.cluster, ctl.location) == (
+        "cl1-controller-1.example.com",
+        "controller",
+        "cl1",
+        "loc1",
+    )
+    assert ctl.is_first_master
+    assert ctl.columns["status"] == MachineStatus.PUPPET_SUCCESS
+    assert ctl.columns["memory_bytes"] == 32768 * 1024 * 1024
+    assert ctl.settings == {"cpu_allocation_ratio": 4.0, "serial_console": "ttyS1"}
+    assert [(a.network, a.address, a.purpose) for a in ctl.addresses] == [
+        ("mgmt1", "192.168.101.2", "host")
+    ]
+    assert ctl.bmc is not None
+    assert (ctl.bmc.ipmi_address, ctl.bmc.ipmi_username, ctl.bmc.ipmi_password) == (
+        "10.9.0.10",
+        "admin",
+        "pw",
+    )
+    (nic,) = ctl.nics
+    assert (nic.mac, nic.identity_mac, nic.driver, nic.firmware_version) == (
+        "b8:ca:3a:00:00:01",
+        "b8:ca:3a:00:00:01",
+        None,
+        None,
+    )
+    assert [(x.switch_name, x.port_id) for x in ctl.lldp] == [("dc1-a1-1", "Ethernet1")]
+    assert [(d.name, d.kind, d.size_bytes) for d in ctl.disks] == [("nvme0n1", "nvme", 1024**3)]
+    # A machine in no cluster: hardware only, and its machine-set options (OCI's ttyS0
+    # is our default, so nothing to store).
+    assert (spare.cluster, spare.hostname, spare.role, spare.settings) == (None, None, None, {})
+    assert spare.columns["status"] == MachineStatus.LIVE
+
+    assert "cluster cl1: secret bill/fsid (no role of oci reads it)" in plan.skipped
+    assert any(s.startswith("machines.dhcp_ip: OCI-only state") for s in plan.skipped)
+
+
+def test_everything_unmappable_is_named_at_once() -> None:
+    snapshot = _snapshot()
+    machines = snapshot.rows("machines")
+    machines[0]["role"] = "billosd"
+    machines[1]["frobnicate"] = "yes"
+    machines[1]["nested_virt"] = "maybe"
+    snapshot.rows("networks")[0]["first_ip"] += 10
+    snapshot.rows("networks")[1]["ipmi_match_addr"] = "10.0.0.0"
+    snapshot.rows("clusters")[0]["haproxy_custom_url"] = "not a url"
+
+    with pytest.raises(Unmappable) as raised:
+        map_snapshot(snapshot, ROLES)
+
+    problems = "\n".join(raised.value.problems)
+    assert "machine SER1: role 'billosd' is not a role of oci" in problems
+    assert "machines 'SER2': frobnicate='yes' has no equivalent in oci" in problems
+    assert "machine SER2: option nested_virt='maybe' is not valid in oci" in problems
+    assert "network 'mgmt1': first_ip/last_ip narrow its range" in problems
+    assert "networks 'pub1': ipmi_match_addr='10.0.0.0' has no equivalent" in problems
+    assert "cluster cl1: option haproxy_custom_url='not a url' is not valid" in problems
+
+
+def test_duplicate_host_names_and_orphan_addresses_are_refused() -> None:
+    snapshot = _snapshot()
+    snapshot.rows("machines")[1] |= {
+        "hostname": "cl1-controller-1.example.com",
+        "role": "controller",
+        "cluster": 1,
+        "location_id": 1,
+    }
+    snapshot.rows("ips").append(
+        {"id": 3, "network": 9, "ip": _ip("10.0.0.1"), "type": "4", "machine": 2}
+        | {"usefor": "machine", "vip_usage": "api"}
+    )
+    with pytest.raises(Unmappable) as raised:
+        map_snapshot(snapshot, ROLES)
+    problems = "\n".join(raised.value.problems)
+    assert "host name cl1-controller-1.example.com is also SER1's" in problems
+    assert "address id 3: its network 9 does not exist" in problems
+
+
+@pytest.mark.parametrize(
+    ("status", "puppet", "ours"),
+    [
+        ("live", "notrun", MachineStatus.LIVE),
+        ("bootinglive", "notrun", MachineStatus.LIVE),
+        ("installing", "notrun", MachineStatus.INSTALLING),
+        ("installed", "notrun", MachineStatus.INSTALLED),
+        ("firstboot", "running", MachineStatus.PUPPET_RUNNING),
+        ("installed", "failure", MachineStatus.PUPPET_FAILURE),
+    ],
+)
+def test_oci_status_and_puppet_status_become_one_state(
+    status: str, puppet: str, ours: MachineStatus
+) -> None:
+    snapshot = _snapshot()
+    snapshot.rows("machines")[1] |= {"status": status, "puppet_status": puppet}
+    assert map_snapshot(snapshot, ROLES).machines[1].columns["status"] == ours
+
+
+def test_php_serialized_strings() -> None:
+    assert php_string('s:3:"abc";') == "abc"
+    assert php_string('s:4:"a\nbc";') == "a\nbc"
+    assert php_string('s:9:"abc";') == 's:9:"abc";'  # length mismatch: kept as is
+    assert php_string("plain") == "plain"
+    assert php_string("") is None
+    assert php_string(None) is None
