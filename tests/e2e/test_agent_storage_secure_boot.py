@@ -1,0 +1,87 @@
+"""What the agent adds for OCI's facts: Secure Boot in agent.txt, and a RAID
+tool's JSON (storcli or perccli) only where one is installed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.agent import make_bin, run_agent, shell_ids
+
+EFI_GLOBAL = "8be4df61-93ca-11d2-aa0d-00e098032b8c"
+STORCLI = '{"Controllers":[{"Command Status":{"Status":"Success"},"Response Data":{}}]}'
+
+
+def _sandbox(tmp_path: Path, *, uefi: bool, efivar: bytes | None = None) -> dict[str, str]:
+    firmware = tmp_path / "firmware"
+    firmware.mkdir()
+    if uefi:
+        (firmware / "efi" / "efivars").mkdir(parents=True)
+    if efivar is not None:
+        (firmware / "efi" / "efivars" / f"SecureBoot-{EFI_GLOBAL}").write_bytes(efivar)
+    net = tmp_path / "net"
+    net.mkdir()
+    return {
+        "OCI_AGENT_CMDLINE": "/nonexistent",
+        "OCI_AGENT_SYS_NET": str(net),
+        "OCI_AGENT_SSH_DIR": str(tmp_path),
+        "OCI_AGENT_SYS_FIRMWARE": str(firmware),
+    }
+
+
+def _collect(shell: str, tmp_path: Path, fake: dict[str, str], env: dict[str, str]) -> Path:
+    path = make_bin(tmp_path / "bin", fake=fake)
+    out = tmp_path / "out"
+    result = run_agent(shell, ["--collect", str(out)], path=path, env=env)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _agent_txt(out: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in (out / "agent.txt").read_text().splitlines())
+
+
+@pytest.mark.parametrize("shell", shell_ids())
+@pytest.mark.parametrize(
+    ("mokutil", "efivar", "expected"),
+    [
+        ("echo 'SecureBoot enabled'", None, "yes"),
+        ("echo 'SecureBoot disabled'", None, "no"),
+        # No mokutil: the EFI variable's value byte, after 4 bytes of attributes.
+        (None, b"\x06\x00\x00\x00\x01", "yes"),
+        (None, b"\x06\x00\x00\x00\x00", "no"),
+        # Neither can tell: no line, not a guess.
+        (None, None, None),
+    ],
+)
+def test_secure_boot_is_reported_under_uefi(
+    shell: str, tmp_path: Path, mokutil: str | None, efivar: bytes | None, expected: str | None
+) -> None:
+    fake = {"mokutil": mokutil} if mokutil else {}
+    out = _collect(shell, tmp_path, fake, _sandbox(tmp_path, uefi=True, efivar=efivar))
+    agent = _agent_txt(out)
+    assert agent["firmware"] == "uefi"
+    assert agent.get("secure_boot") == expected
+
+
+@pytest.mark.parametrize("shell", shell_ids())
+def test_a_bios_boot_has_no_secure_boot(shell: str, tmp_path: Path) -> None:
+    out = _collect(shell, tmp_path, {}, _sandbox(tmp_path, uefi=False))
+    assert (_agent_txt(out)["firmware"], _agent_txt(out)["secure_boot"]) == ("bios", "no")
+
+
+@pytest.mark.parametrize("shell", shell_ids())
+def test_the_raid_tool_runs_only_where_installed(shell: str, tmp_path: Path) -> None:
+    env = _sandbox(tmp_path, uefi=False)
+    without = _collect(shell, tmp_path, {}, env)
+    # Most machines have no RAID tool: no "not installed" line for each of them.
+    assert "storcli.json" not in (without / "commands.txt").read_text()
+    assert not (without / "storcli.json").exists()
+
+    perccli = f"""[ "$*" = "/call show J" ] || exit 9; echo '{STORCLI}'"""
+    with_tool = tmp_path / "second"
+    with_tool.mkdir()
+    out = _collect(shell, with_tool, {"perccli64": perccli}, env)
+    assert "0 storcli.json" in (out / "commands.txt").read_text().splitlines()
+    assert (out / "storcli.json").read_text().strip() == STORCLI

@@ -1,0 +1,95 @@
+"""Storage controllers, RAID drives, Secure Boot and the CPU clock from our own
+agent's files: a real QEMU q35 capture, real lscpu outputs, and storcli JSON
+in the shape storcli /call show J prints (constructed: no MegaRAID here)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from oci.ingest.report import parse_report
+from oci.ingest.storage import parse_storcli
+from oci.ingest.values import ParseError
+from tests.helpers.reports import fixture_files
+
+Q35 = "qemu-q35-fake-server"
+STORCLI = {
+    "Controllers": [
+        {
+            "Command Status": {"Controller": 0, "Status": "Success", "Description": "None"},
+            "Response Data": {
+                "Product Name": "PERC H730P Mini",
+                "PCI Address": "00:18:00:00",
+                "FW Package Build": "25.5.6.0009",
+                "FW Version": "4.300.00-8352",
+                "Driver Name": "megaraid_sas",
+                "PD LIST": [
+                    {"EID:Slt": "32:0", "DID": 0, "State": "Onln", "Size": "223.062 GB",
+                     "Model": "SSDSC2KB240G8R  "},
+                    {"EID:Slt": "32:1", "DID": 1, "State": "UGood", "Size": "558.375 GB",
+                     "Model": "ST600MM0208"},
+                    {"DID": 9, "State": "Onln"},
+                ],
+            },
+        },
+        {"Command Status": {"Controller": 1, "Status": "Failure"}},
+    ]
+}  # fmt: skip
+
+
+def test_the_q35_machines_controllers_come_from_its_pci_functions() -> None:
+    facts = parse_report(fixture_files(Q35))
+    found = [(c.name, c.kind, c.driver) for c in facts.controllers]
+    assert ("0000:00:1f.2", "ahci", "ahci") in found
+    assert ("0000:00:04.0", "nvme", "nvme") in found
+    assert all(c.firmware_version is None for c in facts.controllers)
+    assert facts.raid_drives == ()
+
+
+def test_a_megaraid_gets_storclis_firmware_and_its_drives() -> None:
+    files = fixture_files(Q35)
+    # The q35's SATA controller stands in for the PERC at the address storcli names.
+    files["lspci-nnmm.txt"] = files["lspci-nnmm.txt"].replace("0000:00:1f.2", "0000:18:00.0")
+    files["storcli.json"] = json.dumps(STORCLI)
+    facts = parse_report(files)
+    perc = next(c for c in facts.controllers if c.name == "0000:18:00.0")
+    assert (perc.model, perc.firmware_version) == ("PERC H730P Mini", "25.5.6.0009")
+    drives = [(d.position, d.enclosure, d.slot, d.state, d.model) for d in facts.raid_drives]
+    assert drives == [
+        ("32:0", "32", "0", "Onln", "SSDSC2KB240G8R"),
+        ("32:1", "32", "1", "UGood", "ST600MM0208"),
+    ]
+    assert facts.raid_drives[0].size_bytes == int(223.062 * 2**30)
+    assert {d.controller for d in facts.raid_drives} == {"0000:18:00.0"}
+
+
+def test_unreadable_storcli_output_is_a_problem_not_a_failure() -> None:
+    files = fixture_files(Q35) | {"storcli.json": "CLI Version = 007.1017\nStatus = Failure\n"}
+    facts = parse_report(files)
+    assert any(p.startswith("storcli.json: not JSON") for p in facts.problems)
+    assert "storcli.json" in facts.unreadable  # the known RAID drives are kept
+    with pytest.raises(ParseError, match="no 'Controllers' list"):
+        parse_storcli("{}")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"), [("secure_boot=yes", True), ("secure_boot=no", False), ("", None)]
+)
+def test_secure_boot_comes_from_agent_txt(line: str, expected: bool | None) -> None:
+    files = fixture_files(Q35)
+    files["agent.txt"] += f"firmware=uefi\n{line}\n"
+    assert parse_report(files).system.secure_boot is expected
+
+
+@pytest.mark.parametrize(
+    ("folder", "mhz"),
+    [
+        # "CPU max MHz: 3000.0000" wins over the moving "CPU MHz: 3299.289".
+        ("gigabyte-g482-z54-7ca16e0b", 3000),
+        # No max: the current clock, "CPU MHz: 1000.043".
+        ("dell-poweredge-r740-4da16fd4", 1000),
+    ],
+)
+def test_the_cpu_clock_is_the_rated_one_when_lscpu_says(folder: str, mhz: int | None) -> None:
+    assert parse_report(fixture_files(folder)).cpu.mhz == mhz
