@@ -4,7 +4,7 @@ Extra addresses (machine-ip-add/-list/-remove), the report counter
 (machine-report-counter-reset), the site's DNS and monitoring hooks run on
 demand (machine-to-dns ...), the root password (machine-gen-root-pass,
 machine-forget-root-pass), the install command (machine-display-install-cmd),
-machine-replace and machine-auto-add. ``<key>`` is a serial, host name,
+machine-replace, machine-auto-add and machine-wipe. ``<key>`` is a serial, host name,
 system UUID or id, as OCI's commands take a serial or a host name.
 """
 
@@ -17,19 +17,21 @@ from pydantic import Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from oci import remote
 from oci.api.boot import server_url
 from oci.api.common import Input, ListQuery, Name, Output, Page, paginate
 from oci.api.endpoint import Access, endpoint
 from oci.api.enrolment import EnrolmentOut, enrolment_out
+from oci.api.install import Reach, target_of
 from oci.api.session import app_settings, db, pki, vault, write
 from oci.enrolment import addresses, automation, replace, root_password
 from oci.errors import Conflict, NotFound
 from oci.hooks.dispatch import Dispatcher
 from oci.hooks.document import ON_DEMAND, Event, make_job
-from oci.install import inputs, plan
+from oci.install import inputs, plan, wipe
 from oci.inventory.machines import machine_by_key
 from oci.matching import store
-from oci.models import IpAddress, Machine, Network
+from oci.models import IpAddress, Machine, MachineStatus, Network
 
 bp = Blueprint("machine_commands", __name__)
 TAG = "machines"
@@ -325,3 +327,47 @@ def auto_add(key: str) -> AutoAddOut:
     # After the commit, as machine-add does: the node certificate.
     pki().issue_node(out.hostname, [a.address for a in out.addresses])
     return out
+
+
+# --- wipe -----------------------------------------------------------------------
+
+
+class WipeOut(Output):
+    serial: str | None
+    reached: str
+    wiped: list[str] = Field(description="The disks wiped (USB disks are left alone)")
+
+
+@bp.post("/machines/<key>/wipe")
+@endpoint(
+    "Wipe a live machine's disks over SSH (machine-wipe): RAID arrays stopped, signatures "
+    "erased, the first 100 MiB zeroed",
+    tag=TAG,
+    body=Reach,
+    response=WipeOut,
+)
+def wipe_(key: str, body: Reach) -> WipeOut:
+    session = db()
+    machine = machine_by_key(session, key)
+    name = machine.serial or str(machine.id)
+    if machine.status != MachineStatus.LIVE:
+        raise Conflict(
+            f"machine {name} is {machine.status.value}, not live: wipe only runs in the live "
+            "system (machine-reboot-on-live first)",
+            {"status": machine.status.value},
+        )
+    names = wipe.disks_to_wipe((d.name, d.transport) for d in machine.disks)
+    if not names:
+        raise Conflict(f"machine {name} has no disk to wipe (USB disks are left alone)")
+    target = target_of(session, machine, body)
+    serial, machine_id = machine.serial, machine.id
+    session.rollback()  # no transaction held open over SSH
+    wiped = wipe.wipe(target, remote.server_key(app_settings().ssh_key_file), names)
+
+    def record(s: Session) -> None:
+        found = s.get(Machine, machine_id)
+        if found is not None:
+            automation.event(s, found, "wiped", f"disks wiped: {', '.join(wiped)}", disks=wiped)
+
+    write(record)
+    return WipeOut(serial=serial, reached=target.where, wiped=wiped)

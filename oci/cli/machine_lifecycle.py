@@ -120,3 +120,38 @@ def machine_auto_add(ctx: click.Context, machine: str, fmt: str, columns: tuple[
     nothing changed.
     """
     emit_object(client_from(ctx).post(P("machines", machine, "auto-add"), {}), fmt, columns)
+
+
+@commands.command("machine-wipe")
+@click.argument("machine", shell_complete=completer("machines", "serial"))
+@click.option(
+    "--address", help="SSH to this address [default: where the live system reported from]."
+)
+@click.option("--port", type=click.IntRange(1, 65535), help="SSH port [default: live_ssh_port].")
+@output_options()
+@click.pass_context
+def machine_wipe(
+    ctx: click.Context,
+    machine: str,
+    address: str | None,
+    port: int | None,
+    fmt: str,
+    columns: tuple[str, ...],
+) -> None:
+    """Wipe the disks of MACHINE, running the live image: DATA IS LOST.
+
+    Over SSH in the live system: software RAID arrays are stopped, then on
+    each disk discovery found (USB disks are left alone) the partition and
+    RAID signatures are erased and the first 100 MiB zeroed. Refused unless
+    the machine is live. For a machine to be installed afresh, or one whose
+    old RAID members confuse the installer.
+
+    \b
+    Example: ocicli machine-wipe CZ2041XYZ7
+    """
+    body: dict[str, object] = {}
+    if address is not None:
+        body["address"] = address
+    if port is not None:
+        body["port"] = port
+    emit_object(client_from(ctx).post(P("machines", machine, "wipe"), body), fmt, columns)

@@ -1,0 +1,91 @@
+"""machine-wipe through a real server, real ocicli and a real sshd on loopback
+playing the live system. The disk tools are stand-ins on the sshd's PATH that
+write down their arguments: this host's disks are never touched."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import update
+
+from oci.models import Machine, MachineStatus
+from tests.helpers.commands import Command
+from tests.helpers.paths import FIXTURES
+from tests.helpers.reports import archive, machine_files
+from tests.helpers.server import LiveServer
+from tests.helpers.sshd import running_sshd
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="sshd needs root")
+
+SERIAL = "WIPE-1"
+TOOLS = ("wipefs", "dd", "partprobe", "mdadm")
+
+
+@pytest.fixture
+def live(token_cli: Command, live_server: LiveServer, tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """(SSH port, the tools' log) of a live machine WIPE-1 with the QEMU capture's disks."""
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    log = tmp_path / "tools.log"
+    for tool in TOOLS:
+        (stubs / tool).write_text(f'#!/bin/sh\necho "{tool} $*" >> {log}\n')
+        (stubs / tool).chmod(0o755)
+    # The server logs in with its own key (made here if need be), which the sshd lets in.
+    server_key = live_server.log.parent / "ssh" / "id_ed25519"
+    server_key.parent.mkdir(mode=0o700, exist_ok=True)
+    (tmp_path / "sshd").mkdir()
+    with running_sshd(tmp_path / "sshd", server_key, path=f"{stubs}:/usr/bin:/bin") as (
+        port,
+        host_public,
+    ):
+        disks = json.loads((FIXTURES / "qemu-q35-fake-server" / "lsblk.json").read_text())
+        files = machine_files(
+            SERIAL,
+            macs=("00:1b:21:71:00:01", "00:1b:21:71:00:02"),
+            extra={"lsblk.json": json.dumps(disks)},
+        )
+        files["ssh-host-keys.txt"] = host_public + "\n"
+        sent = requests.post(
+            live_server.url + "/api/v1/discovery/reports",
+            data=archive(files),
+            headers={"Content-Type": "application/gzip"},
+            timeout=30,
+        )
+        assert sent.status_code == 201, sent.text
+        yield port, log
+
+
+def test_wipe_runs_the_tools_on_each_disk(
+    token_cli: Command, live_server: LiveServer, live: tuple[int, Path]
+) -> None:
+    port, log = live
+    disks = token_cli("machine-blk", SERIAL, "-f", "value", "-c", "name").split()
+    assert disks
+    wiped = json.loads(token_cli("machine-wipe", SERIAL, "--port", str(port), "-f", "json"))
+    assert wiped["wiped"] == disks
+    ran = log.read_text().splitlines()
+    for disk in disks:
+        assert f"wipefs -a /dev/{disk}" in ran
+        assert f"dd if=/dev/zero of=/dev/{disk} bs=1M count=100 conv=fsync" in ran
+    assert ran[-1] == "partprobe "
+    assert "disks wiped: " + ", ".join(disks) in token_cli("event-list", "--machine", SERIAL)
+
+
+def test_wipe_refuses_a_machine_not_live(
+    token_cli: Command, live_server: LiveServer, live: tuple[int, Path]
+) -> None:
+    port, log = live
+    with live_server.database.sessions() as session:
+        session.execute(
+            update(Machine).where(Machine.serial == SERIAL).values(status=MachineStatus.INSTALLING)
+        )
+        session.commit()
+    says = token_cli.fails("machine-wipe", SERIAL, "--port", str(port))
+    assert "is installing, not live" in says
+    assert not log.exists()
+    assert "no machine" in token_cli.fails("machine-wipe", "NOPE")
