@@ -143,6 +143,24 @@ class BmcOut(Output):
     manufacturer: str | None
 
 
+class StorageControllerOut(Output):
+    name: str = Field(description="PCI address, or ctrlN in the report's order (OCI's agent)")
+    kind: str = Field(description="megaraid, smartarray, sas, ahci, nvme or other")
+    vendor: str | None
+    model: str | None
+    firmware_version: str | None
+    driver: str | None
+
+
+class RaidDriveOut(Output):
+    position: str = Field(description="enclosure:slot, or the slot")
+    controller: str | None
+    size_bytes: int | None
+    state: str | None
+    model: str | None
+    serial: str | None
+
+
 class IpAddressOut(Output):
     network: str
     address: str
@@ -156,6 +174,8 @@ class MachineOut(MachineBrief):
     cpu_vendor: str | None
     cpu_sockets: int | None
     cpu_cores: int | None
+    cpu_mhz: int | None
+    secure_boot: bool | None = Field(description="UEFI Secure Boot enforced in the live system")
     is_first_master: bool
     datacenter: str | None
     row: str | None
@@ -172,6 +192,10 @@ class MachineOut(MachineBrief):
     memory_modules: list[MemoryModuleOut]
     lldp_neighbours: list[LldpNeighbourOut]
     bmc: BmcOut | None
+    storage_controllers: list[StorageControllerOut]
+    raid_drives: list[RaidDriveOut] = Field(
+        description="Drives behind a hardware RAID controller, which the system does not see"
+    )
     ip_addresses: list[IpAddressOut]
     ssh_host_keys: list[str] = Field(description="The live system's SSH host keys, pinned")
     problems: list[str] = Field(
@@ -251,6 +275,8 @@ def full(machine: Machine, session: Session) -> MachineOut:
         cpu_vendor=machine.cpu_vendor,
         cpu_sockets=machine.cpu_sockets,
         cpu_cores=machine.cpu_cores,
+        cpu_mhz=machine.cpu_mhz,
+        secure_boot=machine.secure_boot,
         is_first_master=machine.is_first_master,
         datacenter=machine.datacenter,
         row=machine.row,
@@ -276,6 +302,8 @@ def full(machine: Machine, session: Session) -> MachineOut:
         memory_modules=_rows(MemoryModuleOut, machine.memory_modules),
         lldp_neighbours=_rows(LldpNeighbourOut, machine.lldp_neighbours),
         bmc=BmcOut.model_validate(machine.bmc, from_attributes=True) if machine.bmc else None,
+        storage_controllers=_rows(StorageControllerOut, machine.storage_controllers),
+        raid_drives=_rows(RaidDriveOut, machine.raid_drives),
         ip_addresses=[
             IpAddressOut(network=ip.network.name, address=ip.address, purpose=ip.purpose)
             for ip in machine.ip_addresses

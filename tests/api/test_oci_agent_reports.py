@@ -112,6 +112,19 @@ def test_a_megaraid_machine_shows_its_controller_drives_and_firmware(
     ]
     bmc = session.scalars(select(Bmc)).one()
     assert (bmc.firmware_version, bmc.ip_address) == ("4.40.00.00", "10.3.1.21")
+    # What ocicli machine-show prints.
+    shown = api.get("/api/v1/machines/8QRT5N2").get_json()
+    assert shown["secure_boot"] is True
+    assert shown["bmc"]["firmware_version"] == "4.40.00.00"
+    assert [(c["kind"], c["model"]) for c in shown["storage_controllers"]] == [
+        ("megaraid", "MegaRAID SAS-3 3108 [Invader]"),
+        ("ahci", "C620 Series Chipset Family SATA Controller [AHCI mode]"),
+    ]
+    assert [(d["position"], d["size_bytes"], d["controller"]) for d in shown["raid_drives"]][3] == (
+        "3",
+        960197124096,
+        "ctrl0",
+    )
     # A report without phys-blockdevices (megacli missing this time) keeps the drives.
     data = json.loads(MEGARAID)
     del data["phys-blockdevices"]
