@@ -26,6 +26,7 @@ from oci.api import (
     networks,
     oci_report,
     profiles,
+    raid,
     roles,
     status,
     swift_regions,
@@ -63,6 +64,7 @@ BLUEPRINTS = (
     networks,
     roles,
     profiles,
+    raid,
 )
 
 
