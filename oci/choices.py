@@ -298,7 +298,7 @@ CLUSTER_OPTION_SPECS: tuple[OptionSpec, ...] = (
     _c(
         "cephosd_automatic_provisionning",
         "bool",
-        False,
+        True,
         "Ceph OSD nodes create OSDs on their blank disks by themselves (OCI: a flag file "
         "its installer writes on cephosd nodes, not the ENC); OCI's spelling",
     ),

@@ -160,6 +160,8 @@ OCI_CLUSTER_COLUMNS = {
     "nameserver_v4_sec": "8.8.8.8",
     "nameserver_v6_prim": "2620:fe::fe:9",
     "nameserver_v6_sec": "2001:4860:4860::8888",
+    "use_ovs_ifaces": "no",
+    "cephosd_automatic_provisionning": "yes",
 }
 OCI_MACHINE_COLUMNS = {
     "use_ceph_if_available": "no",
