@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from oci.choices import NETWORK_SPECIAL_ROLES
 from oci.enrolment import secrets as cluster_secrets
 from oci.enrolment.options import ClusterOptions, MachineSettings
 from oci.ingest.identity import universally_administered
@@ -42,8 +43,6 @@ MACHINE_STRUCTURE = {
     "role",
     "cluster",
     "location_id",
-    "lastseen",
-    "report_counter",
     "ipmi_use",
     "ipmi_addr",
     "ipmi_port",
@@ -75,6 +74,10 @@ MACHINE_STRUCTURE = {
     "vfio_ids",
 }
 MACHINE_STATE = {
+    # Ours counts reports and sightings itself; OCI's counter would replay its
+    # automation steps here.
+    "lastseen",
+    "report_counter",
     "dhcp_ip",
     "ipaddr",
     "ipmi_set_in_progress",
@@ -387,7 +390,7 @@ def _secrets(p: _Problems, cluster: str, rows: list[Row]) -> tuple[dict[str, str
     generate = tuple(sorted(set(empty) | set(missing)))
     for name in generate:
         why = "empty in OCI" if name in empty else "absent from OCI"
-        p.skipped.append(f"cluster {cluster}: secret {name} {why}: a new one is generated")
+        p.skipped.append(f"cluster {cluster}: secret {name} {why}: oci makes its own, once")
     return values, generate
 
 
@@ -564,8 +567,9 @@ def map_snapshot(snapshot: Any, known_roles: Iterable[str]) -> Plan:
             p.refuse(f"network {name!r}: no location (oci needs one per network)")
             continue
         role = _text(row.get("role"))
-        special = {"all", "vm-net", "ovs-bridge", "ceph-cluster", "ipmi"}
-        if role is not None and role not in special and role not in roles_ok:
+        if row.get("cluster") is not None and row["cluster"] not in cluster_names:
+            p.refuse(f"network {name!r}: its cluster id {row['cluster']} does not exist")
+        if role is not None and role not in NETWORK_SPECIAL_ROLES and role not in roles_ok:
             p.refuse(f"network {name!r}: role {role!r} is not a role of oci")
         try:
             net = ipaddress.ip_network(f"{row['ip']}/{row['cidr']}", strict=True)
@@ -652,6 +656,8 @@ def map_snapshot(snapshot: Any, known_roles: Iterable[str]) -> Plan:
             p.refuse(f"machine id {row['id']}: no serial number")
             continue
         who = f"machine {serial}"
+        if row.get("cluster") is not None and row["cluster"] not in cluster_names:
+            p.refuse(f"{who}: its cluster id {row['cluster']} does not exist")
         cluster = cluster_names.get(row.get("cluster"))
         role = _text(row.get("role")) if cluster else None
         hostname = _text(row.get("hostname")) if cluster else None
@@ -707,7 +713,23 @@ def map_snapshot(snapshot: Any, known_roles: Iterable[str]) -> Plan:
         MACHINE_STATE,
         "serial",
     )
+    _counters_past_host_names(plan)
     if p.problems:
         raise Unmappable(p.problems)
     plan.skipped = p.skipped
     return plan
+
+
+def _counters_past_host_names(plan: Plan) -> None:
+    """Each role counter past the highest CLUSTER-ROLE-N in use, whatever OCI's
+    rolecounts says: the next machine-add must not take a host name already held."""
+    by_name = {c.name: c for c in plan.clusters}
+    for machine in plan.machines:
+        if machine.cluster is None or machine.role is None or machine.hostname is None:
+            continue
+        prefix = f"{machine.cluster}-{machine.role}-"
+        label = machine.hostname.split(".", 1)[0]
+        if label.startswith(prefix) and label[len(prefix) :].isdigit():
+            counters = by_name[machine.cluster].role_counters
+            needed = int(label[len(prefix) :]) + 1
+            counters[machine.role] = max(counters.get(machine.role, 1), needed)

@@ -345,3 +345,10 @@ def test_php_serialized_strings() -> None:
     assert php_string("plain") == "plain"
     assert php_string("") is None
     assert php_string(None) is None
+
+
+def test_role_counters_go_past_the_host_names_in_use() -> None:
+    """OCI's rolecounts lagging behind (or absent): the next machine-add must not
+    take cl1-controller-1 again."""
+    plan = map_snapshot(_snapshot(rolecounts=[]), ROLES)
+    assert plan.clusters[0].role_counters == {"controller": 2}
