@@ -1,0 +1,94 @@
+"""machine-renew-ipmi-password and machine-apply-ipmi with real parts, as
+test_bmc_setup.py: Debian's sshd plays the live system, whose ipmitool (through
+the in-band stand-in) really configures OpenIPMI's simulated BMC, and Debian's
+ipmitool checks the outcome over the (veth) network."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from oci.models import Bmc, MachineEvent
+from tests.e2e.test_bmc_setup import (  # noqa: F401  (live: the fixture, used by name)
+    SERIAL,
+    Live,
+    _app_client,
+    _enrol_live,
+    live,
+    pytestmark,
+)
+from tests.helpers.database import Credentials, Database
+
+
+def _password(client: FlaskClient, headers: dict[str, str]) -> str:
+    response = client.get(f"/api/v1/machines/{SERIAL}/ipmi/password", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return str(response.get_json()["password"])
+
+
+def test_renew_the_password_then_apply_the_stored_settings_again(
+    live: Live,  # noqa: F811
+    admin: Credentials,
+    database: Database,
+) -> None:
+    app, client = _app_client(live.settings)
+    _enrol_live(client, admin.bearer, live)
+    sim = live.bmc
+    url = f"/api/v1/machines/{SERIAL}"
+
+    # Without stored credentials there is nothing to renew or apply.
+    for path in ("ipmi/renew-password", "ipmi/apply"):
+        refused = client.post(f"{url}/{path}", json={}, headers=admin.bearer)
+        assert refused.status_code == 409, refused.get_json()
+        assert "has no stored BMC credentials" in refused.get_json()["error"]["message"]
+
+    setup = client.post(f"{url}/ipmi/setup", json={}, headers=admin.bearer)
+    assert setup.status_code == 200, setup.get_json()
+    address, first = setup.get_json()["address"], _password(client, admin.bearer)
+
+    # Renew: the BMC's user found in-band by name, the new password set through
+    # ipmitool exec's stdin, saved, then a login over the network.
+    renewed = client.post(f"{url}/ipmi/renew-password", json={}, headers=admin.bearer)
+    assert renewed.status_code == 200, renewed.get_json()
+    out = renewed.get_json()
+    assert [s["step"] for s in out["steps"]] == ["ssh", "user id", "user password", "verify"]
+    assert out["steps"][1]["detail"] == "oci is user 3"
+    second = _password(client, admin.bearer)
+    assert second != first and second not in renewed.get_data(as_text=True)
+    assert sim.lanplus(address, "oci", second, "power", "status").returncode == 0
+    assert sim.lanplus(address, "oci", first, "power", "status").returncode != 0
+    ran = sim.argv_log.read_text()
+    assert "user list 1" in ran and second not in ran and first not in ran
+    with database.sessions() as s:
+        kinds = s.scalars(select(MachineEvent.kind)).all()
+    assert "bmc-password" in kinds
+
+    # Someone changes the BMC behind oci's back: the stored login stops working...
+    sim.inband("user", "set", "name", "3", "intruder")
+    assert sim.lanplus(address, "oci", second, "power", "status").returncode != 0
+    # ...a bad netmask is refused before anything runs...
+    before = sim.argv_log.read_text()
+    bad = client.post(f"{url}/ipmi/apply", json={"netmask": "255.0.999.0"}, headers=admin.bearer)
+    assert bad.status_code == 422 and "not an IPv4 netmask" in bad.get_json()["error"]["message"]
+    assert sim.argv_log.read_text() == before
+    # ...and machine-apply-ipmi gives the BMC what oci stores again.
+    applied = client.post(f"{url}/ipmi/apply", json={}, headers=admin.bearer)
+    assert applied.status_code == 200, applied.get_json()
+    out = applied.get_json()
+    assert (out["address"], out["netmask"], out["gateway"]) == (
+        address,
+        "255.255.255.0",
+        str(sim.gateway),
+    )
+    assert out["steps"][-1] == {
+        "step": "verify",
+        "command": f"log in to {address}:623 as oci",
+        "ok": True,
+        "detail": "power is off",
+    }
+    assert sim.lanplus(address, "oci", second, "power", "status").returncode == 0
+    assert _password(client, admin.bearer) == second  # applied, not changed
+    with database.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Bmc)) == 1
+        assert s.scalar(select(MachineEvent).where(MachineEvent.kind == "bmc-applied"))
+    app.extensions["oci_engine"].dispose()
