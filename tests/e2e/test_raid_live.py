@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -23,8 +24,10 @@ from oci.config import Settings
 from oci.models import Machine, MachineEvent
 from oci.models.status import MachineStatus
 from tests.e2e.test_bmc_setup import SERIAL, report
+from tests.helpers.cli import clean_env, ocicli
 from tests.helpers.database import Credentials, Database
 from tests.helpers.paths import TESTS
+from tests.helpers.server import serve
 from tests.helpers.sshd import SSHD, running_sshd
 
 pytestmark = pytest.mark.skipif(not os.path.exists(SSHD), reason="needs openssh-server")
@@ -317,3 +320,61 @@ def test_hponcfg_refused_where_the_quirks_say_no_ilo(
             in none.get_json()["error"]["message"]
         )
         app.extensions["oci_engine"].dispose()
+
+
+def test_ocis_commands_through_ocicli_and_oci_serve(
+    database: Database, admin: Credentials, tmp_path: Path
+) -> None:
+    bin_dir, workdir, sshd_dir = tmp_path / "bin", tmp_path / "server", tmp_path / "sshd"
+    for made in (bin_dir, workdir, sshd_dir):
+        made.mkdir()
+    state, log = tmp_path / "controller.json", tmp_path / "storcli.log"
+    _controller(state)
+    storcli = bin_dir / "storcli64"
+    storcli.write_text(
+        STORCLI.format(
+            python=sys.executable, state=str(state), log=str(log), fail=str(tmp_path / "no")
+        )
+    )
+    storcli.chmod(0o755)
+    key = Settings(database_url=database.url, data_dir=workdir).ssh_key_file
+    path = f"{bin_dir}:/usr/sbin:/usr/bin:/sbin:/bin"
+    with (
+        running_sshd(sshd_dir, key, path=path) as (port, host_key),
+        serve(database, workdir, {"OCI_LIVE_SSH_PORT": str(port)}) as server,
+    ):
+        env = clean_env(tmp_path) | {"OCI_API_URL": server.url, "OCI_API_TOKEN": admin.token}
+        cli = ocicli(env)
+        uploaded = requests.post(
+            server.url + "/api/v1/discovery/reports",
+            data=report(host_key),
+            headers={"Content-Type": "application/gzip"},
+            timeout=30,
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        profiles = TESTS / "fixtures" / "oci-42.2.5" / "hardware-profiles.json"
+        assert cli.run("profile-import", str(profiles)).returncode == 0
+
+        # OCI's argument order: SERIAL [PROFILE], "yes"/"no" on stdout.
+        checked = cli.run("machine-check-megacli-applied", SERIAL, PROFILE)
+        assert checked.returncode == 0 and checked.stdout == "no\n", checked.stderr
+        assert "does not fit: volume 0/0 (RAID 0) is not in the profile" in checked.stderr
+        # -d after the profile, as OCI takes it: the commands, one a line; none run.
+        dry = cli.run("machine-megacli-apply", SERIAL, PROFILE, "-d")
+        assert dry.returncode == 0 and dry.stderr == "ok   storcli64 /c0 show J\n"
+        planned = dry.stdout.splitlines()
+        assert planned[0] == "storcli64 /c0/fall delete" and len(planned) == 10
+        assert set(log.read_text().splitlines()) == {"/c0 show J"}
+
+        built = cli.run("machine-megacli-apply", SERIAL, PROFILE, "-f", "json")
+        assert built.returncode == 0, built.stderr
+        assert json.loads(built.stdout)["status"] == "applied"
+        marks = [line.split()[0] for line in built.stderr.splitlines()]
+        assert marks == ["ok"] * 12  # read, 10 commands, read back
+        assert cli.run("machine-check-megacli-applied", SERIAL, PROFILE).stdout == "yes\n"
+
+        reset = cli.run("machine-megacli-reset-raid", SERIAL, "-f", "json")
+        assert reset.returncode == 0 and reset.stderr.count("ok   ") == 9
+        cleared = json.loads(reset.stdout)
+        assert cleared["status"] == "reset" and cleared["tool"] == "storcli64"
+        assert "no hardware profile applied" in cli.fails("machine-megacli-apply", SERIAL)
