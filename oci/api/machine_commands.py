@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import paramiko
 from flask import Blueprint, current_app
 from pydantic import Field, StringConstraints
 from sqlalchemy import select
@@ -22,10 +23,10 @@ from oci.api.boot import server_url
 from oci.api.common import Input, ListQuery, Name, Output, Page, paginate
 from oci.api.endpoint import Access, endpoint
 from oci.api.enrolment import EnrolmentOut, enrolment_out
-from oci.api.install import Reach, target_of
+from oci.api.install import LIVE_STATES, Reach, target_of
 from oci.api.session import app_settings, db, pki, vault, write
 from oci.enrolment import addresses, automation, replace, root_password
-from oci.errors import Conflict, NotFound
+from oci.errors import Conflict, NotFound, OciError
 from oci.hooks.dispatch import Dispatcher
 from oci.hooks.document import ON_DEMAND, Event, make_job
 from oci.install import inputs, plan, wipe
@@ -200,28 +201,62 @@ class RootPasswordOut(Output):
     root_password: str = Field(
         description="Shown this once: oci keeps it encrypted and the next install sets it"
     )
+    applied: str = Field(
+        description="Where it is set: over SSH on an installed machine now (as OCI does), "
+        "else by the next install"
+    )
+
+
+NEXT_INSTALL = "set by the next install (machine-install-os)"
+
+
+def _apply_root_password(key: str, password: str, reach: Reach) -> str:
+    """chpasswd on an installed machine, the password on stdin (never a command line)."""
+    session = db()
+    machine = machine_by_key(session, key)
+    if machine.status in LIVE_STATES:
+        return NEXT_INSTALL
+    try:
+        target = target_of(session, machine, reach)
+        session.rollback()  # no transaction held open over SSH
+        with remote.session(target, remote.server_key(app_settings().ssh_key_file)) as ssh:
+            result = remote.run(ssh, "chpasswd", stdin=f"root:{password}\n".encode(), timeout=60)
+    except OciError as exc:
+        return f"not set now ({exc.message}); {NEXT_INSTALL}"
+    except (paramiko.SSHException, OSError) as exc:
+        return f"not set now (SSH to {target.where}: {exc}); {NEXT_INSTALL}"
+    if result.exit_status != 0:
+        said = (result.stderr or result.stdout).strip().splitlines()
+        why = said[-1] if said else f"exit {result.exit_status}"
+        return f"not set now (chpasswd on {target.where}: {why}); {NEXT_INSTALL}"
+    return f"set on {target.where} with chpasswd"
 
 
 @bp.post("/machines/<key>/root-password")
 @endpoint(
-    "Make a new root password for an enrolled machine (machine-gen-root-pass); it is shown "
-    "once, kept encrypted, and set by the next install",
+    "Make a new root password for an enrolled machine (machine-gen-root-pass): shown once, "
+    "kept encrypted, set over SSH at once on an installed machine and by every install",
     tag=TAG,
     access=Access.SECRET,
+    body=Reach,
     response=RootPasswordOut,
     status=201,
 )
-def gen_root_password(key: str) -> RootPasswordOut:
+def gen_root_password(key: str, body: Reach) -> RootPasswordOut:
     the_vault = vault()
 
-    def work(session: Session) -> RootPasswordOut:
+    def work(session: Session) -> tuple[str | None, str | None, str]:
         machine = _locked(session, key)
         password = root_password.generate(session, machine, the_vault)
-        return RootPasswordOut(
-            serial=machine.serial, hostname=machine.hostname, root_password=password
-        )
+        return machine.serial, machine.hostname, password
 
-    return write(work)
+    serial, hostname, password = write(work)
+    return RootPasswordOut(
+        serial=serial,
+        hostname=hostname,
+        root_password=password,
+        applied=_apply_root_password(key, password, body),
+    )
 
 
 @bp.delete("/machines/<key>/root-password")

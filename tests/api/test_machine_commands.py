@@ -163,13 +163,16 @@ def test_root_password(
     cluster: Api, client: FlaskClient, reader: Credentials, session: Session
 ) -> None:
     path = "/api/v1/machines/S1/root-password"
-    assert "machine-add it first" in error(cluster.post("/api/v1/machines/S3/root-password"), 409)
-    assert client.post(path, headers=reader.bearer).status_code == 403
+    assert "machine-add it first" in error(
+        cluster.post("/api/v1/machines/S3/root-password", json={}), 409
+    )
+    assert client.post(path, json={}, headers=reader.bearer).status_code == 403
 
-    made = ok(cluster.post(path), 201)
+    made = ok(cluster.post(path, json={}), 201)
     password = made["root_password"]
     assert made["hostname"] == "cl1-controller-1.example.com" and len(password) >= 20
-    again = ok(cluster.post(path), 201)["root_password"]
+    assert made["applied"] == "set by the next install (machine-install-os)"  # it is live
+    again = ok(cluster.post(path, json={}), 201)["root_password"]
     assert again != password
     # Shown once: nowhere in what the API shows of the machine, and encrypted at rest.
     for shown in ("/api/v1/machines/S1", "/api/v1/machines/S1/enrolment", "/api/v1/events"):
@@ -181,7 +184,7 @@ def test_root_password(
     assert cluster.delete(path).status_code == 204
     assert "has no root password" in error(cluster.delete(path), 404)
     # machine-remove forgets it with the host name.
-    ok(cluster.post(path), 201)
+    ok(cluster.post(path, json={}), 201)
     assert cluster.delete("/api/v1/machines/S1/enrolment").status_code == 204
     session.rollback()
     assert (
@@ -195,7 +198,7 @@ def test_root_password(
 def test_machine_replace(cluster: Api) -> None:
     old = ok(cluster.get("/api/v1/machines/S1/enrolment"))
     ok(cluster.patch("/api/v1/machines/S1/settings", json={"cpu_model": "EPYC-Rome"}))
-    password = ok(cluster.post("/api/v1/machines/S1/root-password"), 201)["root_password"]
+    password = ok(cluster.post("/api/v1/machines/S1/root-password", json={}), 201)["root_password"]
     assert password
 
     for new, status, says in (
@@ -294,7 +297,7 @@ def test_install_command_shows_the_bundle_and_carries_the_root_password(
         as_text=True
     )
 
-    password = ok(api.post("/api/v1/machines/S1/root-password"), 201)["root_password"]
+    password = ok(api.post("/api/v1/machines/S1/root-password", json={}), 201)["root_password"]
     again = api.get("/api/v1/machines/S1/install-command")
     assert {f["path"]: f["mode"] for f in again.get_json()["files"]}["root-password"] == "0600"
     assert password not in again.get_data(as_text=True)

@@ -89,3 +89,40 @@ def test_wipe_refuses_a_machine_not_live(
     assert "is installing, not live" in says
     assert not log.exists()
     assert "no machine" in token_cli.fails("machine-wipe", "NOPE")
+
+
+def test_root_password_set_over_ssh_on_an_installed_machine(
+    token_cli: Command, live_server: LiveServer, live: tuple[int, Path], tmp_path: Path
+) -> None:
+    """OCI sets it with chpasswd over SSH: here on the stand-in, which keeps its stdin."""
+    port, _ = live
+    chpasswd = tmp_path / "stubs" / "chpasswd"
+    chpasswd.write_text(f"#!/bin/sh\ncat > {tmp_path}/chpasswd.in\n")
+    chpasswd.chmod(0o755)
+    token_cli("swift-region-create", "region1")
+    token_cli("location-create", "zone1", "region1")
+    token_cli("network-create", "loop", "127.0.0.0", "31", "zone1", "no")
+    token_cli("cluster-create", "cl9", "example.com")
+    token_cli("network-add", "loop", "cl9", "all", "eno1")
+    token_cli("machine-add", "--fixed-ip", "127.0.0.1", SERIAL, "cl9", "compute", "zone1")
+    live_one = json.loads(token_cli("machine-gen-root-pass", SERIAL, "-f", "json"))
+    assert live_one["applied"] == "set by the next install (machine-install-os)"
+    assert not (tmp_path / "chpasswd.in").exists()
+
+    with live_server.database.sessions() as session:
+        session.execute(
+            update(Machine).where(Machine.serial == SERIAL).values(status=MachineStatus.INSTALLED)
+        )
+        session.commit()
+    made = json.loads(token_cli("machine-gen-root-pass", SERIAL, "--port", str(port), "-f", "json"))
+    assert made["applied"] == f"set on root@127.0.0.1:{port} with chpasswd"
+    assert (tmp_path / "chpasswd.in").read_text() == f"root:{made['root_password']}\n"
+    # Unreachable: said, and kept for the next install.
+    chpasswd.write_text("#!/bin/sh\necho 'chpasswd: PAM said no' >&2\nexit 1\n")
+    failed = json.loads(
+        token_cli("machine-gen-root-pass", SERIAL, "--port", str(port), "-f", "json")
+    )
+    assert failed["applied"] == (
+        f"not set now (chpasswd on root@127.0.0.1:{port}: chpasswd: PAM said no); "
+        "set by the next install (machine-install-os)"
+    )
