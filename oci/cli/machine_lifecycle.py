@@ -46,7 +46,8 @@ def machine_blk(ctx: click.Context, machine: str, fmt: str, columns: tuple[str, 
     Example: ocicli machine-blk S1 -f value -c name
     """
     disks = client_from(ctx).get(P("machines", machine))["disk_list"]
-    check_columns(columns, DISK_FIELDS)
+    if not disks:  # render_list checks -c against the first disk's fields
+        check_columns(columns, DISK_FIELDS)
     text = render_list(disks, fmt, columns, DISK_COLUMNS)
     if text:
         click.echo(text)

@@ -1,6 +1,7 @@
-"""machine-wipe through a real server, real ocicli and a real sshd on loopback
-playing the live system. The disk tools are stand-ins on the sshd's PATH that
-write down their arguments: this host's disks are never touched."""
+"""machine-wipe and machine-gen-root-pass through a real server, real ocicli and a
+real sshd on loopback playing the machine. The disk tools and chpasswd are
+stand-ins on the sshd's PATH that write down what they get: this host's disks
+and passwords are never touched."""
 
 from __future__ import annotations
 
