@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from oci.choices import NETWORK_SPECIAL_ROLES
 from oci.enrolment import secrets as cluster_secrets
 from oci.enrolment.options import ClusterOptions, MachineSettings
@@ -302,25 +304,27 @@ def _options(
     what: str,
 ) -> dict[str, Any]:
     """Our stored options for OCI's columns ``names`` of ``row``: the ones that differ
-    from our default, validated one by one so that a refusal names the option."""
-    defaults = model.model_validate({}).model_dump(mode="json")
-    stored: dict[str, Any] = {}
+    from our default. Validated together (some options depend on others: RAID 1
+    needs two devices); a refusal names the option."""
+    raw: dict[str, Any] = {}
     for name in names:
-        raw = row.get(name)
-        value = None if raw is None or (isinstance(raw, str) and raw.strip() == "") else raw
-        if value is None:
+        value = row.get(name)
+        if value is None or (isinstance(value, str) and value.strip() == ""):
             continue
-        if isinstance(value, float) and value.is_integer() and name.endswith("_mb"):
-            value = int(value)
-        try:
-            parsed = model.model_validate({name: value}).model_dump(mode="json")[name]
-        except ValueError as exc:
-            first = exc.errors()[0]["msg"] if hasattr(exc, "errors") else str(exc)
-            p.refuse(f"{what}: option {name}={raw!r} is not valid in oci: {first}")
-            continue
-        if parsed != defaults.get(name):
-            stored[name] = parsed
-    return stored
+        raw[name] = value
+    try:
+        parsed = model.model_validate(raw).model_dump(mode="json")
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else ""
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if name in raw:
+                p.refuse(f"{what}: option {name}={raw[name]!r} is not valid in oci: {message}")
+            else:
+                p.refuse(f"{what}: its options are not valid together in oci: {message}")
+        return {}
+    defaults = model.model_validate({}).model_dump(mode="json")
+    return {name: parsed[name] for name in raw if parsed[name] != defaults.get(name)}
 
 
 def php_string(value: Any) -> str | None:
@@ -407,7 +411,7 @@ def _key_body(public: str) -> str:
 def _machine_settings(
     p: _Problems, row: Row, option_columns: list[str], who: str
 ) -> dict[str, Any]:
-    settings = _options(p, MachineSettings, row, option_columns, who)
+    values: dict[str, Any] = {name: row.get(name) for name in option_columns}
     console = _text(row.get("serial_console_dev"))
     extra: dict[str, Any] = {"serial_console": console or "none"}
     if _yes(row.get("install_on_raid")):
@@ -424,8 +428,8 @@ def _machine_settings(
         if vfio:
             gpu["vfio_ids"] = [v.lower() for v in vfio.replace(" ", ",").split(",") if v]
         extra["gpus"] = [gpu]
-    settings.update(_options(p, MachineSettings, extra, extra, who))
-    return settings
+    values.update(extra)
+    return _options(p, MachineSettings, values, values, who)
 
 
 def _hardware(row: Row) -> dict[str, Any]:

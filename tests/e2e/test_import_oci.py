@@ -88,6 +88,32 @@ def _build(oci: OciServer) -> None:
         assert status == 200, _text
         if role is not None:
             c("machine-add", serial, "cl1", role, "loc1")
+    c(
+        "machine-set",
+        "OCICMP1",
+        "--cpu-mode",
+        "host-model",
+        "--nested-virt",
+        "yes",
+        "--install-on-raid",
+        "yes",
+        "--raid-type",
+        "1",
+        "--use-gpu",
+        "yes",
+        "--gpu-name",
+        "t4",
+        "--gpu-vendor-id",
+        "10de",
+        "--gpu-produc-id",  # sic: OCI's spelling
+        "1eb8",
+        "--dc",
+        "dc1",
+        "--rack",
+        "rk1",
+        "--ustart",
+        "10",
+    )
     c("machine-set-ipmi", "OCICTL1", "yes", "10.9.0.10", "623", "ipmiadmin", "ipmi-s3cret")
 
 
@@ -228,6 +254,26 @@ def test_oci_cluster_imports_with_same_machines_addresses_vip_and_passwords(
         assert (access.address, access.port) == ("10.9.0.10", 623)
         assert (access.username, access.password) == ("ipmiadmin", "ipmi-s3cret")
         assert "ipmi-s3cret" not in (stored.bmc.ipmi_password or "")  # encrypted at rest
+
+    # machine-set options, OCI's names onto ours.
+    compute = api.get("/api/v1/machines/OCICMP1").get_json()
+    assert compute["settings"] == {
+        "cpu_mode": "host-model",
+        "nested_virt": True,
+        "install_on_raid": True,
+        "raid_devices": ["sda", "sdb"],
+        "gpus": [
+            {
+                "name": "t4",
+                "vendor_id": "10de",
+                "product_id": "1eb8",
+                "device_type": "type-PCI",
+                "vfio_ids": [],
+            }
+        ],
+        "serial_console": "ttyS1",
+    }
+    assert (compute["datacenter"], compute["rack"], compute["u_position"]) == ("dc1", "rk1", 10)
 
     # Twice: nothing changes, and it says so.
     before = _counts(database)

@@ -296,6 +296,15 @@ def agent_report(
         "blockdevices": [
             {"name": f"sd{chr(ord('a') + i)}", "size": str(480 * 1024**3)} for i in range(disks)
         ],
+        "blkdev_ctrl": [
+            {
+                "hwid": "0000:18:00.0",
+                "vendor": "Broadcom",
+                "product": "PERC H730P Mini",
+                "ctrl_type": "megaraid",
+                "firmware_version": "25.5.9.0001",
+            }
+        ],
         "interfaces": [
             {
                 "name": f"eth{i}",

@@ -352,3 +352,29 @@ def test_role_counters_go_past_the_host_names_in_use() -> None:
     take cl1-controller-1 again."""
     plan = map_snapshot(_snapshot(rolecounts=[]), ROLES)
     assert plan.clusters[0].role_counters == {"controller": 2}
+
+
+def test_root_key_pairs_and_raid_members() -> None:
+    """OCI's per-host root key pair (PHP-serialized, as its ENC writes it) and the
+    RAID members its machine-set names, as many as the level uses."""
+    private = "-----BEGIN OPENSSH PRIVATE KEY-----\nroot\n-----END OPENSSH PRIVATE KEY-----\n"
+    pairs = [
+        {
+            "clusterid": 1,
+            "hostname": "cl1-controller-1.example.com",
+            "username": "root",
+            "pubkey": 's:8:"AAAAroot";',
+            "privatekey": f's:{len(private)}:"{private}";',
+        }
+    ]
+    snapshot = _snapshot(sshkeypairs=pairs)
+    snapshot.rows("machines")[0] |= {
+        "install_on_raid": "yes",
+        "raid_type": "1",
+        "raid_dev0": "sdc",
+        "raid_dev1": "sdd",
+    }
+    ctl = map_snapshot(snapshot, ROLES).machines[0]
+    assert ctl.root_key == (private, "AAAAroot")
+    assert ctl.settings["install_on_raid"] is True
+    assert ctl.settings["raid_devices"] == ["sdc", "sdd"]
