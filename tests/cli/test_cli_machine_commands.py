@@ -4,7 +4,7 @@ everything as it was."""
 
 from __future__ import annotations
 
-import threading
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from oci.models import Machine, MachineStatus
 from tests.helpers import factories
 from tests.helpers.cli import admin_env, ocicli
-from tests.helpers.commands import Command
+from tests.helpers.commands import BIN, Command
 from tests.helpers.database import Credentials, Database
 from tests.helpers.server import LiveServer
 
@@ -147,24 +147,35 @@ def test_display_install_cmd_refuses_as_install_would(cluster: Command) -> None:
     assert "machine-add it first" in cluster.fails("machine-display-install-cmd", "S2")
 
 
-def _set_status(database: Database, serial: str, status: MachineStatus, after: float) -> None:
-    def change() -> None:
-        with database.sessions() as session:
-            session.execute(update(Machine).where(Machine.serial == serial).values(status=status))
-            session.commit()
-
-    if after:
-        threading.Timer(after, change).start()
-    else:
-        change()
+def _set_status(database: Database, serial: str, status: MachineStatus) -> None:
+    """What the node's status reports do (tests/api test those)."""
+    with database.sessions() as session:
+        session.execute(update(Machine).where(Machine.serial == serial).values(status=status))
+        session.commit()
 
 
 def test_wait_for_install_and_puppet(cluster: Command, database: Database) -> None:
-    _set_status(database, "S1", MachineStatus.INSTALLED, after=0.6)
-    waited = cluster("machine-wait-for-install", "S1", *FAST, "--timeout", "20")
-    assert waited.startswith("Waiting for S1 to be installed:.") and waited.endswith(" ok.\n")
+    # It polls: the state changes once it has printed its first dot.
+    waiting = subprocess.Popen(
+        [str(BIN / "ocicli"), "machine-wait-for-install", "S1", *FAST, "--timeout", "30"],
+        env=cluster.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert waiting.stdout is not None
+    seen = ""
+    while not seen.endswith("."):
+        char = waiting.stdout.read(1)
+        assert char, seen
+        seen += char
+    _set_status(database, "S1", MachineStatus.INSTALLED)
+    rest, errors = waiting.communicate(timeout=30)
+    assert (waiting.returncode, errors) == (0, "")
+    assert seen.startswith("Waiting for S1 to be installed:.") and rest.endswith(" ok.\n")
 
-    _set_status(database, "S1", MachineStatus.PUPPET_FAILURE, after=0.0)
+    _set_status(database, "S1", MachineStatus.PUPPET_FAILURE)
     failed = cluster.run("machine-wait-for-puppet", "S1", *FAST, "--timeout", "20")
     assert failed.returncode == 1
     assert failed.stdout.endswith(" failed.\n")
@@ -174,7 +185,7 @@ def test_wait_for_install_and_puppet(cluster: Command, database: Database) -> No
     assert timed.returncode == 1 and timed.stdout.endswith(" timed out.\n")
     assert "timed out after 0.3 s: machine S2 is still live" in timed.stderr
 
-    _set_status(database, "S1", MachineStatus.PUPPET_SUCCESS, after=0.0)
+    _set_status(database, "S1", MachineStatus.PUPPET_SUCCESS)
     ok = cluster("machine-wait-for-puppet", "cl1-controller-1.example.com", *FAST)
     assert ok.endswith(" ok.\n")
     assert "no machine" in cluster.run("machine-wait-for-install", "NOPE").stderr
