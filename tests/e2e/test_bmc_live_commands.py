@@ -5,19 +5,32 @@ ipmitool checks the outcome over the (veth) network."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from oci.models import Bmc, MachineEvent
 from tests.e2e.test_bmc_setup import (  # noqa: F401  (live: the fixture, used by name)
+    PATH,
     SERIAL,
     Live,
     _app_client,
     _enrol_live,
     live,
     pytestmark,
+    report,
 )
+from tests.helpers import ipmisim
+from tests.helpers.cli import clean_env
+from tests.helpers.commands import BIN
 from tests.helpers.database import Credentials, Database
+from tests.helpers.server import serve
+from tests.helpers.sshd import running_sshd
 
 
 def _password(client: FlaskClient, headers: dict[str, str]) -> str:
@@ -92,3 +105,63 @@ def test_renew_the_password_then_apply_the_stored_settings_again(
         assert s.scalar(select(func.count()).select_from(Bmc)) == 1
         assert s.scalar(select(MachineEvent).where(MachineEvent.kind == "bmc-applied"))
     app.extensions["oci_engine"].dispose()
+
+
+def test_ocis_set_ipmi_with_do_ipmitool_cmds_through_ocicli(
+    database: Database, admin: Credentials, tmp_path: Path
+) -> None:
+    """OCI's `machine-set-ipmi --do-ipmitool-cmds ... SERIAL yes ADDR PORT USER`,
+    the password from stdin: stored, then given to the BMC in-band."""
+    if database.backend != "sqlite":
+        pytest.skip("the API test covers every database; one served run is enough")
+    quirks = tmp_path / "quirks.yaml"
+    quirks.write_text("version: 1\nvendors:\n  - {name: default, user_id: 3, settle_seconds: 5}\n")
+    with ipmisim.simulated_bmc(tmp_path / "bmc") as sim:
+        sshd_dir, workdir = tmp_path / "sshd", tmp_path / "server"
+        sshd_dir.mkdir()
+        workdir.mkdir()
+        key = workdir / "ssh" / "id_ed25519"
+        with (
+            running_sshd(sshd_dir, key, path=f"{sim.bin_dir}:{PATH}") as (port, host_key),
+            serve(
+                database,
+                workdir,
+                {
+                    "OCI_LIVE_SSH_PORT": str(port),
+                    "OCI_BMC_QUIRKS_FILE": str(quirks),
+                    "OCI_BMC_TIMEOUT": "3",
+                },
+            ) as server,
+        ):
+            env = clean_env(tmp_path) | {"OCI_API_URL": server.url, "OCI_API_TOKEN": admin.token}
+            uploaded = requests.post(
+                server.url + "/api/v1/discovery/reports",
+                data=report(host_key),
+                headers={"Content-Type": "application/gzip"},
+                timeout=30,
+            )
+            assert uploaded.status_code == 201, uploaded.text
+            address = str(list(sim.network.hosts())[1])
+            argv = [str(BIN / "ocicli"), "machine-set-ipmi", "--do-ipmitool-cmds",
+                    "--ipmi-netmask", "255.255.255.0", "--ipmi-defgw", str(sim.gateway),
+                    SERIAL, "yes", address, "623", "operator", "--password-file", "-",
+                    "-f", "json"]  # fmt: skip
+            chosen = "Op3rator-Pass_1"
+            done = subprocess.run(
+                argv, input=chosen + "\n", env=env, capture_output=True, text=True, timeout=300
+            )
+            assert done.returncode == 0, done.stderr
+            shown = json.loads(done.stdout)
+            assert (shown["address"], shown["username"], shown["netmask"]) == (
+                address,
+                "operator",
+                "255.255.255.0",
+            )
+            progress = done.stderr.splitlines()
+            assert progress[0].startswith("applying the stored BMC settings of")
+            assert progress[1].startswith("ok   ssh")
+            assert progress[-1].startswith(f"ok   verify  log in to {address}:623 as operator")
+            assert chosen not in done.stdout + done.stderr
+            assert chosen not in sim.argv_log.read_text()
+            outside = sim.lanplus(address, "operator", chosen, "power", "status")
+            assert outside.returncode == 0 and "Chassis Power is off" in outside.stdout
