@@ -998,6 +998,13 @@ CLUSTER_OPTION_SPECS: tuple[OptionSpec, ...] = (
 _CPU_MODES = ("host-passthrough", "host-model", "custom")
 
 MACHINE_OPTION_SPECS: tuple[OptionSpec, ...] = (
+    _m(
+        "notes",
+        "text",
+        None,
+        "The operator's note on this machine (not passed to Puppet)",
+        pattern=r"^[^\x00-\x1f\x7f]{1,256}$",
+    ),
     # installing the OS
     _m(
         "install_on_raid",

@@ -157,3 +157,14 @@ def test_role_counts_roles_filebeat_hosts_and_first_master(api: Api, session: Se
     assert left["items"] == [{"cluster": "cl1", "hostname": "logs2.example.com", "port": 5044}]
     ok(api.delete(f"{path}/logs2.example.com/5044"))
     assert ok(api.get("/api/v1/clusters/cl1"))["options"]["filebeat_output_hosts"] is None
+
+
+def test_machine_notes_are_kept_and_reach_no_class(api: Api, session: Session) -> None:
+    make_cluster(api, session)
+    ok(add(api, "S1"), 201)
+    path = "/api/v1/machines/S1/settings"
+    shown = ok(api.patch(path, json={"notes": "PSU 2 replaced, ticket 4411"}))
+    assert shown["settings"]["notes"] == "PSU 2 replaced, ticket 4411"
+    assert api.patch(path, json={"notes": "two\nlines"}).status_code in (400, 422)
+    document = ok(api.get("/api/v1/enc/" + shown["hostname"]))
+    assert "PSU 2" not in str(document)

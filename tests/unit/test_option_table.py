@@ -178,6 +178,7 @@ OCI_MACHINE_COLUMNS = {
     "ceph_osd_initial_setup": "yes",
     "force_no_bgp2host": "no",
     "use_oci_sort_dev": "no",
+    "notes": "",
 }
 
 
