@@ -476,9 +476,14 @@ def set_network(session: Session, name: str, changes: dict[str, Any]) -> Network
     if _PLACE & changes.keys():
         _move(session, network, changes.pop("address", None), changes.pop("prefix_length", None))
     if "location" in changes:
-        network.location = reference(
-            session, Location, changes.pop("location"), "location", "location"
-        )
+        place = reference(session, Location, changes.pop("location"), "location", "location")
+        if place.id != network.location_id and _hosts_in(session, network):
+            raise Conflict(
+                f"machines hold addresses in network {network.name!r}, given in its "
+                f"location; machine-remove them before moving it to {place.name!r}"
+            )
+        network.location = place
+    becomes_public = changes.get("is_public") is True and not network.is_public
     if "is_public" in changes:
         _check_public(session, network, bool(changes["is_public"]))
     if network.ip_version == 6 and (changes.get("mtu") or 1280) < 1280:
@@ -490,8 +495,16 @@ def set_network(session: Session, name: str, changes: dict[str, Any]) -> Network
     _check_range(network)
     _check_ipmi_match(network)
     session.flush()
+    if becomes_public and network.cluster is not None:
+        # As network-add does for a public network: it holds the cluster's API VIP.
+        ipam.reserve_vip(session, network, "api", network.cluster.name)
+        session.flush()
     session.refresh(network)
     return network
+
+
+def _hosts_in(session: Session, network: Network) -> bool:
+    return any(r.machine_id is not None and r.purpose == "host" for r in _in_use(session, network))
 
 
 def _check_new_role(session: Session, network: Network, role: str | None) -> None:
@@ -548,7 +561,7 @@ def _move(session: Session, network: Network, address: str | None, prefix: int |
 
 def _check_public(session: Session, network: Network, public: bool) -> None:
     rows = _in_use(session, network)
-    if public and any(row.machine_id is not None and row.purpose == "host" for row in rows):
+    if public and _hosts_in(session, network):
         raise Conflict(
             f"machines hold addresses in network {network.name!r}: a public network holds "
             "VIPs only; machine-remove them first"

@@ -47,6 +47,17 @@ def test_network_set_moves_a_network_only_while_its_addresses_stay_inside(
     bad = api.patch("/api/v1/networks/mgmt", json={"address": "2001:db8::"})
     assert bad.status_code == 422
     assert api.patch("/api/v1/networks/mgmt", json={"location": None}).status_code == 422
+    moved_away = api.patch("/api/v1/networks/mgmt", json={"location": "zone2"})
+    assert moved_away.status_code == 409
+    assert "machines hold addresses" in moved_away.get_json()["error"]["message"]
+    # A network no machine uses becomes public: it holds the cluster's API VIP, as
+    # network-add gives one; then it cannot stop being public while it holds it.
+    ok(api.patch("/api/v1/networks/bridge", json={"is_public": True}))
+    ips = ok(api.get("/api/v1/clusters/cl1/ips"))["items"]
+    assert [i["address"] for i in ips if i["network"]["name"] == "bridge"] == ["10.99.0.2"]
+    back = api.patch("/api/v1/networks/bridge", json={"is_public": False})
+    assert back.status_code == 409 and "API VIP" in back.get_json()["error"]["message"]
+    assert api.patch("/api/v1/networks/mgmt", json={"is_public": True}).status_code == 409
 
 
 def test_hosts_take_addresses_within_first_and_last_ip(api: Api, session: Session) -> None:
