@@ -42,6 +42,9 @@ class ReportOut(Output):
     source: str | None
     size_bytes: int
     sha256: str
+    format: str = Field(
+        "tar", description="tar: our agent's gzip tar; oci-json: OCI's agent's JSON"
+    )
     problems: list[str]
 
 
@@ -91,7 +94,11 @@ def list_reports(key: str, query: ListQuery) -> Page[ReportOut]:
 
 
 @bp.get("/machines/<key>/reports/<int:report_id>")
-@endpoint("Download one raw report (gzip tar), e.g. to replay it with oci-agent", tag=TAG)
+@endpoint(
+    "Download one raw report as received: a gzip tar (replay it with oci-agent), "
+    "or OCI's agent's JSON",
+    tag=TAG,
+)
 def get_report(key: str, report_id: int) -> Response:
     session = db()
     machine = find_machine(session, key)
@@ -102,10 +109,12 @@ def get_report(key: str, report_id: int) -> Response:
     )
     if report is None:
         raise NotFound(f"machine {key!r} has no kept report {report_id}")
-    name = f"report-{machine.serial or machine.id}-{report.id}.tar.gz"
+    json_body = report.format == "oci-json"
+    suffix = "json" if json_body else "tar.gz"
+    name = f"report-{machine.serial or machine.id}-{report.id}.{suffix}"
     return Response(
         report.archive,
-        mimetype="application/gzip",
+        mimetype="application/json" if json_body else "application/gzip",
         headers={"Content-Disposition": f'attachment; filename="{_safe(name)}"'},
     )
 

@@ -58,7 +58,7 @@ def _changed(**changes: Any) -> bytes:
 
 
 def test_the_agents_report_creates_the_machine_as_it_posts_it(
-    client: FlaskClient, session: Session
+    client: FlaskClient, api: Api, session: Session
 ) -> None:
     args = (AGENT / "curl-args.txt").read_text().split("\n")
     assert args[1:3] == ["--header", "Content-Type: application/json"] and args[3] == "-d"
@@ -88,6 +88,13 @@ def test_the_agents_report_creates_the_machine_as_it_posts_it(
     report = session.scalars(select(DiscoveryReport)).one()
     # Kept as posted, for reparse.
     assert (report.format, report.archive) == ("oci-json", CAPTURED)
+
+    # ocicli report-list / report-get: the kept body comes back as JSON.
+    listed = api.get("/api/v1/machines/J7XK2M3/reports").get_json()["items"]
+    assert [r["format"] for r in listed] == ["oci-json"]
+    kept = api.get(f"/api/v1/machines/J7XK2M3/reports/{report.id}")
+    assert (kept.mimetype, kept.data) == ("application/json", CAPTURED)
+    assert kept.headers["Content-Disposition"].endswith(f'-{report.id}.json"')
 
     again = client.post(URL, data=CAPTURED, headers=AS_OCI_POSTS)
     assert again.status_code == 200 and again.get_json()["created"] is False
