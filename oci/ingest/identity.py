@@ -50,7 +50,10 @@ PLACEHOLDER_UUIDS = frozenset(
         "12345678-1234-5678-90ab-cddeefaabbcc",
     }
 )
-_ONE_CHARACTER = re.compile(r"^(.)\1*$")
+# A serial of one character, possibly repeated: a single one, a filler (zeros, x,
+# dots, dashes...) of any length, or anything four times or more. "CC" is a real
+# serial (OCI's README racks machines C1..CC); "0", "00", "A" and "AAAA" are not.
+_ONE_CHARACTER = re.compile(r"^.$|^([0x9f.\-_*# ])\1*$|^(.)\2{3,}$")
 
 
 def real_serial(value: str | None) -> str | None:
