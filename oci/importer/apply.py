@@ -46,6 +46,10 @@ from oci.security.vault import Vault
 
 __all__ = ["Outcome", "apply_plan"]
 
+# Machine columns taken from OCI even for a machine that reported to us: where it
+# stands and its state, which OCI decided.
+_PLACE_AND_STATE = {"status", "datacenter", "row", "rack", "u_position"}
+
 
 @dataclass
 class Outcome:
@@ -102,9 +106,9 @@ def _locations(
             location = Location(name=name)
             session.add(location)
         region = regions[region_name]
-        changed = [] if created else ["swift_region"] * (location.swift_region_id != region.id)
+        moved = not created and location.swift_region_id != region.id
         location.swift_region = region
-        out.note(created, f"location {name}", changed)
+        out.note(created, f"location {name}", ["swift_region"] if moved else [])
         found[name] = location
     session.flush()
     return found
@@ -238,7 +242,7 @@ def _bmc(machine: Machine, record: MachineRecord, vault: Vault) -> bool:
     if wanted is None:
         return False
     bmc = machine.bmc
-    created = bmc is None
+    changed = bmc is None
     if bmc is None:
         bmc = machine.bmc = Bmc()
     values: dict[str, Any] = {
@@ -253,8 +257,8 @@ def _bmc(machine: Machine, record: MachineRecord, vault: Vault) -> bool:
         }
         if bmc.ipmi_password is None or vault.decrypt(bmc.ipmi_password) != wanted.ipmi_password:
             bmc.ipmi_password = vault.encrypt(wanted.ipmi_password)
-            created = True
-    return bool(_assign(bmc, values)) or created
+            changed = True
+    return bool(_assign(bmc, values)) or changed
 
 
 def _addresses(
@@ -289,7 +293,7 @@ def _addresses(
         taken = _one(session, IpAddress, network_id=network_id, address=address)
         if taken is not None:
             raise Conflict(
-                f"address {address} on network {networks_by_id(networks)[network_id]} is "
+                f"address {address} on network {_network_names(networks)[network_id]} is "
                 "already held in oci by another machine or VIP; free it first"
             )
         session.add(
@@ -306,7 +310,7 @@ def _addresses(
     return changed
 
 
-def networks_by_id(networks: dict[str, Network]) -> dict[int, str]:
+def _network_names(networks: dict[str, Network]) -> dict[int, str]:
     return {n.id: name for name, n in networks.items()}
 
 
@@ -322,6 +326,10 @@ def _machine(
     if machine is None:
         machine = Machine(serial=record.serial, settings={})
         session.add(machine)
+    # A machine that has reported to us already: our discovery knows its hardware
+    # better than OCI's tables (disk serials, PCI devices, memory modules); only
+    # its enrolment, options and BMC credentials come from OCI.
+    ours_reported = bool(machine.discovery_count)
     if record.hostname is not None:
         other = _one(session, Machine, hostname=record.hostname)
         if other is not None and other is not machine:
@@ -329,7 +337,8 @@ def _machine(
                 f"host name {record.hostname} is machine {other.serial or other.id}'s in oci, "
                 f"not {record.serial}'s; machine-remove it first"
             )
-    values = dict(record.columns) | {
+    taken = {k: v for k, v in record.columns.items() if not ours_reported or k in _PLACE_AND_STATE}
+    values = taken | {
         "cluster_id": refs["clusters"][record.cluster].id if record.cluster else None,
         "role_id": refs["roles"][record.role].id if record.role else None,
         "location_id": refs["locations"][record.location].id if record.location else None,
@@ -338,9 +347,25 @@ def _machine(
         "settings": dict(record.settings),
     }
     changed = _assign(machine, values)
-    if machine.first_seen is None and machine.last_seen is not None:
-        machine.first_seen = machine.last_seen
     session.flush()
+    if not ours_reported:
+        changed += _hardware(machine, record)
+    if _bmc(machine, record, vault):
+        changed.append("bmc")
+    session.flush()
+    if _addresses(session, machine, None, record.addresses, refs["networks"]):
+        changed.append("addresses")
+    if record.cluster is not None and _root_key(session, machine, record, vault):
+        changed.append("root key")
+    what = f"machine {record.serial}"
+    if record.hostname:
+        what += f" ({record.hostname}, {record.role})"
+    out.note(created, what, [] if created else changed)
+
+
+def _hardware(machine: Machine, record: MachineRecord) -> list[str]:
+    """NICs, LLDP neighbours and disks as OCI knows them; the names of what changed."""
+    changed = []
     nics = [
         {
             "name": n.name,
@@ -364,17 +389,7 @@ def _machine(
     disks = [{"name": d.name, "size_bytes": d.size_bytes, "kind": d.kind} for d in record.disks]
     if _components(machine, "disks", Disk, "name", disks):
         changed.append("disks")
-    if _bmc(machine, record, vault):
-        changed.append("bmc")
-    session.flush()
-    if _addresses(session, machine, None, record.addresses, refs["networks"]):
-        changed.append("addresses")
-    if record.cluster is not None and _root_key(session, machine, record, vault):
-        changed.append("root key")
-    what = f"machine {record.serial}" + (
-        f" ({record.hostname}, {record.role})" if record.hostname else ""
-    )
-    out.note(created, what, [] if created else changed)
+    return changed
 
 
 def _root_key(session: Session, machine: Machine, record: MachineRecord, vault: Vault) -> bool:

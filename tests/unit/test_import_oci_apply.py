@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from oci.enrolment.clusters import reveal_secrets
 from oci.importer.apply import apply_plan
 from oci.importer.mapping import map_snapshot
-from oci.models import Cluster, IpAddress, Machine
+from oci.models import Cluster, Disk, IpAddress, Machine
 from oci.security.vault import Vault
 from tests.unit.test_import_oci_mapping import ROLES, _snapshot
 
@@ -57,3 +57,22 @@ def test_a_changed_oci_is_followed(session: Session) -> None:
         select(IpAddress.address).join(Machine).where(Machine.serial == "SER1")
     )
     assert address == "192.168.101.7"
+
+
+def test_a_machine_that_reported_to_us_keeps_our_hardware(session: Session) -> None:
+    """Our discovery knows disks better than OCI's tables: only the enrolment comes over."""
+    vault = Vault(Fernet.generate_key())
+    with session.begin():
+        ours = Machine(serial="SER1", discovery_count=3, settings={}, memory_bytes=1)
+        ours.disks = [Disk(name="sda", size_bytes=10**12, kind="ssd", serial="S3Z1")]
+        session.add(ours)
+
+    with session.begin():
+        apply_plan(session, map_snapshot(_snapshot(), ROLES), vault)
+
+    machine = session.scalar(select(Machine).where(Machine.serial == "SER1"))
+    assert machine is not None
+    assert [(d.name, d.serial) for d in machine.disks] == [("sda", "S3Z1")]
+    assert machine.memory_bytes == 1
+    assert machine.hostname == "cl1-controller-1.example.com"
+    assert [ip.address for ip in machine.ip_addresses] == ["192.168.101.2"]
