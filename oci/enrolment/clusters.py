@@ -22,6 +22,7 @@ from oci.errors import Conflict, Invalid, NotFound
 from oci.models import (
     Cluster,
     ClusterSecret,
+    HardwareProfile,
     IpAddress,
     Location,
     Machine,
@@ -679,6 +680,9 @@ def delete_role(session: Session, name: str) -> None:
     networks = _names(session, Network.name, Network.role == role.name)
     if networks:
         raise Conflict(f"networks serve role {name!r}: {networks}; change them first")
+    profiles = _names(session, HardwareProfile.name, HardwareProfile.role == role.name)
+    if profiles:
+        raise Conflict(f"hardware profiles give role {name!r}: {profiles}; change them first")
     session.execute(delete(RoleCounter).where(RoleCounter.role_id == role.id))
     session.delete(role)
 
@@ -688,6 +692,9 @@ def delete_role(session: Session, name: str) -> None:
 # OCI keeps them in a table; ours are the cluster option filebeat_output_hosts
 # (HOST:PORT,...), which the ENC already passes as oci::filebeat's output_hosts.
 # These edit that option under the cluster's lock, so two creates both land.
+
+
+MAX_FILEBEAT_HOSTS = 32  # what the option's pattern allows
 
 
 def filebeat_hosts(cluster: Cluster) -> list[tuple[str, int]]:
@@ -707,6 +714,11 @@ def edit_filebeat_hosts(
         raise Conflict(f"{host}:{port} is already a filebeat output host of cluster {name!r}")
     if not add and (host, port) not in hosts:
         raise NotFound(f"{host}:{port} is not a filebeat output host of cluster {name!r}")
+    if add and len(hosts) >= MAX_FILEBEAT_HOSTS:
+        raise Conflict(
+            f"cluster {name!r} has {len(hosts)} filebeat output hosts already, the most "
+            "filebeat_output_hosts holds; delete one first"
+        )
     hosts = [*hosts, (host, port)] if add else [h for h in hosts if h != (host, port)]
     text = ",".join(f"{h}:{p}" for h, p in hosts) or None
     set_cluster_options(session, name, {"filebeat_output_hosts": text})
