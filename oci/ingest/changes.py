@@ -3,7 +3,8 @@
 Works on anything with the component attributes, so the old side can be the
 database rows and the new side the parsed facts: `Disk` and `DiskFacts` share
 their field names by design. Only changes an operator acts on become events:
-disks, NICs, GPUs, memory and CPU; a PCI bridge renumbered is not news.
+disks, NICs, GPUs, memory and CPU, the drives behind a RAID controller and
+their state; a PCI bridge renumbered is not news.
 """
 
 from __future__ import annotations
@@ -41,6 +42,31 @@ def _gpu(device: Any) -> str:
     return f"{name} ({device.vendor_id}:{device.device_id}) at {device.address}"
 
 
+def _raid_drive(drive: Any) -> str:
+    size = f" {decimal_size(drive.size_bytes)}" if drive.size_bytes else ""
+    extra = ", ".join(str(v) for v in (drive.model, drive.serial and f"serial {drive.serial}") if v)
+    return f"slot {drive.position}{size}" + (f" ({extra})" if extra else "")
+
+
+def _drive_states(old: Iterable[Any], new: Iterable[Any]) -> list[Change]:
+    """A drive behind a RAID controller going Online -> Failed is the news a
+    RAID controller gives: its disk never changes in the system's eyes."""
+    before = {d.position: d for d in old}
+    changes = []
+    for drive in sorted(new, key=lambda d: str(d.position)):
+        known = before.get(drive.position)
+        if known is None or known.serial != drive.serial or known.state == drive.state:
+            continue  # added or replaced (said above), or the same
+        changes.append(
+            Change(
+                "raid-drive-state",
+                f"RAID drive {_raid_drive(drive)} state: {known.state or '?'} -> "
+                f"{drive.state or '?'}",
+            )
+        )
+    return changes
+
+
 def _keyed(
     component: str,
     old: Iterable[Any],
@@ -71,7 +97,8 @@ def _keyed(
 
 def hardware_changes(old: Any, new: Any) -> list[Change]:
     """Changes from `old` to `new`; each has disks, nics, pci_devices, memory_bytes
-    and cpu_model attributes (a `Machine`, or `FactsView` over `Facts`)."""
+    and cpu_model attributes, and may have raid_drives (a `Machine`, or `FactsView`
+    over `Facts`)."""
     changes = _keyed(
         "disk",
         old.disks,
@@ -96,6 +123,16 @@ def hardware_changes(old: Any, new: Any) -> list[Change]:
         same=lambda d: (d.vendor_id, d.device_id),
         describe=_gpu,
     )
+    old_drives, new_drives = getattr(old, "raid_drives", ()), getattr(new, "raid_drives", ())
+    changes += _keyed(
+        "raid-drive",
+        old_drives,
+        new_drives,
+        key=lambda d: d.position,
+        same=lambda d: (d.serial, d.size_bytes, d.model),
+        describe=_raid_drive,
+    )
+    changes += _drive_states(old_drives, new_drives)
     if old.memory_bytes and new.memory_bytes and old.memory_bytes != new.memory_bytes:
         changes.append(
             Change(

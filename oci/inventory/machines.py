@@ -32,7 +32,16 @@ from oci.ingest.facts import Facts
 from oci.ingest.identity import Identity, identity_of
 from oci.ingest.oci_json import parse_oci_report
 from oci.inventory.hardware import Current, apply_facts, arrived, host_key_items
-from oci.models import DiscoveryReport, Disk, Machine, MachineEvent, Nic, PciDevice, SshHostKey
+from oci.models import (
+    DiscoveryReport,
+    Disk,
+    Machine,
+    MachineEvent,
+    Nic,
+    PciDevice,
+    RaidDrive,
+    SshHostKey,
+)
 from oci.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -225,6 +234,7 @@ def _old_view(machine: Machine, current: Current) -> SimpleNamespace:
         pci_devices=current.rows(PciDevice),
         memory_bytes=machine.memory_bytes,
         cpu_model=machine.cpu_model,
+        raid_drives=current.rows(RaidDrive),
     )
 
 
@@ -241,6 +251,7 @@ def _new_view(upload: Upload, old: SimpleNamespace) -> SimpleNamespace:
         pci_devices=facts.pci_devices if new("pci_devices") else old.pci_devices,
         memory_bytes=facts.memory_bytes if new("memory") else old.memory_bytes,
         cpu_model=facts.cpu.model if new("cpu") else old.cpu_model,
+        raid_drives=facts.raid_drives if new("raid_drives") else old.raid_drives,
     )
 
 

@@ -287,3 +287,24 @@ def test_another_content_type_is_415_and_stores_nothing(
     response = client.post(URL, data=CAPTURED, headers={"Content-Type": "application/gzip"})
     assert response.status_code == 415
     assert _counts(session) == (0,) * (len(MODELS) + 1)
+
+
+def test_a_raid_drive_failing_or_replaced_is_an_event(
+    client: FlaskClient, session: Session
+) -> None:
+    assert client.post(URL, data=MEGARAID, headers=AS_OCI_POSTS).status_code == 201
+    data = json.loads(MEGARAID)
+    data["phys-blockdevices"][1]["state"] = "Failed"
+    data["phys-blockdevices"][3]["serial"] = "S45NNE0M899999"  # slot 3 swapped
+    response = client.post(URL, data=json.dumps(data), headers=AS_OCI_POSTS)
+    assert response.status_code == 200, response.get_json()
+    changes = response.get_json()["changes"]
+    assert changes == [
+        "raid-drive replaced: slot 3 960G (MZ7LH960HAJR0D3, serial S45NNE0M800124) -> "
+        "slot 3 960G (MZ7LH960HAJR0D3, serial S45NNE0M899999)",
+        "RAID drive slot 1 240G (SSDSC2KB240G8R, serial PHYF91230051240AGN) state: "
+        "Online -> Failed",
+    ]
+    session.rollback()
+    kinds = session.scalars(select(MachineEvent.kind).order_by(MachineEvent.id)).all()
+    assert kinds[-2:] == ["raid-drive-replaced", "raid-drive-state"]
