@@ -14,6 +14,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 import paramiko
@@ -27,6 +28,7 @@ from oci.inventory import machines
 from oci.inventory import status as machine_status
 from oci.models import HardwareProfile, Machine, MachineEvent
 from oci.models.status import MachineStatus
+from oci.models.types import utcnow
 from oci.raid.plan import (
     Check,
     Inventory,
@@ -44,6 +46,9 @@ __all__ = ["Outcome", "RaidFailed", "apply", "check_applied", "reset"]
 T = TypeVar("T")
 Writer = Callable[[Callable[[Session], T]], T]
 OUTPUT_KEPT = 4000  # characters of one command's output kept in the event
+# How long a run that changes a controller may hold the machine at most: a reset
+# and a build are a few commands per drive, each bounded by command_timeout.
+MARK = timedelta(hours=1)
 Status = Literal["applied", "already-applied", "planned", "reset", "checked"]
 
 
@@ -69,6 +74,7 @@ class Prepared:
     quirk: Quirk
     profile: str | None
     specs: tuple[VolumeSpec, ...]
+    until: datetime | None = None  # this run's mark on the machine, if it changes things
 
 
 @dataclass
@@ -113,9 +119,21 @@ def prepare(
     profile: str | None,
     needs_profile: bool,
     ssh_port: int,
+    mark: bool = False,
 ) -> Prepared:
+    """Check the machine and its profile; with `mark`, hold the machine's mark
+    of a vendor-tool run (`bmc_setup_until`, shared with the BMC runs of
+    oci.bmc): two runs that change one machine's controller or BMC never overlap."""
     machine = machines.machine_by_key(session, key)
     serial = machine.serial or str(machine.id)
+    if mark:
+        session.refresh(machine, with_for_update=True)
+        running = machine.bmc_setup_until
+        if running is not None and running > utcnow():
+            raise Conflict(
+                f"a RAID or BMC run on machine {serial} is already going on (it ends by "
+                f"{running:%H:%M:%S} UTC at the latest): wait for it"
+            )
     name, specs = _profile_specs(session, machine, profile) if needs_profile else (None, ())
     if needs_profile and not specs:
         raise Conflict(
@@ -132,7 +150,19 @@ def prepare(
     quirk = pick(
         quirks, Facts(machine.manufacturer, machine.product_name, b.manufacturer if b else None)
     )
-    return Prepared(machine.id, serial, target, quirk, name, specs)
+    until = None
+    if mark:
+        # Whole seconds: the same value reads back from every database.
+        until = (utcnow() + MARK).replace(microsecond=0)
+        machine.bmc_setup_until = until
+        session.flush()
+    return Prepared(machine.id, serial, target, quirk, name, specs, until)
+
+
+def _unmark(session: Session, prepared: Prepared) -> None:
+    machine = session.get(Machine, prepared.machine_id, with_for_update=True)
+    if machine is not None and machine.bmc_setup_until == prepared.until:
+        machine.bmc_setup_until = None
 
 
 def _run(ssh: paramiko.SSHClient, argv: Sequence[str], timeout: float) -> Ran:
@@ -229,6 +259,9 @@ def _session(
     except RaidFailed as exc:
         _event(write, prepared, kind, exc.message, exc.details)
         raise
+    finally:
+        if prepared.until is not None:
+            write(lambda s: _unmark(s, prepared))
     outcome.ran = ran
     return outcome
 
@@ -247,7 +280,15 @@ def apply(
     """Build the profile's volumes: nothing if they are there already (unless
     `force`), only the commands if `dry_run` (OCI's -d)."""
     prepared: Prepared = write(
-        lambda s: prepare(s, key, quirks, profile=profile, needs_profile=True, ssh_port=ssh_port)
+        lambda s: prepare(
+            s,
+            key,
+            quirks,
+            profile=profile,
+            needs_profile=True,
+            ssh_port=ssh_port,
+            mark=not dry_run,
+        )
     )
 
     def work(ssh: paramiko.SSHClient, ran: list[Ran]) -> Outcome:
@@ -306,7 +347,9 @@ def reset(
 ) -> Outcome:
     """Clear the controller: foreign configurations, every volume, drives back to good."""
     prepared: Prepared = write(
-        lambda s: prepare(s, key, quirks, profile=None, needs_profile=False, ssh_port=ssh_port)
+        lambda s: prepare(
+            s, key, quirks, profile=None, needs_profile=False, ssh_port=ssh_port, mark=True
+        )
     )
 
     def work(ssh: paramiko.SSHClient, ran: list[Ran]) -> Outcome:

@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from oci.api.app import create_app
 from oci.config import Settings
 from oci.models import Machine, MachineEvent
 from oci.models.status import MachineStatus
+from oci.models.types import utcnow
 from tests.e2e.test_bmc_setup import SERIAL, report
 from tests.helpers.cli import clean_env, ocicli
 from tests.helpers.database import Credentials, Database
@@ -239,6 +241,28 @@ def test_a_failing_command_stops_the_build_and_is_recorded(live: Live) -> None:
     assert not any("raid10" in line for line in live.ran())
     (event,) = live.events("raid-applied")
     assert event.message.startswith("RAID apply of machine") and "exit 1" in event.message
+    with live.database.sessions() as s:  # the run is over, failed: the next may start
+        assert s.scalars(select(Machine.bmc_setup_until)).all() == [None]
+
+
+def test_one_run_at_a_time_on_a_machine(live: Live) -> None:
+    # Another run (a RAID build, a BMC set-up) holds the machine for a while.
+    with live.database.sessions() as s, s.begin():
+        s.scalar(select(Machine)).bmc_setup_until = utcnow() + timedelta(minutes=5)
+    for path, body in (("raid/apply", {"profile": PROFILE}), ("raid/reset", {})):
+        busy = live.post(path, body)
+        assert busy.status_code == 409
+        assert "is already going on" in busy.get_json()["error"]["message"]
+    assert live.ran() == []
+    # Reading, or planning only, changes nothing: allowed meanwhile.
+    planned = live.post("raid/apply", {"profile": PROFILE, "dry_run": True})
+    assert planned.status_code == 200 and planned.get_json()["status"] == "planned"
+    # A mark from the past (a server that died mid-run) blocks nobody.
+    with live.database.sessions() as s, s.begin():
+        s.scalar(select(Machine)).bmc_setup_until = utcnow() - timedelta(seconds=1)
+    assert live.post("raid/apply", {"profile": PROFILE}).status_code == 200
+    with live.database.sessions() as s:
+        assert s.scalars(select(Machine.bmc_setup_until)).all() == [None]
 
 
 def test_refusals_say_what_to_do_and_run_nothing(live: Live, tmp_path: Path) -> None:
