@@ -241,9 +241,13 @@ def test_oci_cluster_imports_with_same_machines_addresses_vip_and_passwords(
 
     # Options set with OCI's cluster-set, and the BMC credentials of machine-set-ipmi.
     options = api.get("/api/v1/clusters/cl1").get_json()["options"]
-    assert options["time_server_host"] == "ntp.example.com"
-    assert options["swift_part_power"] == 12
-    assert (options["cpu_mode"], options["cpu_model"]) == ("custom", "EPYC-Rome")
+    shown = dict(line.split(",", 1) for line in oci.ocicli("cluster-show", "cl1").splitlines()[1:])
+    assert options["time_server_host"] == shown["Time server host:"] == "ntp.example.com"
+    assert str(options["swift_part_power"]) == shown["Swift part power:"] == "12"
+    assert options["cpu_mode"] == shown["CPU mode:"] == "custom"
+    assert options["cpu_model"] == shown["CPU model:"] == "EPYC-Rome"
+    assert options["region_name"] == shown["Region name:"]
+    assert str(options["neutron_global_physnet_mtu"]) == shown["Neutron global_physnet_mtu:"]
     bmc = api.get("/api/v1/machines/OCICTL1").get_json()["bmc"]
     assert (bmc["ip_address"], bmc["firmware_version"]) == ("10.9.0.1", "7.00.00")
     vault = Vault.from_file(tmp_path / "secret.key")
