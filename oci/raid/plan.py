@@ -33,6 +33,8 @@ __all__ = [
     "VolumeSpec",
     "assign",
     "check",
+    "describe",
+    "oci_hdd_notes",
     "specs_from_definition",
     "specs_from_oci",
 ]
@@ -327,3 +329,32 @@ def check(specs: Iterable[VolumeSpec], inventory: Inventory) -> Check:
     for volume in volumes:
         reasons.append(f"volume {volume.name} (RAID {volume.level}) is not in the profile")
     return Check(not reasons, tuple(reasons))
+
+
+# --- words for profile-import's notes (oci.matching.oci_format may use them) -------------
+
+
+def describe(spec: VolumeSpec) -> str:
+    """One volume in words: "RAID 10 of 2..8 drives of 750..1800 GiB (WT NORA Direct)"."""
+    count = f"{spec.num_min}" if spec.num_min == spec.num_max else f"{spec.num_min}..{spec.num_max}"
+    kind = "JBOD" if spec.level == "jbod" else f"RAID {spec.level}"
+    cache = f" ({' '.join(spec.cache)})" if spec.cache else ""
+    return f"{kind} of {count} drives {_size_words(spec)}{cache}"
+
+
+def oci_hdd_notes(hdd: Mapping[str, Any], where: str) -> list[str]:
+    """What profile-import can say of OCI's ``hdd`` now that oci builds its volumes:
+    one note per volume (built by machine-megacli-apply), or why it cannot be."""
+    try:
+        specs = specs_from_oci(hdd, f"{where}: hdd")
+    except RaidError as exc:
+        return [f"{exc}: machine-megacli-apply will refuse this profile"]
+    notes = [
+        f"{spec.name}: {describe(spec)}, built on the controller by machine-megacli-apply"
+        + (" (software-raid: left to the OS as JBOD)" if spec.level == "jbod" else "")
+        for spec in specs
+    ]
+    if specs and hdd.get("hdd-num-exact-match") == "yes":
+        notes.append(f"{where}: hdd.hdd-num-exact-match: that no other drive is present is "
+                     "not checked by machine-check-megacli-applied")  # fmt: skip
+    return notes

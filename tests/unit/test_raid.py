@@ -16,6 +16,8 @@ from oci.raid.plan import (
     RaidError,
     assign,
     check,
+    describe,
+    oci_hdd_notes,
     specs_from_definition,
     specs_from_oci,
 )
@@ -181,3 +183,20 @@ def test_our_own_profile_shape_gives_one_volume() -> None:
     assert not spec.fits(Drive("0:2", 240 * 10**9, "hdd"))
     software = {"apply": {"raid": {"type": "software", "level": 1, "disks": {}}}}
     assert specs_from_definition(software, "x") == []
+
+
+def test_words_for_profile_import() -> None:
+    perc = OCI_PROFILES["volume-with-raid-10-sdb-on-perc"]["hdd"]
+    assert [describe(s) for s in specs_from_oci(perc)] == [
+        "RAID 1 of 2 drives of 220..250 GiB (WB RA Direct)",
+        "RAID 10 of 2..8 drives of 750..1800 GiB (WT NORA Direct)",
+    ]
+    assert oci_hdd_notes(perc, "p")[1] == (
+        "p: hdd.layout.1: RAID 10 of 2..8 drives of 750..1800 GiB (WT NORA Direct), "
+        "built on the controller by machine-megacli-apply"
+    )
+    bad = {"controller": "megacli", "layout": {"0": {"raid-type": 7, "num_min": 1}}}
+    assert oci_hdd_notes(bad, "p") == [
+        "p: hdd.layout.0.raid-type: '7' is not one of 0, 1, 5, 6, 10, JBOD: "
+        "machine-megacli-apply will refuse this profile"
+    ]
