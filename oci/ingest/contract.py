@@ -13,6 +13,8 @@ captured outputs the same way, so any real machine can be replayed.
   commands.txt         one line per tool the agent tried: "<exit code> NAME";
                        127 means the tool is not installed
   ssh-host-keys.txt    the live system's /etc/ssh/ssh_host_*_key.pub lines
+  storage-firmware.txt "<PCI address> <firmware>" per storage controller whose
+                       driver tells it in sysfs (NVMe, hpsa, mpt3sas)
   agent.txt            key=value lines about the agent itself (version=...,
                        boot_mac=...) and how the system booted (firmware=bios
                        or uefi: the installer sets up the same); informative
@@ -30,6 +32,7 @@ __all__ = [
     "LINK_FILE",
     "REPORT_FILES",
     "SSH_KEYS_FILE",
+    "STORAGE_FIRMWARE_FILE",
     "is_report_file",
 ]
 
@@ -64,7 +67,8 @@ ERROR_SUFFIX = ".err"
 COMMANDS_FILE = "commands.txt"
 SSH_KEYS_FILE = "ssh-host-keys.txt"
 AGENT_FILE = "agent.txt"
-META_FILES = frozenset({COMMANDS_FILE, SSH_KEYS_FILE, AGENT_FILE})
+STORAGE_FIRMWARE_FILE = "storage-firmware.txt"
+META_FILES = frozenset({COMMANDS_FILE, SSH_KEYS_FILE, AGENT_FILE, STORAGE_FIRMWARE_FILE})
 
 
 def is_output_file(name: str) -> bool:

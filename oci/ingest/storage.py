@@ -1,7 +1,8 @@
 """Storage controllers and the drives behind RAID controllers (pure).
 
 Controllers come from the PCI devices of the mass storage class (01xx) with
-their kernel driver; a MegaRAID's firmware and its member drives come from
+their kernel driver, and the firmware sysfs tells (the agent's
+storage-firmware.txt); a MegaRAID's firmware and its member drives come from
 ``storcli /call show J`` (perccli, Dell's build of it, prints the same JSON),
 which the agent runs only when one of them is installed. Tolerant: a
 controller storcli does not know keeps its PCI facts; a drive row without an
@@ -11,13 +12,18 @@ controller storcli does not know keeps its PCI facts; a drive row without an
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from oci.ingest.facts import PciFacts, RaidDriveFacts, StorageControllerFacts
 from oci.ingest.values import ParseError, normalise_pci_address, parse_size
 
-__all__ = ["StorcliController", "controllers_from_pci", "parse_storcli"]
+__all__ = [
+    "StorcliController",
+    "controllers_from_pci",
+    "parse_storage_firmware",
+    "parse_storcli",
+]
 
 # Drivers that name the controller's kind better than its PCI class does.
 _KIND_OF_DRIVER = {
@@ -52,11 +58,27 @@ def _kind(device: PciFacts) -> str:
     return kind
 
 
+def parse_storage_firmware(text: str) -> dict[str, str]:
+    """The agent's storage-firmware.txt (from sysfs): PCI address -> firmware.
+    Lines that are not "<PCI address> <firmware>" are skipped."""
+    found = {}
+    for line in text.splitlines():
+        address, _, firmware = line.strip().partition(" ")
+        pci = normalise_pci_address(address)
+        if pci and firmware.strip():
+            found[pci] = firmware.strip()[:64]
+    return found
+
+
 def controllers_from_pci(
-    devices: Iterable[PciFacts], storcli: Iterable[StorcliController] = ()
+    devices: Iterable[PciFacts],
+    storcli: Iterable[StorcliController] = (),
+    sysfs_firmware: Mapping[str, str] | None = None,
 ) -> tuple[StorageControllerFacts, ...]:
-    """A controller per mass-storage PCI function, with storcli's firmware when it knows it."""
+    """A controller per mass-storage PCI function, with its firmware from storcli
+    (a MegaRAID), else from sysfs (NVMe, hpsa, mpt3sas)."""
     firmware = {c.pci_address: c for c in storcli if c.pci_address}
+    sysfs = sysfs_firmware or {}
     found = []
     for device in devices:
         if not (device.class_id or "").startswith("01"):
@@ -68,7 +90,8 @@ def controllers_from_pci(
                 kind=_kind(device),
                 vendor=device.vendor_name,
                 model=(known.model if known else None) or device.device_name,
-                firmware_version=known.firmware_version if known else None,
+                firmware_version=(known.firmware_version if known else None)
+                or sysfs.get(device.address),
                 driver=device.driver,
             )
         )

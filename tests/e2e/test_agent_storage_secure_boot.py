@@ -85,3 +85,37 @@ def test_the_raid_tool_runs_only_where_installed(shell: str, tmp_path: Path) -> 
     out = _collect(shell, with_tool, {"perccli64": perccli}, env)
     assert "0 storcli.json" in (out / "commands.txt").read_text().splitlines()
     assert (out / "storcli.json").read_text().strip() == STORCLI
+
+
+@pytest.mark.parametrize("shell", shell_ids())
+def test_controller_firmware_is_read_from_sysfs(shell: str, tmp_path: Path) -> None:
+    """A pretend /sys/class: an NVMe controller and an hpsa SCSI host, each a
+    link to its PCI function as the kernel makes it; an AHCI host tells none."""
+    devices = tmp_path / "devices" / "pci0000:00"
+    sys_class = tmp_path / "class"
+    nvme_dev = devices / "0000:00:04.0"
+    hpsa_host = devices / "0000:17:00.0" / "0000:18:00.0" / "host0"
+    ahci_host = devices / "0000:00:1f.2" / "ata1" / "host1"
+    for path in (nvme_dev, hpsa_host, ahci_host):
+        path.mkdir(parents=True)
+    nvme = sys_class / "nvme" / "nvme0"
+    nvme.mkdir(parents=True)
+    (nvme / "device").symlink_to(nvme_dev)
+    (nvme / "firmware_rev").write_text("GDC5602Q\n")
+    for name, target, files in (
+        ("host0", hpsa_host, {"firmware_revision": "5.52\n"}),
+        ("host1", ahci_host, {}),
+    ):
+        host = sys_class / "scsi_host" / name
+        host.mkdir(parents=True)
+        (host / "device").symlink_to(target)
+        for file, text in files.items():
+            (host / file).write_text(text)
+    env = _sandbox(tmp_path, uefi=False) | {"OCI_AGENT_SYS_CLASS": str(sys_class)}
+    path = make_bin(tmp_path / "bin", real=["readlink"])
+    out = tmp_path / "out"
+    result = run_agent(shell, ["--collect", str(out)], path=path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert (out / "storage-firmware.txt").read_text() == (
+        "0000:00:04.0 GDC5602Q\n0000:18:00.0 5.52\n"
+    )

@@ -93,3 +93,16 @@ def test_secure_boot_comes_from_agent_txt(line: str, expected: bool | None) -> N
 )
 def test_the_cpu_clock_is_the_rated_one_when_lscpu_says(folder: str, mhz: int | None) -> None:
     assert parse_report(fixture_files(folder)).cpu.mhz == mhz
+
+
+def test_sysfs_firmware_reaches_the_nvme_and_sata_controllers() -> None:
+    files = fixture_files(Q35)
+    files["storage-firmware.txt"] = (
+        "0000:00:04.0 1.0\n"  # the QEMU NVMe controller's firmware_rev
+        "garbage line\n"
+        "0000:99:00.0 7.10\n"  # no such PCI function: ignored
+    )
+    firmware = {c.name: c.firmware_version for c in parse_report(files).controllers}
+    assert firmware["0000:00:04.0"] == "1.0"
+    assert firmware["0000:00:1f.2"] is None
+    assert "0000:99:00.0" not in firmware
