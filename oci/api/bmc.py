@@ -447,7 +447,7 @@ class IpmiCheckQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cluster: str | None = Field(None, max_length=64, description="Only this cluster's machines")
-    status: str | None = Field(None, max_length=32, description="Only machines in this status")
+    status: MachineStatus | None = Field(None, description="Only machines in this status")
     serial: str | None = Field(
         None, max_length=128, description="Only serials matching this shell pattern (fnmatch)"
     )
