@@ -108,6 +108,7 @@ _RAW_COUNTS = {
     "lldpctl.json": ('"port"', "lldp", 2),
     "lldpctl.txt": (".port.", "lldp", 16),
     "storcli.json": ('"EID:Slt"', "raid_drives", 1),
+    "megacli-pdlist.txt": ("Slot Number:", "raid_drives", 1),
 }
 
 

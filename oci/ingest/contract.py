@@ -57,6 +57,7 @@ REPORT_FILES = frozenset(
         "meminfo.txt",  # /proc/meminfo
         "nvidia-smi.xml",  # nvidia-smi -q -x
         "storcli.json",  # storcli /call show J (or perccli): MegaRAID firmware and drives
+        "megacli-pdlist.txt",  # megacli -PDList -aALL -NoLog: without storcli, the drives
         "uname-m.txt",  # uname -m
     }
 )

@@ -52,7 +52,12 @@ from oci.ingest.meminfo import parse_meminfo
 from oci.ingest.nvidia import parse_nvidia_smi
 from oci.ingest.nvme import parse_nvme_list
 from oci.ingest.pciids import PciIds, load_default
-from oci.ingest.storage import controllers_from_pci, parse_storage_firmware, parse_storcli
+from oci.ingest.storage import (
+    controllers_from_pci,
+    parse_megacli_pdlist,
+    parse_storage_firmware,
+    parse_storcli,
+)
 from oci.ingest.values import ParseError, normalise_pci_address
 
 __all__ = ["USB_NIC_DRIVERS", "parse_report"]
@@ -301,7 +306,8 @@ def parse_report(files: Mapping[str, str], pci_ids: PciIds | None = None) -> Fac
         controllers=controllers_from_pci(
             pci, storcli, parse_storage_firmware(files.get(contract.STORAGE_FIRMWARE_FILE, ""))
         ),
-        raid_drives=tuple(drive for c in storcli for drive in c.drives),
+        raid_drives=tuple(drive for c in storcli for drive in c.drives)
+        or tuple(reader.read("megacli-pdlist.txt", parse_megacli_pdlist) or ()),
         ssh_host_keys=_ssh_keys(files.get(contract.SSH_KEYS_FILE, ""), problems, unreadable),
         commands=commands,
     )

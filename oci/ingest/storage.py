@@ -4,7 +4,8 @@ Controllers come from the PCI devices of the mass storage class (01xx) with
 their kernel driver, and the firmware sysfs tells (the agent's
 storage-firmware.txt); a MegaRAID's firmware and its member drives come from
 ``storcli /call show J`` (perccli, Dell's build of it, prints the same JSON),
-which the agent runs only when one of them is installed. Tolerant: a
+which the agent runs only when one of them is installed, else from
+``megacli -PDList -aALL -NoLog`` (what OCI's own agent uses). Tolerant: a
 controller storcli does not know keeps its PCI facts; a drive row without an
 ``EID:Slt`` is skipped.
 """
@@ -12,15 +13,17 @@ controller storcli does not know keeps its PCI facts; a drive row without an
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from oci.ingest.facts import PciFacts, RaidDriveFacts, StorageControllerFacts
-from oci.ingest.values import ParseError, normalise_pci_address, parse_size
+from oci.ingest.values import ParseError, normalise_pci_address, parse_int, parse_size
 
 __all__ = [
     "StorcliController",
     "controllers_from_pci",
+    "parse_megacli_pdlist",
     "parse_storage_firmware",
     "parse_storcli",
 ]
@@ -163,3 +166,48 @@ def parse_storcli(text: str) -> list[StorcliController]:
             )
         )
     return found
+
+
+_MEGACLI_SIZE = re.compile(r"\[0x(?P<sectors>[0-9a-fA-F]+) Sectors\]")
+
+
+def _megacli_drive(fields: Mapping[str, str]) -> RaidDriveFacts | None:
+    slot = fields.get("Slot Number")
+    if not slot:
+        return None
+    enclosure = fields.get("Enclosure Device ID")
+    # As OCI's agent: the non-coerced sectors times the sector size (0 means 512).
+    sectors = _MEGACLI_SIZE.search(fields.get("Non Coerced Size", "") or fields.get("Raw Size", ""))
+    sector_size = parse_int(fields.get("Sector Size", "").split(" ")[0] or "0") or 512
+    state = fields.get("Firmware state", "").partition(",")[0].strip()
+    return RaidDriveFacts(
+        position=f"{enclosure}:{slot}" if enclosure else slot,
+        slot=slot,
+        enclosure=enclosure or None,
+        size_bytes=int(sectors["sectors"], 16) * sector_size if sectors else None,
+        state=state or None,
+        # Vendor, model and serial in an order each drive family chooses.
+        model=" ".join(fields.get("Inquiry Data", "").split()) or None,
+    )
+
+
+def parse_megacli_pdlist(text: str) -> list[RaidDriveFacts]:
+    """``megacli -PDList -aALL -NoLog``: one "Key: value" block per drive, each
+    starting at its "Enclosure Device ID" (or "Slot Number") line."""
+    if "Slot Number" not in text and "Adapter" not in text:
+        raise ParseError("no 'Slot Number' or 'Adapter' line: not megacli -PDList output")
+    drives: list[RaidDriveFacts] = []
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        key = key.strip()
+        if not sep or not key:
+            continue
+        starts = key == "Enclosure Device ID" or (key == "Slot Number" and "Slot Number" in fields)
+        if starts and fields:
+            drive = _megacli_drive(fields)
+            drives += [drive] if drive else []
+            fields = {}
+        fields.setdefault(key, value.strip())
+    drive = _megacli_drive(fields)
+    return drives + ([drive] if drive else [])

@@ -52,7 +52,7 @@ SOURCES = {
     # Ours: the PCI storage classes, with firmware from storcli; OCI's: lshw's.
     "controllers": ("lspci-nnmm.txt", "lspci-vmmnnk.txt", "oci:blkdev_ctrl"),
     # Without a RAID tool's output the known drives stay (OCI keeps them too).
-    "raid_drives": ("storcli.json", "oci:phys-blockdevices"),
+    "raid_drives": ("storcli.json", "megacli-pdlist.txt", "oci:phys-blockdevices"),
     "secure_boot": ("agent.txt", "oci:machine"),
 }
 

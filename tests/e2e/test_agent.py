@@ -195,8 +195,9 @@ def test_collect_with_the_real_tools(shell: str, tmp_path: Path) -> None:
     per_nic = (ETHTOOL_FILE, LINK_FILE)
     outputs = {name for name in tried if not any(p.match(name) for p in per_nic)}
     assert outputs <= REPORT_FILES
-    # storcli.json: only where a RAID tool (storcli, perccli) is installed
-    assert REPORT_FILES - outputs <= {"lldpctl.txt", "lscpu.txt", "storcli.json"}
+    # storcli.json, megacli-pdlist.txt: only where a RAID tool is installed
+    raid = {"storcli.json", "megacli-pdlist.txt"}
+    assert REPORT_FILES - outputs <= {"lldpctl.txt", "lscpu.txt", *raid}
     nics = {n for n in os.listdir("/sys/class/net") if n != "lo"}
     for pattern in per_nic:
         assert {pattern.match(n)["nic"] for n in tried if pattern.match(n)} == nics

@@ -119,3 +119,17 @@ def test_controller_firmware_is_read_from_sysfs(shell: str, tmp_path: Path) -> N
     assert (out / "storage-firmware.txt").read_text() == (
         "0000:00:04.0 GDC5602Q\n0000:18:00.0 5.52\n"
     )
+
+
+@pytest.mark.parametrize("shell", shell_ids())
+def test_megacli_runs_only_without_storcli(shell: str, tmp_path: Path) -> None:
+    env = _sandbox(tmp_path, uefi=False)
+    megacli = '[ "$*" = "-PDList -aALL -NoLog" ] || exit 9; echo "Adapter #0"'
+    out = _collect(shell, tmp_path, {"MegaCli64": megacli}, env)
+    assert "0 megacli-pdlist.txt" in (out / "commands.txt").read_text().splitlines()
+    assert (out / "megacli-pdlist.txt").read_text() == "Adapter #0\n"
+    both = tmp_path / "both"
+    both.mkdir()
+    out = _collect(shell, both, {"MegaCli64": megacli, "storcli64": f"echo '{STORCLI}'"}, env)
+    assert not (out / "megacli-pdlist.txt").exists()
+    assert (out / "storcli.json").exists()

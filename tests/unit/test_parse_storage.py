@@ -106,3 +106,42 @@ def test_sysfs_firmware_reaches_the_nvme_and_sata_controllers() -> None:
     assert firmware["0000:00:04.0"] == "1.0"
     assert firmware["0000:00:1f.2"] is None
     assert "0000:99:00.0" not in firmware
+
+
+# megacli -PDList -aALL -NoLog, trimmed to the lines read and a few around them
+# (constructed in megacli 8.07's layout: no MegaRAID here).
+MEGACLI = """
+Adapter #0
+
+Enclosure Device ID: 32
+Slot Number: 0
+Drive's position: DiskGroup: 0, Span: 0, Arm: 0
+Device Id: 0
+PD Type: SATA
+
+Raw Size: 223.570 GB [0x1bf244b0 Sectors]
+Non Coerced Size: 223.070 GB [0x1be244b0 Sectors]
+Coerced Size: 222.5 GB [0x1bd00000 Sectors]
+Sector Size:  0
+Firmware state: Online, Spun Up
+Inquiry Data: PHYF9123004Z240AGN  SSDSC2KB240G8R                          XCV1DL69
+
+Enclosure Device ID: 32
+Slot Number: 1
+Device Id: 1
+Non Coerced Size: 558.411 GB [0x45cd2fb0 Sectors]
+Sector Size:  512
+Firmware state: Unconfigured(good), Spun down
+Inquiry Data: SEAGATE ST600MM0208     LS0AW0M0ABCD
+"""
+
+
+def test_megacli_drives_when_storcli_is_absent() -> None:
+    files = fixture_files(Q35) | {"megacli-pdlist.txt": MEGACLI}
+    drives = parse_report(files).raid_drives
+    assert [(d.position, d.state, d.size_bytes) for d in drives] == [
+        # Sector Size 0 means 512, as OCI's agent takes it.
+        ("32:0", "Online", 0x1BE244B0 * 512),
+        ("32:1", "Unconfigured(good)", 0x45CD2FB0 * 512),
+    ]
+    assert drives[1].model == "SEAGATE ST600MM0208 LS0AW0M0ABCD"
