@@ -279,6 +279,17 @@ def test_oci_cluster_imports_with_same_machines_addresses_vip_and_passwords(
     }
     assert (compute["datacenter"], compute["rack"], compute["u_position"]) == ("dc1", "rk1", 10)
 
+    # The imported cluster is complete enough for our ENC to classify its nodes.
+    for hostname in ("cl1-controller-1.example.com", "cl1-compute-1.example.com"):
+        enc = api.get(f"/api/v1/enc/{hostname}")
+        assert enc.status_code == 200, enc.get_data(as_text=True)[:500]
+    # ... with OCI's passwords and VIP in it.
+    document = api.get("/api/v1/enc/cl1-controller-1.example.com").get_data(as_text=True)
+    their = _oci_passwords(oci)
+    assert their["keystone/adminuser"] in document
+    assert their["nova/db"] in document
+    assert their_vip["address"] in document
+
     # Twice: nothing changes, and it says so.
     before = _counts(database)
     again = oci_cmd.run("import-oci", oci.database_url)
