@@ -100,14 +100,6 @@ README_COMMANDS: list[str] = [
     "ocicli ipmi-assign-check",
 ]
 
-# README lines that cannot pass yet, and why; each is asserted to fail as it does
-# today, so that the fix shows here (then remove the entry).
-BLOCKED = {
-    # oci/ingest/identity.py takes a serial of one repeated character for a
-    # firmware placeholder (as XXXXXXXX or 0000000000): CC is reported without one.
-    "ocicli machine-add CC swift01 swiftstore dc2-zone1": "no machine with serial 'CC'",
-}
-
 # The commands that need the machines' live systems: the server's answer when
 # it cannot reach them (exit status 1, one line naming where it tried).
 UNREACHABLE = {
@@ -168,11 +160,7 @@ def test_oci_readme_walkthrough_runs_unchanged(
         words = line.split()[1:]
         result = cli.run(*words)
         expected = UNREACHABLE.get(words[0])
-        if line in BLOCKED:
-            assert result.returncode == 1 and BLOCKED[line] in result.stderr, (
-                f"{line} passes now: remove it from BLOCKED\n{result.stdout}{result.stderr}"
-            )
-        elif expected is None:
+        if expected is None:
             assert result.returncode == 0, f"{line}\n{result.stdout}{result.stderr}"
             printed[index] = result.stdout
         else:
@@ -183,13 +171,12 @@ def test_oci_readme_walkthrough_runs_unchanged(
     # machine-list, before and after the machine-adds: the README's columns.
     first = README_COMMANDS.index("ocicli machine-list")
     listed = table_rows(printed[first])
-    serials = sorted(row[listed[0].index("serial")] for row in listed[1:])
-    assert serials == sorted({*SERIALS} - {"CC"} | {""}) if BLOCKED else sorted(SERIALS)
+    assert sorted(row[listed[0].index("serial")] for row in listed[1:]) == sorted(SERIALS)
     after = table_rows(printed[README_COMMANDS.index("ocicli machine-list", first + 1)])
     hostnames = {row[after[0].index("serial")]: row[after[0].index("hostname")] for row in after}
     assert hostnames["C1"] == "swift01-controller-1.example.com"
     assert hostnames["C6"] == "swift01-swiftproxy-3.example.com"
-    assert hostnames["CB"] == "swift01-swiftstore-5.example.com"
+    assert hostnames["CC"] == "swift01-swiftstore-6.example.com"
 
     options = cli.json("cluster-show", "swift01")["options"]
     assert options["vip_hostname"] == "cloud-api.example.com"
