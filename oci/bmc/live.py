@@ -31,7 +31,7 @@ from oci import remote
 from oci.bmc import credentials as bmc_credentials
 from oci.bmc import ipmi as bmc
 from oci.bmc.quirks import STDIN, Facts, Lan, Quirk, Step, generate_password, lan_for, pick, plan
-from oci.bmc.setup import SetupFailed, StepResult, _run_steps, _verify
+from oci.bmc.setup import SetupFailed, StepResult, run_steps, verify_login
 from oci.errors import Conflict, Invalid
 from oci.inventory import machines
 from oci.inventory import status as machine_status
@@ -90,7 +90,6 @@ def _begin(
     *,
     ssh_port: int,
     minutes: float,
-    bmc_timeout: float,
     needs_credentials: bool,
 ) -> tuple[Machine, LiveRun]:
     machine = machines.machine_by_key(session, key)
@@ -141,7 +140,7 @@ def _ssh_steps(run: LiveRun, key: paramiko.PKey, todo: list[Step]) -> list[StepR
     try:
         with remote.session(run.target, key) as ssh:
             steps.append(StepResult("ssh", run.target.where, True))
-            _run_steps(ssh, todo, run.quirk.command_timeout, steps)
+            run_steps(ssh, todo, run.quirk.command_timeout, steps)
     except remote.RemoteError as exc:
         steps.append(StepResult("ssh", run.target.where, False, exc.message))
         raise SetupFailed(
@@ -244,7 +243,6 @@ def apply_stored(
             quirks,
             ssh_port=ssh_port,
             minutes=30,
-            bmc_timeout=bmc_timeout,
             needs_credentials=True,
         )
         b = machine.bmc
@@ -270,7 +268,7 @@ def apply_stored(
     try:
         steps = _ssh_steps(run, ssh_key, plan(quirk, password, lan))
         access = bmc.BmcAccess(lan.address, run.bmc_port, quirk.username, password, bmc_timeout)
-        _verify(access, quirk.settle_seconds, steps)
+        verify_login(access, quirk.settle_seconds, steps)
     except Exception as exc:
         _failed_event(write, run, "bmc-applied", exc)
         raise
@@ -337,7 +335,6 @@ def renew_password(
             quirks,
             ssh_port=ssh_port,
             minutes=15,  # two ipmitool runs and a login, with room
-            bmc_timeout=bmc_timeout,
             needs_credentials=True,
         )
         b = machine.bmc
@@ -359,7 +356,7 @@ def renew_password(
                 stdin=f"user set password {user} {password} {size}\n",
                 shown=f"ipmitool exec {STDIN}  (stdin: user set password {user} ******** {size})",
             )
-            _run_steps(ssh, [step], quirk.command_timeout, steps)
+            run_steps(ssh, [step], quirk.command_timeout, steps)
     except remote.RemoteError as exc:
         _failed_event(write, run, "bmc-password", exc)
         raise SetupFailed(
@@ -388,7 +385,7 @@ def renew_password(
     write(save)
     access = bmc.BmcAccess(address, run.bmc_port, username, password, bmc_timeout)
     try:
-        _verify(access, quirk.settle_seconds, steps)
+        verify_login(access, quirk.settle_seconds, steps)
     except SetupFailed as exc:
         raise SetupFailed(
             f"the BMC took the new password in-band and oci saved it, but a login over the "
@@ -417,7 +414,6 @@ def _hponcfg_run(
             quirks,
             ssh_port=ssh_port,
             minutes=10,
-            bmc_timeout=0,
             needs_credentials=False,
         )
         if not run.quirk.hponcfg:

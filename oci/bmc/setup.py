@@ -45,7 +45,15 @@ from oci.models.status import MachineStatus
 from oci.models.types import utcnow
 from oci.security.vault import Vault
 
-__all__ = ["Outcome", "Prepared", "SetupFailed", "StepResult", "set_up"]
+__all__ = [
+    "Outcome",
+    "Prepared",
+    "SetupFailed",
+    "StepResult",
+    "run_steps",
+    "set_up",
+    "verify_login",
+]
 
 T = TypeVar("T")
 Writer = Callable[[Callable[[Session], T]], T]
@@ -232,7 +240,7 @@ def _fail(steps: list[StepResult], step: str, command: str, message: str) -> Set
     )
 
 
-def _run_steps(
+def run_steps(
     ssh: paramiko.SSHClient, todo: list[Step], timeout: float, steps: list[StepResult]
 ) -> None:
     for step in todo:
@@ -250,7 +258,7 @@ def _run_steps(
         steps.append(StepResult(step.name, step.display, True))
 
 
-def _verify(access: bmc.BmcAccess, settle: float, steps: list[StepResult]) -> None:
+def verify_login(access: bmc.BmcAccess, settle: float, steps: list[StepResult]) -> None:
     """Log in at the new address with the new credentials; a BMC whose network
     restarts gets `settle` seconds (on top of each login's own deadline)."""
     what = f"log in to {access.where} as {access.username}"
@@ -277,13 +285,13 @@ def configure(
     try:
         with remote.session(prepared.target, key) as ssh:
             steps.append(StepResult("ssh", prepared.target.where, True))
-            _run_steps(ssh, todo, quirk.command_timeout, steps)
+            run_steps(ssh, todo, quirk.command_timeout, steps)
     except remote.RemoteError as exc:  # only logging in raises it
         raise _fail(steps, "ssh", prepared.target.where, exc.message) from exc
     access = bmc.BmcAccess(
         prepared.lan.address, prepared.port, quirk.username, password, bmc_timeout
     )
-    _verify(access, quirk.settle_seconds, steps)
+    verify_login(access, quirk.settle_seconds, steps)
     return steps
 
 
