@@ -50,6 +50,14 @@ def replace_machine(session: Session, old_key: str, new_key: str) -> Machine:
         )
     if new.cluster_id is not None:
         raise Conflict(f"machine {_name(new)} is already {new.hostname}: machine-remove it first")
+    old_networks = {ip.network_id for ip in old.ip_addresses if ip.purpose == "host"}
+    clash = [ip for ip in new.ip_addresses if ip.network_id in old_networks]
+    if clash:  # one address per machine per network: its BMC's, say
+        raise Conflict(
+            f"machine {_name(new)} already holds {clash[0].address} ({clash[0].purpose}) on "
+            f"network {clash[0].network.name!r}, where {_name(old)} has its address: "
+            "nothing was changed"
+        )
     hooks.queue(session, "removed", old, destroyed=True, replaced_by=new.serial)
     place = (old.hostname, old.cluster_id, old.role_id, old.location_id, old.is_first_master)
     settings = dict(old.settings or {})

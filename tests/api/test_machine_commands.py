@@ -304,3 +304,22 @@ def test_install_command_shows_the_bundle_and_carries_the_root_password(
     assert api.delete("/api/v1/machines/S1/root-password").status_code == 204
     after = {f["path"] for f in ok(api.get("/api/v1/machines/S1/install-command"))["files"]}
     assert "root-password" not in after
+
+
+def test_machine_replace_refuses_a_machine_whose_bmc_sits_on_the_network(
+    cluster: Api, session: Session
+) -> None:
+    from oci.models import IpAddress, Network
+
+    s5 = session.scalars(select(Machine).where(Machine.serial == "S5")).one()
+    mgmt = session.scalars(select(Network).where(Network.name == "mgmt")).one()
+    session.add(
+        IpAddress(network_id=mgmt.id, address="192.168.101.90", machine_id=s5.id, purpose="bmc")
+    )
+    session.commit()
+    says = error(cluster.post("/api/v1/machines/S1/replacement", json={"new": "S5"}), 409)
+    assert "already holds 192.168.101.90 (bmc) on network 'mgmt'" in says
+    assert (
+        ok(cluster.get("/api/v1/machines/S1/enrolment"))["hostname"]
+        == "cl1-controller-1.example.com"
+    )
