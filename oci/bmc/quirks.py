@@ -50,6 +50,8 @@ PRIVILEGES = {"user": 2, "operator": 3, "administrator": 4}
 STDIN = "/dev/stdin"
 
 Regex = Annotated[str, Field(min_length=1, max_length=200)]
+# One word of a vendor command: an argv element, never shell text.
+Word = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$")]
 # Families of RAID tools; storcli and perccli share one syntax (oci/raid/tools.py).
 RaidTool = Literal["storcli", "perccli", "megacli", "ssacli"]
 
@@ -115,11 +117,25 @@ class Quirk(BaseModel):
         description="Hardware RAID tools to look for in the live system, in this order",
     )
     hponcfg: bool = Field(False, description="The BMC is an HPE iLO that hponcfg configures")
+    extra_commands: tuple[tuple[Word, ...], ...] = Field(
+        (),
+        max_length=32,
+        description="Vendor commands (argv lists, no shell) run in the live system after "
+        "ipmitool's, before the login check: racadm, onecli... (OCI's Dell and Lenovo steps)",
+    )
     ilo_license_file: str = Field(
         "/root/License.xml",
         pattern=r"^/[A-Za-z0-9._/-]{1,200}$",
         description="Where the live image keeps the iLO licence (machine-hpe-ilo-license-install)",
     )
+
+    @field_validator("extra_commands")
+    @classmethod
+    def _commands(cls, value: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+        for argv in value:
+            if not argv or len(argv) > 64:
+                raise ValueError("each command is a list of 1 to 64 words")
+        return value
 
     @field_validator("password_symbols")
     @classmethod
@@ -336,4 +352,6 @@ def plan(quirk: Quirk, password: str, lan: Lan) -> list[Step]:
         )
     if quirk.lan_access:
         steps.append(ipmitool("lan access", "lan", "set", channel, "access", "on"))
+    for n, argv in enumerate(quirk.extra_commands, start=1):
+        steps.append(Step(f"vendor {n}", argv))
     return steps

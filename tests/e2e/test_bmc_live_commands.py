@@ -115,7 +115,11 @@ def test_ocis_set_ipmi_with_do_ipmitool_cmds_through_ocicli(
     if database.backend != "sqlite":
         pytest.skip("the API test covers every database; one served run is enough")
     quirks = tmp_path / "quirks.yaml"
-    quirks.write_text("version: 1\nvendors:\n  - {name: default, user_id: 3, settle_seconds: 5}\n")
+    ran_here = tmp_path / "vendor-step-ran"  # a vendor command (racadm, say) leaves this
+    quirks.write_text(
+        "version: 1\nvendors:\n  - {name: default, user_id: 3, settle_seconds: 5, "
+        f"extra_commands: [[touch, '{ran_here}']]}}\n"
+    )
     with ipmisim.simulated_bmc(tmp_path / "bmc") as sim:
         sshd_dir, workdir = tmp_path / "sshd", tmp_path / "server"
         sshd_dir.mkdir()
@@ -161,6 +165,7 @@ def test_ocis_set_ipmi_with_do_ipmitool_cmds_through_ocicli(
             assert progress[0].startswith("applying the stored BMC settings of")
             assert progress[1].startswith("ok   ssh")
             assert progress[-1].startswith(f"ok   verify  log in to {address}:623 as operator")
+            assert f"ok   vendor 1  touch {ran_here}" in progress and ran_here.exists()
             assert chosen not in done.stdout + done.stderr
             assert chosen not in sim.argv_log.read_text()
             outside = sim.lanplus(address, "operator", chosen, "power", "status")
