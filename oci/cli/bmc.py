@@ -380,6 +380,10 @@ def _apply(
     return result
 
 
+# The server gives ipmitool three times bmc_timeout (ipmitool retries on its own).
+IPMI_CMD_WAIT = 400.0
+
+
 # Options-looking words reach the server, whose refusal says why.
 @commands.command("machine-ipmi-cmd", context_settings={"ignore_unknown_options": True})
 @MACHINE
@@ -401,7 +405,10 @@ def machine_ipmi_cmd(ctx: click.Context, machine: str, command: tuple[str, ...])
       ocicli machine-ipmi-cmd 5KXY123 sel list
     """
     text = command[0] if len(command) == 1 else shlex.join(command)
-    result = client_from(ctx).post(P("machines", machine, "ipmi", "command"), {"command": text})
+    api = client_from(ctx)
+    if ctx.find_root().get_parameter_source("timeout") is not ParameterSource.COMMANDLINE:
+        api.timeout = max(api.timeout, IPMI_CMD_WAIT)
+    result = api.post(P("machines", machine, "ipmi", "command"), {"command": text})
     if result.get("output"):
         click.echo(result["output"])
     ctx.exit(result.get("exit_status", 0))
