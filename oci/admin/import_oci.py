@@ -53,7 +53,7 @@ def _print_plan(plan: Plan, outcome: Outcome, dry_run: bool) -> None:
 
 
 @click.command("import-oci")
-@click.argument("url")
+@click.argument("url", envvar="OCI_IMPORT_URL")
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
 def import_oci(url: str, dry_run: bool) -> None:
     """Import a running OCI's inventory from its MariaDB database at URL.
@@ -62,7 +62,9 @@ def import_oci(url: str, dry_run: bool) -> None:
     passwords, machines with their hardware, roles, host names, addresses and
     IPMI credentials, and the clusters' VIPs. Passwords are re-encrypted with
     this server's key. What oci cannot express is refused, naming it, and
-    nothing is written; running it again changes nothing.
+    nothing is written; running it again changes nothing. URL may come from
+    the environment variable OCI_IMPORT_URL instead, which keeps its password
+    out of the process list.
 
     \b
     Example:
