@@ -39,9 +39,9 @@ class Bounds:
     pci_devices: int = 2048
     lldp: int = 512
     ssh_host_keys: int = 64
-    # A server has a few disk controllers (one per NVMe drive: dozens); the
-    # drives behind RAID controllers are bounded like disks.
-    controllers: int = 256
+    # Every NVMe drive is a controller of its own: controllers are bounded
+    # like disks, and so are the drives behind RAID controllers.
+    controllers: int = 1024
     raid_drives: int = 1024
 
 
