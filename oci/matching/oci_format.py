@@ -33,6 +33,7 @@ import yaml
 from oci.choices import CPU_MODELS, SERIAL_CONSOLES
 from oci.matching.profiles import Document, Profile, ProfileError, Switches, validate
 from oci.matching.units import parse_size, parse_size_range
+from oci.raid.plan import oci_hdd_notes
 
 __all__ = ["Exported", "Loaded", "detect", "from_oci", "load", "to_oci"]
 
@@ -193,6 +194,10 @@ def _profile_from_oci(
     for key in kept:
         if key == "machine-set" or (key == "hdd" and not (isinstance(hdd, dict) and _layouts(hdd))):
             continue  # named above, string by string or with the controller
+        if key == "hdd" and isinstance(hdd, dict) and hdd.get("controller") == "megacli":
+            # machine-megacli-apply builds these volumes: say how, volume by volume.
+            notes += oci_hdd_notes(hdd, where)
+            continue
         why = _WHY_KEPT.get(key, _WHY_UNKNOWN)
         notes.append(f"{where}: {why}" if key == "hdd" else f"{where}: {key}: {why}")
     if kept:
@@ -201,8 +206,8 @@ def _profile_from_oci(
 
 
 _WHY_KEPT = {
-    "hdd": "hdd.layout: the RAID volumes OCI builds with megacli are not built here "
-    "(a profile sets one RAID of one disk kind); kept for profile-export --format oci",
+    "hdd": "hdd.layout: OCI builds no volume without a RAID controller (controller "
+    "'none'); kept for profile-export --format oci",
     "properties": "OCI 42.2.5 reads it nowhere either; kept for profile-export --format oci",
     "after-puppet-controller-command": "commands run on the first controller after Puppet "
     "are not run here; kept for profile-export --format oci",
@@ -235,10 +240,6 @@ def _raid_from_oci(hdd: dict[str, Any], where: str, notes: list[str]) -> dict[st
         low, high, count = (_number(item.get(k)) for k in ("size_min", "size_max", "num_min"))
         if low is not None and high is not None and count:
             ranges.append((low, high, int(count)))
-    if hdd.get("hdd-num-exact-match") == "yes":
-        notes.append(
-            f"{where}: hdd.hdd-num-exact-match: that no other drive is present is not checked"
-        )
     if not ranges:
         return {"hardware_raid": True}
     low = min(r[0] for r in ranges)

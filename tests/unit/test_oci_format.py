@@ -68,7 +68,11 @@ def test_what_cannot_be_expressed_is_named_for_each_profile() -> None:
         ("compute-with-var-lib-nova-instance", "after-puppet-controller-command"),
         ("compute-with-var-lib-nova-instance", "properties"),
         ("compute-with-var-lib-nova-instance", "hdd.layout: 2 size ranges are checked as one"),
-        ("volume-with-raid-10-sdb-on-perc", "hdd.layout: the RAID volumes OCI builds"),
+        (
+            "volume-with-raid-10-sdb-on-perc",
+            "hdd.layout.1: RAID 10 of 2..8 drives of 750..1800 GiB (WT NORA Direct), "
+            "built on the controller by machine-megacli-apply",
+        ),
         ("swiftproxy-with-container-and-account-r430", "machine-set '--swift-store-object no"),
         ("swiftstore-no-account-container-r740xd", "machine-set '--install-on-raid yes"),
     ]:
