@@ -472,7 +472,7 @@ def test_machine_set_options(cluster: Api, database: Database) -> None:
         ({"gpus": [gpus[0], gpus[0]]}, "two GPU types have the same name"),
         ({"serial_console": "ttyUSB0"}, "'ttyS0'"),
         ({"gpus": [{"name": "x", "vendor_id": "NVDA", "product_id": "1eb8"}]}, "gpus.0.vendor_id"),
-        ({"turbo": True}, "valid options: install_on_raid"),
+        ({"turbo": True}, "unknown option(s) turbo; valid options: notes, install_on_raid"),
         ({"nested_virt": "maybe"}, "expected yes, no or cluster_value, not 'maybe'"),
         ({"cpu_mode": "fast"}, "'custom' or 'cluster_value'"),
         ({"cpu_allocation_ratio": -1}, "cpu_allocation_ratio"),
