@@ -85,6 +85,7 @@ def apply(key: str, body: RaidApplyIn) -> RaidOut:
         force=body.force,
         ssh_port=port,
         ssh_key=ssh_key,
+        settings=app_settings(),
     )
     return _out(outcome)
 
@@ -98,7 +99,11 @@ def apply(key: str, body: RaidApplyIn) -> RaidOut:
 )
 def reset(key: str) -> RaidOut:
     port, ssh_key = _ssh()
-    return _out(raid_run.reset(write, key, _quirks(), ssh_port=port, ssh_key=ssh_key))
+    return _out(
+        raid_run.reset(
+            write, key, _quirks(), ssh_port=port, ssh_key=ssh_key, settings=app_settings()
+        )
+    )
 
 
 @bp.post("/machines/<key>/raid/check")
@@ -112,6 +117,12 @@ def reset(key: str) -> RaidOut:
 def check(key: str, body: RaidCheckIn) -> RaidOut:
     port, ssh_key = _ssh()
     outcome = raid_run.check_applied(
-        write, key, _quirks(), profile=body.profile, ssh_port=port, ssh_key=ssh_key
+        write,
+        key,
+        _quirks(),
+        profile=body.profile,
+        ssh_port=port,
+        ssh_key=ssh_key,
+        settings=app_settings(),
     )
     return _out(outcome)

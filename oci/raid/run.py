@@ -18,15 +18,18 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 import paramiko
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oci import remote
 from oci.bmc.quirks import Facts, Quirk, pick
-from oci.errors import Conflict, Invalid, NotFound, OciError
+from oci.config import Settings
+from oci.errors import Conflict, Invalid, OciError
 from oci.inventory import machines
 from oci.inventory import status as machine_status
-from oci.models import HardwareProfile, Machine, MachineEvent
+from oci.inventory.view import from_row
+from oci.matching import match as matching
+from oci.matching import store
+from oci.models import Machine, MachineEvent
 from oci.models.status import MachineStatus
 from oci.models.types import utcnow
 from oci.raid.plan import (
@@ -92,20 +95,27 @@ class Outcome:
 
 
 def _profile_specs(
-    session: Session, machine: Machine, name: str | None
+    session: Session, machine: Machine, name: str | None, settings: Settings
 ) -> tuple[str, tuple[VolumeSpec, ...]]:
+    """The profile named, else the one applied to the machine, else the matcher's
+    winner for it (OCI guesses the same way); its hardware RAID volumes."""
     serial = machine.serial or str(machine.id)
+    catalogue = store.load(session, settings)
     wanted = name or machine.hardware_profile
     if wanted is None:
-        raise Conflict(
-            f"machine {serial} has no hardware profile applied: name one "
-            "(ocicli machine-megacli-apply SERIAL PROFILE)"
-        )
-    row = session.scalar(select(HardwareProfile).where(HardwareProfile.name == wanted))
-    if row is None:
-        raise NotFound(f"no hardware profile named {wanted!r} (ocicli profile-list)")
+        outcome = matching.match(from_row(machine), catalogue.compiled)
+        if outcome.winner is None:
+            tied = f": {', '.join(outcome.ambiguous)} tie" if outcome.ambiguous else ""
+            raise Conflict(
+                f"machine {serial} has no hardware profile applied and matches "
+                f"{'no single one' if tied else 'none'}{tied}: name one "
+                "(ocicli machine-megacli-apply SERIAL PROFILE; see machine-guessed-profile)"
+            )
+        wanted = outcome.winner
+    stored = catalogue.profile(wanted)  # a 404 naming it
+    definition = stored.profile.model_dump(mode="json", exclude_none=True)
     try:
-        specs = tuple(specs_from_definition(row.definition, wanted))
+        specs = tuple(specs_from_definition(definition, wanted))
     except RaidError as exc:
         raise Invalid(str(exc), {"fields": {"profile": str(exc)}}) from None
     return wanted, specs
@@ -119,6 +129,7 @@ def prepare(
     profile: str | None,
     needs_profile: bool,
     ssh_port: int,
+    settings: Settings,
     mark: bool = False,
 ) -> Prepared:
     """Check the machine and its profile; with `mark`, hold the machine's mark
@@ -134,7 +145,9 @@ def prepare(
                 f"a RAID or BMC run on machine {serial} is already going on (it ends by "
                 f"{running:%H:%M:%S} UTC at the latest): wait for it"
             )
-    name, specs = _profile_specs(session, machine, profile) if needs_profile else (None, ())
+    name, specs = (
+        _profile_specs(session, machine, profile, settings) if needs_profile else (None, ())
+    )
     if needs_profile and not specs:
         raise Conflict(
             f"hardware profile {name!r} asks for no hardware RAID (OCI: hdd.controller "
@@ -276,6 +289,7 @@ def apply(
     force: bool,
     ssh_port: int,
     ssh_key: paramiko.PKey,
+    settings: Settings,
 ) -> Outcome:
     """Build the profile's volumes: nothing if they are there already (unless
     `force`), only the commands if `dry_run` (OCI's -d)."""
@@ -287,6 +301,7 @@ def apply(
             profile=profile,
             needs_profile=True,
             ssh_port=ssh_port,
+            settings=settings,
             mark=not dry_run,
         )
     )
@@ -344,11 +359,19 @@ def reset(
     *,
     ssh_port: int,
     ssh_key: paramiko.PKey,
+    settings: Settings,
 ) -> Outcome:
     """Clear the controller: foreign configurations, every volume, drives back to good."""
     prepared: Prepared = write(
         lambda s: prepare(
-            s, key, quirks, profile=None, needs_profile=False, ssh_port=ssh_port, mark=True
+            s,
+            key,
+            quirks,
+            profile=None,
+            needs_profile=False,
+            ssh_port=ssh_port,
+            settings=settings,
+            mark=True,
         )
     )
 
@@ -375,10 +398,19 @@ def check_applied(
     profile: str | None,
     ssh_port: int,
     ssh_key: paramiko.PKey,
+    settings: Settings,
 ) -> Outcome:
     """Read the controller back and compare it with the profile (changes nothing)."""
     prepared: Prepared = write(
-        lambda s: prepare(s, key, quirks, profile=profile, needs_profile=True, ssh_port=ssh_port)
+        lambda s: prepare(
+            s,
+            key,
+            quirks,
+            profile=profile,
+            needs_profile=True,
+            ssh_port=ssh_port,
+            settings=settings,
+        )
     )
 
     def work(ssh: paramiko.SSHClient, ran: list[Ran]) -> Outcome:

@@ -268,7 +268,10 @@ def test_one_run_at_a_time_on_a_machine(live: Live) -> None:
 def test_refusals_say_what_to_do_and_run_nothing(live: Live, tmp_path: Path) -> None:
     no_profile = live.post("raid/apply")
     assert no_profile.status_code == 409
-    assert "has no hardware profile applied: name one" in no_profile.get_json()["error"]["message"]
+    assert (
+        "has no hardware profile applied and matches none: name one"
+        in (no_profile.get_json()["error"]["message"])
+    )
     unknown = live.post("raid/apply", {"profile": "nope"})
     assert unknown.status_code == 404
     soft = live.post("raid/apply", {"profile": "compute-over-ceph-with-soft-raid"})
@@ -402,3 +405,22 @@ def test_ocis_commands_through_ocicli_and_oci_serve(
         cleared = json.loads(reset.stdout)
         assert cleared["status"] == "reset" and cleared["tool"] == "storcli64"
         assert "no hardware profile applied" in cli.fails("machine-megacli-apply", SERIAL)
+
+
+def test_without_a_profile_named_the_matchers_winner_is_used(live: Live) -> None:
+    # Our own profile shape: a hardware RAID 1 of two SSDs, for GIGABYTE machines.
+    text = (
+        "profiles:\n"
+        "  - name: gigabyte-mirror\n    role: compute\n"
+        "    match: {manufacturer: ['GIGABYTE*']}\n"
+        "    apply:\n      raid: {type: hardware, level: 1,"
+        " disks: {kind: ssd, count: 2, size: 200GB..260GB}}\n"
+    )
+    body = {"text": text, "source": "ours.yaml"}
+    imported = live.client.post("/api/v1/profiles/import", json=body, headers=live.headers)
+    assert imported.status_code == 200, imported.get_json()
+    planned = live.post("raid/apply", {"dry_run": True})
+    assert planned.status_code == 200, planned.get_json()
+    out = planned.get_json()
+    assert out["profile"] == "gigabyte-mirror"
+    assert out["planned"][-1] == "storcli64 /c0 add vd type=raid1 drives=32:0,32:1"
