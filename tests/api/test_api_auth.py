@@ -44,6 +44,8 @@ def test_every_write_route_needs_credentials(app: Flask, client: FlaskClient) ->
 # server has none, and reports its own hardware.
 TRUSTED_WRITES = {
     ("POST", "/api/v1/discovery/reports"),
+    # The same report in OCI's agent format, where OCI's live image posts it.
+    ("POST", "/oci/report.php"),
     # A node's own lifecycle (installer, first boot, Puppet); only its own.
     ("POST", "/api/v1/machines/nonexistent/status"),
 }
