@@ -169,7 +169,14 @@ def machine_set_ipmi(
     api = client_from(ctx)
     result = api.put(P("machines", machine, "ipmi"), body)
     if do_ipmitool_cmds:
-        result = _apply(ctx, api, machine, ipmi_netmask, ipmi_defgw)
+        try:
+            result = _apply(ctx, api, machine, ipmi_netmask, ipmi_defgw)
+        except ApiError as exc:
+            # The store above succeeded: say so, and how to finish.
+            raise click.ClickException(
+                f"the BMC settings of {machine} are stored, but giving them to the BMC "
+                f"failed: {exc}; once fixed: ocicli machine-apply-ipmi {machine}"
+            ) from exc
         if fmt == "table" and not columns:
             result = {k: v for k, v in result.items() if k != "steps"}
     emit_object(result, fmt, columns)

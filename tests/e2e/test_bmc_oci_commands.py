@@ -67,6 +67,15 @@ def test_oci_form_of_machine_set_ipmi_then_ipmi_cmd_and_check_all(
     assert fed.returncode == 0, fed.stderr
     assert '"password_set": true' in fed.stdout and PASSWORD not in fed.stdout
     assert [(a, u) for a, u, _ in _stored(live_server.database)] == [("127.0.0.1", "admin")]
+    # With OCI's --do-ipmitool-cmds, a machine not in its live system: stored, not applied.
+    applied = subprocess.run(
+        [str(BIN / "ocicli"), "machine-set-ipmi", "--do-ipmitool-cmds", "OCI1", "yes",
+         "127.0.0.1", port, "admin", "--password-file", "-"],
+        input=PASSWORD + "\n", env=cli.env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert applied.returncode == 1
+    assert "are stored, but giving them to the BMC failed" in applied.stderr
+    assert "once fixed: ocicli machine-apply-ipmi OCI1" in applied.stderr
 
     # machine-ipmi-cmd: Debian's ipmitool, the answer as ipmitool prints it.
     assert cli("machine-ipmi-cmd", "OCI1", "chassis power status").strip() == (
