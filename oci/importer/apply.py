@@ -1,4 +1,5 @@
-# Writes: regions, locations, clusters and their secrets, networks, machines, addresses.
+# Writes: regions, locations, clusters and their secrets, networks, machines (with their
+# NICs, LLDP neighbours, disks and storage controllers), addresses.
 """Make our database match a plan, in the caller's transaction; say what changed.
 
 Rows are found by their natural keys (names, serials, network and address), so
@@ -10,7 +11,7 @@ different at every encryption). The caller commits, or rolls back for a dry run.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -40,6 +41,7 @@ from oci.models import (
     Role,
     RoleCounter,
     RootKeyPair,
+    StorageController,
     SwiftRegion,
 )
 from oci.security.vault import Vault
@@ -212,6 +214,10 @@ def _network_values(
         "mtu": record.mtu,
         "vlan": record.vlan,
         "bridge_name": record.bridge_name,
+        "first_ip": record.first_ip,
+        "last_ip": record.last_ip,
+        "ipmi_match_address": record.ipmi_match_address,
+        "ipmi_match_prefix_length": record.ipmi_match_prefix_length,
     }
 
 
@@ -364,7 +370,8 @@ def _machine(
 
 
 def _hardware(machine: Machine, record: MachineRecord) -> list[str]:
-    """NICs, LLDP neighbours and disks as OCI knows them; the names of what changed."""
+    """NICs, LLDP neighbours, disks and storage controllers as OCI knows them; the
+    names of what changed."""
     changed = []
     nics = [
         {
@@ -389,6 +396,9 @@ def _hardware(machine: Machine, record: MachineRecord) -> list[str]:
     disks = [{"name": d.name, "size_bytes": d.size_bytes, "kind": d.kind} for d in record.disks]
     if _components(machine, "disks", Disk, "name", disks):
         changed.append("disks")
+    controllers = [asdict(c) for c in record.controllers]
+    if _components(machine, "storage_controllers", StorageController, "name", controllers):
+        changed.append("storage_controllers")
     return changed
 
 

@@ -18,9 +18,13 @@ from pydantic import ValidationError
 
 from oci.choices import NETWORK_SPECIAL_ROLES
 from oci.enrolment import secrets as cluster_secrets
+from oci.enrolment.clusters import _check_ipmi_match, _check_range
 from oci.enrolment.options import ClusterOptions, MachineSettings
+from oci.errors import Invalid
+from oci.ingest.facts import StorageControllerFacts
 from oci.ingest.identity import universally_administered
-from oci.models.network import VIP_USAGES
+from oci.ingest.oci_json import _controllers
+from oci.models.network import VIP_USAGES, Network
 from oci.models.status import MachineStatus
 
 __all__ = ["Plan", "Unmappable", "map_snapshot"]
@@ -62,6 +66,10 @@ MACHINE_STRUCTURE = {
     "cpu_threads",
     "cpu_core_per_socket",
     "cpu_sockets",
+    "cpu_mhz",
+    "secure_boot",
+    # read with secure_boot (no Secure Boot without UEFI); listed as skipped when set
+    "boot_uefi",
     # machine-set options under other names of ours (``_machine_settings``)
     "serial_console_dev",
     "raid_dev0",
@@ -91,9 +99,6 @@ MACHINE_STATE = {
     "ladvd_report",
     "dell_lifecycle_version",
     "loc_u_end",
-    "cpu_mhz",
-    "boot_uefi",
-    "secure_boot",
 }
 NETWORK_STRUCTURE = {
     "id",
@@ -110,8 +115,20 @@ NETWORK_STRUCTURE = {
     "mtu",
     "location_id",
 }
-# OCI derives these from ip/cidr; ours does too. Named when not the derived value.
-NETWORK_RANGE = {"first_ip", "last_ip"}
+# network-set --first-ip/--last-ip (integers; 0 or OCI's derived bound: the whole
+# network) and --ipmi-match-addr/--ipmi-match-cidr ('0.0.0.0' and 0: unset).
+NETWORK_RANGE = {"first_ip", "last_ip", "ipmi_match_addr", "ipmi_match_cidr"}
+# OCI's blkdev_ctrl (absent from OCIs before it): all read; hwid, lshw's id, repeats
+# across a machine's controllers, so ours names them ctrl<N> in OCI's order.
+CONTROLLER_COLUMNS = {
+    "id",
+    "machine_id",
+    "hwid",
+    "vendor",
+    "product",
+    "ctrl_type",
+    "firmware_version",
+}
 
 RAID_MEMBERS = {"0": 2, "1": 2, "5": 3, "6": 4, "10": 4}
 _EMPTY = ("", "none", "None", "unknown", "0.0.0.0")
@@ -141,6 +158,10 @@ class NetworkRecord:
     mtu: int | None
     vlan: int | None
     bridge_name: str | None
+    first_ip: str | None = None
+    last_ip: str | None = None
+    ipmi_match_address: str | None = None
+    ipmi_match_prefix_length: int | None = None
 
 
 @dataclass(frozen=True)
@@ -209,6 +230,7 @@ class MachineRecord:
     nics: tuple[NicRecord, ...]
     lldp: tuple[LldpRecord, ...]
     disks: tuple[DiskRecord, ...]
+    controllers: tuple[StorageControllerFacts, ...]
     bmc: BmcRecord | None
     addresses: tuple[AddressRecord, ...]
     root_key: tuple[str, str] | None  # (private, public body) from OCI's sshkeypairs
@@ -279,6 +301,7 @@ def _check_leftovers(
     """Refuse the columns nobody maps that hold a value other than OCI's default;
     list OCI-only state and columns at their default everywhere as skipped."""
     columns = [c for c in defaults if c not in handled]
+    noun = table.removesuffix("s")
     for column in columns:
         set_rows = [r for r in rows if not _is_default(r.get(column), defaults.get(column))]
         if not set_rows:
@@ -292,7 +315,7 @@ def _check_leftovers(
             p.refuse(
                 f"{table} {row.get(label)!r}: {column}={row.get(column)!r} has no "
                 "equivalent in oci; set it back to OCI's default "
-                f"({defaults.get(column)!r}) in OCI, or leave this {table[:-1]} out"
+                f"({defaults.get(column)!r}) in OCI, or leave this {noun} out"
             )
 
 
@@ -432,6 +455,25 @@ def _machine_settings(
     return _options(p, MachineSettings, values, values, who)
 
 
+def _mhz(p: _Problems, row: Row, who: str) -> int | None:
+    """OCI's cpu_mhz, lscpu's text ("2100.000"); None for its default '0'."""
+    text = str(row.get("cpu_mhz") or "0").strip()
+    whole, _, fraction = text.partition(".")
+    if not (whole.isascii() and whole.isdigit() and (not fraction or fraction.isdigit())):
+        p.refuse(f"{who}: cpu_mhz={row.get('cpu_mhz')!r} is not a clock in MHz")
+        return None
+    if int(whole) >= 2**31:  # our column is a 32-bit integer
+        p.refuse(f"{who}: cpu_mhz={row.get('cpu_mhz')!r} is beyond any CPU clock")
+        return None
+    return int(whole) or None
+
+
+def _secure_boot(row: Row) -> bool:
+    """As our ingest of OCI's agent reads it: enforced only under UEFI (OCI's agent
+    says "no" when mokutil is missing too)."""
+    return _yes(row.get("boot_uefi")) and _yes(row.get("secure_boot"))
+
+
 def _hardware(row: Row) -> dict[str, Any]:
     sockets = _int(row.get("cpu_sockets"))
     per_socket = _int(row.get("cpu_core_per_socket"))
@@ -445,6 +487,7 @@ def _hardware(row: Row) -> dict[str, Any]:
         "cpu_sockets": sockets,
         "cpu_cores": per_socket * sockets if per_socket and sockets else None,
         "cpu_threads": _int(row.get("cpu_threads")),
+        "secure_boot": _secure_boot(row),
         "memory_bytes": (_int(row.get("memory")) or 0) * MIB or None,
         "datacenter": _text(row.get("loc_dc")),
         "row": _text(row.get("loc_row")),
@@ -507,6 +550,87 @@ def _disks(rows: list[Row]) -> tuple[DiskRecord, ...]:
         )
         for row in rows
     )
+
+
+def _oci_bound(value: Any) -> int | None:
+    """OCI's first_ip or last_ip (a bigint); None for 0, OCI's "not computed yet"."""
+    return int(value or 0) or None
+
+
+def _oci_whole_range(
+    net: ipaddress.IPv4Network | ipaddress.IPv6Network,
+) -> tuple[set[int], set[int]]:
+    """The first_ip and last_ip values OCI computes itself for ``net``, meaning the
+    whole network: network-create's (by prefix) and network-set --ip/--cidr's."""
+    base, size, prefix = int(net.network_address), net.num_addresses, net.prefixlen
+    if prefix == net.max_prefixlen:
+        return {base}, {base}
+    firsts, lasts = {base + 2}, {base + size - 2}
+    if net.version == 4 and prefix == 31:
+        firsts.add(base)
+        lasts.add(base + 1)
+    elif net.version == 4 and prefix == 30:
+        firsts.add(base + 1)
+    return firsts, lasts
+
+
+def _network_ranges(
+    p: _Problems, name: str, net: ipaddress.IPv4Network | ipaddress.IPv6Network, row: Row
+) -> dict[str, Any] | None:
+    """Our first_ip, last_ip, ipmi_match_address and ipmi_match_prefix_length for
+    OCI's network ``row``; None, refused naming the column, when ours would refuse
+    them. The checks are network-set's own (oci.enrolment.clusters), on a transient
+    Network: what our API refuses, the import refuses."""
+    first, last = _oci_bound(row.get("first_ip")), _oci_bound(row.get("last_ip"))
+    firsts, lasts = _oci_whole_range(net)
+    if first is None or last is None:  # OCI recomputes both when either is 0
+        first = last = None
+    first = None if first in firsts else first
+    last = None if last in lasts else last
+    bounds: dict[str, str | None] = {}
+    for column, number in (("first_ip", first), ("last_ip", last)):
+        try:
+            bounds[column] = None if number is None else str(ipaddress.ip_address(number))
+        except ValueError:
+            p.refuse(
+                f"network {name!r}: {column}={row.get(column)!r} is not an address; "
+                f"set it again with OCI's network-set --{column.replace('_', '-')}"
+            )
+            return None
+    match_address = _text(row.get("ipmi_match_addr"))
+    match_prefix = _int(row.get("ipmi_match_cidr"))
+    transient = Network(
+        name=name,
+        address=str(net.network_address),
+        prefix_length=net.prefixlen,
+        ip_version=net.version,
+        ipmi_match_address=match_address,
+        ipmi_match_prefix_length=match_prefix,
+        **bounds,
+    )
+    try:
+        _check_range(transient)
+    except Invalid as exc:
+        p.refuse(
+            f"network {name!r}: {exc.message}; set the range again with OCI's "
+            "network-set --first-ip/--last-ip"
+        )
+        return None
+    try:
+        _check_ipmi_match(transient)
+    except Invalid as exc:
+        p.refuse(
+            f"network {name!r}: ipmi_match_addr={row.get('ipmi_match_addr')!r} "
+            f"ipmi_match_cidr={row.get('ipmi_match_cidr')!r}: {exc.message}; set them "
+            "again with OCI's network-set --ipmi-match-addr/--ipmi-match-cidr"
+        )
+        return None
+    return {
+        "first_ip": transient.first_ip,
+        "last_ip": transient.last_ip,
+        "ipmi_match_address": transient.ipmi_match_address,
+        "ipmi_match_prefix_length": transient.ipmi_match_prefix_length,
+    }
 
 
 def _by(rows: list[Row], key: str) -> dict[Any, list[Row]]:
@@ -580,14 +704,9 @@ def map_snapshot(snapshot: Any, known_roles: Iterable[str]) -> Plan:
         except ValueError as exc:
             p.refuse(f"network {name!r}: {row['ip']}/{row['cidr']} is not a network: {exc}")
             continue
-        hosts = list(net.hosts())[1:] if net.num_addresses > 2 else []
-        if hosts and net.version == 4:
-            first, last = int(hosts[0]), int(hosts[-1])
-            if (row.get("first_ip"), row.get("last_ip")) not in ((first, last), (0, 0)):
-                p.refuse(
-                    f"network {name!r}: first_ip/last_ip narrow its range, which oci "
-                    "cannot express; reset them in OCI"
-                )
+        ranges = _network_ranges(p, name, net, row)
+        if ranges is None:
+            continue
         plan.networks.append(
             NetworkRecord(
                 name=name,
@@ -603,6 +722,7 @@ def map_snapshot(snapshot: Any, known_roles: Iterable[str]) -> Plan:
                 mtu=_int(row.get("mtu")),
                 vlan=_int(row.get("vlan")),
                 bridge_name=_text(row.get("bridgename")),
+                **ranges,
             )
         )
     _check_leftovers(
@@ -650,6 +770,7 @@ def map_snapshot(snapshot: Any, known_roles: Iterable[str]) -> Plan:
     }
     nics = _by(snapshot.rows("ifnames"), "machine_id")
     disks = _by(snapshot.rows("blockdevices"), "machine_id")
+    controllers = _by(snapshot.rows("blkdev_ctrl"), "machine_id")
     first_masters = {r.get("first_master_machine_id") for r in snapshot.rows("clusters")}
     machine_defaults = snapshot.defaults("machines")
     option_columns = [n for n in MachineSettings.model_fields if n in machine_defaults]
@@ -681,7 +802,7 @@ def map_snapshot(snapshot: Any, known_roles: Iterable[str]) -> Plan:
         if status is None:
             p.refuse(f"{who}: status {row.get('status')!r} unknown to oci")
             continue
-        columns = _hardware(row) | {"status": status}
+        columns = _hardware(row) | {"status": status, "cpu_mhz": _mhz(p, row, who)}
         machine_nics, lldp = _nics(nics.get(row["id"], []))
         key = keys.get(hostname or "")
         root_key = None
@@ -703,6 +824,10 @@ def map_snapshot(snapshot: Any, known_roles: Iterable[str]) -> Plan:
                 nics=machine_nics,
                 lldp=lldp,
                 disks=_disks(disks.get(row["id"], [])),
+                # Named and kinded as our ingest of OCI's agent reports does.
+                controllers=_controllers(
+                    [{k: str(v) for k, v in c.items()} for c in controllers.get(row["id"], [])]
+                ),
                 bmc=_bmc(row),
                 addresses=tuple(addresses.get(row["id"], [])),
                 root_key=root_key,
@@ -717,6 +842,21 @@ def map_snapshot(snapshot: Any, known_roles: Iterable[str]) -> Plan:
         MACHINE_STATE,
         "serial",
     )
+    _check_leftovers(
+        p,
+        "blkdev_ctrl",
+        snapshot.rows("blkdev_ctrl"),
+        snapshot.defaults("blkdev_ctrl"),
+        CONTROLLER_COLUMNS,
+        set(),
+        "id",
+    )
+    uefi = sum(_yes(r.get("boot_uefi")) for r in snapshot.rows("machines"))
+    if uefi:
+        p.skipped.append(
+            f"machines.boot_uefi: read for Secure Boot only, oci keeps no boot firmware "
+            f"column ({uefi} row(s) set; our live image sees it again)"
+        )
     _counters_past_host_names(plan)
     if p.problems:
         raise Unmappable(p.problems)

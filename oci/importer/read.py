@@ -19,7 +19,8 @@ __all__ = ["TABLES", "OciSnapshot", "OciTable", "read_database", "read_rows"]
 
 Row = dict[str, Any]
 
-# The tables read, in the order they are read. sshkeypairs is optional (old OCIs).
+# The tables read, in the order they are read. sshkeypairs, rolecounts and
+# blkdev_ctrl are optional (old OCIs).
 TABLES = (
     "swiftregions",
     "locations",
@@ -30,11 +31,12 @@ TABLES = (
     "machines",
     "ifnames",
     "blockdevices",
+    "blkdev_ctrl",
     "ips",
     "passwords",
     "sshkeypairs",
 )
-REQUIRED = frozenset(TABLES) - {"sshkeypairs", "rolecounts"}
+REQUIRED = frozenset(TABLES) - {"sshkeypairs", "rolecounts", "blkdev_ctrl"}
 
 
 @dataclass

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from oci.enrolment.clusters import reveal_secrets
 from oci.importer.apply import apply_plan
 from oci.importer.mapping import map_snapshot
-from oci.models import Cluster, Disk, IpAddress, Machine
+from oci.models import Cluster, Disk, IpAddress, Machine, Network, StorageController
 from oci.security.vault import Vault
-from tests.unit.test_import_oci_mapping import ROLES, _snapshot
+from tests.unit.test_import_oci_mapping import ROLES, _ip, _snapshot
 
 
 def test_applying_a_plan_twice_changes_nothing_the_second_time(session: Session) -> None:
@@ -64,15 +64,67 @@ def test_a_machine_that_reported_to_us_keeps_our_hardware(session: Session) -> N
     vault = Vault(Fernet.generate_key())
     with session.begin():
         ours = Machine(serial="SER1", discovery_count=3, settings={}, memory_bytes=1)
+        ours.secure_boot, ours.cpu_mhz = False, 2600
         ours.disks = [Disk(name="sda", size_bytes=10**12, kind="ssd", serial="S3Z1")]
+        ours.storage_controllers = [StorageController(name="0000:18:00.0", kind="megaraid")]
         session.add(ours)
 
+    snapshot = _snapshot()
+    snapshot.rows("machines")[0] |= {"cpu_mhz": "2100", "boot_uefi": "yes", "secure_boot": "yes"}
+
     with session.begin():
-        apply_plan(session, map_snapshot(_snapshot(), ROLES), vault)
+        apply_plan(session, map_snapshot(snapshot, ROLES), vault)
 
     machine = session.scalar(select(Machine).where(Machine.serial == "SER1"))
     assert machine is not None
     assert [(d.name, d.serial) for d in machine.disks] == [("sda", "S3Z1")]
-    assert machine.memory_bytes == 1
+    assert [c.name for c in machine.storage_controllers] == ["0000:18:00.0"]
+    assert (machine.memory_bytes, machine.secure_boot, machine.cpu_mhz) == (1, False, 2600)
     assert machine.hostname == "cl1-controller-1.example.com"
     assert [ip.address for ip in machine.ip_addresses] == ["192.168.101.2"]
+
+
+def test_network_ranges_machine_facts_and_controllers_are_written(session: Session) -> None:
+    vault = Vault(Fernet.generate_key())
+    snapshot = _snapshot()
+    mgmt, public = snapshot.rows("networks")
+    mgmt |= {"first_ip": _ip("192.168.101.10"), "last_ip": _ip("192.168.101.200")}
+    public |= {"ipmi_match_addr": "192.168.100.0", "ipmi_match_cidr": 24}
+    snapshot.rows("machines")[0] |= {"cpu_mhz": "2100.000", "boot_uefi": "yes"}
+    snapshot.rows("machines")[0] |= {"secure_boot": "yes"}
+    plan = map_snapshot(snapshot, ROLES)
+
+    with session.begin():
+        apply_plan(session, plan, vault)
+    with session.begin():
+        assert apply_plan(session, plan, vault).changes == []
+
+    networks = {n.name: n for n in session.scalars(select(Network))}
+    assert (networks["mgmt1"].first_ip, networks["mgmt1"].last_ip) == (
+        "192.168.101.10",
+        "192.168.101.200",
+    )
+    assert networks["mgmt1"].ipmi_match_address is None
+    assert (networks["pub1"].ipmi_match_address, networks["pub1"].ipmi_match_prefix_length) == (
+        "192.168.100.0",
+        24,
+    )
+    machine = session.scalar(select(Machine).where(Machine.serial == "SER1"))
+    assert machine is not None
+    assert (machine.cpu_mhz, machine.secure_boot) == (2100, True)
+    assert [(c.name, c.kind, c.firmware_version) for c in machine.storage_controllers] == [
+        ("ctrl0", "megaraid", "4.680.00-8527")
+    ]
+
+    session.rollback()  # end the reads' transaction
+
+    # OCI's controller gone and its range widened again: followed.
+    snapshot.rows("blkdev_ctrl").clear()
+    mgmt |= {"first_ip": _ip("192.168.101.2"), "last_ip": _ip("192.168.101.254")}
+    with session.begin():
+        changes = apply_plan(session, map_snapshot(snapshot, ROLES), vault).changes
+    assert "update network mgmt1 (192.168.101.0/24): first_ip, last_ip" in changes
+    assert any(c.startswith("update machine SER1") and "storage_controllers" in c for c in changes)
+    mgmt_now = session.scalar(select(Network).where(Network.name == "mgmt1"))
+    assert mgmt_now is not None and mgmt_now.first_ip is None
+    assert session.scalars(select(StorageController)).all() == []

@@ -62,6 +62,10 @@ MACHINE_DEFAULTS: dict[str, str | None] = {
     "ipmi_addr": "",
     "ipmi_port": "623",
     "ipmi_detected_ip": "",
+    "cpu_mhz": "0",
+    "boot_uefi": "no",
+    "secure_boot": "no",
+    "dest_blk": "none",
     "frobnicate": "no",  # a column of some later OCI that ours does not know
 }
 NETWORK_DEFAULTS: dict[str, str | None] = {
@@ -81,6 +85,16 @@ NETWORK_DEFAULTS: dict[str, str | None] = {
     "mtu": "0",
     "location_id": None,
     "ipmi_match_addr": "0.0.0.0",
+    "ipmi_match_cidr": "0",
+}
+CONTROLLER_DEFAULTS: dict[str, str | None] = {
+    "id": None,
+    "machine_id": "0",
+    "hwid": "none",
+    "vendor": "none",
+    "product": "none",
+    "ctrl_type": "none",
+    "firmware_version": "0.0.0",
 }
 
 
@@ -131,6 +145,7 @@ def _snapshot(**changes: list[dict[str, Any]]) -> OciSnapshot:
         "mtu": 0,
         "location_id": 1,
         "ipmi_match_addr": "0.0.0.0",
+        "ipmi_match_cidr": 0,
     }
     public = mgmt | {"id": 2, "name": "pub1", "ip": "203.0.113.0", "cidr": 28, "is_public": "yes"}
     public |= {"first_ip": 0, "last_ip": 0}
@@ -193,6 +208,20 @@ def _snapshot(**changes: list[dict[str, Any]]) -> OciSnapshot:
             {},
         ),
         "blockdevices": _table([{"machine_id": 1, "name": "nvme0n1", "size_mb": 1024}], {}),
+        "blkdev_ctrl": _table(
+            [
+                {
+                    "id": 1,
+                    "machine_id": 1,
+                    "hwid": "raid",
+                    "vendor": "Broadcom / LSI",
+                    "product": "MegaRAID SAS-3 3108 [Invader]",
+                    "ctrl_type": "LSI-raid",
+                    "firmware_version": "4.680.00-8527",
+                }
+            ],
+            CONTROLLER_DEFAULTS,
+        ),
         "ips": _table(
             [
                 {"id": 1, "network": 2, "ip": _ip("203.0.113.2"), "type": "4", "machine": 0}
@@ -284,7 +313,7 @@ def test_everything_unmappable_is_named_at_once() -> None:
     machines[0]["role"] = "billosd"
     machines[1]["frobnicate"] = "yes"
     machines[1]["nested_virt"] = "maybe"
-    snapshot.rows("networks")[0]["first_ip"] += 10
+    snapshot.rows("networks")[0]["first_ip"] = _ip("10.0.0.1")
     snapshot.rows("networks")[1]["ipmi_match_addr"] = "10.0.0.0"
     snapshot.rows("clusters")[0]["haproxy_custom_url"] = "not a url"
 
@@ -295,8 +324,11 @@ def test_everything_unmappable_is_named_at_once() -> None:
     assert "machine SER1: role 'billosd' is not a role of oci" in problems
     assert "machines 'SER2': frobnicate='yes' has no equivalent in oci" in problems
     assert "machine SER2: option nested_virt='maybe' is not valid in oci" in problems
-    assert "network 'mgmt1': first_ip/last_ip narrow its range" in problems
-    assert "networks 'pub1': ipmi_match_addr='10.0.0.0' has no equivalent" in problems
+    assert "network 'mgmt1': first_ip 10.0.0.1 is outside" in problems
+    assert (
+        "network 'pub1': ipmi_match_addr='10.0.0.0' ipmi_match_cidr=0: ipmi_match_address "
+        "and ipmi_match_prefix_length go together"
+    ) in problems
     assert "cluster cl1: option haproxy_custom_url='not a url' is not valid" in problems
 
 
@@ -378,3 +410,164 @@ def test_root_key_pairs_and_raid_members() -> None:
     assert ctl.root_key == (private, "AAAAroot")
     assert ctl.settings["install_on_raid"] is True
     assert ctl.settings["raid_devices"] == ["sdc", "sdd"]
+
+
+def test_network_ranges_and_ipmi_match_map_onto_ours() -> None:
+    """network-set --first-ip/--last-ip narrow the range hosts take addresses in;
+    --ipmi-match-addr/--ipmi-match-cidr say which DHCP network's machines take their
+    BMC address in this one. OCI's own whole-network bounds (and 0) are ours' NULL."""
+    snapshot = _snapshot()
+    mgmt, public = snapshot.rows("networks")
+    mgmt |= {"first_ip": _ip("192.168.101.10"), "last_ip": _ip("192.168.101.200")}
+    public |= {"role": "ipmi", "ipmi_match_addr": "192.168.100.0", "ipmi_match_cidr": 24}
+    small = public | {"id": 3, "name": "p30", "ip": "198.51.100.0", "cidr": 30}
+    small |= {"first_ip": _ip("198.51.100.1"), "last_ip": _ip("198.51.100.2")}  # network-create's
+    small |= {"ipmi_match_addr": "0.0.0.0", "ipmi_match_cidr": 0}
+    snapshot.rows("networks").append(small)
+
+    ours = {n.name: n for n in map_snapshot(snapshot, ROLES).networks}
+
+    assert (ours["mgmt1"].first_ip, ours["mgmt1"].last_ip) == ("192.168.101.10", "192.168.101.200")
+    assert (ours["mgmt1"].ipmi_match_address, ours["mgmt1"].ipmi_match_prefix_length) == (
+        None,
+        None,
+    )
+    assert (ours["pub1"].first_ip, ours["pub1"].last_ip) == (None, None)
+    assert (ours["pub1"].ipmi_match_address, ours["pub1"].ipmi_match_prefix_length) == (
+        "192.168.100.0",
+        24,
+    )
+    assert (ours["p30"].first_ip, ours["p30"].last_ip) == (None, None)
+    # OCI's derived 192.168.101.2-.254 of the default snapshot: the whole network.
+    plain = map_snapshot(_snapshot(), ROLES).networks[0]
+    assert (plain.first_ip, plain.last_ip) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        (
+            {"first_ip": _ip("192.168.102.10")},
+            "network 'mgmt1': first_ip 192.168.102.10 is outside network 'mgmt1' "
+            "(192.168.101.0/24); set the range again with OCI's network-set",
+        ),
+        (
+            {"first_ip": _ip("192.168.101.200"), "last_ip": _ip("192.168.101.10")},
+            "first_ip 192.168.101.200 comes after last_ip 192.168.101.10",
+        ),
+        (
+            {"first_ip": -5},
+            "network 'mgmt1': first_ip=-5 is not an address",
+        ),
+        (
+            {"ipmi_match_addr": "192.168.100.5", "ipmi_match_cidr": 24},
+            "network 'mgmt1': ipmi_match_addr='192.168.100.5' ipmi_match_cidr=24: "
+            "192.168.100.5/24 has host bits set",
+        ),
+        (
+            {"ipmi_match_addr": "192.168.100.0"},
+            "ipmi_match_address and ipmi_match_prefix_length go together",
+        ),
+        (
+            {"ipmi_match_addr": "ipmi.example.com", "ipmi_match_cidr": 24},
+            "'ipmi.example.com' is not an IPv4 or IPv6 address",
+        ),
+        (
+            {"ipmi_match_addr": "192.168.100.0", "ipmi_match_cidr": 40},
+            "prefix length 40 is out of range for IPv4",
+        ),
+    ],
+)
+def test_network_ranges_ours_refuses_are_refused_naming_them(
+    changes: dict[str, Any], named: str
+) -> None:
+    snapshot = _snapshot()
+    snapshot.rows("networks")[0].update(changes)
+    with pytest.raises(Unmappable) as raised:
+        map_snapshot(snapshot, ROLES)
+    assert named in "\n".join(raised.value.problems)
+
+
+def test_machine_facts_cpu_clock_secure_boot_and_storage_controllers() -> None:
+    snapshot = _snapshot()
+    ctl, spare = snapshot.rows("machines")
+    ctl |= {"cpu_mhz": "2100.000", "boot_uefi": "yes", "secure_boot": "yes"}
+    spare |= {"cpu_mhz": "3000", "boot_uefi": "no", "secure_boot": "yes"}
+    snapshot.rows("blkdev_ctrl").append(
+        {
+            "id": 2,
+            "machine_id": 1,
+            "hwid": "storage",
+            "vendor": "Intel Corporation",
+            "product": "C620 Series Chipset Family SATA Controller [AHCI mode]",
+            "ctrl_type": "none",
+            "firmware_version": "0.0.0",
+        }
+    )
+
+    plan = map_snapshot(snapshot, ROLES)
+    ours_ctl, ours_spare = plan.machines
+
+    assert (ours_ctl.columns["cpu_mhz"], ours_ctl.columns["secure_boot"]) == (2100, True)
+    # Secure Boot only under UEFI, as our ingest of OCI's agent reads it.
+    assert (ours_spare.columns["cpu_mhz"], ours_spare.columns["secure_boot"]) == (3000, False)
+    assert [
+        (c.name, c.kind, c.vendor, c.model, c.firmware_version) for c in ours_ctl.controllers
+    ] == [
+        ("ctrl0", "megaraid", "Broadcom / LSI", "MegaRAID SAS-3 3108 [Invader]", "4.680.00-8527"),
+        (
+            "ctrl1",
+            "ahci",
+            "Intel Corporation",
+            "C620 Series Chipset Family SATA Controller [AHCI mode]",
+            None,
+        ),
+    ]
+    assert ours_spare.controllers == ()
+    assert any(s.startswith("machines.boot_uefi: read for Secure Boot only") for s in plan.skipped)
+    assert not any(s.startswith(("machines.cpu_mhz", "machines.secure_boot")) for s in plan.skipped)
+    # OCI's defaults ('0', 'no'): nothing known.
+    default = map_snapshot(_snapshot(), ROLES).machines[1]
+    assert (default.columns["cpu_mhz"], default.columns["secure_boot"]) == (None, False)
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value", "named"),
+    [
+        ("machines", "cpu_mhz", "fast", "machine SER2: cpu_mhz='fast' is not a clock in MHz"),
+        ("machines", "cpu_mhz", "1e9", "machine SER2: cpu_mhz='1e9' is not a clock in MHz"),
+        (
+            "machines",
+            "cpu_mhz",
+            "99999999999",
+            "machine SER2: cpu_mhz='99999999999' is beyond any CPU clock",
+        ),
+        # Still no equivalent of ours: OCI's machine-set --dest-blk (install disk).
+        ("machines", "dest_blk", "sdc", "machines 'SER2': dest_blk='sdc' has no equivalent in oci"),
+        # A controller column of some later OCI.
+        (
+            "blkdev_ctrl",
+            "cache_mb",
+            "2048",
+            "blkdev_ctrl 1: cache_mb='2048' has no equivalent in oci; set it back to OCI's "
+            "default ('0') in OCI, or leave this blkdev_ctrl out",
+        ),
+    ],
+)
+def test_machine_facts_ours_refuses_are_refused_naming_them(
+    table: str, column: str, value: str, named: str
+) -> None:
+    snapshot = _snapshot()
+    known = snapshot.tables[table]
+    snapshot.tables[table] = OciTable(known.rows, dict(known.defaults))
+    snapshot.tables[table].defaults.setdefault(column, "0")
+    snapshot.rows(table)[-1][column] = value
+    with pytest.raises(Unmappable) as raised:
+        map_snapshot(snapshot, ROLES)
+    assert named in "\n".join(raised.value.problems)
+
+
+def test_an_oci_without_blkdev_ctrl_imports_without_controllers() -> None:
+    snapshot = _snapshot()
+    del snapshot.tables["blkdev_ctrl"]
+    assert [m.controllers for m in map_snapshot(snapshot, ROLES).machines] == [(), ()]
