@@ -66,6 +66,8 @@ def _build(oci: OciServer) -> None:
     c("cluster-create", "cl1", "example.com")
     c("network-add", "mgmt1", "cl1", "all", "eth0", "eth1")
     c("network-add", "pub1", "cl1", "all", "eth0", "eth1")
+    # A narrowed range (hosts take addresses in it from OCI's machine-add on).
+    c("network-set", "mgmt1", "--first-ip", "192.168.101.10", "--last-ip", "192.168.101.200")
     c(
         "cluster-set",
         "cl1",
@@ -115,6 +117,19 @@ def _build(oci: OciServer) -> None:
         "10",
     )
     c("machine-set-ipmi", "OCICTL1", "yes", "10.9.0.10", "623", "ipmiadmin", "ipmi-s3cret")
+    # An IPMI network for the machines booting from 192.168.100.0/24 (after the
+    # reports: OCI would start setting their BMCs up from the next one).
+    c("network-create", "ipmi1", "10.10.0.0", "24", "loc1", "no")
+    c(
+        "network-set",
+        "ipmi1",
+        "--role",
+        "ipmi",
+        "--ipmi-match-addr",
+        "192.168.100.0",
+        "--ipmi-match-cidr",
+        "24",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +172,16 @@ def _oci_machines(oci: OciServer) -> dict[str, dict[str, Any]]:
     header = lines[0].split(",")
     return {
         cells[0]: dict(zip(header, cells, strict=False))
+        for cells in (line.split(",") for line in lines[1:])
+    }
+
+
+def _oci_networks(oci: OciServer) -> dict[str, dict[str, str]]:
+    """name -> what OCI's ocicli network-list says (CSV, its own columns)."""
+    lines = oci.ocicli("network-list").strip().splitlines()
+    header = lines[0].split(",")
+    return {
+        cells[0]: dict(zip(header, cells, strict=True))
         for cells in (line.split(",") for line in lines[1:])
     }
 
@@ -226,6 +251,60 @@ def test_oci_cluster_imports_with_same_machines_addresses_vip_and_passwords(
     )
     assert (vip["address"], vip["vip_usage"]) == (their_vip["address"], "api")
     assert vip["network"]["name"] == "pub1"
+
+    # Network ranges and IPMI matching set with OCI's network-set, as its network-list
+    # shows them; its whole-network bounds are ours' "whole network" (null).
+    their_networks = _oci_networks(oci)
+    ours_networks = {
+        n["name"]: n for n in api.get("/api/v1/networks?limit=100").get_json()["items"]
+    }
+    mgmt = ours_networks["mgmt1"]
+    assert (mgmt["first_ip"], mgmt["last_ip"]) == ("192.168.101.10", "192.168.101.200")
+    assert (their_networks["mgmt1"]["first_ip"], their_networks["mgmt1"]["last_ip"]) == (
+        mgmt["first_ip"],
+        mgmt["last_ip"],
+    )
+    assert all(10 <= int(address.rsplit(".", 1)[1]) <= 200 for address in hosts.values()), (
+        hosts
+    )  # OCI assigned them within its range
+    assert (their_networks["pub1"]["first_ip"], their_networks["pub1"]["last_ip"]) == (
+        "203.0.113.2",
+        "203.0.113.14",
+    )
+    assert (ours_networks["pub1"]["first_ip"], ours_networks["pub1"]["last_ip"]) == (None, None)
+    ipmi = ours_networks["ipmi1"]
+    assert (ipmi["role"], ipmi["cluster"]) == ("ipmi", None)
+    assert (ipmi["ipmi_match_address"], str(ipmi["ipmi_match_prefix_length"])) == (
+        their_networks["ipmi1"]["ipmi_match_addr"],
+        their_networks["ipmi1"]["ipmi_match_cidr"],
+    )
+    assert ipmi["ipmi_match_address"] == "192.168.100.0"
+    assert mgmt["ipmi_match_address"] is None  # OCI's 0.0.0.0/0: none
+
+    # Hardware OCI's agent reported: CPU clock, Secure Boot, storage controllers.
+    (their_cpu,) = oci.query(
+        "SELECT cpu_mhz, boot_uefi, secure_boot FROM machines WHERE serial = %s", "OCISPARE"
+    )
+    assert (their_cpu["cpu_mhz"], their_cpu["boot_uefi"], their_cpu["secure_boot"]) == (
+        "2100.000",
+        "yes",
+        "no",
+    )
+    assert (spare["cpu_mhz"], spare["secure_boot"]) == (2100, False)
+    their_controllers = oci.query(
+        "SELECT b.vendor, b.product, b.ctrl_type, b.firmware_version FROM blkdev_ctrl b "
+        "JOIN machines m ON m.id = b.machine_id WHERE m.serial = %s ORDER BY b.id",
+        "OCISPARE",
+    )
+    assert [
+        (c["name"], c["kind"], c["vendor"], c["model"], c["firmware_version"])
+        for c in spare["storage_controllers"]
+    ] == [
+        (f"ctrl{n}", "megaraid", c["vendor"], c["product"], c["firmware_version"])
+        for n, c in enumerate(their_controllers)
+    ]
+    assert [c["ctrl_type"] for c in their_controllers] == ["LSI-raid"]
+    assert "skipped: machines.boot_uefi: read for Secure Boot only" in done.stdout
 
     # Passwords: ours decrypted (the admin-only secrets view) equal OCI's clear ones.
     ours_secrets = api.get("/api/v1/clusters/cl1/secrets").get_json()["secrets"]
@@ -304,16 +383,26 @@ def test_unmappable_oci_database_is_refused_and_nothing_written(
     oci: OciServer, database: Database, tmp_path: Path
 ) -> None:
     oci_cmd = _oci_admin(tmp_path, database)
-    # A role ours does not have, and an address range narrower than the network.
+    # A role ours does not have, a range ending outside its network (OCI's network-set
+    # checks only its first_ip) and an IPMI match without its prefix: all refused.
     oci.query("UPDATE machines SET role = 'billosd' WHERE serial = 'OCICMP2'")
-    oci.query("UPDATE networks SET first_ip = first_ip + 10 WHERE name = 'mgmt1'")
+    oci.query("UPDATE networks SET last_ip = INET_ATON('192.168.102.9') WHERE name = 'mgmt1'")
+    oci.query("UPDATE networks SET ipmi_match_cidr = 0 WHERE name = 'ipmi1'")
     try:
         result = oci_cmd.run("import-oci", oci.database_url)
     finally:
         oci.query("UPDATE machines SET role = 'compute' WHERE serial = 'OCICMP2'")
-        oci.query("UPDATE networks SET first_ip = first_ip - 10 WHERE name = 'mgmt1'")
+        oci.query("UPDATE networks SET last_ip = INET_ATON('192.168.101.200') WHERE name = 'mgmt1'")
+        oci.query("UPDATE networks SET ipmi_match_cidr = 24 WHERE name = 'ipmi1'")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "network 'mgmt1': first_ip/last_ip narrow its range" in result.stderr
+    assert (
+        "network 'mgmt1': last_ip 192.168.102.9 is outside network 'mgmt1' (192.168.101.0/24)"
+        in result.stderr
+    )
+    assert (
+        "network 'ipmi1': ipmi_match_addr='192.168.100.0' ipmi_match_cidr=0: "
+        "ipmi_match_address and ipmi_match_prefix_length go together" in result.stderr
+    )
     assert "machine OCICMP2: role 'billosd' is not a role of oci" in result.stderr
     assert "nothing written" in result.stderr
     assert _counts(database) == (0, 0)

@@ -301,7 +301,7 @@ def agent_report(
                 "hwid": "0000:18:00.0",
                 "vendor": "Broadcom",
                 "product": "PERC H730P Mini",
-                "ctrl_type": "megaraid",
+                "ctrl_type": "LSI-raid",  # OCI's agent's name of a MegaRAID
                 "firmware_version": "25.5.9.0001",
             }
         ],
