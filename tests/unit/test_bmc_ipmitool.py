@@ -6,6 +6,7 @@ import pytest
 
 from oci.bmc.ipmi import BmcAccess
 from oci.bmc.ipmitool import argv_for, parse_command
+from oci.bmc.live import parse_user_list
 from oci.errors import Invalid
 
 
@@ -37,3 +38,15 @@ def test_refused_commands_say_why(text: str, why: str) -> None:
 
 def test_quoted_words_stay_whole() -> None:
     assert parse_command("sel list 'last 10'") == ("sel", "list", "last 10")
+
+
+def test_user_list_read_by_its_fixed_columns() -> None:
+    # ipmitool prints "%-4d%-17s...": a name may hold a blank, an empty slot has none.
+    text = (
+        "ID  Name\t     Callin  Link Auth\tIPMI Msg   Channel Priv Limit\n"
+        "1                    true    false      false      Unknown (0x00)\n"
+        "2   root             false   true       true       ADMINISTRATOR\n"
+        "3   oci ops          true    true       true       ADMINISTRATOR\n"
+        "4   oci              true    true       true       ADMINISTRATOR\n"
+    )
+    assert parse_user_list(text) == {"root": 2, "oci ops": 3, "oci": 4}
