@@ -1,5 +1,5 @@
 # Writes: regions, locations, clusters and their secrets, networks, machines (with their
-# NICs, LLDP neighbours, disks and storage controllers), addresses.
+# NICs, LLDP neighbours, disks, storage controllers and RAID drives), addresses.
 """Make our database match a plan, in the caller's transaction; say what changed.
 
 Rows are found by their natural keys (names, serials, network and address), so
@@ -38,6 +38,7 @@ from oci.models import (
     Machine,
     Network,
     Nic,
+    RaidDrive,
     Role,
     RoleCounter,
     RootKeyPair,
@@ -370,8 +371,8 @@ def _machine(
 
 
 def _hardware(machine: Machine, record: MachineRecord) -> list[str]:
-    """NICs, LLDP neighbours, disks and storage controllers as OCI knows them; the
-    names of what changed."""
+    """NICs, LLDP neighbours, disks, storage controllers and RAID drives as OCI knows
+    them; the names of what changed."""
     changed = []
     nics = [
         {
@@ -399,6 +400,9 @@ def _hardware(machine: Machine, record: MachineRecord) -> list[str]:
     controllers = [asdict(c) for c in record.controllers]
     if _components(machine, "storage_controllers", StorageController, "name", controllers):
         changed.append("storage_controllers")
+    drives = [asdict(d) for d in record.raid_drives]
+    if _components(machine, "raid_drives", RaidDrive, "position", drives):
+        changed.append("raid_drives")
     return changed
 
 

@@ -21,9 +21,10 @@ from oci.enrolment import secrets as cluster_secrets
 from oci.enrolment.clusters import _check_ipmi_match, _check_range
 from oci.enrolment.options import ClusterOptions, MachineSettings
 from oci.errors import Invalid
-from oci.ingest.facts import StorageControllerFacts
+from oci.ingest.archive import ReportRejected
+from oci.ingest.facts import RaidDriveFacts, StorageControllerFacts
 from oci.ingest.identity import universally_administered
-from oci.ingest.oci_json import _controllers
+from oci.ingest.oci_json import _controllers, _raid_drives
 from oci.models.network import VIP_USAGES, Network
 from oci.models.status import MachineStatus
 
@@ -129,6 +130,8 @@ CONTROLLER_COLUMNS = {
     "ctrl_type",
     "firmware_version",
 }
+# OCI's physblockdevices: the drives behind a MegaRAID (megacli), all read.
+RAID_DRIVE_COLUMNS = {"id", "machine_id", "slot", "model", "serial", "size", "state"}
 
 RAID_MEMBERS = {"0": 2, "1": 2, "5": 3, "6": 4, "10": 4}
 _EMPTY = ("", "none", "None", "unknown", "0.0.0.0")
@@ -231,6 +234,7 @@ class MachineRecord:
     lldp: tuple[LldpRecord, ...]
     disks: tuple[DiskRecord, ...]
     controllers: tuple[StorageControllerFacts, ...]
+    raid_drives: tuple[RaidDriveFacts, ...]
     bmc: BmcRecord | None
     addresses: tuple[AddressRecord, ...]
     root_key: tuple[str, str] | None  # (private, public body) from OCI's sshkeypairs
@@ -552,6 +556,34 @@ def _disks(rows: list[Row]) -> tuple[DiskRecord, ...]:
     )
 
 
+def _raid_members(
+    p: _Problems, rows: list[Row], controllers: tuple[StorageControllerFacts, ...], who: str
+) -> tuple[RaidDriveFacts, ...]:
+    """OCI's physblockdevices of one machine, as our ingest reads its agent's
+    phys-blockdevices (the one MegaRAID, when there is one, owns them)."""
+    entries = [
+        {c: "" if row.get(c) is None else str(row[c]) for c in ("slot", "model", "serial")}
+        # OCI's defaults of size and state, 0 and no-state: not known
+        | {c: "" if row.get(c) in (None, 0, "no-state") else str(row[c]) for c in ("size", "state")}
+        for row in rows
+    ]
+    try:
+        drives = _raid_drives(entries, controllers)
+    except ReportRejected as exc:
+        p.refuse(f"{who}: physblockdevices (its agent's phys-blockdevices): {exc}")
+        return ()
+    seen: set[str] = set()
+    for drive in drives:
+        if drive.position in seen:
+            p.refuse(
+                f"{who}: physblockdevices lists slot {drive.position} twice; oci keeps one "
+                "drive per slot (the machine's next report to oci lists them again)"
+            )
+            return ()
+        seen.add(drive.position)
+    return drives
+
+
 def _oci_bound(value: Any) -> int | None:
     """OCI's first_ip or last_ip (a bigint); None for 0, OCI's "not computed yet"."""
     return int(value or 0) or None
@@ -771,6 +803,7 @@ def map_snapshot(snapshot: Any, known_roles: Iterable[str]) -> Plan:
     nics = _by(snapshot.rows("ifnames"), "machine_id")
     disks = _by(snapshot.rows("blockdevices"), "machine_id")
     controllers = _by(snapshot.rows("blkdev_ctrl"), "machine_id")
+    raid_drives = _by(snapshot.rows("physblockdevices"), "machine_id")
     first_masters = {r.get("first_master_machine_id") for r in snapshot.rows("clusters")}
     machine_defaults = snapshot.defaults("machines")
     option_columns = [n for n in MachineSettings.model_fields if n in machine_defaults]
@@ -804,6 +837,10 @@ def map_snapshot(snapshot: Any, known_roles: Iterable[str]) -> Plan:
             continue
         columns = _hardware(row) | {"status": status, "cpu_mhz": _mhz(p, row, who)}
         machine_nics, lldp = _nics(nics.get(row["id"], []))
+        # Named and kinded as our ingest of OCI's agent reports does.
+        machine_controllers = _controllers(
+            [{k: str(v) for k, v in c.items()} for c in controllers.get(row["id"], [])]
+        )
         key = keys.get(hostname or "")
         root_key = None
         if key is not None:
@@ -824,9 +861,9 @@ def map_snapshot(snapshot: Any, known_roles: Iterable[str]) -> Plan:
                 nics=machine_nics,
                 lldp=lldp,
                 disks=_disks(disks.get(row["id"], [])),
-                # Named and kinded as our ingest of OCI's agent reports does.
-                controllers=_controllers(
-                    [{k: str(v) for k, v in c.items()} for c in controllers.get(row["id"], [])]
+                controllers=machine_controllers,
+                raid_drives=_raid_members(
+                    p, raid_drives.get(row["id"], []), machine_controllers, who
                 ),
                 bmc=_bmc(row),
                 addresses=tuple(addresses.get(row["id"], [])),
@@ -848,6 +885,15 @@ def map_snapshot(snapshot: Any, known_roles: Iterable[str]) -> Plan:
         snapshot.rows("blkdev_ctrl"),
         snapshot.defaults("blkdev_ctrl"),
         CONTROLLER_COLUMNS,
+        set(),
+        "id",
+    )
+    _check_leftovers(
+        p,
+        "physblockdevices",
+        snapshot.rows("physblockdevices"),
+        snapshot.defaults("physblockdevices"),
+        RAID_DRIVE_COLUMNS,
         set(),
         "id",
     )

@@ -19,8 +19,8 @@ __all__ = ["TABLES", "OciSnapshot", "OciTable", "read_database", "read_rows"]
 
 Row = dict[str, Any]
 
-# The tables read, in the order they are read. sshkeypairs, rolecounts and
-# blkdev_ctrl are optional (old OCIs).
+# The tables read, in the order they are read. sshkeypairs, rolecounts,
+# blkdev_ctrl and physblockdevices are optional (old OCIs).
 TABLES = (
     "swiftregions",
     "locations",
@@ -32,11 +32,13 @@ TABLES = (
     "ifnames",
     "blockdevices",
     "blkdev_ctrl",
+    "physblockdevices",
     "ips",
     "passwords",
     "sshkeypairs",
 )
-REQUIRED = frozenset(TABLES) - {"sshkeypairs", "rolecounts", "blkdev_ctrl"}
+OPTIONAL = {"sshkeypairs", "rolecounts", "blkdev_ctrl", "physblockdevices"}
+REQUIRED = frozenset(TABLES) - OPTIONAL
 
 
 @dataclass

@@ -281,7 +281,8 @@ def test_oci_cluster_imports_with_same_machines_addresses_vip_and_passwords(
     assert ipmi["ipmi_match_address"] == "192.168.100.0"
     assert mgmt["ipmi_match_address"] is None  # OCI's 0.0.0.0/0: none
 
-    # Hardware OCI's agent reported: CPU clock, Secure Boot, storage controllers.
+    # Hardware OCI's agent reported: CPU clock, Secure Boot, storage controllers and
+    # the drives behind its RAID controller.
     (their_cpu,) = oci.query(
         "SELECT cpu_mhz, boot_uefi, secure_boot FROM machines WHERE serial = %s", "OCISPARE"
     )
@@ -304,6 +305,19 @@ def test_oci_cluster_imports_with_same_machines_addresses_vip_and_passwords(
         for n, c in enumerate(their_controllers)
     ]
     assert [c["ctrl_type"] for c in their_controllers] == ["LSI-raid"]
+    their_drives = oci.query(
+        "SELECT d.slot, d.model, d.serial, d.size, d.state FROM physblockdevices d "
+        "JOIN machines m ON m.id = d.machine_id WHERE m.serial = %s ORDER BY d.slot",
+        "OCISPARE",
+    )
+    assert len(their_drives) == 2, their_drives
+    assert [
+        (d["position"], d["controller"], d["model"], d["serial"], d["size_bytes"], d["state"])
+        for d in spare["raid_drives"]
+    ] == [
+        (str(d["slot"]), "ctrl0", d["model"], d["serial"], d["size"], d["state"])
+        for d in their_drives
+    ]
     assert "skipped: machines.boot_uefi: read for Secure Boot only" in done.stdout
 
     # Passwords: ours decrypted (the admin-only secrets view) equal OCI's clear ones.

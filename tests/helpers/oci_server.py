@@ -296,6 +296,17 @@ def agent_report(
         "blockdevices": [
             {"name": f"sd{chr(ord('a') + i)}", "size": str(480 * 1024**3)} for i in range(disks)
         ],
+        # megacli's drives behind the MegaRAID (report.php allows no comma in a state)
+        "phys-blockdevices": [
+            {
+                "slot": str(slot),
+                "model": "MZ7LH960HAJR",
+                "serial": f"S45N{serial}{slot}",
+                "size": str(960197124096),
+                "state": "Online",
+            }
+            for slot in range(2)
+        ],
         "blkdev_ctrl": [
             {
                 "hwid": "0000:18:00.0",

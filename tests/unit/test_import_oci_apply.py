@@ -9,7 +9,15 @@ from sqlalchemy.orm import Session
 from oci.enrolment.clusters import reveal_secrets
 from oci.importer.apply import apply_plan
 from oci.importer.mapping import map_snapshot
-from oci.models import Cluster, Disk, IpAddress, Machine, Network, StorageController
+from oci.models import (
+    Cluster,
+    Disk,
+    IpAddress,
+    Machine,
+    Network,
+    RaidDrive,
+    StorageController,
+)
 from oci.security.vault import Vault
 from tests.unit.test_import_oci_mapping import ROLES, _ip, _snapshot
 
@@ -92,6 +100,10 @@ def test_network_ranges_machine_facts_and_controllers_are_written(session: Sessi
     public |= {"ipmi_match_addr": "192.168.100.0", "ipmi_match_cidr": 24}
     snapshot.rows("machines")[0] |= {"cpu_mhz": "2100.000", "boot_uefi": "yes"}
     snapshot.rows("machines")[0] |= {"secure_boot": "yes"}
+    snapshot.rows("physblockdevices").append(
+        {"id": 1, "machine_id": 1, "slot": 4, "model": "ST4000", "serial": "Z1"}
+        | {"size": 4 * 10**12, "state": "Online, Spun Up"}
+    )
     plan = map_snapshot(snapshot, ROLES)
 
     with session.begin():
@@ -115,16 +127,22 @@ def test_network_ranges_machine_facts_and_controllers_are_written(session: Sessi
     assert [(c.name, c.kind, c.firmware_version) for c in machine.storage_controllers] == [
         ("ctrl0", "megaraid", "4.680.00-8527")
     ]
+    assert [(d.position, d.controller, d.size_bytes, d.serial) for d in machine.raid_drives] == [
+        ("4", "ctrl0", 4 * 10**12, "Z1")
+    ]
 
     session.rollback()  # end the reads' transaction
 
     # OCI's controller gone and its range widened again: followed.
     snapshot.rows("blkdev_ctrl").clear()
+    snapshot.rows("physblockdevices").clear()
     mgmt |= {"first_ip": _ip("192.168.101.2"), "last_ip": _ip("192.168.101.254")}
     with session.begin():
         changes = apply_plan(session, map_snapshot(snapshot, ROLES), vault).changes
     assert "update network mgmt1 (192.168.101.0/24): first_ip, last_ip" in changes
-    assert any(c.startswith("update machine SER1") and "storage_controllers" in c for c in changes)
+    (machine_change,) = [c for c in changes if c.startswith("update machine SER1")]
+    assert "storage_controllers" in machine_change and "raid_drives" in machine_change
     mgmt_now = session.scalar(select(Network).where(Network.name == "mgmt1"))
     assert mgmt_now is not None and mgmt_now.first_ip is None
     assert session.scalars(select(StorageController)).all() == []
+    assert session.scalars(select(RaidDrive)).all() == []

@@ -87,6 +87,15 @@ NETWORK_DEFAULTS: dict[str, str | None] = {
     "ipmi_match_addr": "0.0.0.0",
     "ipmi_match_cidr": "0",
 }
+RAID_DRIVE_DEFAULTS: dict[str, str | None] = {
+    "id": None,
+    "machine_id": "0",
+    "slot": "0",
+    "model": "",
+    "serial": "",
+    "size": "0",
+    "state": "no-state",
+}
 CONTROLLER_DEFAULTS: dict[str, str | None] = {
     "id": None,
     "machine_id": "0",
@@ -222,6 +231,7 @@ def _snapshot(**changes: list[dict[str, Any]]) -> OciSnapshot:
             ],
             CONTROLLER_DEFAULTS,
         ),
+        "physblockdevices": _table([], RAID_DRIVE_DEFAULTS),
         "ips": _table(
             [
                 {"id": 1, "network": 2, "ip": _ip("203.0.113.2"), "type": "4", "machine": 0}
@@ -493,6 +503,14 @@ def test_machine_facts_cpu_clock_secure_boot_and_storage_controllers() -> None:
     ctl, spare = snapshot.rows("machines")
     ctl |= {"cpu_mhz": "2100.000", "boot_uefi": "yes", "secure_boot": "yes"}
     spare |= {"cpu_mhz": "3000", "boot_uefi": "no", "secure_boot": "yes"}
+    snapshot.rows("physblockdevices").extend(
+        [
+            {"id": 1, "machine_id": 1, "slot": 0, "model": "MZ7LH960", "serial": "S45N"}
+            | {"size": 960 * 10**9, "state": "Online, Spun Up"},
+            {"id": 2, "machine_id": 1, "slot": 1, "model": "", "serial": ""}
+            | {"size": 0, "state": "no-state"},
+        ]
+    )
     snapshot.rows("blkdev_ctrl").append(
         {
             "id": 2,
@@ -524,6 +542,13 @@ def test_machine_facts_cpu_clock_secure_boot_and_storage_controllers() -> None:
         ),
     ]
     assert ours_spare.controllers == ()
+    assert [
+        (d.position, d.controller, d.size_bytes, d.state, d.model, d.serial)
+        for d in ours_ctl.raid_drives
+    ] == [
+        ("0", "ctrl0", 960 * 10**9, "Online, Spun Up", "MZ7LH960", "S45N"),
+        ("1", "ctrl0", None, None, None, None),  # OCI's defaults: nothing known
+    ]
     assert any(s.startswith("machines.boot_uefi: read for Secure Boot only") for s in plan.skipped)
     assert not any(s.startswith(("machines.cpu_mhz", "machines.secure_boot")) for s in plan.skipped)
     # OCI's defaults ('0', 'no'): nothing known.
@@ -544,6 +569,13 @@ def test_machine_facts_cpu_clock_secure_boot_and_storage_controllers() -> None:
         ),
         # Still no equivalent of ours: OCI's machine-set --dest-blk (install disk).
         ("machines", "dest_blk", "sdc", "machines 'SER2': dest_blk='sdc' has no equivalent in oci"),
+        (
+            "physblockdevices",
+            "size",
+            str(10**19),
+            "machine SER1: physblockdevices (its agent's phys-blockdevices): "
+            "phys-blockdevices[0].size: 20 digits is not a size",
+        ),
         # A controller column of some later OCI.
         (
             "blkdev_ctrl",
@@ -558,6 +590,9 @@ def test_machine_facts_ours_refuses_are_refused_naming_them(
     table: str, column: str, value: str, named: str
 ) -> None:
     snapshot = _snapshot()
+    snapshot.rows("physblockdevices").append(
+        {"id": 1, "machine_id": 1, "slot": 3, "model": "", "serial": "", "size": 0, "state": ""}
+    )
     known = snapshot.tables[table]
     snapshot.tables[table] = OciTable(known.rows, dict(known.defaults))
     snapshot.tables[table].defaults.setdefault(column, "0")
@@ -567,7 +602,18 @@ def test_machine_facts_ours_refuses_are_refused_naming_them(
     assert named in "\n".join(raised.value.problems)
 
 
-def test_an_oci_without_blkdev_ctrl_imports_without_controllers() -> None:
+def test_a_raid_slot_listed_twice_is_refused() -> None:
+    snapshot = _snapshot()
+    drive = {"machine_id": 1, "slot": 3, "model": "", "serial": "", "size": 0, "state": ""}
+    snapshot.rows("physblockdevices").extend([drive | {"id": 1}, drive | {"id": 2}])
+    with pytest.raises(Unmappable) as raised:
+        map_snapshot(snapshot, ROLES)
+    assert "machine SER1: physblockdevices lists slot 3 twice" in raised.value.problems[0]
+
+
+def test_an_oci_without_blkdev_ctrl_and_physblockdevices_imports_without_them() -> None:
     snapshot = _snapshot()
     del snapshot.tables["blkdev_ctrl"]
-    assert [m.controllers for m in map_snapshot(snapshot, ROLES).machines] == [(), ()]
+    del snapshot.tables["physblockdevices"]
+    plan = map_snapshot(snapshot, ROLES)
+    assert [(m.controllers, m.raid_drives) for m in plan.machines] == [((), ()), ((), ())]
