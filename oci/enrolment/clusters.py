@@ -493,8 +493,8 @@ def set_network(session: Session, name: str, changes: dict[str, Any]) -> Network
         )
     for key, value in changes.items():
         setattr(network, key, value)
-    _check_range(network)
-    _check_ipmi_match(network)
+    check_range(network)
+    check_ipmi_match(network)
     session.flush()
     if becomes_public and network.cluster is not None:
         # As network-add does for a public network: it holds the cluster's API VIP.
@@ -573,7 +573,7 @@ def _check_public(session: Session, network: Network, public: bool) -> None:
         )
 
 
-def _check_range(network: Network) -> None:
+def check_range(network: Network) -> None:
     """--first-ip/--last-ip: host addresses of the network, first before last."""
     bounds: dict[str, ipam.IPAddress] = {}
     usable = network.ip_network
@@ -601,7 +601,7 @@ def _check_range(network: Network) -> None:
         )
 
 
-def _check_ipmi_match(network: Network) -> None:
+def check_ipmi_match(network: Network) -> None:
     """--ipmi-match-addr/--ipmi-match-cidr: a network, given both or neither."""
     address, prefix = network.ipmi_match_address, network.ipmi_match_prefix_length
     if address is None and prefix is None:

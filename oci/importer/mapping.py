@@ -18,13 +18,13 @@ from pydantic import ValidationError
 
 from oci.choices import NETWORK_SPECIAL_ROLES
 from oci.enrolment import secrets as cluster_secrets
-from oci.enrolment.clusters import _check_ipmi_match, _check_range
+from oci.enrolment.clusters import check_ipmi_match, check_range
 from oci.enrolment.options import ClusterOptions, MachineSettings
 from oci.errors import Invalid
 from oci.ingest.archive import ReportRejected
 from oci.ingest.facts import RaidDriveFacts, StorageControllerFacts
 from oci.ingest.identity import universally_administered
-from oci.ingest.oci_json import _controllers, _raid_drives
+from oci.ingest.oci_json import raid_drives_of, storage_controllers_of
 from oci.models.network import VIP_USAGES, Network
 from oci.models.status import MachineStatus
 
@@ -568,7 +568,7 @@ def _raid_members(
         for row in rows
     ]
     try:
-        drives = _raid_drives(entries, controllers)
+        drives = raid_drives_of(entries, controllers)
     except ReportRejected as exc:
         p.refuse(f"{who}: physblockdevices (its agent's phys-blockdevices): {exc}")
         return ()
@@ -641,7 +641,7 @@ def _network_ranges(
         **bounds,
     )
     try:
-        _check_range(transient)
+        check_range(transient)
     except Invalid as exc:
         p.refuse(
             f"network {name!r}: {exc.message}; set the range again with OCI's "
@@ -649,7 +649,7 @@ def _network_ranges(
         )
         return None
     try:
-        _check_ipmi_match(transient)
+        check_ipmi_match(transient)
     except Invalid as exc:
         p.refuse(
             f"network {name!r}: ipmi_match_addr={row.get('ipmi_match_addr')!r} "
@@ -838,7 +838,7 @@ def map_snapshot(snapshot: Any, known_roles: Iterable[str]) -> Plan:
         columns = _hardware(row) | {"status": status, "cpu_mhz": _mhz(p, row, who)}
         machine_nics, lldp = _nics(nics.get(row["id"], []))
         # Named and kinded as our ingest of OCI's agent reports does.
-        machine_controllers = _controllers(
+        machine_controllers = storage_controllers_of(
             [{k: str(v) for k, v in c.items()} for c in controllers.get(row["id"], [])]
         )
         key = keys.get(hostname or "")

@@ -59,7 +59,9 @@ __all__ = [
     "OCI_CONTROLLER_TYPE_OF",
     "SECTIONS",
     "parse_oci_report",
+    "raid_drives_of",
     "section_file",
+    "storage_controllers_of",
 ]
 
 # The lists the agent sends, and the Bounds attribute each is counted against.
@@ -251,7 +253,7 @@ def _nics(entries: list[dict[str, str]]) -> tuple[tuple[NicFacts, ...], tuple[Ll
     return tuple(nics), tuple(neighbours)
 
 
-def _controllers(entries: list[dict[str, str]]) -> tuple[StorageControllerFacts, ...]:
+def storage_controllers_of(entries: list[dict[str, str]]) -> tuple[StorageControllerFacts, ...]:
     controllers = []
     for number, entry in enumerate(entries):
         oci_type = entry.get("ctrl_type", "").strip()
@@ -272,7 +274,7 @@ def _controllers(entries: list[dict[str, str]]) -> tuple[StorageControllerFacts,
     return tuple(controllers)
 
 
-def _raid_drives(
+def raid_drives_of(
     entries: list[dict[str, str]], controllers: tuple[StorageControllerFacts, ...]
 ) -> tuple[RaidDriveFacts, ...]:
     raid = [c.name for c in controllers if c.kind == "megaraid"]
@@ -314,7 +316,7 @@ def parse_oci_report(body: bytes, bounds: Bounds | None = None) -> tuple[dict[st
     machine = sections["machine"][0]
     memory = sections.get("memory") or [{}]
     memory_mib = _number(memory[0], "size", "memory[0]")
-    controllers = _controllers(sections.get("blkdev_ctrl", []))
+    controllers = storage_controllers_of(sections.get("blkdev_ctrl", []))
     nics, neighbours = _nics(sections.get("interfaces", []))
     facts = Facts(
         system=_system(machine),
@@ -325,7 +327,7 @@ def parse_oci_report(body: bytes, bounds: Bounds | None = None) -> tuple[dict[st
         lldp=neighbours,
         bmc=_bmc(machine),
         controllers=controllers,
-        raid_drives=_raid_drives(sections.get("phys-blockdevices", []), controllers),
+        raid_drives=raid_drives_of(sections.get("phys-blockdevices", []), controllers),
     )
     # An empty memory entry says nothing: its section did not really arrive.
     files = {
