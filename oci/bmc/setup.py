@@ -96,26 +96,66 @@ class Outcome:
     steps: list[StepResult]
 
 
-def _ipmi_network(session: Session, machine: Machine, name: str | None) -> Network:
-    """The network of role ipmi of the machine's cluster: `name`, or the only one
-    in the machine's location."""
-    stmt = select(Network).where(Network.cluster_id == machine.cluster_id, Network.role == "ipmi")
-    cluster = machine.cluster.name if machine.cluster else "?"
+def _matches(network: Network, address: str | None) -> bool:
+    """OCI's --ipmi-match-addr/--ipmi-match-cidr: `address` (where the machine's
+    live system reported from, its DHCP address) lies in the network's match range."""
+    if not address or not network.ipmi_match_address or not network.ipmi_match_prefix_length:
+        return False
+    try:
+        match = ipaddress.ip_network(
+            f"{network.ipmi_match_address}/{network.ipmi_match_prefix_length}", strict=False
+        )
+        return ipaddress.ip_address(address) in match
+    except ValueError:
+        return False
+
+
+def _ipmi_network(
+    session: Session, machine: Machine, name: str | None, source: str | None
+) -> Network:
+    """Where the BMC takes its address: `name` (an ipmi network of the machine's
+    cluster, or one of no cluster), else the only ipmi network of its cluster in its
+    location, else, as OCI's README sets it up, the ipmi network whose match range
+    (network-set --ipmi-match-addr/--ipmi-match-cidr) holds the address the
+    machine's live system reported from, attached to a cluster or not."""
+    ipmi = select(Network).where(Network.role == "ipmi")
+    cluster = machine.cluster.name if machine.cluster else None
     if name is not None:
-        network = session.scalar(stmt.where(Network.name == name).with_for_update())
-        if network is None:
+        network = session.scalar(ipmi.where(Network.name == name).with_for_update())
+        if network is None or network.cluster_id not in (None, machine.cluster_id):
+            whose = f"cluster {cluster!r}" if cluster else "no cluster"
             raise Invalid(
-                f"network {name!r} is not an ipmi network of cluster {cluster!r}",
+                f"network {name!r} is not an ipmi network of {whose}",
                 {"fields": {"network": "not a network of role ipmi of the machine's cluster"}},
             )
         return network
-    where = stmt.where(Network.location_id == machine.location_id).order_by(Network.name)
-    networks = session.scalars(where.with_for_update()).all()
+    networks: list[Network] = []
+    if machine.cluster_id is not None:
+        where = ipmi.where(
+            Network.cluster_id == machine.cluster_id, Network.location_id == machine.location_id
+        ).order_by(Network.name)
+        networks = list(session.scalars(where.with_for_update()))
     if not networks:
+        candidates = session.scalars(
+            ipmi.where(Network.ipmi_match_address.is_not(None)).order_by(Network.name)
+        )
+        matched = [n.id for n in candidates if _matches(n, source)]
+        if matched:
+            where = ipmi.where(Network.id.in_(matched)).order_by(Network.name)
+            networks = list(session.scalars(where.with_for_update()))
+    if not networks:
+        if cluster is None:
+            raise Conflict(
+                f"machine {machine.serial or machine.id} is in no cluster: machine-add it "
+                "first (its BMC address comes from the cluster's ipmi network), or give an "
+                "ipmi network a match range holding its live address "
+                f"{source or '(none reported)'} (network-set --ipmi-match-addr/--ipmi-match-cidr)"
+            )
         location = machine.location.name if machine.location else "?"
         raise Conflict(
-            f"cluster {cluster!r} has no network of role ipmi in location {location!r}: "
-            "network-add one with role ipmi first"
+            f"cluster {cluster!r} has no network of role ipmi in location {location!r}, and no "
+            f"ipmi network's match range holds {source or 'its live address'}: network-add "
+            "one with role ipmi first, or network-set --ipmi-match-addr/--ipmi-match-cidr"
         )
     if len(networks) > 1:
         names = ", ".join(n.name for n in networks)
@@ -164,12 +204,8 @@ def prepare(
             f"machine {serial} is {machine.status}, not in its live system: "
             "reboot it on the live image first"
         )
-    if machine.cluster_id is None:
-        raise Conflict(
-            f"machine {serial} is in no cluster: machine-add it first "
-            "(its BMC address comes from the cluster's ipmi network)"
-        )
-    network = _ipmi_network(session, machine, network_name)
+    source = machine_status.newest_report_source(session, machine)
+    network = _ipmi_network(session, machine, network_name, source)
     ip_network = network.ip_network
     if not isinstance(ip_network, ipaddress.IPv4Network):
         raise Invalid(

@@ -297,6 +297,80 @@ def test_setup_from_the_live_system_then_login_over_the_network(
 
 
 @pytest.mark.slow
+def test_setup_takes_the_ipmi_network_whose_match_range_holds_the_live_address(
+    live: Live, admin: Credentials, database: Database
+) -> None:
+    """OCI's README: an ipmi network of no cluster, network-set --role ipmi
+    --ipmi-match-addr/--ipmi-match-cidr; a machine whose live system reported from
+    an address in that range takes its BMC address there, in a cluster or not."""
+    app, client = _app_client(live.settings)
+    headers = admin.bearer
+    sim = live.bmc
+    address = str(list(sim.network.hosts())[1])
+
+    def ok(response: TestResponse, status: int = 200) -> dict[str, Any]:
+        assert response.status_code == status, response.get_json()
+        return response.get_json()
+
+    ok(client.post("/api/v1/swift-regions", json={"name": "region1"}, headers=headers), 201)
+    location = {"name": "zone1", "swift_region": "region1"}
+    ok(client.post("/api/v1/locations", json=location, headers=headers), 201)
+    subnet = str(sim.network.network_address)
+    body = {"name": "ipmi0", "address": subnet, "prefix_length": 24, "location": "zone1"}
+    ok(client.post("/api/v1/networks", json=body | {"is_public": False}, headers=headers), 201)
+    # The test client reports from 127.0.0.1: a range that does not hold it first.
+    match = {"role": "ipmi", "ipmi_match_address": "10.9.0.0", "ipmi_match_prefix_length": 24}
+    ok(client.patch("/api/v1/networks/ipmi0", json=match, headers=headers))
+    gz = {"Content-Type": "application/gzip"}
+    ok(client.post("/api/v1/discovery/reports", data=report(live.host_key), headers=gz), 201)
+
+    before = _snapshot(database)
+    refused = client.post(f"/api/v1/machines/{SERIAL}/ipmi/setup", json={}, headers=headers)
+    assert refused.status_code == 409
+    message = refused.get_json()["error"]["message"]
+    assert "is in no cluster" in message and "127.0.0.1" in message
+    assert "--ipmi-match-addr/--ipmi-match-cidr" in message
+    assert _snapshot(database) == before
+
+    match = {"ipmi_match_address": "127.0.0.0", "ipmi_match_prefix_length": 8}
+    ok(client.patch("/api/v1/networks/ipmi0", json=match, headers=headers))
+    out = ok(client.post(f"/api/v1/machines/{SERIAL}/ipmi/setup", json={}, headers=headers))
+    assert (out["network"], out["address"], out["username"]) == ("ipmi0", address, "oci")
+    assert all(step["ok"] for step in out["steps"])
+    lan = sim.inband("lan", "print", "1")
+    assert f"IP Address              : {address}" in lan
+    password = ok(client.get(f"/api/v1/machines/{SERIAL}/ipmi/password", headers=headers))[
+        "password"
+    ]
+    assert sim.lanplus(address, "oci", password, "power", "status").returncode == 0
+    with database.sessions() as s:
+        held = s.execute(select(IpAddress.address, IpAddress.purpose)).all()
+    assert [tuple(h) for h in held] == [(address, "bmc")]
+
+    # Enrolled in a cluster with no ipmi network of its own: the match still
+    # gives the network, and the address held there stays the BMC's.
+    ok(
+        client.post(
+            "/api/v1/clusters", json={"name": "cl1", "domain": "example.com"}, headers=headers
+        ),
+        201,
+    )
+    body = {"name": "mgmt1", "address": "198.18.7.0", "prefix_length": 24, "location": "zone1"}
+    ok(client.post("/api/v1/networks", json=body | {"is_public": False}, headers=headers), 201)
+    attach = {"cluster": "cl1", "role": "all", "iface1": "eno1"}
+    ok(client.post("/api/v1/networks/mgmt1/attachment", json=attach, headers=headers))
+    enrol = {"cluster": "cl1", "role": "compute", "location": "zone1"}
+    ok(client.post(f"/api/v1/machines/{SERIAL}/enrolment", json=enrol, headers=headers), 201)
+    again = ok(client.post(f"/api/v1/machines/{SERIAL}/ipmi/setup", json={}, headers=headers))
+    assert (again["network"], again["address"]) == ("ipmi0", address)
+    # Named: an ipmi network of no cluster is taken; another cluster's is not.
+    named = {"network": "ipmi0"}
+    third = ok(client.post(f"/api/v1/machines/{SERIAL}/ipmi/setup", json=named, headers=headers))
+    assert third["network"] == "ipmi0"
+    app.extensions["oci_engine"].dispose()
+
+
+@pytest.mark.slow
 def test_a_failed_step_saves_nothing_and_names_itself(
     live: Live, admin: Credentials, database: Database, tmp_path: Path
 ) -> None:
