@@ -145,7 +145,7 @@ def reveal_ipmi(key: str) -> IpmiSecretOut:
 
 
 @bp.get("/machines/<key>/power")
-@endpoint("Ask a machine's BMC for its power state", tag=TAG, response=PowerOut)
+@endpoint("Ask a machine's BMC for its power state", tag=TAG, response=PowerOut, errors=(502, 504))
 def power_status(key: str) -> PowerOut:
     machine, access = bmc_access(key)
     return PowerOut(serial=machine.serial, power=bmc.power_state(access))
@@ -157,6 +157,7 @@ def power_status(key: str) -> PowerOut:
     tag=TAG,
     body=PowerIn,
     response=PowerOut,
+    errors=(502, 504),
 )
 def power(key: str, body: PowerIn) -> PowerOut:
     machine, access = bmc_access(key)
@@ -169,6 +170,7 @@ def power(key: str, body: PowerIn) -> PowerOut:
     tag=TAG,
     body=BootdevIn,
     response=BootdevOut,
+    errors=(502, 504),
 )
 def bootdev(key: str, body: BootdevIn) -> BootdevOut:
     machine, access = bmc_access(key)
@@ -202,6 +204,7 @@ def reboot(key: str, device: str, uefi: bool) -> PowerOut:
     tag=TAG,
     body=RebootIn,
     response=PowerOut,
+    errors=(502, 504),
 )
 def reboot_on_live(key: str, body: RebootIn) -> PowerOut:
     return reboot(key, "pxe", body.uefi)
@@ -213,6 +216,7 @@ def reboot_on_live(key: str, body: RebootIn) -> PowerOut:
     tag=TAG,
     body=RebootIn,
     response=PowerOut,
+    errors=(502, 504),
 )
 def reboot_on_hdd(key: str, body: RebootIn) -> PowerOut:
     return reboot(key, "disk", body.uefi)
@@ -251,6 +255,7 @@ class IpmiSetupOut(IpmiOut):
     tag=TAG,
     body=IpmiSetupIn,
     response=IpmiSetupOut,
+    errors=(502,),
 )
 def setup_ipmi(key: str, body: IpmiSetupIn) -> IpmiSetupOut:
     settings = app_settings()
@@ -345,6 +350,7 @@ def _live_settings() -> tuple[Any, Any]:
     tag=TAG,
     body=IpmiApplyIn,
     response=IpmiApplyOut,
+    errors=(502,),
 )
 def apply_ipmi(key: str, body: IpmiApplyIn) -> IpmiApplyOut:
     settings, ssh_key = _live_settings()
@@ -394,6 +400,7 @@ def _run_out(outcome: bmc_live.Outcome) -> LiveRunOut:
     "live system (machine-renew-ipmi-password); saved once the BMC took it, never shown",
     tag=TAG,
     response=LiveRunOut,
+    errors=(502,),
 )
 def renew_ipmi_password(key: str) -> LiveRunOut:
     settings, ssh_key = _live_settings()
@@ -415,6 +422,7 @@ def renew_ipmi_password(key: str) -> LiveRunOut:
     "for machines whose BMC quirks entry says hponcfg",
     tag=TAG,
     response=LiveRunOut,
+    errors=(502,),
 )
 def hpe_ilo_license(key: str) -> LiveRunOut:
     settings, ssh_key = _live_settings()
@@ -432,6 +440,7 @@ def hpe_ilo_license(key: str) -> LiveRunOut:
     "(machine-hpe-activate-ipmi-over-lan)",
     tag=TAG,
     response=LiveRunOut,
+    errors=(502,),
 )
 def hpe_ipmi_over_lan(key: str) -> LiveRunOut:
     settings, ssh_key = _live_settings()

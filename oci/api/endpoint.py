@@ -29,6 +29,10 @@ class Access(StrEnum):
     TRUSTED = "trusted"  # a trusted source network, or an authenticated user
 
 
+# What a route may answer when something it reaches fails (see endpoint()'s errors).
+UPSTREAM_ERRORS = frozenset({502, 504})
+
+
 @dataclass(frozen=True)
 class EndpointSpec:
     summary: str
@@ -39,6 +43,9 @@ class EndpointSpec:
     status: int
     tag: str
     upload: str | None = None  # media type of a raw (non-JSON) request body
+    # Statuses beyond the client errors every route answers: 502 and 504 from what a
+    # route reaches (a BMC, a live system over SSH), which the document lists for it.
+    errors: tuple[int, ...] = ()
 
 
 def describe_errors(exc: ValidationError, where: str) -> dict[str, Any]:
@@ -121,12 +128,18 @@ def endpoint(
     response: type[BaseModel] | None = None,
     status: int = 200,
     upload: str | None = None,
+    errors: tuple[int, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route. Access defaults to READ for GET and WRITE otherwise.
 
     ``upload`` names the media type of a raw body the view reads itself
-    (`raw_body()`), for uploads that are not JSON.
+    (`raw_body()`), for uploads that are not JSON. ``errors`` names the server-side
+    statuses the route answers when what it reaches fails: 502 (a BMC refused, SSH
+    or a tool in the live system failed), 504 (a BMC did not answer).
     """
+    unknown = set(errors) - UPSTREAM_ERRORS
+    if unknown:
+        raise ValueError(f"errors: {sorted(unknown)} not among {sorted(UPSTREAM_ERRORS)}")
 
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
@@ -145,7 +158,9 @@ def endpoint(
         # Built once here, not per request: the spec for safe methods, then the rest.
         # (A function attribute, set through __dict__: mypy types functions without any.)
         run.__dict__["oci_specs"] = tuple(
-            EndpointSpec(summary, access or default, body, query, response, status, tag, upload)
+            EndpointSpec(
+                summary, access or default, body, query, response, status, tag, upload, errors
+            )
             for default in (Access.READ, Access.WRITE)
         )
         return run

@@ -109,6 +109,7 @@ def target_of(session: Session, machine: Machine, reach: Reach | LogQuery) -> re
     body=Reach,
     response=InstallOut,
     status=202,
+    errors=(502,),
 )
 def install(key: str, body: Reach) -> InstallOut:
     settings = app_settings()
@@ -155,6 +156,7 @@ def install(key: str, body: Reach) -> InstallOut:
     tag=TAG,
     query=LogQuery,
     response=LogOut,
+    errors=(502,),
 )
 def install_log(key: str, query: LogQuery) -> LogOut:
     session = db()
@@ -175,6 +177,7 @@ def install_log(key: str, query: LogQuery) -> LogOut:
     tag=TAG,
     body=RebootIn,
     response=RebootOut,
+    errors=(502,),
 )
 def reboot(key: str, body: RebootIn) -> RebootOut:
     who = _caller()

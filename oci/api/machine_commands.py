@@ -380,6 +380,7 @@ class WipeOut(Output):
     tag=TAG,
     body=Reach,
     response=WipeOut,
+    errors=(502,),
 )
 def wipe_(key: str, body: Reach) -> WipeOut:
     session = db()

@@ -25,6 +25,12 @@ _ERRORS = {
     "422": "Invalid field values; details.fields names each",
 }
 _UPLOAD_ERRORS = {"415": "Body not of the media type documented"}
+# Declared route by route (endpoint(errors=...)): what the route reaches failed.
+_UPSTREAM_ERRORS = {
+    502: "What the route reached failed: a BMC refused, SSH to the live system or a tool "
+    "run there failed; details say what ran",
+    504: "A BMC did not answer within the bmc_timeout setting",
+}
 _RULE_ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
@@ -126,6 +132,7 @@ def _operation(
         success["content"] = {media: {"schema": {"type": "string"}}}
     error = {"content": {"application/json": {"schema": refs[ErrorOut]}}}
     errors = _ERRORS | (_UPLOAD_ERRORS if spec.upload is not None else {})
+    errors |= {str(code): _UPSTREAM_ERRORS[code] for code in spec.errors}
     op["responses"] = {str(spec.status): success} | {
         code: {"description": text, **error} for code, text in sorted(errors.items())
     }

@@ -73,6 +73,7 @@ def _quirks() -> tuple[bmc_quirks.Quirk, ...]:
     tag=TAG,
     body=RaidApplyIn,
     response=RaidOut,
+    errors=(502,),
 )
 def apply(key: str, body: RaidApplyIn) -> RaidOut:
     port, ssh_key = _ssh()
@@ -96,6 +97,7 @@ def apply(key: str, body: RaidApplyIn) -> RaidOut:
     "back to unconfigured good (machine-megacli-reset-raid)",
     tag=TAG,
     response=RaidOut,
+    errors=(502,),
 )
 def reset(key: str) -> RaidOut:
     port, ssh_key = _ssh()
@@ -113,6 +115,7 @@ def reset(key: str) -> RaidOut:
     tag=TAG,
     body=RaidCheckIn,
     response=RaidOut,
+    errors=(502,),
 )
 def check(key: str, body: RaidCheckIn) -> RaidOut:
     port, ssh_key = _ssh()

@@ -5,10 +5,18 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
+from oci.api.endpoint import endpoint
+from oci.bmc import ipmi as bmc_ipmi
+from oci.bmc.ipmi import BmcAccess, BmcTimeout
+from tests.helpers import factories
+from tests.helpers.api import Api
+from tests.helpers.enrolment import ok
 from tests.helpers.server import LiveServer
 
 
@@ -148,3 +156,37 @@ def test_every_list_refuses_a_limit_above_its_documented_maximum(client: FlaskCl
         response = api.get(path, query_string={"limit": largest + 1})
         assert response.status_code == 400, path
         assert response.get_json()["error"]["details"]["fields"] == {"limit": f"at most {largest}"}
+
+
+def test_routes_that_reach_a_bmc_or_a_live_system_document_502_and_504(
+    client: FlaskClient, api: Api, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+
+    def statuses(path: str, method: str = "post") -> set[str]:
+        return set(paths[f"/api/v1/machines/{{key}}/{path}"][method]["responses"])
+
+    for path in ("power", "bootdev", "reboot-on-live", "reboot-on-hdd"):
+        assert {"502", "504"} <= statuses(path)
+    assert {"502", "504"} <= statuses("power", "get")
+    for path in ("ipmi/setup", "ipmi/apply", "raid/apply", "raid/reset", "install", "wipe"):
+        assert "502" in statuses(path)
+        assert "504" not in statuses(path)  # a BMC that does not answer is their 502
+    assert "502" not in statuses("ipmi/command")  # ipmitool's failure is its exit status
+    assert "502" not in paths["/api/v1/networks"]["post"]["responses"]
+    with pytest.raises(ValueError, match="500"):
+        endpoint("a server error is never declared", tag="t", errors=(500,))
+
+    # What the route answers when the BMC stays silent is what the document lists.
+    factories.machine(session, "S1")
+    session.commit()
+    ipmi = {"username": "admin", "password": "secret", "address": "192.0.2.9"}
+    ok(api.client.put("/api/v1/machines/S1/ipmi", json=ipmi, headers=api.user.bearer))
+
+    def silent(access: BmcAccess, action: str) -> str:
+        raise BmcTimeout(f"the BMC at {access.where} did not answer")
+
+    monkeypatch.setattr(bmc_ipmi, "power", silent)
+    answer = api.post("/api/v1/machines/S1/power", json={"action": "on"})
+    assert answer.status_code == 504
+    assert str(answer.status_code) in statuses("power")
