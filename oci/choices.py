@@ -1022,6 +1022,14 @@ MACHINE_OPTION_SPECS: tuple[OptionSpec, ...] = (
         aliases=("--raid-dev", "--raid-dev0", "--raid-dev1", "--raid-dev2", "--raid-dev3"),
     ),
     _m(
+        "dest_blk",
+        "text",
+        None,
+        "Disk to install the OS on, e.g. sda, one of the machine's (unset, or OCI's none: "
+        "the smallest disk that holds the system; not with install_on_raid)",
+        pattern=r"^[a-z][a-z0-9]{1,31}$",
+    ),
+    _m(
         "serial_console",
         "enum",
         "ttyS0",

@@ -47,6 +47,14 @@ class IpmiSet(Input):
     port: int | None = Field(None, ge=1, le=65535, description="Default: 623")
 
 
+class IpmiChange(Input):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=16)] | None = Field(
+        None, description="IPMI user name (16 characters at most, as IPMI allows)"
+    )
+    address: Host | None = Field(None, description="The BMC's address")
+    port: int | None = Field(None, ge=1, le=65535, description="UDP port")
+
+
 class IpmiOut(Output):
     serial: str | None
     address: str | None
@@ -120,6 +128,25 @@ def set_ipmi(key: str, body: IpmiSet) -> IpmiOut:
             password=body.password,
             address=body.address,
             port=body.port,
+        )
+        return _out(machine)
+
+    return write(work)
+
+
+@bp.patch("/machines/<key>/ipmi")
+@endpoint(
+    "Change the user name, address or port oci reaches a machine's BMC with, keeping its "
+    "stored password (machine-set --ipmi-username/--ipmi-addr/--ipmi-port)",
+    tag=TAG,
+    body=IpmiChange,
+    response=IpmiOut,
+)
+def change_ipmi(key: str, body: IpmiChange) -> IpmiOut:
+    def work(session: Session) -> IpmiOut:
+        machine = inventory.machine_by_key(session, key)
+        bmc_credentials.change_access(
+            session, machine, username=body.username, address=body.address, port=body.port
         )
         return _out(machine)
 

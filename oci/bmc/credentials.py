@@ -14,7 +14,7 @@ from oci.errors import Invalid
 from oci.models import Bmc, Machine
 from oci.security.vault import Vault
 
-__all__ = ["access_for", "set_credentials"]
+__all__ = ["access_for", "change_access", "set_credentials"]
 
 IPMI_PORT = 623
 
@@ -43,6 +43,34 @@ def set_credentials(
     bmc.ipmi_port = port or bmc.ipmi_port or IPMI_PORT
     bmc.ipmi_username = username
     bmc.ipmi_password = vault.encrypt(password)
+    session.flush()
+    return bmc
+
+
+def change_access(
+    session: Session,
+    machine: Machine,
+    *,
+    username: str | None = None,
+    address: str | None = None,
+    port: int | None = None,
+) -> Bmc:
+    """Change how to reach ``machine``'s BMC, keeping its stored password (OCI's
+    machine-set --ipmi-username/--ipmi-addr/--ipmi-port); a password is given only
+    through set_credentials."""
+    bmc = machine.bmc
+    if bmc is None:
+        bmc = machine.bmc = Bmc()
+    address = address or bmc.ipmi_address or bmc.ip_address
+    if not address:
+        raise Invalid(
+            f"no BMC address known for machine {machine.serial or machine.id}: give one",
+            {"fields": {"address": "required: discovery saw no BMC address"}},
+        )
+    bmc.ipmi_address = address
+    bmc.ipmi_port = port or bmc.ipmi_port or IPMI_PORT
+    if username is not None:
+        bmc.ipmi_username = username
     session.flush()
     return bmc
 

@@ -225,6 +225,145 @@ PLACE = ("datacenter", "row", "rack", "u_position")
 SETTINGS = (*(spec.name for spec in MACHINE_OPTION_SPECS), *PLACE)
 
 
+def _refuse_ipmi_password(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        raise click.UsageError(
+            "--ipmi-password is refused: a password on the command line ends up in shell "
+            "history and ps; use: ocicli machine-set-ipmi SERIAL --username USER "
+            "--password-file FILE (or --password-file - to read it from stdin)"
+        )
+
+
+def _ids(value: str | None) -> list[str]:
+    """OCI's lists: comma-separated (its ocicli sends them '+'-joined)."""
+    if value is None:
+        return []
+    return [part for part in value.replace("+", ",").split(",") if part]
+
+
+# OCI's flags of one GPU type, as parallel lists (names, vendor and product IDs).
+GPU_FLAGS = ("gpu_name", "gpu_vendor_id", "gpu_product_id", "gpu_device_type", "vfio_ids")
+IPMI_FLAGS = (
+    "ipmi_use",
+    "ipmi_call_chassis_bootdev",
+    "ipmi_username",
+    "ipmi_addr",
+    "ipmi_port",
+    "ipmi_netmask",
+    "ipmi_default_gw",
+    "ipmi_vlan",
+)
+
+
+def _oci_gpus(
+    client: ApiClient,
+    serial: str,
+    use_gpu: str | None,
+    given: dict[str, Any],
+    gpus: tuple[Any, ...],
+) -> list[dict[str, Any]] | None:
+    """OCI's --use-gpu and --gpu-* flags -> the machine's new GPU list ([] clears it;
+    None: unchanged). OCI's flags describe one GPU type, whose names and IDs may be
+    comma-separated lists in parallel; each name becomes one entry of our list, with
+    the one device type and every vfio ID (the ENC joins them back as OCI's)."""
+    flags = {k: v for k, v in given.items() if v is not None}
+    if use_gpu == "no":
+        if flags or gpus:
+            raise click.UsageError("--use-gpu no clears the GPU types: drop the --gpu-* flags")
+        return []
+    if flags and gpus:
+        raise click.UsageError("give --gpu, or OCI's --gpu-* flags, not both")
+    if not flags and use_gpu is None:
+        return None
+    current: list[dict[str, Any]] = client.get(P("machines", serial, "settings"))["settings"][
+        "gpus"
+    ]
+    if not flags:  # --use-gpu yes alone
+        if not current:
+            raise click.UsageError(
+                "--use-gpu yes: this machine has no GPU type yet; give --gpu-name, "
+                "--gpu-vendor-id and --gpu-produc-id too"
+            )
+        return None
+    names = _ids(flags.get("gpu_name")) or [g["name"] for g in current]
+    vendors = _ids(flags.get("gpu_vendor_id")) or [g["vendor_id"] for g in current]
+    products = _ids(flags.get("gpu_product_id")) or [g["product_id"] for g in current]
+    if not (len(names) == len(vendors) == len(products)) or not names:
+        raise click.UsageError(
+            f"--gpu-name, --gpu-vendor-id and --gpu-produc-id give {len(names)} name(s), "
+            f"{len(vendors)} vendor ID(s) and {len(products)} product ID(s): one each per "
+            "GPU, in the same order"
+        )
+    device_type = flags.get("gpu_device_type") or (
+        current[0]["device_type"] if current else "type-PCI"
+    )
+    vfio = _ids(flags.get("vfio_ids"))
+    if "vfio_ids" not in flags and current:
+        vfio = list(current[0]["vfio_ids"])
+    return [
+        {
+            "name": name,
+            "vendor_id": vendor,
+            "product_id": product,
+            "device_type": device_type,
+            "vfio_ids": vfio,
+        }
+        for name, vendor, product in zip(names, vendors, products, strict=True)
+    ]
+
+
+def _oci_place(
+    client: ApiClient, serial: str, u_position: int | None, ustart: int | None, uend: int | None
+) -> int | None:
+    """OCI's --ustart/--uend: oci keeps a machine's lowest U (u_position); its height
+    is its product's (the racking rules' products, as OCI's productnames), so --uend
+    is checked against the start, not stored."""
+    if ustart is not None and u_position is not None and ustart != u_position:
+        raise click.UsageError(f"--ustart {ustart} and --u-position {u_position} differ")
+    start = ustart if ustart is not None else u_position
+    if uend is not None:
+        if start is None:
+            start = client.get(P("machines", serial, "settings"))["u_position"]
+        if start is None:
+            raise click.UsageError("--uend: give --ustart too (the machine's lowest U)")
+        if uend < start:
+            raise click.UsageError(f"--uend {uend} is below the machine's lowest U, {start}")
+    return start
+
+
+def _oci_ipmi(serial: str, given: dict[str, Any]) -> dict[str, Any]:
+    """OCI's --ipmi-* flags of machine-set -> the change of the BMC settings oci keeps
+    (user name, address, port; the stored password stays); the rest are checked."""
+    if given["ipmi_use"] == "no":
+        raise click.UsageError(
+            "--ipmi-use no: oci has no per-machine IPMI off switch (it talks to a BMC only "
+            "when asked to); leave the option out"
+        )
+    if given["ipmi_call_chassis_bootdev"] == "no":
+        raise click.UsageError(
+            "--ipmi-call-chassis-bootdev no: oci always sets the boot device before it "
+            "reboots a machine through its BMC; leave the option out"
+        )
+    lan = [f for f in ("ipmi_netmask", "ipmi_default_gw", "ipmi_vlan") if given[f] is not None]
+    if lan:
+        raise click.UsageError(
+            f"{', '.join('--' + f.replace('_', '-') for f in lan)}: oci does not keep a "
+            "BMC's netmask, gateway or VLAN per machine; they are those of the ipmi network "
+            "holding its address (network-set NAME --vlan ...), or give them once to the BMC "
+            f"with: ocicli machine-apply-ipmi {serial} --ipmi-netmask MASK --ipmi-defgw GW"
+        )
+    body = {
+        key: given[flag]
+        for key, flag in (
+            ("username", "ipmi_username"),
+            ("address", "ipmi_addr"),
+            ("port", "ipmi_port"),
+        )
+        if given[flag] is not None
+    }
+    return body
+
+
 @commands.command("machine-set", cls=SetCommand)
 @click.argument("serial", shell_complete=completer("machines", "serial"))
 @option_flags.options(MACHINE_SPECS)
@@ -237,10 +376,62 @@ SETTINGS = (*(spec.name for spec in MACHINE_OPTION_SPECS), *PLACE)
     "name=t4,vendor=10de,product=1eb8[,type=type-PF][,vfio=10de:1eb8+10de:1af1]. "
     "Replaces the machine's list.",
 )
+@click.option(
+    "--use-gpu",
+    type=click.Choice(["yes", "no"]),
+    help="OCI's: 'no' clears the GPU types (as --reset gpus); 'yes' with the --gpu-* flags.",
+)
+@click.option(
+    "--gpu-name", metavar="NAME[,NAME]", help="OCI's: the GPU alias(es); replaces the list."
+)
+@click.option("--gpu-vendor-id", metavar="ID[,ID]", help="OCI's: their PCI vendor IDs, in order.")
+@click.option(
+    "--gpu-produc-id",
+    "--gpu-product-id",
+    "gpu_product_id",
+    metavar="ID[,ID]",
+    help="OCI's (its spelling): their PCI product IDs, in order.",
+)
+@click.option(
+    "--gpu-device-type",
+    type=click.Choice(list(GPU_DEVICE_TYPES)),
+    help="OCI's: the device type of those GPUs.",
+)
+@click.option("--vfio-ids", metavar="VENDOR:PRODUCT[,..]", help="OCI's: the IDs vfio-pci claims.")
 @click.option("--dc", "datacenter", metavar="NAME", help="Datacenter.")
 @click.option("--row", metavar="NAME", help="Row of racks.")
 @click.option("--rack", metavar="NAME", help="Rack.")
 @click.option("--u-position", type=click.IntRange(1, 64), help="Lowest U of the machine.")
+@click.option("--ustart", type=click.IntRange(1, 64), help="OCI's name of --u-position.")
+@click.option(
+    "--uend",
+    type=click.IntRange(1, 64),
+    help="OCI's top U: checked, not stored (a machine's height is its product's).",
+)
+@click.option(
+    "--hostname",
+    metavar="FQDN",
+    help="OCI's rename: refused unless it is the current name (see machine-replace).",
+)
+@click.option("--ipmi-use", type=click.Choice(["yes", "no"]), help="OCI's: only 'yes' is taken.")
+@click.option(
+    "--ipmi-call-chassis-bootdev",
+    type=click.Choice(["yes", "no"]),
+    help="OCI's: only 'yes' is taken (oci always sets the boot device).",
+)
+@click.option("--ipmi-username", metavar="USER", help="BMC user name (as machine-set-ipmi).")
+@click.option(
+    "--ipmi-password",
+    expose_value=False,
+    callback=_refuse_ipmi_password,
+    metavar="REFUSED",
+    help="Refused: use machine-set-ipmi SERIAL --password-file FILE (or -).",
+)
+@click.option("--ipmi-addr", metavar="ADDRESS", help="BMC address (as machine-set-ipmi).")
+@click.option("--ipmi-port", type=click.IntRange(1, 65535), help="BMC UDP port.")
+@click.option("--ipmi-netmask", metavar="MASK", help="Refused: the ipmi network's.")
+@click.option("--ipmi-default-gw", metavar="GATEWAY", help="Refused: the ipmi network's.")
+@click.option("--ipmi-vlan", metavar="VLAN", help="Refused: the ipmi network's.")
 @reset_option(SETTINGS)
 @output_options()
 @click.pass_context
@@ -257,19 +448,57 @@ def machine_set(
 
     The options, their defaults and the roles whose Puppet classes receive them
     are OCI's; cluster_value (the default of nested_virt and the cpu_* options)
-    takes the cluster's option (cluster-set).
+    takes the cluster's option (cluster-set). OCI's --ipmi-* flags change the
+    BMC settings of machine-set-ipmi (never the password); its --use-gpu and
+    --gpu-* flags set the machine's one GPU type (a list of names for several).
 
     \b
     Examples:
       ocicli machine-set S1 --install-on-raid yes --raid-type 1 --raid-dev sda --raid-dev sdb
+      ocicli machine-set S1 --dest-blk nvme0n1
       ocicli machine-set S1 --dc dc1 --row b --rack r5 --u-position 12
       ocicli machine-set S1 --gpu name=t4,vendor=10de,product=1eb8 --cpu-model EPYC-Rome
+      ocicli machine-set S1 --use-gpu yes --gpu-name t4 --gpu-vendor-id 10de \\
+          --gpu-produc-id 1eb8 --gpu-device-type type-PCI --vfio-ids 10de:1eb8
+      ocicli machine-set S1 --ipmi-addr 192.168.100.12 --ipmi-username oci
       ocicli machine-set S1 --cpu-allocation-ratio 4 --nested-virt yes --compute-is-cephosd yes
       ocicli machine-set S1 --reset gpus
     """
+    client = client_from(ctx)
+    hostname = values.pop("hostname")
+    if hostname is not None:
+        current = client.get(P("machines", serial, "settings"))["hostname"]
+        if hostname != current:
+            raise click.UsageError(
+                f"--hostname: oci does not rename a machine (its name, CLUSTER-ROLE-N.DOMAIN, "
+                "is in its Puppet certificate, its addresses and the cluster's ENC); to give "
+                f"it another, put a new machine in its place (ocicli machine-replace {serial} "
+                "NEW_SERIAL) or re-enrol it (machine-remove, then machine-add)"
+            )
+    ipmi = {flag: values.pop(flag) for flag in IPMI_FLAGS}
+    gpu_flags = {flag: values.pop(flag) for flag in GPU_FLAGS}
+    use_gpu = values.pop("use_gpu")
+    ustart, uend = values.pop("ustart"), values.pop("uend")
+    values["u_position"] = _oci_place(client, serial, values["u_position"], ustart, uend)
+    new_gpus = _oci_gpus(client, serial, use_gpu, gpu_flags, values["gpus"])
     values["gpus"] = list(values["gpus"]) or None
+    if new_gpus == []:
+        reset = (*reset, "gpus")
+    elif new_gpus is not None:
+        values["gpus"] = new_gpus
     values["raid_devices"] = list(values["raid_devices"]) or None
-    body = patch_body(values, reset, option_flags.booleans(MACHINE_SPECS))
-    shown = client_from(ctx).patch(P("machines", serial, "settings"), body)
+    # Checked before anything is written: a refused flag changes nothing.
+    ipmi_asked = any(v is not None for v in ipmi.values())
+    ipmi_body = _oci_ipmi(serial, ipmi) if ipmi_asked else {}
+    settings_given = any(v is not None and v != () for v in values.values()) or reset
+    if not settings_given and (ipmi_asked or hostname is not None or use_gpu or uend):
+        shown = client.get(P("machines", serial, "settings"))
+    else:
+        body = patch_body(values, reset, option_flags.booleans(MACHINE_SPECS))
+        shown = client.patch(P("machines", serial, "settings"), body)
     settings = shown.pop("settings")
-    emit_object(shown | settings, fmt, columns)
+    out = shown | settings
+    if ipmi_body:
+        changed = client.patch(P("machines", serial, "ipmi"), ipmi_body)
+        out["ipmi"] = {k: v for k, v in changed.items() if k != "serial"}
+    emit_object(out, fmt, columns)

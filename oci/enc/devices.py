@@ -3,8 +3,8 @@
 Swift stores, Ceph OSD nodes, volume nodes and hyper-converged computes hand
 their data disks to the module as ``block_devices`` (kernel names). The system
 disks are the ones the installer takes (oci.install.plan.disk_layout): the
-RAID members when the machine installs on RAID, else the smallest disk that
-can hold the system.
+RAID members when the machine installs on RAID, else the disk of machine-set
+--dest-blk, else the smallest disk that can hold the system.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ def data_disks(disks: Iterable[Disk], settings: MachineSettings) -> list[str]:
             [(d.name, d.size_bytes, d.transport) for d in found],
             bool(settings.install_on_raid),
             list(settings.raid_devices),
+            settings.dest_blk,
         )
     )
     return sorted(

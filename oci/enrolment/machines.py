@@ -21,7 +21,7 @@ from oci.enrolment import addresses, ipam
 from oci.enrolment.clusters import reference, release_sql_vip, reserve_sql_vip
 from oci.enrolment.ipam import allocate
 from oci.enrolment.keys import drop_root_key_pair, give_root_key_pair
-from oci.enrolment.options import MachineSettings
+from oci.enrolment.options import NONE_IS_UNSET, MachineSettings
 from oci.errors import Conflict, Invalid, NotFound
 from oci.hooks import document as hooks
 from oci.models import Cluster, IpAddress, Location, Machine, Network, Role, RoleCounter
@@ -231,6 +231,8 @@ def set_options(session: Session, machine: Machine, changes: dict[str, Any]) -> 
     serial = machine.serial or str(machine.id)
     stored = dict(machine.settings or {})
     for name, value in changes.items():
+        if name in NONE_IS_UNSET and value == "none":
+            value = None  # OCI's machine-set --dest-blk none: no disk named
         if name in PLACE_FIELDS:
             setattr(machine, name, value)
         elif value is None:
@@ -243,9 +245,30 @@ def set_options(session: Session, machine: Machine, changes: dict[str, Any]) -> 
         raise Invalid(
             f"machine-set {serial}: {_first_error(exc)}", {"fields": {"settings": str(exc)}}
         ) from exc
+    if "dest_blk" in changes and stored.get("dest_blk"):
+        _check_dest_blk(machine, serial, stored["dest_blk"])
     machine.settings = stored
     session.flush()
     return machine
+
+
+def _check_dest_blk(machine: Machine, serial: str, name: str) -> None:
+    """dest_blk names one of the disks discovery found on the machine (not a USB one)."""
+    disks = {d.name: d for d in machine.disks}
+    known = ", ".join(sorted(disks)) or "none reported yet"
+    disk = disks.get(name)
+    if disk is None:
+        raise Invalid(
+            f"machine-set {serial}: dest_blk {name!r} is not a disk of this machine "
+            f"(its disks: {known})",
+            {"fields": {"dest_blk": "not a disk of this machine"}},
+        )
+    if disk.transport == "usb":
+        raise Invalid(
+            f"machine-set {serial}: dest_blk {name!r} is a USB disk; the OS is not "
+            "installed on one",
+            {"fields": {"dest_blk": "a USB disk"}},
+        )
 
 
 def _first_error(exc: ValueError) -> str:

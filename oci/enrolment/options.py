@@ -139,6 +139,14 @@ def _base_type(spec: OptionSpec) -> Any:
     return base
 
 
+# OCI stores "none" for these when nothing is named (its column default): unset here.
+NONE_IS_UNSET = ("dest_blk",)
+
+
+def _none_is_unset(value: Any) -> Any:
+    return None if value == "none" else value
+
+
 def _field(spec: OptionSpec) -> tuple[Any, Any]:
     annotation = _base_type(spec)
     if spec.inherit:
@@ -152,6 +160,8 @@ def _field(spec: OptionSpec) -> tuple[Any, Any]:
         # a text option's pattern takes cluster_value already
     if spec.default is None:
         annotation = annotation | None
+    if spec.name in NONE_IS_UNSET:
+        annotation = Annotated[annotation, BeforeValidator(_none_is_unset)]
     description = describe(spec)
     if isinstance(spec.default, tuple):
         return annotation, Field(default_factory=list, description=description)
@@ -252,6 +262,11 @@ class _MachineChecks(Options):
                 )
         if len(set(devices)) != len(devices):
             raise ValueError("raid_devices lists a disk twice")
+        if self.get("install_on_raid") and self.get("dest_blk"):
+            raise ValueError(
+                "dest_blk and install_on_raid exclude each other: the RAID's raid_devices "
+                "are the system disks (reset one: --reset dest_blk or --install-on-raid no)"
+            )
         names = [gpu.name for gpu in self.get("gpus")]
         if len(set(names)) != len(names):
             raise ValueError("two GPU types have the same name")

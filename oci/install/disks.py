@@ -22,12 +22,16 @@ def system_disk_names(
     disks: Sequence[tuple[str, int, str | None]],
     install_on_raid: bool,
     raid_devices: Sequence[str],
+    dest_blk: str | None = None,
 ) -> tuple[str, ...]:
-    """The system disks among (name, size in bytes, transport): the RAID members, or
+    """The system disks among (name, size in bytes, transport): the RAID members, the
+    disk the operator named (machine-set --dest-blk, when the machine has it), or
     the smallest disk that can hold the system (servers keep their large disks for
     data and have a small one, or a pair, for the OS). Empty when none fits."""
     if install_on_raid:
         return tuple(raid_devices)
+    if dest_blk:
+        return (dest_blk,) if any(name == dest_blk for name, _, _ in disks) else ()
     usable = [
         (name, size)
         for name, size, transport in disks

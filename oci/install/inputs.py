@@ -202,6 +202,7 @@ def gather(
         install_on_raid=options.install_on_raid,
         raid_type=options.raid_type,
         raid_devices=tuple(options.raid_devices),
+        dest_blk=options.dest_blk,
         serial_console=options.serial_console,
         firmware=_firmware(session, machine),
         networks=_networks(session, machine, machine.role.name),

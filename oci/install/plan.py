@@ -98,6 +98,15 @@ def disk_layout(inputs: InstallInputs) -> DiskLayout:
         if inputs.raid_type is None or len(inputs.raid_devices) < 2:
             raise Conflict(f"install_on_raid on {inputs.hostname} needs raid_type and raid_devices")
         return DiskLayout(tuple(by_name[n] for n in inputs.raid_devices), inputs.raid_type, boot)
+    if inputs.dest_blk:
+        disk = by_name.get(inputs.dest_blk)
+        if disk is None or disk.transport == "usb":
+            raise Conflict(
+                f"dest_blk names {inputs.dest_blk}, which machine {inputs.hostname} does not "
+                f"have{' but as a USB disk' if disk else ''} (its disks: {names}); "
+                "see machine-set --dest-blk"
+            )
+        return DiskLayout((disk,), None, boot)
     chosen = system_disk_names(
         [(d.name, d.size_bytes, d.transport) for d in inputs.disks], False, ()
     )

@@ -66,3 +66,4 @@ class InstallInputs:
     debian_security_mirror: str = ""  # empty: no security updates source
     ssh_authorized_keys: str = ""  # the server's public key, so that it can reach the node
     root_password: str = ""  # machine-gen-root-pass's, set by the installer; empty: none
+    dest_blk: str | None = None  # machine-set --dest-blk: the disk to install on

@@ -179,6 +179,7 @@ OCI_MACHINE_COLUMNS = {
     "force_no_bgp2host": "no",
     "use_oci_sort_dev": "no",
     "notes": "",
+    "dest_blk": "",  # OCI's column says 'none': no disk named, ours None (unset)
 }
 
 
