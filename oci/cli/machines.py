@@ -317,7 +317,7 @@ def _oci_place(
 ) -> int | None:
     """OCI's --ustart/--uend: oci keeps a machine's lowest U (u_position); its height
     is its product's (the racking rules' products, as OCI's productnames), so --uend
-    is checked against the start, not stored."""
+    is checked against the start and that height when known, not stored."""
     if ustart is not None and u_position is not None and ustart != u_position:
         raise click.UsageError(f"--ustart {ustart} and --u-position {u_position} differ")
     start = ustart if ustart is not None else u_position
@@ -328,7 +328,22 @@ def _oci_place(
             raise click.UsageError("--uend: give --ustart too (the machine's lowest U)")
         if uend < start:
             raise click.UsageError(f"--uend {uend} is below the machine's lowest U, {start}")
+        height = _product_height(client, serial)
+        if height is not None and uend != start + height - 1:
+            raise click.UsageError(
+                f"--uend {uend}: this machine's product is {height}U high in the racking "
+                f"rules (profile-export's switches.products), so from U{start} it ends at "
+                f"U{start + height - 1}"
+            )
     return start
+
+
+def _product_height(client: ApiClient, serial: str) -> int | None:
+    """The machine's height in U, when the racking rules list its product."""
+    product = client.get(P("machines", serial)).get("product_name")
+    products = (client.get(P("profiles", "export")).get("switches") or {}).get("products") or {}
+    height = products.get(product) if product else None
+    return height if isinstance(height, int) else None
 
 
 def _oci_ipmi(serial: str, given: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,7 +29,7 @@ def _settings(database: Database, serial: str) -> tuple[object, object]:
 
 
 def test_dest_blk_and_the_rack_units(
-    token_cli: Command, session: Session, database: Database
+    token_cli: Command, session: Session, database: Database, tmp_path: Path
 ) -> None:
     cli = token_cli
     _machines(session)
@@ -50,6 +52,15 @@ def test_dest_blk_and_the_rack_units(
     low = cli.run("machine-set", "S1", "--ustart", "20", "--uend", "19")
     assert low.returncode == 2 and "--uend 19 is below the machine's lowest U, 20" in low.stderr
     assert _settings(database, "S1") == before
+    # The racking rules give the product's height (OCI's productnames num-u):
+    # --uend must end the machine there.
+    rules = tmp_path / "racking.yaml"
+    rules.write_text("switches:\n  products:\n    PowerEdge R650: 2\n")
+    cli("profile-import", str(rules))
+    assert cli.json("machine-set", "S1", "--ustart", "20", "--uend", "21")["u_position"] == 20
+    tall = cli.run("machine-set", "S1", "--ustart", "22", "--uend", "22")
+    assert tall.returncode == 2 and "2U high in the racking rules" in tall.stderr
+    assert "ends at U23" in tall.stderr
 
 
 def test_ocis_gpu_flags_set_the_one_gpu_type(token_cli: Command, session: Session) -> None:

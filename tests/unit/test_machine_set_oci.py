@@ -55,7 +55,13 @@ class Client:
     def __init__(self, gpus: list[dict[str, Any]], u_position: int | None = None) -> None:
         self.shown = {"settings": {"gpus": gpus}, "u_position": u_position}
 
+    heights: dict[str, int] = {}
+
     def get(self, path: str) -> dict[str, Any]:
+        if path == "/api/v1/machines/S1":
+            return {"product_name": "PowerEdge R650"}
+        if path == "/api/v1/profiles/export":
+            return {"profiles": [], "switches": {"products": self.heights}}
         assert path == "/api/v1/machines/S1/settings", path
         return self.shown
 
@@ -140,6 +146,11 @@ def test_ustart_is_the_lowest_u_and_uend_is_checked() -> None:
             _oci_place(client, "S1", *args)
     with pytest.raises(click.UsageError, match="give --ustart too"):
         _oci_place(Client([]), "S1", None, None, 3)  # type: ignore[arg-type]
+    # The racking rules know the product's height: --uend must agree with it.
+    client.heights = {"PowerEdge R650": 1}
+    assert _oci_place(client, "S1", None, 12, 12) == 12
+    with pytest.raises(click.UsageError, match=r"is 1U high in the racking rules .* ends at U12"):
+        _oci_place(client, "S1", None, 12, 13)
 
 
 IPMI = dict.fromkeys(
