@@ -273,8 +273,8 @@ def _oci_gpus(
         return []
     if flags and gpus:
         raise click.UsageError("give --gpu, or OCI's --gpu-* flags, not both")
-    if not flags and use_gpu is None:
-        return None
+    if gpus or (not flags and use_gpu is None):
+        return None  # --gpu's list (with --use-gpu yes or not), or nothing GPU
     current: list[dict[str, Any]] = client.get(P("machines", serial, "settings"))["settings"][
         "gpus"
     ]

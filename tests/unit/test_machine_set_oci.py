@@ -112,6 +112,8 @@ def test_ocis_gpu_flags_become_the_gpu_list_and_reach_the_enc_as_ocis() -> None:
     ]
     assert gpus(made, "no") == []  # cleared
     assert gpus(made, "yes") is None and gpus(made) is None  # unchanged
+    given = ({"name": "t4", "vendor_id": "10de", "product_id": "1eb8"},)
+    assert _oci_gpus(Client([]), "S1", "yes", FLAGS, given) is None  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
