@@ -30,7 +30,7 @@ from oci.errors import Conflict, NotFound, OciError
 from oci.hooks.dispatch import Dispatcher
 from oci.hooks.document import ON_DEMAND, Event, make_job
 from oci.install import inputs, plan, wipe
-from oci.inventory.machines import machine_by_key
+from oci.inventory.machines import locked_machine_by_key, machine_by_key
 from oci.matching import store
 from oci.models import IpAddress, Machine, MachineStatus, Network
 
@@ -41,10 +41,7 @@ Address = Annotated[str, StringConstraints(min_length=1, max_length=45)]
 
 
 def _locked(session: Session, key: str) -> Machine:
-    found = machine_by_key(session, key)
-    machine = session.scalar(select(Machine).where(Machine.id == found.id).with_for_update())
-    assert machine is not None
-    return machine
+    return locked_machine_by_key(session, key)
 
 
 # --- addresses ----------------------------------------------------------------

@@ -12,23 +12,20 @@ status: it is installed next (machine-install-os). The hooks see OLD
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from oci.enrolment.automation import event
 from oci.errors import Conflict, Invalid
 from oci.hooks import document as hooks
-from oci.inventory.machines import machine_by_key
+from oci.inventory.machines import locked_machine_by_key
 from oci.models import Machine, RootKeyPair
 
 __all__ = ["replace_machine"]
 
 
 def _locked(session: Session, key: str) -> Machine:
-    found = machine_by_key(session, key)
-    machine = session.scalar(select(Machine).where(Machine.id == found.id).with_for_update())
-    assert machine is not None
-    return machine
+    return locked_machine_by_key(session, key)
 
 
 def _name(machine: Machine) -> str:

@@ -47,7 +47,15 @@ from oci.models.types import utcnow
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-__all__ = ["IdentityConflict", "Outcome", "Upload", "apply_report", "machine_by_key", "reparse"]
+__all__ = [
+    "IdentityConflict",
+    "Outcome",
+    "Upload",
+    "apply_report",
+    "locked_machine_by_key",
+    "machine_by_key",
+    "reparse",
+]
 
 REPORTS_KEPT = 10
 # An unchanged re-report still stores its raw upload this often, so the kept
@@ -100,6 +108,18 @@ def machine_by_key(session: Session, key: str, *options: Any) -> Machine:
         if machine is not None:
             return machine
     raise NotFound(f"no machine with serial, host name, UUID or id {key!r}")
+
+
+def locked_machine_by_key(session: Session, key: str) -> Machine:
+    """``machine_by_key``, its row locked (FOR UPDATE) until the transaction ends.
+
+    The lock may wait for a transaction that deletes the machine (machine-destroy,
+    machine-replace): then it is gone, a 404, not a row that is not there."""
+    found = machine_by_key(session, key)
+    machine = session.scalar(select(Machine).where(Machine.id == found.id).with_for_update())
+    if machine is None:
+        raise NotFound(f"machine {key!r} was deleted meanwhile")
+    return machine
 
 
 # --- identity ---------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from oci import remote
 from oci.errors import Conflict, Forbidden
 from oci.hooks import document as hooks
-from oci.inventory.machines import machine_by_key
+from oci.inventory.machines import locked_machine_by_key
 from oci.models import DiscoveryReport, IpAddress, Machine, MachineEvent, MachineStatus
 from oci.models.status import InvalidTransition, check_transition
 
@@ -77,10 +77,7 @@ def change_status(
     `caller_address` is given when an unauthenticated node calls from a
     trusted network: it may only change its own state.
     """
-    machine = machine_by_key(session, key)
-    machine = session.scalars(
-        select(Machine).where(Machine.id == machine.id).with_for_update()
-    ).one()
+    machine = locked_machine_by_key(session, key)
     if caller_address is not None and caller_address not in own_addresses(session, machine):
         raise Forbidden(
             f"{caller_address} is not an address of machine {key}: a node reports its own "

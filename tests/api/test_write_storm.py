@@ -274,3 +274,7 @@ def test_every_writing_route_hammered_in_parallel_answers_without_5xx(
     assert writing - set(answers) == set(), "a writing route this test does not hammer"
     never_done = {e for e, seen in answers.items() if not any(200 <= s < 300 for s in seen)}
     assert never_done == REFUSE_ONLY, str(sorted(answers.items()))
+    # Racing edits of one cluster's options all landed: none overwrote another's.
+    hosts = ok(api.get("/api/v1/clusters/cl1/filebeat-output-hosts"))["items"]
+    assert {h["hostname"] for h in hosts} == {"log1.example.com", "log2.example.com"}
+    assert ok(api.get("/api/v1/clusters/cl1"))["options"]["time_server_host"] == "ntp.example.com"
