@@ -439,6 +439,8 @@ def _machine_settings(
     p: _Problems, row: Row, option_columns: list[str], who: str
 ) -> dict[str, Any]:
     values: dict[str, Any] = {name: row.get(name) for name in option_columns}
+    if "dest_blk" in values and _text(values["dest_blk"]) in (None, "none"):
+        values["dest_blk"] = None  # OCI's default: the installer picks the disk
     console = _text(row.get("serial_console_dev"))
     extra: dict[str, Any] = {"serial_console": console or "none"}
     if _yes(row.get("install_on_raid")):

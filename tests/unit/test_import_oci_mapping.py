@@ -556,6 +556,14 @@ def test_machine_facts_cpu_clock_secure_boot_and_storage_controllers() -> None:
     assert (default.columns["cpu_mhz"], default.columns["secure_boot"]) == (None, False)
 
 
+def test_the_install_disk_maps_and_oci_none_leaves_it_to_the_installer() -> None:
+    snapshot = _snapshot()
+    snapshot.rows("machines")[0]["dest_blk"] = "sdc"
+    chosen, default = map_snapshot(snapshot, ROLES).machines[:2]
+    assert chosen.settings["dest_blk"] == "sdc"
+    assert "dest_blk" not in default.settings  # OCI's 'none' is our default
+
+
 @pytest.mark.parametrize(
     ("table", "column", "value", "named"),
     [
@@ -567,8 +575,8 @@ def test_machine_facts_cpu_clock_secure_boot_and_storage_controllers() -> None:
             "99999999999",
             "machine SER2: cpu_mhz='99999999999' is beyond any CPU clock",
         ),
-        # Still no equivalent of ours: OCI's machine-set --dest-blk (install disk).
-        ("machines", "dest_blk", "sdc", "machines 'SER2': dest_blk='sdc' has no equivalent in oci"),
+        # OCI's machine-set --dest-blk takes a disk name; a path is not one.
+        ("machines", "dest_blk", "/dev/sdc", "dest_blk"),
         (
             "physblockdevices",
             "size",
