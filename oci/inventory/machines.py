@@ -113,10 +113,16 @@ def machine_by_key(session: Session, key: str, *options: Any) -> Machine:
 def locked_machine_by_key(session: Session, key: str) -> Machine:
     """``machine_by_key``, its row locked (FOR UPDATE) until the transaction ends.
 
-    The lock may wait for a transaction that deletes the machine (machine-destroy,
-    machine-replace): then it is gone, a 404, not a row that is not there."""
+    The lock may wait for a transaction that changes the machine: its row is read
+    again once locked (populate_existing), not kept as the lookup saw it; or for one
+    that deletes it (machine-destroy, machine-replace): then it is a 404."""
     found = machine_by_key(session, key)
-    machine = session.scalar(select(Machine).where(Machine.id == found.id).with_for_update())
+    machine = session.scalar(
+        select(Machine)
+        .where(Machine.id == found.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if machine is None:
         raise NotFound(f"machine {key!r} was deleted meanwhile")
     return machine

@@ -1,10 +1,11 @@
-"""A machine deleted while a writer waits for its row lock is a 404, not a 500.
+"""A machine deleted or changed while a writer waits for its row lock: a 404 (not a
+500), and the row as the lock found it (not as the lookup before it saw it).
 
-The write storm (tests/api/test_write_storm.py) found it on MariaDB: POST
+The write storm (tests/api/test_write_storm.py) found the 500 on MariaDB: POST
 /machines/S2/status found S2, then waited for its lock while machine-replace
 deleted S2; the locked read came back empty and ``.one()`` raised (an internal
 error). machine-replace and the machine commands (root password, addresses,
-report counter) asserted instead. Here the deletion is put exactly there.
+report counter) asserted instead. Here the deletion (or change) is put exactly there.
 """
 
 from __future__ import annotations
@@ -56,3 +57,26 @@ def test_a_machine_deleted_while_its_lock_is_awaited_is_not_found(
     monkeypatch.setattr(inventory, "machine_by_key", found_then_deleted)
     with database.sessions() as s, pytest.raises(NotFound, match="'S1' was deleted meanwhile"):
         CALLERS[caller](s)
+
+
+def test_a_machine_changed_while_its_lock_is_awaited_is_read_again(
+    database: Database, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if database.backend == "sqlite":
+        pytest.skip("one writer at a time: nothing changes the machine before its lock")
+    factories.machine(session, "S1")
+    session.commit()
+    found_by_key = inventory.machine_by_key
+
+    def found_then_changed(s: Session, key: str, *options: Any) -> Machine:
+        found = found_by_key(s, key, *options)
+        with database.sessions() as other:  # a report counted, committed before our lock
+            row = other.get(Machine, found.id)
+            assert row is not None
+            row.discovery_count = 7
+            other.commit()
+        return found
+
+    monkeypatch.setattr(inventory, "machine_by_key", found_then_changed)
+    with database.sessions() as s:
+        assert inventory.locked_machine_by_key(s, "S1").discovery_count == 7
