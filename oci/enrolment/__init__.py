@@ -7,5 +7,6 @@ lack (`keys`) and hands-free enrolment (`automation`).
 May import: models, matching, inventory, security (vault, PKI),
 hooks.document (to queue the operator's hooks) and the infrastructure
 modules. Writes: `clusters`, `machines`, `ipam.allocate`, `keys`,
-`automation`; `ipam` (but `allocate`), `options` and `secrets` are pure.
+`automation`; `ipam` (but `allocate`), `options`, `oci_flags` (OCI's
+machine-set lines as options) and `secrets` are pure.
 """

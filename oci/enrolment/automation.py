@@ -74,9 +74,10 @@ def _raid_members(disks: Sequence[DiskView], wanted: RaidDisks) -> list[str]:
 
 def profile_settings(profile: Profile, view: MachineView) -> tuple[dict[str, Any], list[str]]:
     """(machine-set changes, notes on what could not be set) for ``profile`` on ``view``."""
-    changes: dict[str, Any] = {}
-    notes: list[str] = []
     todo = profile.apply
+    # apply.options (OCI's machine-set lines) first; the typed fields below say more.
+    changes: dict[str, Any] = dict(todo.options or {})
+    notes: list[str] = []
     if todo.raid is not None:
         raid = todo.raid
         members = _raid_members(view.disks, raid.disks)

@@ -31,6 +31,7 @@ from typing import Any, Literal
 import yaml
 
 from oci.choices import CPU_MODELS, SERIAL_CONSOLES
+from oci.enrolment import oci_flags
 from oci.matching.profiles import Document, Profile, ProfileError, Switches, validate
 from oci.matching.units import parse_size, parse_size_range
 from oci.raid.plan import oci_hdd_notes
@@ -42,7 +43,8 @@ Format = Literal["auto", "yaml", "oci"]
 GIB = 2**30
 RACKING_KEYS = ("productnames", "switchhostnames", "switchportnames")
 PROFILE_KEYS = ("role", "product-name", "ram", "hdd", "machine-set")
-# machine-set flags with a profile setting here: flag -> (apply key, values).
+# The typed apply fields written as machine-set flags: flag -> (apply key, values).
+# OCI's lines are read as apply.options (oci.enrolment.oci_flags).
 MACHINE_SET: dict[str, tuple[str, tuple[str, ...]]] = {
     "--use_ceph_if_available": ("use_ceph_if_available", ("yes", "no")),
     "--serial-console-device": ("serial_console", SERIAL_CONSOLES),
@@ -185,12 +187,9 @@ def _profile_from_oci(
     elif hdd is not None:
         problems.append(f"{where}: hdd: expected a mapping")
     profile["match"] = match
-    apply, kept_sets = _machine_set_from_oci(entry.get("machine-set"), where, notes, problems)
+    apply = _machine_set_from_oci(entry.get("machine-set"), where, notes, problems)
     if apply:
         profile["apply"] = apply
-    kept.pop("machine-set", None)
-    if kept_sets:
-        kept["machine-set"] = kept_sets
     for key in kept:
         if key == "machine-set" or (key == "hdd" and not (isinstance(hdd, dict) and _layouts(hdd))):
             continue  # named above, string by string or with the controller
@@ -260,31 +259,34 @@ def _raid_from_oci(hdd: dict[str, Any], where: str, notes: list[str]) -> dict[st
 
 def _machine_set_from_oci(
     value: Any, where: str, notes: list[str], problems: list[str]
-) -> tuple[dict[str, Any], list[str]]:
-    """Strings whose every flag has a setting here become ``apply``; the rest are kept."""
+) -> dict[str, Any]:
+    """Lines whose every flag is a machine option become ``apply.options`` (read as
+    machine-set reads them); the others are named. All stay in the ``oci`` key, as
+    written, for the export."""
     if value is None:
-        return {}, []
+        return {}
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         problems.append(f"{where}: machine-set: expected a list of strings")
-        return {}, []
-    apply: dict[str, Any] = {}
-    kept: list[str] = []
+        return {}
+    options: dict[str, Any] = {}
     for line in value:
-        words = line.split()
-        pairs = list(zip(words[::2], words[1::2], strict=False))
-        known = len(words) % 2 == 0 and all(
-            flag in MACHINE_SET and arg in MACHINE_SET[flag][1] for flag, arg in pairs
-        )
-        if not known or "%%" in line:
-            others = sorted({w for w in words[::2] if w.startswith("--")} - set(MACHINE_SET))
-            why = f"{', '.join(others)} have no profile setting here" if others else "not read"
-            notes.append(f"{where}: machine-set {line!r}: {why}; not applied, kept for export")
-            kept.append(line)
-            continue
-        for flag, arg in pairs:
-            key = MACHINE_SET[flag][0]
-            apply[key] = (arg == "yes") if key == "use_ceph_if_available" else arg
-    return apply, kept
+        try:
+            options |= oci_flags.read_line(line)
+        except oci_flags.NotExpressed as exc:
+            notes.append(f"{where}: machine-set {line!r}: {exc}; not applied, kept for export")
+    return {"options": options} if options else {}
+
+
+def _read_lines(lines: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """OCI's machine-set lines as (the options they apply, the lines not expressed)."""
+    options: dict[str, Any] = {}
+    unread = []
+    for line in lines:
+        try:
+            options |= oci_flags.read_line(line)
+        except oci_flags.NotExpressed:
+            unread.append(line)
+    return options, unread
 
 
 def _port_rule(ports: dict[str, Any], where: str, notes: list[str]) -> str | None:
@@ -398,7 +400,7 @@ def _profile_to_oci(profile: Profile, notes: list[str]) -> dict[str, Any]:
     for field in ("manufacturer", "architecture", "cpu", "nics", "gpus", "bmc"):
         if getattr(match, field) is not None:
             notes.append(f"{where}: match.{field}: OCI has no such condition; not written")
-    sets = _machine_set_to_oci(profile, where, notes) + list(kept.pop("machine-set", []))
+    sets = _machine_set_to_oci(profile, list(kept.pop("machine-set", [])), where, notes)
     if sets:
         entry["machine-set"] = sets
     for field in ("cluster", "location", "max_count"):
@@ -437,7 +439,12 @@ def _gib_number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(value, 3)
 
 
-def _machine_set_to_oci(profile: Profile, where: str, notes: list[str]) -> list[str]:
+def _machine_set_to_oci(
+    profile: Profile, written: list[str], where: str, notes: list[str]
+) -> list[str]:
+    """The typed apply fields as one line, then OCI's lines as imported when they still
+    say what apply.options says (byte for byte, in their order), else apply.options
+    as one line and the imported lines that were not applied."""
     apply = profile.apply
     words = []
     for key, flag in FLAG_OF.items():
@@ -448,7 +455,16 @@ def _machine_set_to_oci(profile: Profile, where: str, notes: list[str]) -> list[
     for key in ("raid", "gpus"):
         if getattr(apply, key) is not None:
             notes.append(f"{where}: apply.{key}: not written as machine-set")
-    return [" ".join(words)] if words else []
+    lines = [" ".join(words)] if words else []
+    options = dict(apply.options or {})
+    read, unread = _read_lines(written)
+    if read == options:
+        return lines + written
+    if options.pop("gpus", None) is not None:
+        notes.append(f"{where}: apply.options.gpus: not written as machine-set")
+    if options:
+        lines.append(oci_flags.write_line(options))
+    return lines + unread
 
 
 _OUR_PORT = re.compile(r"^\^(?P<prefix>.*)\(\?P<u>(?P<us>[0-9|]+)\)(?P<suffix>.*)\$$")

@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from oci.choices import CpuModel, SerialConsole
-from oci.enrolment.options import Gpu, Label
+from oci.enrolment.options import Gpu, Label, MachineSettings, option_spec
 from oci.matching.units import parse_size, parse_size_range, parse_speed
 from oci.models.role import BUILTIN_ROLES
 
@@ -190,6 +190,32 @@ class Apply(Strict):
     use_ceph_if_available: bool | None = None
     cpu_model: CpuModel | None = None
     gpus: list[Gpu] | None = None
+    options: dict[str, Any] | None = Field(
+        None,
+        description="Machine options by name, as PATCH /machines/KEY/settings and "
+        "machine-set take them (e.g. swift_store_object: false); OCI's machine-set lines",
+    )
+
+    @field_validator("options")
+    @classmethod
+    def _machine_options(cls, options: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Checked as machine-set checks them; yes/no and numbers as their type."""
+        if options is None:
+            return None
+        try:
+            settings = MachineSettings.model_validate(options)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise ValueError(f"{where}: {message}" if where else message) from None
+        typed = {
+            name: getattr(settings, name)
+            if option_spec(name, "machine").kind in ("bool", "int", "float") and value is not None
+            else value
+            for name, value in options.items()
+        }
+        return typed
 
 
 class MaxCount(Strict):
@@ -212,7 +238,8 @@ class Profile(Strict):
     oci: dict[str, Any] | None = Field(
         None,
         description="Keys of an OCI hardware-profiles.json entry that oci neither matches nor "
-        "applies, kept verbatim for profile-export --format oci",
+        "applies, kept verbatim for profile-export --format oci; also its machine-set "
+        "lines as written, which export gives back while apply.options says the same",
     )
 
     @field_validator("role")

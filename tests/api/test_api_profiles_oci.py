@@ -9,9 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from oci.models import LldpNeighbour
+from oci.config import Settings
+from oci.enrolment import automation
+from oci.models import LldpNeighbour, Machine, MachineEvent
 from tests.helpers import factories
 from tests.helpers.api import Api
+from tests.helpers.database import Database
 from tests.helpers.paths import TESTS
 
 OCI = TESTS / "fixtures" / "oci-42.2.5"
@@ -69,3 +72,40 @@ def test_format_oci_refuses_our_own_shape(api: Api, session: Session) -> None:
     )
     assert response.status_code == 422
     assert "not an OCI file" in response.get_json()["error"]["message"]
+
+
+def test_a_machine_winning_ocis_swiftstore_profile_gets_its_machine_set(
+    api: Api, session: Session, database: Database, settings: Settings
+) -> None:
+    """Hands-free enrolment applies the winner's machine-set line as OCI does: through
+    machine-set's own write, in the transaction of the rest, recorded in an event."""
+    ok(load(api, "hardware-profiles.json"))
+    machine = factories.machine(
+        session, "S1", product_name="PowerEdge R740xd", memory_bytes=128 << 30
+    )
+    machine.discovery_count = 2
+    session.commit()
+    auto = settings.model_copy(update={"auto_apply_after": 2})
+    done = automation.enrol_if_ready(database.sessions, machine.id, auto)
+    profile = "swiftstore-no-account-container-r740xd"
+    assert done and done[0].startswith(f"profile {profile} applied (role swiftstore): ")
+    shown = ok(api.get("/api/v1/machines/S1/settings"))
+    got = shown["settings"]
+    assert {k: got[k] for k in ("swift_store_object", "swift_store_account")} == {
+        "swift_store_object": True,
+        "swift_store_account": False,
+    }
+    assert got["swift_store_container"] is False
+    assert (got["install_on_raid"], got["raid_type"], got["raid_devices"]) == (
+        True,
+        "1",
+        ["sdm", "sdn"],
+    )
+    session.expire_all()
+    applied = session.scalars(
+        select(MachineEvent).where(MachineEvent.kind == "profile-applied")
+    ).one()
+    assert applied.details["settings"]["raid_devices"] == ["sdm", "sdn"]
+    assert session.get(Machine, machine.id).hardware_profile == profile
+    # Idempotent: a later report applies nothing again.
+    assert automation.enrol_if_ready(database.sessions, machine.id, auto) == []

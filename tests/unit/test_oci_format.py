@@ -19,7 +19,7 @@ from oci.ingest.report import parse_report
 from oci.inventory.view import DiskView, MachineView, NeighbourView, NicView, from_facts
 from oci.matching import match as matching
 from oci.matching import oci_format, racking
-from oci.matching.profiles import ProfileError, load_text
+from oci.matching.profiles import ProfileError, Switches, load_text
 from tests.helpers.paths import TESTS
 from tests.helpers.reports import fixture_files
 
@@ -73,10 +73,12 @@ def test_what_cannot_be_expressed_is_named_for_each_profile() -> None:
             "hdd.layout.1: RAID 10 of 2..8 drives of 750..1800 GiB (WT NORA Direct), "
             "built on the controller by machine-megacli-apply",
         ),
-        ("swiftproxy-with-container-and-account-r430", "machine-set '--swift-store-object no"),
-        ("swiftstore-no-account-container-r740xd", "machine-set '--install-on-raid yes"),
     ]:
         assert f"profile {profile!r}: {construct}" in notes, (profile, construct)
+    # Every machine-set line of the shipped file is machine options now: none is kept
+    # unapplied (before apply.options, both were: 26 notes, now 24).
+    assert "machine-set" not in notes
+    assert len(PROFILES.notes) == 24
     assert any("OCI takes the first NIC on a known switch" in n for n in RACKING.notes)
 
 
@@ -259,8 +261,6 @@ profiles:
 """,
         "ours.yaml",
     )
-    from oci.matching.profiles import Switches
-
     exported = oci_format.to_oci(document.profiles, Switches())
     entry = exported.hardware_profiles["gpu"]
     assert entry["machine-set"] == ["--use_ceph_if_available yes --cpu-model EPYC-Rome"]
@@ -268,3 +268,94 @@ profiles:
     notes = "\n".join(exported.notes)
     for what in ("product 'PowerEdge R7*'", "no ram.max", "match.gpus", "priority 5"):
         assert what in notes, what
+
+
+def test_shipped_machine_set_lines_become_machine_options() -> None:
+    """OCI's machine-set lines, read as ocicli machine-set reads them: --raid-devN is
+    the Nth disk of raid_devices, yes/no are booleans."""
+    by_name = {p.name: p for p in PROFILES.document.profiles}
+    store = by_name["swiftstore-no-account-container-r740xd"]
+    assert store.apply.options == {
+        "install_on_raid": True,
+        "raid_type": "1",
+        "raid_devices": ["sdm", "sdn"],
+        "swift_store_object": True,
+        "swift_store_account": False,
+        "swift_store_container": False,
+    }
+    # Kept as written too: the export gives OCI's lines back byte for byte.
+    assert store.oci is not None and store.oci["machine-set"] == [
+        "--install-on-raid yes --raid-type 1 --raid-dev0 sdm --raid-dev1 sdn "
+        "--swift-store-object yes --swift-store-account no --swift-store-container no"
+    ]
+    proxy = by_name["swiftproxy-with-container-and-account-r430"]
+    assert proxy.apply.options == {
+        "swift_store_object": False,
+        "swift_store_account": True,
+        "swift_store_container": True,
+    }
+
+
+def _one(machine_set: list[str]) -> oci_format.Loaded:
+    entry = {"role": "compute", "product-name": ["X"], "ram": {"max": 64}}
+    return oci_format.load(json.dumps({"p": entry | {"machine-set": machine_set}}), "hp.json")
+
+
+def test_machine_set_lines_we_cannot_express_are_named_and_kept() -> None:
+    lines = [
+        "--raid-dev1 sdb --raid-dev0 sda --install-on-raid yes --raid-type 1",
+        "--cpu-allocation-ratio 4 --use_ceph_if_available yes --serial-console-device ttyS1",
+        "--frobnicate yes --nested-virt yes",
+        "--hostname %%HOSTNAME%%",
+        "--use-gpu yes --gpu-name t4",
+    ]
+    loaded = _one(lines)
+    apply = loaded.document.profiles[0].apply
+    assert apply.options == {
+        "raid_devices": ["sda", "sdb"],  # by N, whatever the order of the flags
+        "install_on_raid": True,
+        "raid_type": "1",
+        "cpu_allocation_ratio": 4.0,
+        "use_ceph_if_available": True,
+        "serial_console": "ttyS1",
+    }
+    notes = "\n".join(loaded.notes)
+    assert "'--frobnicate yes --nested-virt yes': --frobnicate have no machine option" in notes
+    assert "'--hostname %%HOSTNAME%%': %% templating" in notes
+    assert "--use-gpu, --gpu-name have no machine option" in notes
+    assert notes.count("not applied, kept for export") == 3
+    # Export: OCI's lines as written while apply.options says what they say ...
+    exported = oci_format.to_oci(loaded.document.profiles, Switches())
+    assert exported.hardware_profiles["p"]["machine-set"] == lines
+    # ... else the options as one line in OCI's spellings, then the lines not applied.
+    profile = loaded.document.profiles[0]
+    assert profile.apply.options is not None
+    edited = profile.apply.model_copy(
+        update={"options": profile.apply.options | {"raid_type": "10", "nested_virt": False}}
+    )
+    exported = oci_format.to_oci([profile.model_copy(update={"apply": edited})], Switches())
+    assert exported.hardware_profiles["p"]["machine-set"] == [
+        "--raid-dev0 sda --raid-dev1 sdb --install-on-raid yes --raid-type 10 "
+        "--cpu-allocation-ratio 4 --use_ceph_if_available yes --serial-console-device ttyS1 "
+        "--nested-virt no",
+        *lines[2:],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("--swift-store-object maybe", "apply.options: swift_store_object: "),
+        ("--raid-type 7", "apply.options: raid_type: "),
+        (
+            "--install-on-raid yes --raid-dev0 sda",
+            "apply.options: RAID 1 needs at least 2 raid_devices",
+        ),
+    ],
+)
+def test_a_bad_machine_set_value_is_refused_naming_profile_and_option(
+    line: str, problem: str
+) -> None:
+    with pytest.raises(ProfileError) as caught:
+        _one([line])
+    assert f"hp.json: profile 'p': {problem}" in caught.value.problems[0], caught.value.problems
