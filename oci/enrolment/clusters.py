@@ -638,17 +638,20 @@ def set_role_count(session: Session, name: str, role_name: str, count: int) -> i
     role = reference(session, Role, role_name, "role", "role")
     if count < 0:
         raise Invalid("a role count is 0 or more", {"fields": {"count": "0 or more"}})
+    # The counter first: a machine-add takes a number under its lock, so the host
+    # names read after it include every number taken (read before it, a machine-add
+    # committing in between would keep its number and the counter would go below it).
+    counter = session.scalar(
+        select(RoleCounter)
+        .where(RoleCounter.cluster_id == cluster.id, RoleCounter.role_id == role.id)
+        .with_for_update()
+    )
     highest = _highest_number(session, cluster, role)
     if count < highest:
         raise Conflict(
             f"{cluster.name}-{role.name}-{highest} exists: the count of {role.name!r} "
             f"cannot go below {highest}"
         )
-    counter = session.scalar(
-        select(RoleCounter)
-        .where(RoleCounter.cluster_id == cluster.id, RoleCounter.role_id == role.id)
-        .with_for_update()
-    )
     if counter is None:
         counter = RoleCounter(cluster_id=cluster.id, role_id=role.id)
         session.add(counter)
