@@ -315,7 +315,21 @@ def enrol_if_ready(
         )
         return done, ready
 
-    done, ready = transactions.run(factory, apply)
+    try:
+        done, ready = transactions.run(factory, apply)
+    except OciError as exc:
+        # The winner's options clash with what the machine holds (say dest_blk with a
+        # profile's install_on_raid): say why once, on the machine, not in a traceback
+        # at every report.
+        why = f"profile not applied: {exc.message}"
+
+        def refused(session: Session) -> None:
+            machine = session.get(Machine, machine_id)
+            if machine is not None:
+                note_once(session, machine, "auto-enrolment", why)
+
+        transactions.run(factory, refused)
+        return [why]
     if not ready:
         return done
 

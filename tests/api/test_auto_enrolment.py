@@ -24,7 +24,7 @@ from oci.models import Location, Machine, MachineEvent, RoleCounter
 from oci.security.pki import Pki
 from tests.helpers.api import Api
 from tests.helpers.database import Credentials, Database
-from tests.helpers.reports import archive, lldpctl_json, machine_files
+from tests.helpers.reports import TWO_SSDS, archive, lldpctl_json, machine_files
 from tests.helpers.server import LiveServer, serve
 
 GZIP = {"Content-Type": "application/gzip"}
@@ -236,3 +236,35 @@ def test_concurrent_reports_never_exceed_the_maximum_counts(
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert verify.returncode == 0 and verify.stdout.strip().endswith(": OK"), verify
+
+
+def test_a_profile_that_clashes_with_the_machine_is_said_once_not_raised(
+    auto: tuple[Post, Send], api: Api, session: Session
+) -> None:
+    post, send = auto
+    setup(post, cluster_max=2, location_max=2)
+    clashing = PROFILES.replace(
+        "apply: {serial_console: ttyS1, cpu_model: EPYC-Rome}",
+        "apply: {options: {install_on_raid: true, raid_type: '1', raid_devices: [sda, sdb]}}",
+    ) % {"cluster": 2, "location": 2}
+    ok(post("/api/v1/profiles/import", {"text": clashing, "source": "auto.yaml"}))
+    macs = ("00:1b:21:30:09:01", "00:1b:21:30:09:02")
+    lldp = lldpctl_json([("eno1", "sw-a", "swp9"), ("eno2", "sw-a", "swp9")])
+    files = {"lldpctl.json": lldp, "lsblk.json": TWO_SSDS}
+    body = archive(
+        machine_files("AUTO9", "4c4c4544-0000-1000-8000-000000300009", macs, extra=files)
+    )
+    send(body)
+    # The operator chose the install disk by hand before the profile could apply.
+    disk = "sda"
+    ok(api.patch("/api/v1/machines/AUTO9/settings", {"dest_blk": disk}))
+
+    (why,) = send(body)["enrolment"]
+    assert why.startswith("profile not applied: ")
+    assert "dest_blk" in why and "install_on_raid" in why
+    send(body)
+    session.expire_all()
+    machine = session.scalar(select(Machine).where(Machine.serial == "AUTO9"))
+    assert machine.hardware_profile is None  # nothing half-applied
+    assert machine.settings.get("dest_blk") == disk
+    assert _events(session, "AUTO9").count(("auto-enrolment", why)) == 1
