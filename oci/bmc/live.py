@@ -92,8 +92,7 @@ def _begin(
     minutes: float,
     needs_credentials: bool,
 ) -> tuple[Machine, LiveRun]:
-    machine = machines.machine_by_key(session, key)
-    session.refresh(machine, with_for_update=True)
+    machine = machines.locked_machine_by_key(session, key)  # a 404 if deleted meanwhile
     serial = machine.serial or str(machine.id)
     until = machine.bmc_setup_until
     if until is not None and until > utcnow():

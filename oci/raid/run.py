@@ -135,10 +135,10 @@ def prepare(
     """Check the machine and its profile; with `mark`, hold the machine's mark
     of a vendor-tool run (`bmc_setup_until`, shared with the BMC runs of
     oci.bmc): two runs that change one machine's controller or BMC never overlap."""
-    machine = machines.machine_by_key(session, key)
+    # Locked with `mark`: a 404 if deleted meanwhile.
+    machine = (machines.locked_machine_by_key if mark else machines.machine_by_key)(session, key)
     serial = machine.serial or str(machine.id)
     if mark:
-        session.refresh(machine, with_for_update=True)
         running = machine.bmc_setup_until
         if running is not None and running > utcnow():
             raise Conflict(

@@ -22,6 +22,7 @@ from oci.inventory import machines as inventory
 from oci.inventory.status import change_status
 from oci.models import Machine, MachineStatus
 from tests.helpers import factories
+from tests.helpers.api import Api
 from tests.helpers.database import Database
 
 CALLERS: dict[str, Callable[[Session], Any]] = {
@@ -80,3 +81,30 @@ def test_a_machine_changed_while_its_lock_is_awaited_is_read_again(
     monkeypatch.setattr(inventory, "machine_by_key", found_then_changed)
     with database.sessions() as s:
         assert inventory.locked_machine_by_key(s, "S1").discovery_count == 7
+
+
+@pytest.mark.parametrize(
+    "path", ["raid/reset", "ipmi/renew-password", "hpe/ipmi-over-lan", "report-counter/reset"]
+)
+def test_a_run_on_a_machine_deleted_before_its_lock_is_a_404(
+    path: str, api: Api, database: Database, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if database.backend == "sqlite":
+        pytest.skip("one writer at a time: nothing deletes the machine before its lock")
+    factories.machine(session, "S1")
+    session.commit()
+    found_by_key = inventory.machine_by_key
+
+    def found_then_deleted(s: Session, key: str, *options: Any) -> Machine:
+        found = found_by_key(s, key, *options)
+        with database.sessions() as other:
+            row = other.get(Machine, found.id)
+            if row is not None:
+                other.delete(row)
+                other.commit()
+        return found
+
+    monkeypatch.setattr(inventory, "machine_by_key", found_then_deleted)
+    answer = api.post(f"/api/v1/machines/S1/{path}")
+    assert answer.status_code == 404, answer.get_json()
+    assert "was deleted meanwhile" in answer.get_json()["error"]["message"]
