@@ -194,9 +194,9 @@ def prepare(
     ssh_port: int,
     bmc_timeout: float,
 ) -> Prepared:
-    machine = machines.machine_by_key(session, key)
-    # Locked: two requests at once see each other's mark.
-    session.refresh(machine, with_for_update=True)
+    # Locked: two requests at once see each other's mark (a 404 if it was deleted
+    # while this waited for the lock).
+    machine = machines.locked_machine_by_key(session, key)
     serial = machine.serial or str(machine.id)
     _refuse_if_running(machine, serial)
     if machine.status != MachineStatus.LIVE:
