@@ -105,6 +105,14 @@ CLUSTER_VALUE = "cluster_value"
 ALL_ROLES = ("all",)
 
 
+# A contiguous IPv4 netmask, 128.0.0.0 (/1) to 255.255.255.255 (/32): ones, then zeros.
+_MASK_OCTET = "(0|128|192|224|240|248|252|254|255)"
+NETMASK_PATTERN = (
+    rf"^(255\.255\.255\.{_MASK_OCTET}|255\.255\.{_MASK_OCTET}\.0"
+    rf"|255\.{_MASK_OCTET}\.0\.0|(128|192|224|240|248|252|254|255)\.0\.0\.0)$"
+)
+
+
 class OptionSpec(NamedTuple):
     """One option of cluster-set or machine-set."""
 
@@ -1028,6 +1036,28 @@ MACHINE_OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Disk to install the OS on, e.g. sda, one of the machine's (unset, or OCI's none: "
         "the smallest disk that holds the system; not with install_on_raid)",
         pattern=r"^[a-z][a-z0-9]{1,31}$",
+    ),
+    # the BMC's LAN (machine-ipmi-setup, machine-apply-ipmi); not passed to Puppet
+    _m(
+        "ipmi_netmask",
+        "ipv4",
+        None,
+        "Netmask of the BMC's address, e.g. 255.255.255.0 (unset: the ipmi network's)",
+        pattern=NETMASK_PATTERN,
+    ),
+    _m(
+        "ipmi_default_gw",
+        "ipv4",
+        None,
+        "Default gateway of the BMC (unset: the first host of its network)",
+    ),
+    _m(
+        "ipmi_vlan",
+        "int",
+        None,
+        "VLAN ID the BMC tags its traffic with (unset: the ipmi network's VLAN, if any)",
+        low=1,
+        high=4094,
     ),
     _m(
         "serial_console",

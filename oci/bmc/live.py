@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 from oci import remote
 from oci.bmc import credentials as bmc_credentials
 from oci.bmc import ipmi as bmc
-from oci.bmc.quirks import STDIN, Facts, Lan, Quirk, Step, generate_password, lan_for, pick, plan
+from oci.bmc.lan import LanOverrides, effective_lan, machine_overrides
+from oci.bmc.quirks import STDIN, Facts, Lan, Quirk, Step, generate_password, pick, plan
 from oci.bmc.setup import SetupFailed, StepResult, run_steps, verify_login
 from oci.errors import Conflict, Invalid
 from oci.inventory import machines
@@ -166,8 +167,10 @@ def _lan_of(
     netmask: str | None,
     gateway: str | None,
 ) -> Lan:
-    """The LAN settings for `address`: the ipmi network that holds it (its
-    netmask, first host as gateway, VLAN), unless `netmask`/`gateway` are given."""
+    """The LAN settings for `address` (oci.bmc.lan.effective_lan): `netmask` and
+    `gateway` when given, else the machine's own (machine-set --ipmi-netmask,
+    --ipmi-default-gw, --ipmi-vlan), else the ipmi network that holds it (its
+    netmask, first host as gateway, VLAN)."""
     try:
         ip = ipaddress.IPv4Address(address)
     except ValueError:
@@ -192,31 +195,13 @@ def _lan_of(
         if isinstance(net, ipaddress.IPv4Network) and ip in net:
             network, vlan = net, candidate.vlan
             break
-    if netmask is not None:
-        try:
-            network = ipaddress.IPv4Network(f"{address}/{netmask}", strict=False)
-        except ValueError:
-            raise Invalid(
-                f"{netmask!r} is not an IPv4 netmask", {"fields": {"netmask": "an IPv4 netmask"}}
-            ) from None
-    if network is None:
-        raise Invalid(
-            f"no ipmi network of the machine's cluster holds {address}: give --ipmi-netmask "
-            "(and --ipmi-defgw)",
-            {"fields": {"netmask": "required: no ipmi network holds the address"}},
-        )
-    lan = lan_for(address, network, vlan)
-    if gateway is not None:
-        try:
-            if ipaddress.IPv4Address(gateway) not in network:
-                raise ValueError
-        except ValueError:
-            raise Invalid(
-                f"gateway {gateway!r} is not an IPv4 address in {network}",
-                {"fields": {"gateway": f"an IPv4 address in {network}"}},
-            ) from None
-        lan = Lan(lan.address, lan.netmask, gateway, lan.vlan)
-    return lan
+    return effective_lan(
+        address,
+        network,
+        vlan,
+        machine_overrides(machine.settings),
+        LanOverrides(netmask=netmask, gateway=gateway),
+    )
 
 
 def apply_stored(

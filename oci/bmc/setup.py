@@ -35,7 +35,8 @@ from sqlalchemy.orm import Session
 from oci import remote
 from oci.bmc import credentials as bmc_credentials
 from oci.bmc import ipmi as bmc
-from oci.bmc.quirks import Facts, Lan, Quirk, Step, generate_password, lan_for, pick, plan
+from oci.bmc.lan import effective_lan, machine_overrides
+from oci.bmc.quirks import Facts, Lan, Quirk, Step, generate_password, pick, plan
 from oci.enrolment.ipam import allocate
 from oci.errors import Conflict, Invalid, OciError
 from oci.inventory import machines
@@ -236,7 +237,9 @@ def prepare(
     b = machine.bmc
     facts = Facts(machine.manufacturer, machine.product_name, b.manufacturer if b else None)
     quirk = pick(quirks, facts)
-    lan = lan_for(held.address, ip_network, network.vlan)
+    # The machine's own netmask, gateway and VLAN (machine-set --ipmi-*) win over
+    # the network's.
+    lan = effective_lan(held.address, ip_network, network.vlan, machine_overrides(machine.settings))
     # Whole seconds: the same value reads back from every database.
     until = (utcnow() + _longest_run(quirk, lan, target, bmc_timeout)).replace(microsecond=0)
     machine.bmc_setup_until = until

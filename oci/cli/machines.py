@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -249,9 +250,6 @@ IPMI_FLAGS = (
     "ipmi_username",
     "ipmi_addr",
     "ipmi_port",
-    "ipmi_netmask",
-    "ipmi_default_gw",
-    "ipmi_vlan",
 )
 
 
@@ -346,9 +344,26 @@ def _product_height(client: ApiClient, serial: str) -> int | None:
     return height if isinstance(height, int) else None
 
 
-def _oci_ipmi(serial: str, given: dict[str, Any]) -> dict[str, Any]:
+def _netmask(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """--ipmi-netmask: said plainly here (the server's check is a pattern)."""
+    if value is not None:
+        try:
+            valid = str(ipaddress.IPv4Network(f"0.0.0.0/{value}").netmask) == value
+        except ValueError:
+            valid = False
+        if not valid:
+            raise click.BadParameter(
+                f"{value!r} is not an IPv4 netmask (ones then zeros, e.g. 255.255.255.0)"
+            )
+        if value == "0.0.0.0":
+            raise click.BadParameter("0.0.0.0 leaves the BMC no network: give e.g. 255.255.255.0")
+    return value
+
+
+def _oci_ipmi(given: dict[str, Any]) -> dict[str, Any]:
     """OCI's --ipmi-* flags of machine-set -> the change of the BMC settings oci keeps
-    (user name, address, port; the stored password stays); the rest are checked."""
+    (user name, address, port; the stored password stays); the rest are checked.
+    --ipmi-netmask, --ipmi-default-gw and --ipmi-vlan are machine options (the table's)."""
     if given["ipmi_use"] == "no":
         raise click.UsageError(
             "--ipmi-use no: oci has no per-machine IPMI off switch (it talks to a BMC only "
@@ -358,14 +373,6 @@ def _oci_ipmi(serial: str, given: dict[str, Any]) -> dict[str, Any]:
         raise click.UsageError(
             "--ipmi-call-chassis-bootdev no: oci always sets the boot device before it "
             "reboots a machine through its BMC; leave the option out"
-        )
-    lan = [f for f in ("ipmi_netmask", "ipmi_default_gw", "ipmi_vlan") if given[f] is not None]
-    if lan:
-        raise click.UsageError(
-            f"{', '.join('--' + f.replace('_', '-') for f in lan)}: oci does not keep a "
-            "BMC's netmask, gateway or VLAN per machine; they are those of the ipmi network "
-            "holding its address (network-set NAME --vlan ...), or give them once to the BMC "
-            f"with: ocicli machine-apply-ipmi {serial} --ipmi-netmask MASK --ipmi-defgw GW"
         )
     body = {
         key: given[flag]
@@ -381,7 +388,7 @@ def _oci_ipmi(serial: str, given: dict[str, Any]) -> dict[str, Any]:
 
 @commands.command("machine-set", cls=SetCommand)
 @click.argument("serial", shell_complete=completer("machines", "serial"))
-@option_flags.options(MACHINE_SPECS)
+@option_flags.options(MACHINE_SPECS, ipmi_netmask={"callback": _netmask})
 @click.option(
     "--gpu",
     "gpus",
@@ -444,9 +451,6 @@ def _oci_ipmi(serial: str, given: dict[str, Any]) -> dict[str, Any]:
 )
 @click.option("--ipmi-addr", metavar="ADDRESS", help="BMC address (as machine-set-ipmi).")
 @click.option("--ipmi-port", type=click.IntRange(1, 65535), help="BMC UDP port.")
-@click.option("--ipmi-netmask", metavar="MASK", help="Refused: the ipmi network's.")
-@click.option("--ipmi-default-gw", metavar="GATEWAY", help="Refused: the ipmi network's.")
-@click.option("--ipmi-vlan", metavar="VLAN", help="Refused: the ipmi network's.")
 @reset_option(SETTINGS)
 @output_options()
 @click.pass_context
@@ -463,9 +467,12 @@ def machine_set(
 
     The options, their defaults and the roles whose Puppet classes receive them
     are OCI's; cluster_value (the default of nested_virt and the cpu_* options)
-    takes the cluster's option (cluster-set). OCI's --ipmi-* flags change the
-    BMC settings of machine-set-ipmi (never the password); its --use-gpu and
-    --gpu-* flags set the machine's one GPU type (a list of names for several).
+    takes the cluster's option (cluster-set). OCI's --ipmi-username, --ipmi-addr
+    and --ipmi-port change the BMC settings of machine-set-ipmi (never the
+    password); --ipmi-netmask, --ipmi-default-gw and --ipmi-vlan are the BMC's
+    LAN for machine-ipmi-setup and machine-apply-ipmi, over the ipmi
+    network's. Its --use-gpu and --gpu-* flags set the machine's one GPU type
+    (a list of names for several).
 
     \b
     Examples:
@@ -476,6 +483,7 @@ def machine_set(
       ocicli machine-set S1 --use-gpu yes --gpu-name t4 --gpu-vendor-id 10de \\
           --gpu-produc-id 1eb8 --gpu-device-type type-PCI --vfio-ids 10de:1eb8
       ocicli machine-set S1 --ipmi-addr 192.168.100.12 --ipmi-username oci
+      ocicli machine-set S1 --ipmi-netmask 255.255.254.0 --ipmi-default-gw 10.0.0.254
       ocicli machine-set S1 --cpu-allocation-ratio 4 --nested-virt yes --compute-is-cephosd yes
       ocicli machine-set S1 --reset gpus
     """
@@ -504,7 +512,7 @@ def machine_set(
     values["raid_devices"] = list(values["raid_devices"]) or None
     # Checked before anything is written: a refused flag changes nothing.
     ipmi_asked = any(v is not None for v in ipmi.values())
-    ipmi_body = _oci_ipmi(serial, ipmi) if ipmi_asked else {}
+    ipmi_body = _oci_ipmi(ipmi) if ipmi_asked else {}
     settings_given = any(v is not None and v != () for v in values.values()) or reset
     if not settings_given and (ipmi_asked or hostname is not None or use_gpu or uend):
         shown = client.get(P("machines", serial, "settings"))

@@ -93,9 +93,6 @@ MACHINE_STATE = {
     "ipaddr",
     "ipmi_set_in_progress",
     "ipmi_call_chassis_bootdev",
-    "ipmi_vlan",
-    "ipmi_default_gw",
-    "ipmi_netmask",
     "notes",
     "ladvd_report",
     "dell_lifecycle_version",
@@ -441,6 +438,12 @@ def _machine_settings(
     values: dict[str, Any] = {name: row.get(name) for name in option_columns}
     if "dest_blk" in values and _text(values["dest_blk"]) in (None, "none"):
         values["dest_blk"] = None  # OCI's default: the installer picks the disk
+    # The BMC's LAN (machine-set --ipmi-*): OCI's column defaults, '255.255.255.0' and
+    # 'off' (and '' for the gateway, which _options skips), are ours unset: the ipmi
+    # network's. OCI's 'off' over a network with a VLAN has no equivalent here.
+    for name, default in (("ipmi_netmask", "255.255.255.0"), ("ipmi_vlan", "off")):
+        if name in values and _text(values[name]) in (None, default):
+            values[name] = None
     console = _text(row.get("serial_console_dev"))
     extra: dict[str, Any] = {"serial_console": console or "none"}
     if _yes(row.get("install_on_raid")):

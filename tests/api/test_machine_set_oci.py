@@ -117,3 +117,33 @@ def test_ipmi_patch_changes_user_address_port_and_keeps_the_password(
         assert response.status_code == 422, response.get_json()
         assert words in response.get_json()["error"]["message"]
     assert api.patch("/api/v1/machines/NOPE/ipmi", json={"port": 623}).status_code == 404
+
+
+def test_the_bmc_lan_options_are_stored_and_checked_naming_them(
+    machines: Api, database: Database
+) -> None:
+    api = machines
+    lan = {"ipmi_netmask": "255.255.254.0", "ipmi_default_gw": "10.0.1.254", "ipmi_vlan": 12}
+    # unset by default: the ipmi network's
+    default = ok(api.get("/api/v1/machines/S1/settings"))["settings"]
+    assert [default[k] for k in lan] == [None, None, None]
+    shown = ok(api.patch("/api/v1/machines/S1/settings", json=lan))
+    assert {k: shown["settings"][k] for k in lan} == lan
+    assert {k: _settings(database, "S1")[k] for k in lan} == lan
+    refusals = [
+        ({"ipmi_netmask": "255.0.255.0"}, "ipmi_netmask"),  # not contiguous
+        ({"ipmi_netmask": "0.0.0.0"}, "ipmi_netmask"),
+        ({"ipmi_default_gw": "10.0.1.300"}, "ipmi_default_gw"),
+        ({"ipmi_vlan": 4095}, "ipmi_vlan"),
+        ({"ipmi_vlan": 0}, "ipmi_vlan"),
+    ]
+    for body, named in refusals:
+        before = _settings(database, "S1")
+        response = api.patch("/api/v1/machines/S1/settings", json=body)
+        assert response.status_code == 422, response.get_json()
+        assert named in response.get_json()["error"]["message"]
+        assert _settings(database, "S1") == before
+    cleared = ok(api.patch("/api/v1/machines/S1/settings", json={"ipmi_vlan": None}))
+    assert cleared["settings"]["ipmi_vlan"] is None
+    assert "ipmi_vlan" not in _settings(database, "S1")
+    assert _settings(database, "S1")["ipmi_netmask"] == "255.255.254.0"

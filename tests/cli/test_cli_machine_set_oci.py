@@ -114,9 +114,24 @@ def test_ocis_ipmi_flags_and_hostname(token_cli: Command, session: Session) -> N
     }
     ipmi = cli.json("machine-ipmi-show", "S1")
     assert (ipmi["address"], ipmi["username"], ipmi["port"]) == ("192.168.100.12", "oci", 6230)
-    vlan = cli.run("machine-set", "S1", "--ipmi-vlan", "5", "--notes", "x")
-    assert vlan.returncode == 2 and "network-set NAME --vlan" in vlan.stderr
+    # The BMC's LAN: machine options (the ipmi network's when unset).
+    lan = cli.json(
+        "machine-set", "S1", "--ipmi-netmask", "255.255.254.0",
+        "--ipmi-default-gw", "192.168.100.254", "--ipmi-vlan", "5",
+    )  # fmt: skip
+    assert (lan["ipmi_netmask"], lan["ipmi_default_gw"], lan["ipmi_vlan"]) == (
+        "255.255.254.0",
+        "192.168.100.254",
+        5,
+    )
+    vlan = cli.run("machine-set", "S1", "--ipmi-vlan", "4095", "--notes", "x")
+    assert vlan.returncode == 2 and "--ipmi-vlan" in vlan.stderr
     assert cli.json("machine-show", "S1")["settings"].get("notes") is None  # nothing written
+    mask = cli.run("machine-set", "S1", "--ipmi-netmask", "255.0.255.0")
+    assert mask.returncode == 2 and "--ipmi-netmask" in mask.stderr
+    assert "'255.0.255.0' is not an IPv4 netmask" in mask.stderr
+    reset = cli.json("machine-set", "S1", "--reset", "ipmi_vlan")
+    assert reset["ipmi_vlan"] is None and reset["ipmi_netmask"] == "255.255.254.0"
     off = cli.run("machine-set", "S1", "--ipmi-use", "no")
     assert off.returncode == 2 and "no per-machine IPMI off switch" in off.stderr
 
@@ -129,5 +144,6 @@ def test_ocis_ipmi_flags_and_hostname(token_cli: Command, session: Session) -> N
 
     helped = cli("machine-set", "--help")
     for flag in ("--ustart", "--uend", "--use-gpu", "--gpu-produc-id", "--vfio-ids",
-                 "--ipmi-default-gw", "--dest-blk", "--hostname"):  # fmt: skip
+                 "--ipmi-default-gw", "--ipmi-netmask", "--ipmi-vlan", "--dest-blk",
+                 "--hostname"):  # fmt: skip
         assert flag in helped

@@ -6,6 +6,7 @@ the same from the outside. A failed step saves nothing; bad input is a 4xx."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import zlib
@@ -599,3 +600,30 @@ def test_ocicli_machine_ipmi_setup_through_a_served_oci(
             assert "Cipher Suite Priv Max   : XaaaXXaaaXXaaXX" in lan
             users = sim.inband("user", "list", "2")
             assert any(line.split()[:2] == ["7", "oci"] for line in users.splitlines())
+
+
+@pytest.mark.slow
+def test_the_machines_own_netmask_and_gateway_win_over_the_networks(
+    live: Live, admin: Credentials, database: Database
+) -> None:
+    """machine-set --ipmi-netmask/--ipmi-default-gw (OCI's per-machine columns) reach
+    the BMC over the ipmi network's /24 and first host."""
+    if database.backend != "sqlite":
+        pytest.skip("which value wins is the same on every backend (tests/unit/test_bmc_lan.py)")
+    app, client = _app_client(live.settings)
+    _enrol_live(client, admin.bearer, live)
+    sim = live.bmc
+    address = str(list(sim.network.hosts())[1])
+    wider = ipaddress.IPv4Network(f"{address}/23", strict=False)
+    gateway = str(wider.broadcast_address - 1)  # in the /23, outside the network's /24
+    lan = {"ipmi_netmask": str(wider.netmask), "ipmi_default_gw": gateway}
+    patched = client.patch(f"/api/v1/machines/{SERIAL}/settings", json=lan, headers=admin.bearer)
+    assert patched.status_code == 200, patched.get_json()
+    response = client.post(f"/api/v1/machines/{SERIAL}/ipmi/setup", json={}, headers=admin.bearer)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["address"] == address
+    shown = sim.inband("lan", "print", "1")
+    assert f"IP Address              : {address}" in shown
+    assert "Subnet Mask             : 255.255.254.0" in shown
+    assert f"Default Gateway IP      : {gateway}" in shown
+    app.extensions["oci_engine"].dispose()

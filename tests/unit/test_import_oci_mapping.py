@@ -66,6 +66,9 @@ MACHINE_DEFAULTS: dict[str, str | None] = {
     "boot_uefi": "no",
     "secure_boot": "no",
     "dest_blk": "none",
+    "ipmi_netmask": "255.255.255.0",
+    "ipmi_default_gw": "",
+    "ipmi_vlan": "off",
     "frobnicate": "no",  # a column of some later OCI that ours does not know
 }
 NETWORK_DEFAULTS: dict[str, str | None] = {
@@ -562,6 +565,29 @@ def test_the_install_disk_maps_and_oci_none_leaves_it_to_the_installer() -> None
     chosen, default = map_snapshot(snapshot, ROLES).machines[:2]
     assert chosen.settings["dest_blk"] == "sdc"
     assert "dest_blk" not in default.settings  # OCI's 'none' is our default
+
+
+def test_the_bmc_lan_maps_onto_the_machine_options_and_ocis_defaults_are_unset() -> None:
+    snapshot = _snapshot()
+    snapshot.rows("machines")[0].update(
+        ipmi_netmask="255.255.254.0", ipmi_default_gw="10.0.1.254", ipmi_vlan="12"
+    )
+    chosen, default = map_snapshot(snapshot, ROLES).machines[:2]
+    assert {k: v for k, v in chosen.settings.items() if k.startswith("ipmi_")} == {
+        "ipmi_netmask": "255.255.254.0",
+        "ipmi_default_gw": "10.0.1.254",
+        "ipmi_vlan": 12,
+    }
+    # OCI's '255.255.255.0', '' and 'off': unset, the ipmi network's.
+    assert not [k for k in default.settings if k.startswith("ipmi_")]
+    plan = map_snapshot(snapshot, ROLES)
+    assert not [line for line in plan.skipped if "ipmi_netmask" in line or "ipmi_vlan" in line]
+    for column, value in (("ipmi_netmask", "255.0.255.0"), ("ipmi_vlan", "4095")):
+        bad = _snapshot()
+        bad.rows("machines")[0][column] = value
+        with pytest.raises(Unmappable) as raised:
+            map_snapshot(bad, ROLES)
+        assert f"option {column}={value!r} is not valid in oci" in "\n".join(raised.value.problems)
 
 
 @pytest.mark.parametrize(

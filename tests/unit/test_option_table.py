@@ -180,6 +180,10 @@ OCI_MACHINE_COLUMNS = {
     "use_oci_sort_dev": "no",
     "notes": "",
     "dest_blk": "",  # OCI's column says 'none': no disk named, ours None (unset)
+    # OCI's columns say '255.255.255.0', '' and 'off'; ours None: the ipmi network's
+    "ipmi_netmask": "",
+    "ipmi_default_gw": "",
+    "ipmi_vlan": "",
 }
 
 
@@ -245,6 +249,36 @@ def test_yes_no_are_booleans_and_errors_are_clear() -> None:
         MachineSettings.model_validate({"nested_virt": "perhaps"})
     with pytest.raises(ValidationError, match="RAID 1 needs at least 2 raid_devices"):
         MachineSettings.model_validate({"install_on_raid": "yes", "raid_devices": ["sda"]})
+
+
+def test_the_bmc_lan_options_are_checked_naming_them() -> None:
+    settings = MachineSettings.model_validate(
+        {"ipmi_netmask": "255.255.254.0", "ipmi_default_gw": "10.0.1.254", "ipmi_vlan": "12"}
+    )
+    assert (settings.ipmi_netmask, settings.ipmi_default_gw, settings.ipmi_vlan) == (
+        "255.255.254.0",
+        "10.0.1.254",
+        12,
+    )
+    for name, bad in (
+        ("ipmi_netmask", "255.0.255.0"),  # not contiguous
+        ("ipmi_netmask", "255.255.255.1"),
+        ("ipmi_netmask", "0.0.0.0"),
+        ("ipmi_netmask", "24"),
+        ("ipmi_default_gw", "10.0.1"),
+        ("ipmi_vlan", 4095),
+        ("ipmi_vlan", 0),
+    ):
+        with pytest.raises(ValidationError) as raised:
+            MachineSettings.model_validate({name: bad})
+        assert [e["loc"] for e in raised.value.errors()] == [(name,)], (name, bad)
+    for mask in ("128.0.0.0", "255.255.255.255", "255.255.255.0", "255.248.0.0"):
+        assert MachineSettings.model_validate({"ipmi_netmask": mask}).ipmi_netmask == mask
+    # Not Puppet's: the BMC's LAN is for machine-ipmi-setup and machine-apply-ipmi.
+    for role in ("compute", "controller", "cephosd"):
+        assert not {"ipmi_netmask", "ipmi_default_gw", "ipmi_vlan"} & set(
+            enc_options(role, ClusterOptions(), settings)
+        )
 
 
 def test_cpu_model_alone_implies_the_mode() -> None:
