@@ -31,6 +31,10 @@ class _Server(BaseApplication):
         return create_app(self.settings)
 
 
+# Seconds: ocicli waits as long for a RAID build (oci/cli/raid.py).
+WORKER_SILENCE_LIMIT = 1800
+
+
 def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     options = {
@@ -39,7 +43,12 @@ def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
         "accesslog": "-",
         "errorlog": "-",
         "loglevel": settings.log_level.lower(),
-        "timeout": 60,
+        # A worker silent this long is killed. Some routes drive a live system or a
+        # BMC for minutes (a RAID build, machine-apply-ipmi, machine-wipe), each
+        # step bounded by its own limit: killed half-way, they would leave a
+        # controller half-built and no event saying what ran. So the limit is
+        # the longest of those runs, not a typical request's.
+        "timeout": WORKER_SILENCE_LIMIT,
         "graceful_timeout": 10,
         "proc_name": "oci-server",
         # Long URLs reach the app, which refuses them as JSON (oci/api/limits.py).
