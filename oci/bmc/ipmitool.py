@@ -1,12 +1,23 @@
 """`machine-ipmi-cmd`: one ipmitool command against a BMC over the network, from the server.
 
 OCI passes the operator's text to a shell after ``ipmitool -P PASSWORD``. Here
-the text is split into words (shlex) and checked: the first word must be an
-ipmitool command that only talks to the BMC (not `exec`/`shell`, which read
-files or a prompt on the server), no word may look like an option (GNU getopt
-would let `-H`/`-f`/`-P` anywhere override ours), and no password may be set
-through it. The password reaches ipmitool in its environment (`-E`), never
-in its arguments; ipmitool runs with a deadline.
+the text is split into words (shlex) and checked against an allow-list of the
+first two words (command and action; see `ALLOWED`): only forms that read the
+BMC's state or drive power, boot device, identify light, SOL sessions or the
+BMC's own reset. Everything else is refused, in particular:
+
+- forms that read or write files on the oci server, as the service user:
+  `exec`, `shell`, `sdr dump FILE`, `sel save FILE`, `sel readraw FILE`,
+  `sel writeraw FILE`, `fru read/write N FILE`, `sdr fill file FILE`... none
+  is allowed, and no word may hold a `/` (a path) as a second guard;
+- forms that carry a password in ipmitool's arguments (visible in ps, and
+  echoed in the answer's `command`): any word `password`, `user test`, `raw`
+  (its bytes may be a Set User Password); machine-renew-ipmi-password and
+  machine-set-ipmi --password-file handle passwords;
+- options (GNU getopt would let `-H`/`-f`/`-P` anywhere override ours).
+
+The password reaches ipmitool in its environment (`-E`), never in its
+arguments; ipmitool runs with a deadline.
 """
 
 from __future__ import annotations
@@ -20,34 +31,82 @@ from dataclasses import dataclass
 from oci.bmc.ipmi import BmcAccess
 from oci.errors import Invalid
 
-__all__ = ["ALLOWED", "IpmitoolResult", "argv_for", "parse_command", "run"]
+__all__ = ["ALLOWED", "ALONE", "REFUSED", "IpmitoolResult", "argv_for", "parse_command", "run"]
 
-# ipmitool's commands that talk to the BMC only, as OCI's operators use them.
-ALLOWED = frozenset(
-    {
-        "bmc",
-        "chassis",
-        "channel",
-        "dcmi",
-        "delloem",
-        "fru",
-        "lan",
-        "mc",
-        "power",
-        "raw",
-        "sdr",
-        "sel",
-        "sensor",
-        "session",
-        "sol",
-        "user",
-    }
-)
-# Interactive or secret-bearing forms: (words the command starts with, why, instead).
+# (command, action) -> the third words allowed, or None for any. Each is safe because
+# it only reads the BMC's state, or changes what an operator may change with the
+# power and boot commands anyway, and none takes a file name or a password.
+ALLOWED: dict[tuple[str, str], frozenset[str] | None] = {
+    # Power, boot device and identify light: what machine-power/-bootdev do.
+    ("chassis", "status"): None,
+    ("chassis", "power"): frozenset({"status", "on", "off", "cycle", "reset", "soft", "diag"}),
+    ("chassis", "bootdev"): None,  # a device and options=...: no file, no secret
+    ("chassis", "identify"): None,  # seconds or force
+    ("chassis", "restart_cause"): None,
+    ("chassis", "poh"): None,
+    ("power", "status"): None,
+    ("power", "on"): None,
+    ("power", "off"): None,
+    ("power", "cycle"): None,
+    ("power", "reset"): None,
+    ("power", "soft"): None,
+    ("power", "diag"): None,
+    # The BMC itself: identity, self-test; a warm or cold reset restarts the BMC
+    # only (the server keeps running), the usual cure of a stuck BMC.
+    ("mc", "info"): None,
+    ("mc", "selftest"): None,
+    ("mc", "guid"): None,
+    ("mc", "reset"): frozenset({"warm", "cold"}),
+    ("bmc", "info"): None,  # bmc is ipmitool's other name for mc
+    ("bmc", "selftest"): None,
+    ("bmc", "guid"): None,
+    # The event log: reading it; clearing it loses only events (OCI's operators
+    # clear it after a repair). Not save/readraw/writeraw: they take a file.
+    ("sel", "info"): None,
+    ("sel", "list"): None,
+    ("sel", "elist"): None,
+    ("sel", "get"): None,
+    ("sel", "clear"): None,
+    ("sel", "time"): frozenset({"get"}),
+    # Sensors and inventory, read only. Not sdr dump/fill, fru read/write/edit.
+    ("sdr", "list"): None,
+    ("sdr", "elist"): None,
+    ("sdr", "type"): None,
+    ("sdr", "info"): None,
+    ("sdr", "get"): None,
+    ("sensor", "list"): None,
+    ("sensor", "get"): None,
+    ("sensor", "reading"): None,
+    ("fru", "print"): None,
+    ("fru", "list"): None,
+    ("dcmi", "power"): frozenset({"reading"}),
+    ("dcmi", "discover"): None,
+    # Network, users, channels, sessions: printed, never set (lan set and user set
+    # change how oci reaches the BMC: machine-apply-ipmi, machine-ipmi-setup).
+    ("lan", "print"): None,
+    ("user", "list"): None,
+    ("user", "summary"): None,
+    ("channel", "info"): None,
+    ("channel", "getaccess"): None,
+    ("channel", "getciphers"): None,
+    ("session", "info"): None,
+    # Serial over LAN: its settings, and ending a session left open (activate is
+    # interactive: machine-console).
+    ("sol", "info"): None,
+    ("sol", "deactivate"): None,
+}
+# Commands whose one word alone is a read: fru (print), sdr (list), sensor (list), sel (info).
+ALONE = frozenset({"fru", "sdr", "sensor", "sel"})
+# Refused with what to use instead: (words the command starts with, why, instead).
+PASSWORDS = "use ocicli machine-renew-ipmi-password, or machine-set-ipmi --password-file"
 REFUSED = (
+    (("exec",), "reads a file of commands on the server", "not available"),
+    (("shell",), "is an ipmitool prompt on the server", "not available"),
     (("sol", "activate"), "is interactive", "use ocicli machine-console"),
     (("user", "set", "password"), "would put a password in ipmitool's arguments on the server",
-     "use ocicli machine-renew-ipmi-password"),
+     PASSWORDS),
+    (("user", "test"), "would put a password in ipmitool's arguments on the server", PASSWORDS),
+    (("raw",), "can set a password, or anything, with bytes oci cannot check", PASSWORDS),
 )  # fmt: skip
 MAX_WORDS = 32
 
@@ -78,12 +137,28 @@ def parse_command(text: str) -> tuple[str, ...]:
             raise refuse(f"{word!r} looks like an option; oci sets ipmitool's options itself")
         if any(ord(c) < 32 for c in word):
             raise refuse("control characters")
-    if words[0] not in ALLOWED:
-        raise refuse(f"{words[0]!r} is not one of: {', '.join(sorted(ALLOWED))}")
     lowered = tuple(w.lower() for w in words)
     for start, why, instead in REFUSED:
         if lowered[: len(start)] == start:
+            if start in (("exec",), ("shell",)):
+                raise refuse(f"{words[0]!r} is not one of the commands oci runs: it {why}")
             raise refuse(f"{' '.join(start)!r} {why}: {instead}")
+    if "password" in lowered:
+        raise refuse(f"a password in ipmitool's arguments is visible on the server: {PASSWORDS}")
+    pair = lowered[:2]
+    if len(pair) == 1 and pair[0] in ALONE:
+        return words
+    if pair not in ALLOWED:
+        raise refuse(
+            f"{' '.join(words[:2])!r} is not one of the read-only or power/boot forms oci "
+            f"runs: {', '.join(' '.join(p) for p in sorted(ALLOWED))}"
+        )
+    thirds = ALLOWED[pair]
+    if thirds is not None and (len(lowered) < 3 or lowered[2] not in thirds):
+        raise refuse(f"{' '.join(pair)!r} takes one of: {', '.join(sorted(thirds))}")
+    for word in words:
+        if "/" in word:
+            raise refuse(f"{word!r} looks like a file on the server; no command here takes one")
     return words
 
 

@@ -402,9 +402,16 @@ def machine_ipmi_cmd(ctx: click.Context, machine: str, command: tuple[str, ...])
     status is ipmitool's. The password goes to ipmitool in its environment.
 
     COMMAND is what follows ipmitool's options, one argument as in OCI or
-    several words. Refused: options (oci sets them), exec/shell (they read files
-    on the server), 'sol activate' (use machine-console) and 'user set password'
-    (use machine-renew-ipmi-password).
+    several words. Only forms that read the BMC or drive power, boot device,
+    identify and SOL sessions are run (chassis status/power/bootdev/identify,
+    power, mc info/selftest/guid/reset, sel list/elist/info/get/clear, sdr
+    list/elist/type, sensor list/get, fru print, lan print, user list, channel
+    info/getaccess, sol info/deactivate...). Refused: anything that reads or
+    writes a file on the server (exec, shell, sdr dump, sel save/readraw, fru
+    read/write, any word with a '/'), anything with a password in its arguments
+    ('password', user test, raw: use machine-renew-ipmi-password or
+    machine-set-ipmi --password-file), options (oci sets them) and 'sol
+    activate' (use machine-console).
 
     \b
     Examples:

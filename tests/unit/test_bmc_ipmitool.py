@@ -24,6 +24,7 @@ def test_the_password_goes_to_the_environment_not_the_arguments() -> None:
     [
         ("", "empty"),
         ("shell", "'shell' is not one of"),
+        ("exec cmds", "'exec' is not one of the commands oci runs: it reads a file"),
         ("power status -H evil", "'-H' looks like an option"),
         ("--help", "looks like an option"),
         ("sol Activate", "interactive"),
@@ -34,6 +35,66 @@ def test_the_password_goes_to_the_environment_not_the_arguments() -> None:
 def test_refused_commands_say_why(text: str, why: str) -> None:
     with pytest.raises(Invalid, match=why):
         parse_command(text)
+
+
+# Found in review: each of these was accepted. Files on the server, passwords in argv.
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("sdr dump /etc/oci/oci.toml", "'sdr dump' is not one of the read-only"),
+        ("sdr dump oci.toml", "'sdr dump' is not one of the read-only"),
+        ("sel save FILE", "'sel save' is not one of the read-only"),
+        ("sel readraw /etc/shadow", "'sel readraw' is not one of the read-only"),
+        ("sel writeraw out", "'sel writeraw' is not one of the read-only"),
+        ("fru write 0 /var/lib/oci/secret.key", "'fru write' is not one of the read-only"),
+        ("fru read 0 dump", "'fru read' is not one of the read-only"),
+        ("sdr fill file x", "'sdr fill' is not one of the read-only"),
+        ("sensor get /etc/shadow", "looks like a file on the server"),
+        ("user test 2 16 PW", "'user test' would put a password in ipmitool's arguments"),
+        ("user set password 2 PW", "machine-renew-ipmi-password"),
+        ("lan set 1 password PW", "machine-set-ipmi --password-file"),
+        ("lan set 1 ipaddr 10.0.0.9", "'lan set' is not one of the read-only"),
+        ("user set name 3 x", "'user set' is not one of the read-only"),
+        ("raw 0x06 0x47 0x02 0x02 0x50 0x57", "'raw' can set a password"),
+        ("RAW 0x06 0x01", "'raw' can set a password"),
+        ("chassis power explode", "'chassis power' takes one of"),
+        ("mc reset", "'mc reset' takes one of: cold, warm"),
+        ("sel time set now", "'sel time' takes one of: get"),
+        ("chassis", "'chassis' is not one of the read-only"),
+        ("delloem lan set dedicated", "'delloem lan' is not one of the read-only"),
+    ],
+)
+def test_files_and_passwords_are_refused(text: str, why: str) -> None:
+    with pytest.raises(Invalid, match=why):
+        parse_command(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "chassis status",
+        "chassis power cycle",
+        "chassis bootdev pxe options=persistent,efiboot",
+        "chassis identify 15",
+        "power status",
+        "power soft",
+        "mc info",
+        "mc reset cold",
+        "sel",
+        "sel elist",
+        "sel clear",
+        "sdr type Temperature",
+        "sensor get 'CPU1 Temp'",
+        "fru print",
+        "lan print 1",
+        "user list 1",
+        "channel getaccess 1 2",
+        "sol deactivate",
+        "dcmi power reading",
+    ],
+)
+def test_read_only_and_power_forms_are_accepted(text: str) -> None:
+    assert parse_command(text)
 
 
 def test_quoted_words_stay_whole() -> None:
