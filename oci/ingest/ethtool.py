@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from oci.ingest.values import ParseError
+from oci.ingest.values import MAX_MBPS, ParseError
 
 __all__ = ["EthtoolInfo", "LinkSettings", "parse_ethtool_info", "parse_ethtool_link"]
 
@@ -81,6 +81,8 @@ def parse_ethtool_link(text: str) -> LinkSettings:
         if key == "Speed":
             match = _SPEED.match(value)
             speed = int(match.group(1)) if match and int(match.group(1)) > 0 else None
+            if speed is not None and speed > MAX_MBPS:  # past its Integer column
+                raise ParseError(f"Speed: {speed} Mb/s is above {MAX_MBPS}")
         elif key == "Supported link modes":
             speeds = [int(m.group(1)) for w in _modes(lines, index) if (m := _MODE.match(w))]
             maximum = max(speeds, default=None)

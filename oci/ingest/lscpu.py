@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 
 from oci.ingest.facts import CpuFacts
-from oci.ingest.values import ParseError, parse_int
+from oci.ingest.values import MAX_COUNT, MAX_MHZ, ParseError, parse_int
 
 __all__ = ["LscpuResult", "lscpu_fields_from_json", "parse_lscpu_json", "parse_lscpu_text"]
 
@@ -22,8 +22,15 @@ class LscpuResult:
     architecture: str | None
 
 
+def _bounded(key: str, value: int | None, maximum: int) -> int | None:
+    """Past its column (Integer) is no server's, and a database error at write."""
+    if value is not None and value > maximum:
+        raise ParseError(f"{key}: {value} is above {maximum}")
+    return value
+
+
 def _int(fields: dict[str, str], key: str) -> int | None:
-    return parse_int(fields.get(key, ""))
+    return _bounded(key, parse_int(fields.get(key, "")), MAX_COUNT)
 
 
 def _mhz(fields: dict[str, str]) -> int | None:
@@ -32,7 +39,7 @@ def _mhz(fields: dict[str, str]) -> int | None:
     for key in ("CPU max MHz", "CPU MHz"):
         whole = fields.get(key, "").partition(".")[0].strip()
         if whole.isascii() and whole.isdigit() and int(whole) > 0:
-            return int(whole)
+            return _bounded(key, int(whole), MAX_MHZ)
     return None
 
 
@@ -44,12 +51,13 @@ def _result(fields: dict[str, str]) -> LscpuResult:
     # Some ARM kernels report no sockets ("Socket(s): -") but "Cluster(s)".
     if sockets is None and per_socket is not None:
         sockets = _int(fields, "Cluster(s)")
+    cores = sockets * per_socket if sockets and per_socket else None
     return LscpuResult(
         cpu=CpuFacts(
             model=fields.get("Model name") or None,
             vendor=fields.get("Vendor ID") or None,
             sockets=sockets,
-            cores=sockets * per_socket if sockets and per_socket else None,
+            cores=_bounded("Core(s) per socket x Socket(s)", cores, MAX_COUNT),
             threads=_int(fields, "CPU(s)"),
             mhz=_mhz(fields),
         ),

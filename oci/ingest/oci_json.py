@@ -52,7 +52,14 @@ from oci.ingest.facts import (
     SystemFacts,
 )
 from oci.ingest.report import USB_NIC_DRIVERS
-from oci.ingest.values import normalise_mac
+from oci.ingest.values import (
+    MAX_BYTES,
+    MAX_COUNT,
+    MAX_MBPS,
+    MAX_MHZ,
+    MAX_MIB,
+    normalise_mac,
+)
 
 __all__ = [
     "CONTROLLER_KIND_OF",
@@ -143,16 +150,18 @@ def _text(entry: Mapping[str, str], key: str) -> str | None:
     return None if value in _NOTHING else value
 
 
-def _number(entry: Mapping[str, str], key: str, where: str) -> int | None:
-    """ASCII digits (a decimal part is dropped: lscpu's "2100.000"); "" is none."""
+def _number(entry: Mapping[str, str], key: str, where: str, maximum: int) -> int | None:
+    """ASCII digits (a decimal part is dropped: lscpu's "2100.000"); "" is none.
+    Above `maximum` (what its column holds, on every backend) it is refused."""
     value = entry.get(key, "").strip()
     if value in _NOTHING:
         return None
     whole, _, fraction = value.partition(".")
     if not (whole.isascii() and whole.isdigit() and (not fraction or fraction.isdigit())):
         raise ReportRejected(f"{where}.{key}: not a number: {value[:40]!r}")
-    if len(whole) > 18:  # beyond any disk or memory size: a 64-bit column refuses it
-        raise ReportRejected(f"{where}.{key}: {len(whole)} digits is not a size")
+    # Digits first: int() of thousands of digits is slow, and refused anyway.
+    if len(whole.lstrip("0")) > len(str(maximum)) or int(whole) > maximum:
+        raise ReportRejected(f"{where}.{key}: {whole[:40]} is above {maximum}, no server's")
     return int(whole)
 
 
@@ -171,15 +180,21 @@ def _system(machine: Mapping[str, str]) -> SystemFacts:
 
 def _cpu(machine: Mapping[str, str]) -> CpuFacts:
     where = "machine[0]"
-    sockets = _number(machine, "cpu_sockets", where)
-    per_socket = _number(machine, "cpu_core_per_socket", where)
+    sockets = _number(machine, "cpu_sockets", where, MAX_COUNT)
+    per_socket = _number(machine, "cpu_core_per_socket", where, MAX_COUNT)
+    cores = (sockets * per_socket) if sockets and per_socket else None
+    if cores is not None and cores > MAX_COUNT:
+        raise ReportRejected(
+            f"{where}.cpu_core_per_socket: {per_socket} cores on each of {sockets} "
+            f"sockets is above {MAX_COUNT} cores, no server's"
+        )
     return CpuFacts(
         model=_text(machine, "cpu_model_name"),
         vendor=_text(machine, "cpu_vendor"),
         sockets=sockets or None,
-        cores=(sockets * per_socket) if sockets and per_socket else None,
-        threads=_number(machine, "cpu_threads", where) or None,
-        mhz=_number(machine, "cpu_mhz", where) or None,
+        cores=cores,
+        threads=_number(machine, "cpu_threads", where, MAX_COUNT) or None,
+        mhz=_number(machine, "cpu_mhz", where, MAX_MHZ) or None,
     )
 
 
@@ -203,7 +218,7 @@ def _disks(entries: list[dict[str, str]]) -> tuple[DiskFacts, ...]:
         where = f"blockdevices[{number}]"
         # realdev is the kernel name; name may be a /dev/disk/oci-sort link name.
         name = _text(entry, "realdev") or _text(entry, "name")
-        size = _number(entry, "size", where)
+        size = _number(entry, "size", where, MAX_BYTES)
         if name is None or size is None:
             raise ReportRejected(f"{where}: name and size are needed")
         if size == 0:
@@ -238,7 +253,7 @@ def _nics(entries: list[dict[str, str]]) -> tuple[tuple[NicFacts, ...], tuple[Ll
                 # The agent lists only what it takes for cards (no bond, bridge,
                 # VLAN, tap, USB); identity still wants a universal MAC.
                 physical=driver not in USB_NIC_DRIVERS,
-                speed_mbps=_number(entry, "max_speed", where) or None,
+                speed_mbps=_number(entry, "max_speed", where, MAX_MBPS) or None,
                 driver=driver,
                 firmware_version=_text(entry, "firmware_version"),
             )
@@ -291,7 +306,7 @@ def raid_drives_of(
                 position=slot,
                 slot=slot,
                 controller=owner,
-                size_bytes=_number(entry, "size", where),
+                size_bytes=_number(entry, "size", where, MAX_BYTES),
                 state=_text(entry, "state"),
                 model=_text(entry, "model"),
                 serial=_text(entry, "serial"),
@@ -315,7 +330,7 @@ def parse_oci_report(body: bytes, bounds: Bounds | None = None) -> tuple[dict[st
         )
     machine = sections["machine"][0]
     memory = sections.get("memory") or [{}]
-    memory_mib = _number(memory[0], "size", "memory[0]")
+    memory_mib = _number(memory[0], "size", "memory[0]", MAX_MIB)
     controllers = storage_controllers_of(sections.get("blkdev_ctrl", []))
     nics, neighbours = _nics(sections.get("interfaces", []))
     facts = Facts(

@@ -7,7 +7,9 @@ storage-firmware.txt); a MegaRAID's firmware and its member drives come from
 which the agent runs only when one of them is installed, else from
 ``megacli -PDList -aALL -NoLog`` (what OCI's own agent uses). Tolerant: a
 controller storcli does not know keeps its PCI facts; a drive row without an
-``EID:Slt`` is skipped.
+``EID:Slt`` is skipped. A drive size past 64 bits (no drive's, and a database
+error at write) makes the whole output unreadable: a problem, and the drives
+known before are kept.
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from oci.ingest.facts import PciFacts, RaidDriveFacts, StorageControllerFacts
-from oci.ingest.values import ParseError, normalise_pci_address, parse_int, parse_size
+from oci.ingest.values import (
+    MAX_BYTES,
+    ParseError,
+    normalise_pci_address,
+    parse_int,
+    parse_size,
+)
 
 __all__ = [
     "StorcliController",
@@ -124,13 +132,18 @@ def _drives(rows: object, controller: str | None) -> tuple[RaidDriveFacts, ...]:
         if position is None:
             continue
         enclosure, _, slot = position.rpartition(":")
+        size = parse_size(str(row.get("Size", "")))
+        if size is not None and size > MAX_BYTES:
+            raise ParseError(
+                f"drive {position}: {row.get('Size')!s:.40} is above {MAX_BYTES} bytes"
+            )
         drives.append(
             RaidDriveFacts(
                 position=position,
                 slot=slot,
                 enclosure=enclosure.strip() or None,
                 controller=controller,
-                size_bytes=parse_size(str(row.get("Size", ""))),
+                size_bytes=size,
                 state=_text(row.get("State")),
                 model=_text(row.get("Model")),
             )
@@ -180,11 +193,20 @@ def _megacli_drive(fields: Mapping[str, str]) -> RaidDriveFacts | None:
     sectors = _MEGACLI_SIZE.search(fields.get("Non Coerced Size", "") or fields.get("Raw Size", ""))
     sector_size = parse_int(fields.get("Sector Size", "").split(" ")[0] or "0") or 512
     state = fields.get("Firmware state", "").partition(",")[0].strip()
+    position = f"{enclosure}:{slot}" if enclosure else slot
+    count = sectors["sectors"] if sectors else None
+    size = int(count, 16) * sector_size if count else None
+    if count and size is not None and size > MAX_BYTES:
+        # Past the column (BigInteger): no drive's, and a database error at write.
+        raise ParseError(
+            f"drive {position}: 0x{count[:40]} sectors of "
+            f"{str(sector_size)[:40]} bytes is above {MAX_BYTES} bytes"
+        )
     return RaidDriveFacts(
-        position=f"{enclosure}:{slot}" if enclosure else slot,
+        position=position,
         slot=slot,
         enclosure=enclosure or None,
-        size_bytes=int(sectors["sectors"], 16) * sector_size if sectors else None,
+        size_bytes=size,
         state=state or None,
         # Vendor, model and serial in an order each drive family chooses.
         model=" ".join(fields.get("Inquiry Data", "").split()) or None,

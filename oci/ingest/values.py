@@ -12,6 +12,11 @@ import uuid
 import netaddr
 
 __all__ = [
+    "MAX_BYTES",
+    "MAX_COUNT",
+    "MAX_MBPS",
+    "MAX_MHZ",
+    "MAX_MIB",
     "ParseError",
     "hex4",
     "normalise_mac",
@@ -20,6 +25,17 @@ __all__ = [
     "parse_int",
     "parse_size",
 ]
+
+
+# The largest value each kind of number may take, far above any real server and
+# within its column on every backend: clocks, CPU counts and link speeds are
+# 32-bit Integer columns (PostgreSQL and MariaDB refuse 2**31), sizes in bytes
+# are BigInteger (signed 64 bits: SQLite's driver raises OverflowError beyond).
+MAX_MHZ = 10**6
+MAX_COUNT = 2**16  # sockets, cores, threads
+MAX_MBPS = 10**7  # 10 Tb/s
+MAX_BYTES = 2**63 - 1
+MAX_MIB = MAX_BYTES // 2**20  # 2**43 - 1: in bytes, still within MAX_BYTES
 
 
 class ParseError(ValueError):

@@ -215,6 +215,48 @@ HOSTILE = {
 }
 
 
+def _machine(**changes: str) -> bytes:
+    return _changed(machine=[json.loads(CAPTURED)["machine"][0] | changes])
+
+
+def _nic(**changes: str) -> bytes:
+    return _changed(interfaces=[json.loads(CAPTURED)["interfaces"][0] | changes])
+
+
+# Numbers past their columns: 32-bit Integer (PostgreSQL refused them: a 500),
+# 64-bit BigInteger (SQLite and the drivers raised OverflowError: a 500).
+HOSTILE |= {
+    "a memory size past 64 bits in bytes": (
+        _changed(memory=[{"size": "9" * 18}]),
+        422,
+        "memory[0].size",
+    ),
+    "2**43 MiB is 2**63 bytes, one past BigInteger": (
+        _changed(memory=[{"size": str(2**43)}]),
+        422,
+        "memory[0].size",
+    ),
+    "a clock past Integer": (_machine(cpu_mhz=str(2**31)), 422, "machine[0].cpu_mhz"),
+    "threads past Integer": (_machine(cpu_threads=str(2**31)), 422, "machine[0].cpu_threads"),
+    "cores past Integer, 65536 x 65536": (
+        _machine(cpu_sockets="65536", cpu_core_per_socket="65536"),
+        422,
+        "machine[0].cpu_core_per_socket",
+    ),
+    "a NIC speed past Integer": (_nic(max_speed=str(2**31)), 422, "interfaces[0].max_speed"),
+    "a disk past BigInteger": (
+        _changed(blockdevices=[{"name": "sda", "size": str(2**63)}]),
+        422,
+        "blockdevices[0].size",
+    ),
+    "a RAID drive past BigInteger": (
+        _changed(**{"phys-blockdevices": [{"slot": "0", "size": str(2**63)}]}),
+        422,
+        "phys-blockdevices[0].size",
+    ),
+}
+
+
 @pytest.mark.parametrize("case", list(HOSTILE))
 def test_a_hostile_report_is_refused_and_stores_nothing(
     client: FlaskClient, session: Session, case: str

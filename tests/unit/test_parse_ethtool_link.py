@@ -43,3 +43,8 @@ def test_a_card_with_its_link_down_is_known_by_its_fastest_mode() -> None:
 def test_not_ethtool_output() -> None:
     with pytest.raises(ParseError, match="Settings for"):
         parse_ethtool_link("driver: e1000e\nbus-info: 0000:00:02.0\n")
+
+
+def test_a_speed_past_its_column_is_refused() -> None:
+    with pytest.raises(ParseError, match="Speed: 4294967296 Mb/s is above"):
+        parse_ethtool_link("Settings for eth0:\n\tSpeed: 4294967296Mb/s\n")

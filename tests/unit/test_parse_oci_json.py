@@ -110,7 +110,11 @@ def test_a_megaraid_report_gives_the_controller_and_the_drives_behind_it() -> No
             ReportRejected,
             "blockdevices[0].size: a string is expected, not list",
         ),
-        (_report(blockdevices=[{"name": "sda", "size": "9" * 30}]), ReportRejected, "digits"),
+        (
+            _report(blockdevices=[{"name": "sda", "size": "9" * 30}]),
+            ReportRejected,
+            "blockdevices[0].size: 9999",
+        ),
     ],
 )
 def test_what_is_not_ocis_report_is_refused_naming_the_field(

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from oci.ingest.report import parse_report
-from oci.ingest.storage import parse_storcli
+from oci.ingest.storage import parse_megacli_pdlist, parse_storcli
 from oci.ingest.values import ParseError
 from tests.helpers.reports import fixture_files
 
@@ -145,3 +145,46 @@ def test_megacli_drives_when_storcli_is_absent() -> None:
         ("32:1", "Unconfigured(good)", 0x45CD2FB0 * 512),
     ]
     assert drives[1].model == "SEAGATE ST600MM0208 LS0AW0M0ABCD"
+
+
+# Sizes and clocks past their columns (BigInteger bytes, Integer MHz) would be a
+# database error at write: the file is a problem, unreadable, and the drives or
+# CPU facts known before are kept (oci.inventory.hardware.arrived).
+HUGE_MEGACLI = MEGACLI.replace("[0x45cd2fb0 Sectors]", "[0xffffffffffffffffff Sectors]")
+
+
+def test_a_megacli_drive_past_64_bits_is_a_problem_not_a_database_error() -> None:
+    files = fixture_files(Q35) | {"megacli-pdlist.txt": HUGE_MEGACLI}
+    facts = parse_report(files)
+    assert facts.raid_drives == ()
+    assert "megacli-pdlist.txt" in facts.unreadable
+    assert any(
+        p.startswith("megacli-pdlist.txt: drive 32:1: 0xffffffffffffffffff sectors")
+        for p in facts.problems
+    ), facts.problems
+
+
+def test_a_huge_megacli_sector_size_is_a_problem_too() -> None:
+    text = MEGACLI.replace("Sector Size:  512", "Sector Size:  " + "9" * 30)
+    with pytest.raises(ParseError, match="drive 32:1"):
+        parse_megacli_pdlist(text)
+
+
+def test_a_storcli_drive_past_64_bits_is_a_problem() -> None:
+    data = json.loads(json.dumps(STORCLI))
+    data["Controllers"][0]["Response Data"]["PD LIST"][1]["Size"] = "99999999 TB"
+    with pytest.raises(ParseError, match="drive 32:1: 99999999 TB"):
+        parse_storcli(json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    "line", ["CPU max MHz:         4294967296.0000", "CPU(s): 4294967296", "Socket(s): 65537"]
+)
+def test_an_lscpu_number_past_its_column_is_a_problem(line: str) -> None:
+    field = line.partition(":")[0]
+    lscpu = "Architecture: x86_64\nCPU(s): 4\nSocket(s): 1\nCore(s) per socket: 4\n"
+    files = fixture_files(Q35) | {"lscpu.txt": f"{line}\n{lscpu}"}
+    files.pop("lscpu.json", None)
+    facts = parse_report(files)
+    assert any(p.startswith(f"lscpu.txt: {field}: ") for p in facts.problems), facts.problems
+    assert (facts.cpu.mhz or 0) <= 10**6 and (facts.cpu.threads or 0) <= 2**16
