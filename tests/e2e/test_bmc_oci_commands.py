@@ -5,13 +5,17 @@ simulated BMC (pyghmi's server side)."""
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from oci.api.app import create_app
+from oci.cli import bmc as cli_bmc
+from oci.cli.main import main
 from oci.config import Settings
 from oci.models import Bmc
 from tests.e2e.test_bmc import PASSWORD, Sim, simulated_bmc
@@ -142,4 +146,60 @@ def test_check_all_ipmi_bounds_a_dead_bmc_and_refuses_bad_commands_early(
     assert refused.get_json()["error"]["details"]["fields"]["command"].startswith("'shell'")
     with database.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Bmc)) == 2
+    app.extensions["oci_engine"].dispose()
+
+
+def test_check_all_ipmi_is_for_admins_and_ends_within_its_deadline(
+    settings: Settings,
+    database: Database,
+    admin: Credentials,
+    reader: Credentials,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found in review: a read-only user made the server decrypt every BMC password
+    and log in to every BMC; and a thousand dead BMCs held the request for hours."""
+    from oci.api import bmc as bmc_api
+
+    app = create_app(settings.model_copy(update={"bmc_timeout": 1.0}))
+    client = app.test_client()
+    with database.sessions() as session, session.begin():
+        for serial in ("DEAD1", "DEAD2", "DEAD3"):
+            machine(session, serial, bmc=Bmc(ip_address="127.0.0.1"))
+    for serial in ("DEAD1", "DEAD2", "DEAD3"):
+        body = {"username": "admin", "password": "pw", "port": free_port()}
+        response = client.put(f"/api/v1/machines/{serial}/ipmi", json=body, headers=admin.bearer)
+        assert response.status_code == 200, response.get_json()
+
+    asked: list[object] = []
+    monkeypatch.setattr("oci.bmc.ipmi.power_state", lambda access: asked.append(access))
+    forbidden = client.get("/api/v1/ipmi-checks", headers=reader.bearer)
+    assert forbidden.status_code == 403, forbidden.get_json()
+    assert asked == []
+    monkeypatch.undo()
+
+    # One BMC at a time, 1 s each, a 1.5 s deadline: the first answers (dead), the
+    # second is still waiting, the third never started.
+    monkeypatch.setattr(bmc_api, "CHECK_WORKERS", 1)
+    monkeypatch.setattr(bmc_api, "CHECK_DEADLINE", 1.5)
+    started = time.monotonic()
+    response = client.get("/api/v1/ipmi-checks", headers=admin.bearer)
+    assert time.monotonic() - started < 2.5
+    assert response.status_code == 200, response.get_json()
+    items = {i["serial"]: i for i in response.get_json()["items"]}
+    assert "did not answer" in items["DEAD1"]["error"]
+    assert [items[s]["error"] for s in ("DEAD2", "DEAD3")] == [bmc_api.NOT_CHECKED] * 2
+    assert not any(i["ok"] for i in items.values())
+
+    # ocicli says which were not checked, on stderr, and exits 1.
+    class Api:
+        timeout = 30.0
+
+        def get(self, path: str, **params: str) -> object:
+            return response.get_json()
+
+    monkeypatch.setattr(cli_bmc, "client_from", lambda ctx: Api())
+    said = CliRunner().invoke(main, ["check-all-ipmi"])
+    assert said.exit_code == 1
+    assert "2 BMC(s) not checked: the server's time limit" in said.stderr
+    assert "DEAD2, DEAD3" in said.stderr
     app.extensions["oci_engine"].dispose()
