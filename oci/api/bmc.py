@@ -108,6 +108,19 @@ def bmc_access(key: str) -> tuple[Machine, bmc.BmcAccess]:
     return machine, bmc_credentials.access_for(machine, vault(), timeout)
 
 
+def _unbusy(session: Session, key: str) -> Machine:
+    """The machine, its row locked; a 409 while a BMC or RAID run holds its mark: the
+    run's end saves the credentials it set (a renewed password) over these."""
+    machine = inventory.locked_machine_by_key(session, key)
+    bmc_setup.refuse_if_running(
+        machine,
+        machine.serial or str(machine.id),
+        "it saves the BMC credentials it set when it ends, over these: wait for it, then "
+        "set them again",
+    )
+    return machine
+
+
 @bp.put("/machines/<key>/ipmi")
 @endpoint(
     "Store how to reach a machine's BMC (machine-set-ipmi); the password is encrypted",
@@ -119,7 +132,7 @@ def set_ipmi(key: str, body: IpmiSet) -> IpmiOut:
     the_vault = vault()
 
     def work(session: Session) -> IpmiOut:
-        machine = inventory.machine_by_key(session, key)
+        machine = _unbusy(session, key)
         bmc_credentials.set_credentials(
             session,
             machine,
@@ -144,7 +157,7 @@ def set_ipmi(key: str, body: IpmiSet) -> IpmiOut:
 )
 def change_ipmi(key: str, body: IpmiChange) -> IpmiOut:
     def work(session: Session) -> IpmiOut:
-        machine = inventory.machine_by_key(session, key)
+        machine = _unbusy(session, key)
         bmc_credentials.change_access(
             session, machine, username=body.username, address=body.address, port=body.port
         )

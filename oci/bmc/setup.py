@@ -176,12 +176,16 @@ def _longest_run(quirk: Quirk, lan: Lan, target: remote.Target, bmc_timeout: flo
     return timedelta(seconds=worst + quirk.settle_seconds + bmc_timeout + 30)
 
 
-def _refuse_if_running(machine: Machine, serial: str) -> None:
+def refuse_if_running(
+    machine: Machine, serial: str, then: str = "wait for it, then check machine-show"
+) -> None:
+    """A 409 while the machine's mark of a BMC or RAID run (`bmc_setup_until`) is in
+    the future; `then` says what to do. Call it with the machine's row locked."""
     until = machine.bmc_setup_until
     if until is not None and until > utcnow():
         raise Conflict(
             f"a BMC set-up of machine {serial} is already running (it ends by "
-            f"{until:%H:%M:%S} UTC at the latest): wait for it, then check machine-show"
+            f"{until:%H:%M:%S} UTC at the latest): {then}"
         )
 
 
@@ -199,7 +203,7 @@ def prepare(
     # while this waited for the lock).
     machine = machines.locked_machine_by_key(session, key)
     serial = machine.serial or str(machine.id)
-    _refuse_if_running(machine, serial)
+    refuse_if_running(machine, serial)
     if machine.status != MachineStatus.LIVE:
         raise Conflict(
             f"machine {serial} is {machine.status}, not in its live system: "
