@@ -10,6 +10,7 @@ system UUID or id, as OCI's commands take a serial or a host name.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import paramiko
@@ -25,6 +26,7 @@ from oci.api.endpoint import Access, endpoint
 from oci.api.enrolment import EnrolmentOut, enrolment_out
 from oci.api.install import LIVE_STATES, Reach, target_of
 from oci.api.session import app_settings, db, pki, vault, write
+from oci.bmc import setup as bmc_setup
 from oci.enrolment import addresses, automation, replace, root_password
 from oci.errors import Conflict, NotFound, OciError
 from oci.hooks.dispatch import Dispatcher
@@ -33,6 +35,7 @@ from oci.install import inputs, plan, wipe
 from oci.inventory.machines import locked_machine_by_key, machine_by_key
 from oci.matching import store
 from oci.models import IpAddress, Machine, MachineStatus, Network
+from oci.models.types import utcnow
 
 bp = Blueprint("machine_commands", __name__)
 TAG = "machines"
@@ -364,6 +367,14 @@ def auto_add(key: str) -> AutoAddOut:
 # --- wipe -----------------------------------------------------------------------
 
 
+def _unmark(session: Session, machine_id: int, until: datetime) -> Machine | None:
+    """The machine, its mark cleared if it is still this run's; None if it was deleted."""
+    machine = session.get(Machine, machine_id, with_for_update=True)
+    if machine is not None and machine.bmc_setup_until == until:
+        machine.bmc_setup_until = None
+    return machine
+
+
 class WipeOut(Output):
     serial: str | None
     reached: str
@@ -380,25 +391,37 @@ class WipeOut(Output):
     errors=(502,),
 )
 def wipe_(key: str, body: Reach) -> WipeOut:
-    session = db()
-    machine = machine_by_key(session, key)
-    name = machine.serial or str(machine.id)
-    if machine.status != MachineStatus.LIVE:
-        raise Conflict(
-            f"machine {name} is {machine.status.value}, not live: wipe only runs in the live "
-            "system (machine-reboot-on-live first)",
-            {"status": machine.status.value},
-        )
-    names = wipe.disks_to_wipe((d.name, d.transport) for d in machine.disks)
-    if not names:
-        raise Conflict(f"machine {name} has no disk to wipe (USB disks are left alone)")
-    target = target_of(session, machine, body)
-    serial, machine_id = machine.serial, machine.id
-    session.rollback()  # no transaction held open over SSH
-    wiped = wipe.wipe(target, remote.server_key(app_settings().ssh_key_file), names)
+    def begin(session: Session) -> tuple[remote.Target, list[str], str | None, int, datetime]:
+        # Locked, and the machine's mark of a vendor-tool run held while the disks are
+        # zeroed: a RAID or BMC run waits for it (a 409), and this for them.
+        machine = locked_machine_by_key(session, key)
+        name = machine.serial or str(machine.id)
+        bmc_setup.refuse_if_running(machine, name, "wait for it, then wipe")
+        if machine.status != MachineStatus.LIVE:
+            raise Conflict(
+                f"machine {name} is {machine.status.value}, not live: wipe only runs in the "
+                "live system (machine-reboot-on-live first)",
+                {"status": machine.status.value},
+            )
+        names = wipe.disks_to_wipe((d.name, d.transport) for d in machine.disks)
+        if not names:
+            raise Conflict(f"machine {name} has no disk to wipe (USB disks are left alone)")
+        target = target_of(session, machine, body)
+        # Whole seconds: the same value reads back from every database.
+        until = (utcnow() + wipe.MARK).replace(microsecond=0)
+        machine.bmc_setup_until = until
+        return target, names, machine.serial, machine.id, until
+
+    # Committed before SSH: no transaction held open while the disks are zeroed.
+    target, names, serial, machine_id, until = write(begin)
+    try:
+        wiped = wipe.wipe(target, remote.server_key(app_settings().ssh_key_file), names)
+    except BaseException:
+        write(lambda s: _unmark(s, machine_id, until))
+        raise
 
     def record(s: Session) -> None:
-        found = s.get(Machine, machine_id)
+        found = _unmark(s, machine_id, until)
         if found is not None:
             automation.event(s, found, "wiped", f"disks wiped: {', '.join(wiped)}", disks=wiped)
 

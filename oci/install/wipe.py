@@ -2,7 +2,9 @@
 
 In the live system, over SSH: stop any software RAID array, then on each disk
 discovery found (but USB ones: the live image may run from one) erase the
-signatures (wipefs) and zero its first 100 MiB; partprobe last. The command
+signatures (wipefs) and zero its first 100 MiB; partprobe last. While it runs,
+the machine's mark of a vendor-tool run (`bmc_setup_until`) is held, so a RAID
+or BMC run cannot start meanwhile (the API route takes and clears it). The command
 is built from the inventory's disk names, each checked against the kernel's
 naming and quoted, never from free text.
 """
@@ -12,15 +14,20 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterable
+from datetime import timedelta
 
 import paramiko
 
 from oci import remote
 from oci.errors import Conflict
 
-__all__ = ["ZEROED_MIB", "command", "wipe"]
+__all__ = ["MARK", "TIMEOUT", "ZEROED_MIB", "command", "wipe"]
 
 ZEROED_MIB = 100  # OCI wrote 100 MB of random data; zeros do as well and faster
+TIMEOUT = 600  # seconds the wipe command has in the live system
+# How long the machine's mark of a vendor-tool run (bmc_setup_until) is held: the
+# command, SSH's connection, a margin. Cleared when the wipe ends, failed or not.
+MARK = timedelta(seconds=TIMEOUT + 300)
 _DISK = re.compile(r"^[a-z][a-z0-9]{1,31}$")  # sda, vdb, nvme0n1, xvda
 
 
@@ -60,7 +67,7 @@ def command(names: Iterable[str]) -> str:
 def wipe(target: remote.Target, key: paramiko.PKey, names: list[str]) -> list[str]:
     """Run the wipe; the disks it wiped. RemoteError (502) if a step failed."""
     with remote.session(target, key) as ssh:
-        result = remote.run(ssh, command(names), timeout=600)
+        result = remote.run(ssh, command(names), timeout=TIMEOUT)
     if result.exit_status != 0:
         why = (result.stderr or result.stdout).strip().splitlines()
         raise remote.RemoteError(

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from oci.models import Machine, MachineStatus
+from oci.models.types import utcnow
 from tests.helpers.commands import Command
 from tests.helpers.paths import FIXTURES
 from tests.helpers.reports import archive, machine_files
@@ -127,3 +131,56 @@ def test_root_password_set_over_ssh_on_an_installed_machine(
         f"not set now (chpasswd on root@127.0.0.1:{port}: chpasswd: PAM said no); "
         "set by the next install (machine-install-os)"
     )
+
+
+def _mark(live_server: LiveServer) -> datetime | None:
+    with live_server.database.sessions() as session:
+        return session.scalar(select(Machine.bmc_setup_until).where(Machine.serial == SERIAL))
+
+
+def test_wipe_holds_the_machine_mark_and_waits_for_another_run(
+    token_cli: Command, live_server: LiveServer, live: tuple[int, Path], tmp_path: Path
+) -> None:
+    """Found in review: a wipe took no mark, so a RAID build (or a BMC run) could
+    start while the disks were zeroed, and a wipe started during one."""
+    port, log = live
+    held = (utcnow() + timedelta(minutes=5)).replace(microsecond=0)
+    with live_server.database.sessions() as session:
+        session.execute(
+            update(Machine).where(Machine.serial == SERIAL).values(bmc_setup_until=held)
+        )
+        session.commit()
+    says = token_cli.fails("machine-wipe", SERIAL, "--port", str(port))
+    assert f"a BMC set-up of machine {SERIAL} is already running" in says
+    assert "wait for it, then wipe" in says
+    assert not log.exists()  # nothing ran
+    assert _mark(live_server) == held  # the other run's, untouched
+
+    # Its own mark while the tools run (the stand-in waits for the test), cleared after.
+    with live_server.database.sessions() as session:
+        session.execute(
+            update(Machine).where(Machine.serial == SERIAL).values(bmc_setup_until=None)
+        )
+        session.commit()
+    seen, go = tmp_path / "running", tmp_path / "go"
+    wipefs = tmp_path / "stubs" / "wipefs"
+    wipefs.write_text(
+        f'#!/bin/sh\necho "wipefs $*" >> {log}\ntouch {seen}\n'
+        f"for i in $(seq 100); do [ -e {go} ] && exit 0; sleep 0.1; done\n"
+    )
+    with ThreadPoolExecutor(1) as pool:
+        done = pool.submit(token_cli, "machine-wipe", SERIAL, "--port", str(port), "-f", "json")
+        deadline = time.monotonic() + 20
+        while not seen.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        during = _mark(live_server)
+        go.touch()
+        done.result(timeout=30)
+    assert during is not None and during > utcnow()
+    assert _mark(live_server) is None
+
+    # A failing tool: a 502, and the mark cleared all the same.
+    wipefs.write_text("#!/bin/sh\necho 'wipefs: probing failed' >&2\nexit 1\n")
+    failed = token_cli.fails("machine-wipe", SERIAL, "--port", str(port))
+    assert "probing failed" in failed
+    assert _mark(live_server) is None
