@@ -52,7 +52,7 @@ def machine_ip_add(
     """Give MACHINE the address ADDRESS on NETWORK, a network of its cluster.
 
     For a network machine-add gave it no address on (one its role does not
-    use), or to put back one taken with machine-ip-remove. The address must be
+    use). The address must be
     free and a usable host address of NETWORK (not its network, broadcast or
     gateway address); NETWORK must not be public (it holds the VIPs). One
     address per machine per network. The installer, the ENC and the hooks see
@@ -70,9 +70,12 @@ def machine_ip_add(
 @click.argument("address")
 @click.pass_context
 def machine_ip_remove(ctx: click.Context, machine: str, address: str) -> None:
-    """Take ADDRESS from MACHINE; the network may give it to another machine.
+    """Take ADDRESS, added with machine-ip-add, from MACHINE; the network may
+    give it to another machine.
 
-    Its BMC's address is refused: the BMC keeps it (machine-set-ipmi changes it).
+    Refused: the address machine-add gave it (freed, the next machine-add would
+    give it to another machine; machine-replace moves a machine), and its BMC's
+    (machine-set-ipmi changes it).
 
     \b
     Example: ocicli machine-ip-remove CZ2041XYZ7 10.20.0.15

@@ -3,8 +3,10 @@
 
 machine-add gives an enrolled machine the first free address of each network
 that serves its role. These give it one more, by hand: on another network of
-its cluster (a storage network its role does not use, say), or back after a
-machine-ip-remove. The address is a host address like the others, so it
+its cluster (a storage network its role does not use, say), and take it back.
+The address machine-add gave stays: freed, the next machine-add would give it
+to another machine while this one still uses it (machine-replace moves a
+machine's addresses to another). The address is a host address like the others, so it
 reaches the installer, the ENC, the node certificate at the next machine-add
 and the hooks' documents.
 
@@ -150,5 +152,27 @@ def remove_address(session: Session, machine: Machine, text: str) -> None:
             f"{address} is the address of machine {_name(machine)}'s BMC, which keeps it: "
             "change it with machine-set-ipmi"
         )
+    if _given_by_machine_add(machine, ip):
+        raise Conflict(
+            f"{address} is machine {_name(machine)}'s address on network {ip.network.name!r}: "
+            f"machine-add gave it for role {machine.role.name if machine.role else '?'}, and "
+            "freed, the next machine-add would give it to another machine; only addresses "
+            "added with machine-ip-add can be removed. To move the machine, use "
+            "machine-replace, or machine-remove and machine-add it again"
+        )
     session.delete(ip)
     session.flush()
+
+
+def _given_by_machine_add(machine: Machine, ip: IpAddress) -> bool:
+    """Is ``ip`` the host address machine-add gives ``machine`` (one per network
+    of its cluster and location serving its role)? machine-ip-add gives one on
+    another network only: on such a network the machine already has machine-add's."""
+    network = ip.network
+    return (
+        ip.purpose == "host"
+        and machine.role is not None
+        and network.cluster_id == machine.cluster_id
+        and network.location_id == machine.location_id
+        and ipam.gives_host_address(network, machine.role.name)
+    )

@@ -64,9 +64,24 @@ def test_ip_add_list_remove(cluster: Api) -> None:
     assert "holds no address 10.20.0.15" in error(
         cluster.delete(IPS.format("S1") + "/10.20.0.15"), 404
     )
-    # IPv6, written another way, is the same address.
+    # IPv6, written another way, is the same address (machine-add's: refused).
     v6 = next(a for n, a, _ in before if n == "vmnet")
-    assert cluster.delete(IPS.format("S1") + "/" + v6.replace("::", ":0::")).status_code == 204
+    assert "machine-replace" in error(
+        cluster.delete(IPS.format("S1") + "/" + v6.replace("::", ":0::")), 409
+    )
+    assert ips(cluster, "S1") == before
+
+
+def test_the_address_machine_add_gave_stays(cluster: Api) -> None:
+    """Freed, it went to the next machine-add while the machine still used it:
+    two machines with one address once installed."""
+    before = ips(cluster, "S1")
+    assert ("mgmt", "192.168.101.2", "host") in before
+    refused = error(cluster.delete(IPS.format("S1") + "/192.168.101.2"), 409)
+    assert "machine-add gave it" in refused and "machine-replace" in refused
+    assert ips(cluster, "S1") == before
+    ok(add(cluster, "S3"), 201)
+    assert "192.168.101.2" not in [a for _, a, _ in ips(cluster, "S3")]
 
 
 @pytest.mark.parametrize(
