@@ -255,10 +255,31 @@ def _minimum(level: Level) -> int:
     return {"jbod": 1, "0": 1, "1": 2, "5": 3, "6": 4, "10": 4}[level]
 
 
+# Drive states a volume may take, lowercased, as each tool says them: storcli/perccli
+# (UGood, Onln, JBOD; not UBad, Offln, Failed, GHS/DHS hot spares, Rbld, Cpybck,
+# Msng, UGUnsp/UBUnsp, UGShld...), megacli's Firmware state (Unconfigured(good),
+# Online, JBOD; not Unconfigured(bad), Failed, Offline, Hotspare, Rebuild,
+# Copyback), ssacli (member/unassigned for an OK drive; otherwise its status:
+# Failed, Predictive Failure, "OK, spare"). An online drive is a member of a
+# volume the reset deletes; empty is a tool that did not say.
+USABLE_STATES = frozenset(
+    {"ugood", "onln", "jbod", "unconfigured(good)", "online", "member", "unassigned", ""}
+)
+
+
+def usable(drive: Drive) -> bool:
+    """Whether a volume may take `drive` (not failed, bad, a hot spare, rebuilding...)."""
+    return drive.state.strip().lower() in USABLE_STATES
+
+
 def assign(specs: Iterable[VolumeSpec], drives: Iterable[Drive]) -> Plan:
-    """Each spec in order takes the free drives that fit it (by address order),
-    up to num_max; too few for num_min or for its level is a `RaidError`."""
-    free = sorted(drives, key=lambda d: _address_key(d.address))
+    """Each spec in order takes the free usable drives that fit it (by address
+    order), up to num_max; too few for num_min or for its level is a `RaidError`,
+    which names the drives left out for their state. Nothing has run yet: the
+    reset and the build come after."""
+    ordered = sorted(drives, key=lambda d: _address_key(d.address))
+    free = [d for d in ordered if usable(d)]
+    unusable = [d for d in ordered if not usable(d)]
     volumes = []
     for spec in specs:
         fitting = [d for d in free if spec.fits(d)]
@@ -269,9 +290,17 @@ def assign(specs: Iterable[VolumeSpec], drives: Iterable[Drive]) -> Plan:
         need = max(spec.num_min, _minimum(spec.level))
         if len(taken) < need:
             sizes = _size_words(spec)
+            bad = [d for d in unusable if spec.fits(d)]
+            left_out = (
+                "; not used for their state: "
+                + ", ".join(f"{d.address} ({d.state})" for d in bad)
+                + " (replace them, or make them good)"
+                if bad
+                else ""
+            )
             raise RaidError(
                 f"{spec.name}: RAID {spec.level} needs {need} drive(s) {sizes}; "
-                f"the controller has {len(fitting)} free that fit"
+                f"the controller has {len(fitting)} free that fit{left_out}"
             )
         volumes.append(Volume(spec, tuple(taken)))
         free = [d for d in free if d not in taken]

@@ -7,7 +7,7 @@ parsers of what they print (pure). Controller 0 as OCI does (megacli -a0).
   with ``/c0/eE/sS set jbod``; reset is ``/c0/fall delete`` (foreign
   configurations), ``/c0/vall delete force``, then ``set good force`` per drive.
   Sizes: storcli writes binary units ("446.625 GB" is GiB; newer ones say GiB).
-- megacli (OCI's own tool): ``-PDList -aALL`` and ``-LdPdInfo -aALL`` as text;
+- megacli (OCI's own tool): ``-PDList -a0`` and ``-LdPdInfo -a0`` as text;
   ``-CfgLdAdd -rN [E:S,E:S] WB RA Direct -a0``, ``-CfgSpanAdd -r10 -Array0[..]
   -Array1[..]`` for RAID 10, ``-PDMakeJBOD``; reset ``-CfgForeign -Clear``,
   ``-CfgLdDel -LALL``, ``-CfgClr -Force``, ``-PDMakeGood -Force`` per drive.
@@ -171,8 +171,10 @@ def _storcli_build(binary: str, inventory: Inventory, plan: Plan) -> list[Argv]:
 
 def _megacli_read(binary: str) -> list[Argv]:
     return [
-        (binary, "-PDList", "-aALL", "-NoLog"),
-        (binary, "-LdPdInfo", "-aALL", "-NoLog"),
+        # Controller 0, as the reset and the build (-a0): with -aALL a second
+        # controller's drives would be planned on the first.
+        (binary, "-PDList", "-a0", "-NoLog"),
+        (binary, "-LdPdInfo", "-a0", "-NoLog"),
     ]
 
 
@@ -325,7 +327,12 @@ def _ssacli_parse(outputs: Sequence[str]) -> Inventory:
                     address=drive.group(1),
                     size_bytes=_size(drive.group(3), binary=False),  # HPE: decimal units
                     media=_media(drive.group(2)),
-                    state="member" if group is not None else "unassigned",
+                    # An OK drive's place; otherwise its status (Failed, "OK, spare"...).
+                    state=(
+                        ("member" if group is not None else "unassigned")
+                        if drive.group(4).strip() == "OK"
+                        else drive.group(4).strip()
+                    ),
                     group=group,
                 )
             )

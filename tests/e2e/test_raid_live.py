@@ -290,6 +290,21 @@ def test_refusals_say_what_to_do_and_run_nothing(live: Live, tmp_path: Path) -> 
     assert "hdd.layout.1: RAID 10 needs 4 drive(s)" in few.get_json()["error"]["message"]
     assert set(live.ran()) == {"/c0 show J"}
 
+    # Enough drives, but one is bad and one a hot spare: refused before the reset,
+    # naming them (found in review: they went into the RAID 10, which then failed
+    # after the reset had cleared the controller).
+    _controller(live.state)
+    state = json.loads(live.state.read_text())
+    state["pds"][4]["State"], state["pds"][5]["State"] = "UBad", "GHS"
+    live.state.write_text(json.dumps(state))
+    bad_drives = live.post("raid/apply", {"profile": PROFILE})
+    assert bad_drives.status_code == 409
+    assert (
+        "the controller has 2 free that fit; not used for their state: 32:4 (UBad), 32:5 (GHS)"
+        in bad_drives.get_json()["error"]["message"]
+    )
+    assert set(live.ran()) == {"/c0 show J"}
+
     # Not in its live system: the tools are not there.
     with live.database.sessions() as s, s.begin():
         s.scalar(select(Machine)).status = MachineStatus.INSTALLED

@@ -20,6 +20,7 @@ from oci.raid.plan import (
     oci_hdd_notes,
     specs_from_definition,
     specs_from_oci,
+    usable,
 )
 from oci.raid.tools import FAMILIES
 from tests.helpers.paths import REPO
@@ -169,6 +170,66 @@ def test_too_few_drives_is_refused_before_anything_runs() -> None:
         "hdd.layout.1: RAID 10 needs 4 drive(s) of 750..1800 GiB; the controller has 1 free "
         "that fit"
     )
+
+
+# Found in review: failed, bad and hot-spare drives were put into volumes, and the
+# build failed after the reset had cleared the controller.
+@pytest.mark.parametrize(
+    ("bad", "state"),
+    [
+        ("storcli", "UBad"),
+        ("storcli", "Failed"),
+        ("storcli", "GHS"),
+        ("storcli", "DHS"),
+        ("storcli", "Offln"),
+        ("storcli", "Rbld"),
+        ("megacli", "Unconfigured(bad)"),
+        ("megacli", "Failed"),
+        ("megacli", "Hotspare"),
+        ("ssacli", "Failed"),
+        ("ssacli", "OK, spare"),
+        ("ssacli", "Predictive Failure"),
+    ],
+)
+def test_failed_bad_and_spare_drives_are_left_out_and_named(bad: str, state: str) -> None:
+    perc = specs_from_oci(OCI_PROFILES["volume-with-raid-10-sdb-on-perc"]["hdd"])
+    ssd = [Drive(f"32:{n}", 230 * GIB, "ssd", "UGood") for n in (0, 1)]
+    hdd = [Drive(f"32:{n}", 1100 * GIB, "hdd", "UGood") for n in (2, 3, 4)]
+    five = [*ssd, *hdd, Drive("32:5", 1100 * GIB, "hdd", state)]
+    with pytest.raises(RaidError) as raised:
+        assign(perc, five)
+    assert str(raised.value) == (
+        "hdd.layout.1: RAID 10 needs 4 drive(s) of 750..1800 GiB; the controller has 3 free "
+        f"that fit; not used for their state: 32:5 ({state}) (replace them, or make them good)"
+    )
+    # With a good drive more, the bad one is simply not taken.
+    plan = assign(perc, [*five, Drive("32:6", 1100 * GIB, "hdd", "UGood")])
+    assert [d.address for d in plan.volumes[1].drives] == ["32:2", "32:3", "32:4", "32:6"]
+
+
+def test_usable_states_as_each_tool_says_them() -> None:
+    for state in ("UGood", "Onln", "JBOD", "Online", "Unconfigured(good)", "member", ""):
+        assert usable(Drive("32:0", GIB, state=state)), state
+    ssacli = FAMILIES["ssacli"]
+    text = (
+        _text("ssacli-show-config.txt")
+        .replace("bay 4, SAS HDD, 1.2 TB, OK)", "bay 4, SAS HDD, 1.2 TB, Failed)")
+        .replace("bay 6, SAS HDD, 1.2 TB, OK)", "bay 6, SAS HDD, 1.2 TB, OK, spare)")
+    )
+    states = {d.address: d.state for d in ssacli.parse([text]).drives}
+    assert states == {
+        "1I:3:1": "member",
+        "1I:3:2": "member",
+        "1I:3:3": "unassigned",
+        "1I:3:4": "Failed",
+        "2I:3:5": "unassigned",
+        "2I:3:6": "OK, spare",
+    }
+
+
+def test_megacli_reads_controller_0_as_it_builds_on() -> None:
+    reads = [shlex.join(a) for a in FAMILIES["megacli"].read("megacli")]
+    assert reads == ["megacli -PDList -a0 -NoLog", "megacli -LdPdInfo -a0 -NoLog"]
 
 
 def test_our_own_profile_shape_gives_one_volume() -> None:
