@@ -149,8 +149,9 @@ def cluster_reset(ctx: click.Context, name: str, yes: bool) -> None:
     if not yes:
         answer = click.prompt("Please confirm with uppercase YES", default="", show_default=False)
         if answer != "YES":
-            click.echo("Didn't confirm: exiting...")
-            return
+            # Nothing was reset: a failure, so that a script does not go on.
+            click.echo("Didn't confirm: exiting... (answer YES, or pass --yes)", err=True)
+            sys.exit(1)
     api = client_from(ctx)
     machines = [m for m in api.iterate(P("clusters", name, "machines")) if m["status"] != "live"]
     failed = 0

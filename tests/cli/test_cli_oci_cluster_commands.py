@@ -83,4 +83,7 @@ def test_oci_cluster_commands(token_cli: Command, session: Session) -> None:
         text=True,
         timeout=60,
     )
-    assert declined.returncode == 0 and "Didn't confirm: exiting..." in declined.stdout
+    # Declining is a failure, said on stderr: a script going on after it would be wrong.
+    assert declined.returncode == 1, declined
+    assert "Didn't confirm: exiting..." in declined.stderr
+    assert "Didn't confirm" not in declined.stdout
