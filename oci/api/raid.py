@@ -24,7 +24,8 @@ class RaidApplyIn(Input):
     profile: str | None = Field(
         None,
         max_length=64,
-        description="Hardware profile; default: the one applied to the machine",
+        description="Hardware profile; default: the one applied to the machine, else the "
+        "one that matches it (machine-guessed-profile); the answer's profile says which",
     )
     dry_run: bool = Field(False, description="Only say which commands would run (OCI's -d)")
     force: bool = Field(False, description="Build again even if the controller already fits")

@@ -36,6 +36,12 @@ def _print_ran(ran: list[dict[str, Any]]) -> None:
         click.echo(f"{mark} {item.get('command')}", err=True)
 
 
+def _print_profile(result: dict[str, Any]) -> None:
+    """The profile the server used (named, applied, or the matcher's winner), first."""
+    if result.get("profile"):
+        click.echo(f"profile: {result['profile']}", err=True)
+
+
 def _post(ctx: click.Context, path: str, body: dict[str, Any]) -> dict[str, Any]:
     try:
         result: dict[str, Any] = _client(ctx).post(path, body)
@@ -78,9 +84,11 @@ def machine_megacli_apply(
     columns: tuple[str, ...],
 ) -> None:
     """Build MACHINE's hardware RAID as its hardware PROFILE says (default: the
-    profile applied to it), with the controller's tool in its live system. The
-    controller is cleared first (its data is lost); nothing runs if it already
-    fits the profile. Each command that ran goes to stderr.
+    profile applied to it, else the one that matches it, as machine-guessed-profile
+    says), with the controller's tool in its live system. The controller is
+    cleared first (its data is lost); nothing runs if it already fits the
+    profile. The profile used goes to stderr first, then each command that ran;
+    -d shows both without running anything.
 
     \b
     Examples:
@@ -91,6 +99,7 @@ def machine_megacli_apply(
     if profile is not None:
         body["profile"] = profile
     result = _post(ctx, P("machines", machine, "raid", "apply"), body)
+    _print_profile(result)
     _print_ran(result.get("ran") or [])
     if dry_run and fmt == "table" and not columns:
         for line in result.get("planned") or []:
@@ -122,10 +131,12 @@ def machine_check_megacli_applied(
     ctx: click.Context, machine: str, profile: str | None, fmt: str, columns: tuple[str, ...]
 ) -> None:
     """Say whether MACHINE's RAID controller, read in its live system, fits its
-    hardware PROFILE (default: the profile applied to it): "yes" or "no", as OCI
-    prints it, and on stderr what does not fit. Changes nothing."""
+    hardware PROFILE (default: the profile applied to it, else the one that
+    matches it, as machine-guessed-profile says): "yes" or "no", as OCI prints
+    it, and on stderr the profile used and what does not fit. Changes nothing."""
     body = {"profile": profile} if profile is not None else {}
     result = _post(ctx, P("machines", machine, "raid", "check"), body)
+    _print_profile(result)
     if fmt == "table" and not columns:
         for reason in result.get("reasons") or []:
             click.echo(f"does not fit: {reason}", err=True)

@@ -401,9 +401,12 @@ def test_ocis_commands_through_ocicli_and_oci_serve(
         checked = cli.run("machine-check-megacli-applied", SERIAL, PROFILE)
         assert checked.returncode == 0 and checked.stdout == "no\n", checked.stderr
         assert "does not fit: volume 0/0 (RAID 0) is not in the profile" in checked.stderr
+        assert checked.stderr.startswith(f"profile: {PROFILE}\n")
         # -d after the profile, as OCI takes it: the commands, one a line; none run.
         dry = cli.run("machine-megacli-apply", SERIAL, PROFILE, "-d")
-        assert dry.returncode == 0 and dry.stderr == "ok   storcli64 /c0 show J\n"
+        # The profile used first (found in review: the default was not said).
+        assert dry.returncode == 0
+        assert dry.stderr == f"profile: {PROFILE}\nok   storcli64 /c0 show J\n"
         planned = dry.stdout.splitlines()
         assert planned[0] == "storcli64 /c0/fall delete" and len(planned) == 10
         assert set(log.read_text().splitlines()) == {"/c0 show J"}
@@ -412,7 +415,7 @@ def test_ocis_commands_through_ocicli_and_oci_serve(
         assert built.returncode == 0, built.stderr
         assert json.loads(built.stdout)["status"] == "applied"
         marks = [line.split()[0] for line in built.stderr.splitlines()]
-        assert marks == ["ok"] * 12  # read, 10 commands, read back
+        assert marks == ["profile:"] + ["ok"] * 12  # the profile, read, 10 commands, read back
         assert cli.run("machine-check-megacli-applied", SERIAL, PROFILE).stdout == "yes\n"
 
         reset = cli.run("machine-megacli-reset-raid", SERIAL, "-f", "json")
