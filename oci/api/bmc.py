@@ -365,9 +365,15 @@ Ipv4Text = Annotated[str, StringConstraints(pattern=r"^[0-9.]{7,15}$")]
 
 class IpmiApplyIn(Input):
     netmask: Ipv4Text | None = Field(
-        None, description="Default: the netmask of the ipmi network that holds the address"
+        None,
+        description="Default: the machine's ipmi_netmask, else the netmask of the ipmi "
+        "network that holds the address",
     )
-    gateway: Ipv4Text | None = Field(None, description="Default: that network's first address")
+    gateway: Ipv4Text | None = Field(
+        None,
+        description="Default: the machine's ipmi_default_gw, else the first host of the "
+        "network the netmask makes around the address",
+    )
 
 
 class IpmiApplyOut(IpmiOut):

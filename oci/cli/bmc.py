@@ -430,8 +430,18 @@ def machine_ipmi_cmd(ctx: click.Context, machine: str, command: tuple[str, ...])
 
 @commands.command("machine-apply-ipmi")
 @MACHINE
-@click.option("--ipmi-netmask", metavar="NETMASK", help="[default: the ipmi network's].")
-@click.option("--ipmi-defgw", metavar="GATEWAY", help="[default: the ipmi network's first host].")
+@click.option(
+    "--ipmi-netmask",
+    metavar="NETMASK",
+    help="[default: the machine's ipmi_netmask (machine-set --ipmi-netmask), else the ipmi "
+    "network's].",
+)
+@click.option(
+    "--ipmi-defgw",
+    metavar="GATEWAY",
+    help="[default: the machine's ipmi_default_gw (machine-set --ipmi-default-gw), else the "
+    "first host of the network the netmask makes around the address].",
+)
 @output_options()
 @click.pass_context
 def machine_apply_ipmi(
@@ -444,9 +454,10 @@ def machine_apply_ipmi(
 ) -> None:
     """Give MACHINE's BMC the user, password and address oci stores for it
     (machine-set-ipmi), with ipmitool in its live system, as OCI does; then log
-    in over the network to check. The netmask, gateway and VLAN are those of the
-    cluster's ipmi network holding the address, unless given. Each step goes to
-    stderr; the inventory does not change.
+    in over the network to check. The netmask, gateway and VLAN are, each: the
+    option given here, else the machine's own (machine-set --ipmi-netmask,
+    --ipmi-default-gw, --ipmi-vlan), else those of the cluster's ipmi network
+    holding the address. Each step goes to stderr; the inventory does not change.
 
     \b
     Example:
