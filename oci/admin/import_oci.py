@@ -67,9 +67,10 @@ def import_oci(url: str, dry_run: bool) -> None:
     out of the process list.
 
     \b
-    Example:
-      oci import-oci --dry-run 'mysql+pymysql://oci:PASS@oci-server/oci'
-      oci import-oci 'mysql+pymysql://oci:PASS@oci-server/oci'
+    Example (the password read without echo, never on a command line):
+      read -rs PASS
+      OCI_IMPORT_URL="mysql+pymysql://oci:$PASS@oci-server/oci" oci import-oci --dry-run
+      OCI_IMPORT_URL="mysql+pymysql://oci:$PASS@oci-server/oci" oci import-oci
     """
     shown = make_url(url).render_as_string(hide_password=True) if "://" in url else url
     _say(f"reading OCI's database {shown} ...")

@@ -314,10 +314,26 @@ def _check_leftovers(
             continue
         for row in set_rows:
             p.refuse(
-                f"{table} {row.get(label)!r}: {column}={row.get(column)!r} has no "
+                f"{table} {row.get(label)!r}: {column}={_shown(column, row.get(column))} has no "
                 "equivalent in oci; set it back to OCI's default "
                 f"({defaults.get(column)!r}) in OCI, or leave this {noun} out"
             )
+
+
+# Option and column names whose values are secrets (extswift_password,
+# ipmi_password, an API key): never printed in a refusal or a skipped line.
+# The option table marks none, so the name says it.
+_SECRET_SUFFIXES = ("password", "passwd", "_pass", "_key", "secret", "_token")
+_HIDDEN = "(a secret, not shown)"
+
+
+def _is_secret(name: str) -> bool:
+    return name.lower().endswith(_SECRET_SUFFIXES)
+
+
+def _shown(name: str, value: Any) -> str:
+    """``value`` as a refusal prints it: a secret's is hidden."""
+    return _HIDDEN if _is_secret(name) else repr(value)
 
 
 def _options(
@@ -343,7 +359,10 @@ def _options(
             name = str(error["loc"][0]) if error["loc"] else ""
             message = str(error["msg"]).removeprefix("Value error, ")
             if name in raw:
-                p.refuse(f"{what}: option {name}={raw[name]!r} is not valid in oci: {message}")
+                if _is_secret(name):  # a validator's message may quote the value
+                    message = message.replace(str(raw[name]), _HIDDEN)
+                shown = _shown(name, raw[name])
+                p.refuse(f"{what}: option {name}={shown} is not valid in oci: {message}")
             else:
                 p.refuse(f"{what}: its options are not valid together in oci: {message}")
         return {}

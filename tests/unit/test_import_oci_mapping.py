@@ -608,7 +608,7 @@ def test_the_bmc_lan_maps_onto_the_machine_options_and_ocis_defaults_are_unset()
             "size",
             str(10**19),
             "machine SER1: physblockdevices (its agent's phys-blockdevices): "
-            "phys-blockdevices[0].size: 20 digits is not a size",
+            "phys-blockdevices[0].size: 10000000000000000000 is above 9223372036854775807",
         ),
         # A controller column of some later OCI.
         (
@@ -651,3 +651,26 @@ def test_an_oci_without_blkdev_ctrl_and_physblockdevices_imports_without_them() 
     del snapshot.tables["physblockdevices"]
     plan = map_snapshot(snapshot, ROLES)
     assert [(m.controllers, m.raid_drives) for m in plan.machines] == [((), ()), ((), ())]
+
+
+def test_a_secret_valued_option_is_never_printed_in_a_refusal() -> None:
+    """import-oci prints its refusals and skipped lines: a password in them would
+    land in a terminal's scrollback and the logs of whatever ran it."""
+    snapshot = _snapshot()
+    clusters, machines = snapshot.defaults("clusters"), snapshot.defaults("machines")
+    assert isinstance(clusters, dict) and isinstance(machines, dict)
+    clusters["extswift_password"] = ""
+    machines.update(vendor_api_key="", idrac_secret="")
+    # Not valid in oci (a space), so refused, naming the option but not the value.
+    snapshot.rows("clusters")[0]["extswift_password"] = "hunter2 leaked"
+    snapshot.rows("machines")[1]["vendor_api_key"] = "k3y-leaked"
+    snapshot.rows("machines")[1]["idrac_secret"] = "s3cret-leaked"
+    snapshot.rows("machines")[1]["frobnicate"] = "shown"
+    with pytest.raises(Unmappable) as raised:
+        map_snapshot(snapshot, ROLES)
+    problems = "\n".join(raised.value.problems)
+    assert "leaked" not in problems
+    assert "cluster cl1: option extswift_password=(a secret, not shown) is not valid" in problems
+    assert "machines 'SER2': vendor_api_key=(a secret, not shown) has no equivalent" in problems
+    assert "machines 'SER2': idrac_secret=(a secret, not shown) has no equivalent" in problems
+    assert "machines 'SER2': frobnicate='shown' has no equivalent" in problems
