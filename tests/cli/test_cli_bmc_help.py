@@ -9,7 +9,8 @@ from oci.cli.main import main
 
 
 def _help(command: str) -> str:
-    shown = CliRunner().invoke(main, [command, "--help"])
+    # Wide: click would split hyphenated words at the line's end.
+    shown = CliRunner().invoke(main, [command, "--help"], terminal_width=300, max_content_width=300)
     assert shown.exit_code == 0, shown.output
     return " ".join(shown.output.split())
 
