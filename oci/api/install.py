@@ -20,6 +20,7 @@ from oci.api.boot import server_url
 from oci.api.common import Host, Input, Output
 from oci.api.endpoint import endpoint
 from oci.api.session import app_settings, db, write
+from oci.bmc import setup as bmc_setup
 from oci.errors import Conflict
 from oci.install import inputs, plan, run
 from oci.inventory import machines as inventory
@@ -116,7 +117,11 @@ def install(key: str, body: Reach) -> InstallOut:
     who = _caller()
 
     def begin(session: Session) -> tuple[bytes, remote.Target, int]:
-        machine = inventory.machine_by_key(session, key)
+        machine = inventory.locked_machine_by_key(session, key)
+        # Not while a wipe, a RAID build or a BMC set-up holds the machine.
+        bmc_setup.refuse_if_running(
+            machine, machine.serial or key, then="install once it has ended"
+        )
         # Everything the bundle needs is checked before the state changes.
         files = plan.bundle_files(inputs.gather(session, machine, settings, api_url=server_url()))
         target = target_of(session, machine, body)

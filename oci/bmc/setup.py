@@ -184,7 +184,7 @@ def refuse_if_running(
     until = machine.bmc_setup_until
     if until is not None and until > utcnow():
         raise Conflict(
-            f"a BMC set-up of machine {serial} is already running (it ends by "
+            f"a BMC, RAID or wipe run on machine {serial} is in progress (it ends by "
             f"{until:%H:%M:%S} UTC at the latest): {then}"
         )
 

@@ -52,7 +52,7 @@ def test_ipmi_credentials_wait_for_a_running_bmc_run(
     )
     assert answer.status_code == 409, answer.get_json()
     message = answer.get_json()["error"]["message"]
-    assert "a BMC set-up of machine S1 is already running" in message
+    assert "a BMC, RAID or wipe run on machine S1 is in progress" in message
     assert "saves the BMC credentials it set when it ends" in message
     assert _stored(database) == before
 
@@ -64,3 +64,18 @@ def test_ipmi_credentials_wait_for_a_running_bmc_run(
     )
     assert answer.status_code == 200, answer.get_json()
     assert _stored(database)[2:] == ("10.9.9.9", 6230)
+
+
+def test_an_install_waits_for_a_wipe_raid_or_bmc_run(
+    api: Api, database: Database, session: Session
+) -> None:
+    # machine-wipe holds the mark while it zeroes the disks: an install must not start.
+    factories.machine(session, "S2", bmc_setup_until=utcnow() + timedelta(minutes=5))
+    session.commit()
+    answer = api.client.post("/api/v1/machines/S2/install", json={}, headers=api.user.bearer)
+    assert answer.status_code == 409, answer.get_json()
+    message = answer.get_json()["error"]["message"]
+    assert "a BMC, RAID or wipe run on machine S2 is in progress" in message
+    assert "install once it has ended" in message
+    with database.sessions() as s:
+        assert s.scalars(select(Machine)).one().status == "live"

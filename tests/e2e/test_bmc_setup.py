@@ -186,7 +186,7 @@ def test_setup_from_the_live_system_then_login_over_the_network(
     assert seen["until"] == seen["prepared"]
     assert longest - 2 <= (seen["until"] - started).total_seconds() <= longest + 5
     assert seen["second"][0] == 409
-    assert f"a BMC set-up of machine {SERIAL} is already running" in seen["second"][1]
+    assert f"a BMC, RAID or wipe run on machine {SERIAL} is in progress" in seen["second"][1]
     out = response.get_json()
     assert (out["address"], out["port"], out["username"]) == (address, 623, "oci")
     assert out["password_set"] is True and out["network"] == "ipmi1"
@@ -488,7 +488,10 @@ def test_bad_requests_are_refused_and_change_nothing(
 
     running_until(120)
     refused(
-        SERIAL, {"network": "ipmi1"}, 409, f"a BMC set-up of machine {SERIAL} is already running"
+        SERIAL,
+        {"network": "ipmi1"},
+        409,
+        f"a BMC, RAID or wipe run on machine {SERIAL} is in progress",
     )
     running_until(-1)
     refused(SERIAL, {"network": "ipmi1"}, 422, "'ipmi1' is not an ipmi network of cluster 'cl1'")

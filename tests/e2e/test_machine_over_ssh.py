@@ -151,7 +151,7 @@ def test_wipe_holds_the_machine_mark_and_waits_for_another_run(
         )
         session.commit()
     says = token_cli.fails("machine-wipe", SERIAL, "--port", str(port))
-    assert f"a BMC set-up of machine {SERIAL} is already running" in says
+    assert f"a BMC, RAID or wipe run on machine {SERIAL} is in progress" in says
     assert "wait for it, then wipe" in says
     assert not log.exists()  # nothing ran
     assert _mark(live_server) == held  # the other run's, untouched
