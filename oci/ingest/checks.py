@@ -86,6 +86,31 @@ def _suspects(facts: Facts) -> Iterator[tuple[str, str]]:
             yield f"SSH host key {number}", line
 
 
+# What the inventory's columns hold on every backend: sizes in bytes are 64-bit,
+# every other number 32-bit. A parser that lets a larger number through would
+# otherwise fail at the write (SQLite OverflowError, out of range elsewhere): a 500.
+_LARGEST_BYTES = 2**63 - 1
+_LARGEST = 2**31 - 1
+
+
+def _oversized(facts: Facts) -> Iterator[tuple[str, int, int]]:
+    """(label, value, largest) of each number beyond what its column holds."""
+    owners: list[tuple[str, Any]] = [("system", facts.system), ("CPU", facts.cpu)]
+    owners.append(("BMC", facts.bmc))
+    for attribute, (singular, _, key) in _LISTS.items():
+        owners += [
+            (f"{singular} {shown(str(getattr(i, key)))}", i) for i in getattr(facts, attribute)
+        ]
+    for label, item in owners:
+        if item is None:
+            continue
+        for name, value in vars(item).items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                largest = _LARGEST_BYTES if name.endswith("bytes") else _LARGEST
+                if not -largest - 1 <= value <= largest:
+                    yield f"{label} {name.replace('_', ' ')}", value, largest
+
+
 def _unprintable(item: Any) -> Iterator[tuple[str, str]]:
     if item is None:
         return
@@ -136,6 +161,11 @@ def check_facts(facts: Facts, bounds: Bounds | None = None) -> None:
         raise FactsRejected(
             f"the report lists {len(facts.ssh_host_keys)} SSH host keys; "
             f"at most {bounds.ssh_host_keys} are accepted"
+        )
+    for label, number, largest in _oversized(facts):
+        raise FactsRejected(
+            f"the report's {label} is {str(number)[:40]}, beyond {largest}: "
+            "no hardware has that; fix the firmware or tool output"
         )
     for label, value in _suspects(facts):
         hidden = next((c for c in value if _is_hidden(c)), None)

@@ -3,6 +3,8 @@ after the gzip stream, and identity strings that would mislead the terminal."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -12,7 +14,7 @@ from oci.ingest.checks import Bounds
 from oci.ingest.report import parse_report
 from oci.models import DiscoveryReport, Machine, MachineEvent, MemoryModule, Nic
 from tests.helpers.api import Api
-from tests.helpers.reports import archive, lldpctl_json, machine_files
+from tests.helpers.reports import archive, lldpctl_json, lsblk, machine_files
 
 URL = "/api/v1/discovery/reports"
 GZIP = {"Content-Type": "application/gzip"}
@@ -126,3 +128,29 @@ def test_a_report_listing_more_than_the_bounds_is_refused(
     assert response.status_code == 201, response.get_json()
     session.rollback()
     assert session.scalar(select(func.count()).select_from(MemoryModule)) == limit
+
+
+HUGE = {
+    # Past 64 bits in bytes: SQLite's OverflowError, out of range on the others.
+    "disk": (lsblk(("sda", 10**20, "S4EVNX0N1")), "disk sda size bytes is 100000000000000000000"),
+    # A 32-bit column: a DIMM's speed from a made-up dmidecode.
+    "dimm speed": (None, "speed mts is 4294967296"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HUGE))
+def test_numbers_beyond_their_columns_are_refused_and_nothing_stored(
+    client: FlaskClient, session: Session, case: str
+) -> None:
+    files = machine_files("HUGE1", macs=(MAC,))
+    text, words = HUGE[case]
+    if text is not None:
+        files["lsblk.json"] = text
+    else:
+        files["dmidecode.txt"] = re.sub(
+            r"(\tSpeed: )\d+ MT/s", r"\g<1>4294967296 MT/s", files["dmidecode.txt"], count=1
+        )
+    response = client.post(URL, data=archive(files), headers=GZIP)
+    assert response.status_code == 422, response.get_json()
+    assert words in response.get_json()["error"]["message"]
+    assert _counts(session) == (0, 0, 0, 0)
